@@ -1,0 +1,316 @@
+"""Slow, obviously-correct references for the tests. Imports nothing from `gates`.
+
+A Boolean function of n inputs is a Python int ``v`` whose bit p is f(x),
+where x_i is bit i of p (the kitty convention). Points are tuples
+``x = (x_0, ..., x_{n-1})``. Every function here follows its definition
+literally, point by point; none is fast.
+"""
+
+from fractions import Fraction
+from itertools import permutations, product
+
+HEX_DIGITS = "0123456789abcdef"
+
+
+# --------------------------------------------------------------------------
+# points and tables
+# --------------------------------------------------------------------------
+
+
+def point(p, n):
+    """The input tuple x with x_i = bit i of p."""
+    return tuple((p >> i) & 1 for i in range(n))
+
+
+def index(x):
+    """Inverse of :func:`point`."""
+    return sum(b << i for i, b in enumerate(x))
+
+
+def points(n):
+    """All 2^n input tuples, in table order."""
+    return [point(p, n) for p in range(2**n)]
+
+
+def _with(x, i, c):
+    """x with x_i replaced by c."""
+    return x[:i] + (c,) + x[i + 1 :]
+
+
+def bit(v, p):
+    return (v >> p) & 1
+
+
+def evaluate(v, x):
+    """f(x) for the table v."""
+    return bit(v, index(x))
+
+
+def from_func(fn, n):
+    """Table of the predicate fn on input tuples."""
+    return sum(1 << p for p in range(2**n) if fn(point(p, n)))
+
+
+def popcount(v):
+    return bin(v).count("1")
+
+
+def constant(c, n):
+    return from_func(lambda x: c, n)
+
+
+def projection(i, n):
+    return from_func(lambda x: x[i], n)
+
+
+def to_hex(v, n):
+    """Most significant nibble first, exactly max(1, 2^n / 4) digits."""
+    digits = max(1, 2**n // 4)
+    out = []
+    for k in range(digits):
+        out.append(HEX_DIGITS[(v >> (4 * k)) & 15])
+    assert v >> (4 * digits) == 0
+    return "".join(reversed(out))
+
+
+def from_hex(s, n):
+    """Parse exactly max(1, 2^n / 4) hex digits (no prefix); ValueError if bad."""
+    if len(s) != max(1, 2**n // 4):
+        raise ValueError(f"wrong length {len(s)}")
+    v = 0
+    for ch in s:
+        if ch.lower() not in HEX_DIGITS:
+            raise ValueError(f"bad digit {ch!r}")
+        v = 16 * v + HEX_DIGITS.index(ch.lower())
+    if v >= 2 ** (2**n):
+        raise ValueError("bits beyond 2^n")
+    return v
+
+
+def words(v, n):
+    """The uint64 words of a table as Python ints (1 word for n <= 6)."""
+    count = 1 if n <= 6 else 2 ** (n - 6)
+    return [sum(bit(v, 64 * k + j) << j for j in range(64)) for k in range(count)]
+
+
+# --------------------------------------------------------------------------
+# operations
+# --------------------------------------------------------------------------
+
+
+def cofactor(v, n, i, value):
+    """f with x_i fixed to value; still a function of n inputs, independent of x_i."""
+    return from_func(lambda x: evaluate(v, _with(x, i, value)), n)
+
+
+def flip_inputs(v, n, mask):
+    """g(x) = f(x xor mask)."""
+    return from_func(lambda x: evaluate(v, tuple(x[i] ^ ((mask >> i) & 1) for i in range(n))), n)
+
+
+def permute_inputs(v, n, perm):
+    """g(x) = f(y), y_i = x_{perm[i]}."""
+    return from_func(lambda x: evaluate(v, tuple(x[perm[i]] for i in range(n))), n)
+
+
+def transform(v, n, perm=None, flips=0, negate_output=False):
+    """g(x) = o xor f(y), y_i = x_{perm[i]} xor m_i."""
+    perm = list(range(n)) if perm is None else list(perm)
+    o = 1 if negate_output else 0
+
+    def g(x):
+        y = tuple(x[perm[i]] ^ ((flips >> i) & 1) for i in range(n))
+        return o ^ evaluate(v, y)
+
+    return from_func(g, n)
+
+
+def negate(v, n):
+    return from_func(lambda x: 1 - evaluate(v, x), n)
+
+
+def dual(v, n):
+    """not f(not x)."""
+    return from_func(lambda x: 1 - evaluate(v, tuple(1 - b for b in x)), n)
+
+
+def is_self_dual(v, n):
+    return dual(v, n) == v
+
+
+def polarity(v, n):
+    """Per input: +1 positive unate and depends, -1 negative, 0 absent, 2 binate."""
+    out = []
+    for i in range(n):
+        pairs = [(evaluate(v, _with(x, i, 0)), evaluate(v, _with(x, i, 1))) for x in points(n)]
+        up = any(a < b for a, b in pairs)
+        down = any(a > b for a, b in pairs)
+        out.append(2 if up and down else 1 if up else -1 if down else 0)
+    return out
+
+
+def is_monotone(v, n):
+    """x <= y componentwise implies f(x) <= f(y), over all comparable pairs."""
+    for p in range(2**n):
+        for q in range(2**n):
+            if p & ~q == 0 and bit(v, p) > bit(v, q):
+                return False
+    return True
+
+
+def is_unate(v, n):
+    """In every input, one cofactor lies below the other (as sets of points)."""
+    for i in range(n):
+        c0, c1 = cofactor(v, n, i, 0), cofactor(v, n, i, 1)
+        if c0 & ~c1 and c1 & ~c0:
+            return False
+    return True
+
+
+def support(v, n):
+    """Bit mask of the inputs on which f depends."""
+    return sum(1 << i for i in range(n) if cofactor(v, n, i, 0) != cofactor(v, n, i, 1))
+
+
+def chow_parameters(v, n):
+    """[sum F, sum F X_0, ..., sum F X_{n-1}], F = 2f - 1, X_i = 2x_i - 1."""
+    out = [0] * (n + 1)
+    for x in points(n):
+        F = 2 * evaluate(v, x) - 1
+        out[0] += F
+        for i in range(n):
+            out[1 + i] += F * (2 * x[i] - 1)
+    return out
+
+
+def activation(weights, bias, x, encoding="01"):
+    """w . x + b, exactly (floats are converted to exact fractions)."""
+    xs = x if encoding == "01" else tuple(2 * b - 1 for b in x)
+    return Fraction(bias) + sum(Fraction(w) * xi for w, xi in zip(weights, xs))
+
+
+def threshold_gate(weights, bias, n, encoding="01", tie="strict"):
+    """Table of [w . x + b > 0] ("strict") or [w . x + b >= 0] ("nonstrict")."""
+
+    def fn(x):
+        a = activation(weights, bias, x, encoding)
+        return a > 0 if tie == "strict" else a >= 0
+
+    return from_func(fn, n)
+
+
+def gate_margin(v, n, weights, bias, encoding="01"):
+    """min over x of (2 f(x) - 1)(w . x + b)."""
+    return min((2 * evaluate(v, x) - 1) * activation(weights, bias, x, encoding) for x in points(n))
+
+
+# --------------------------------------------------------------------------
+# families
+# --------------------------------------------------------------------------
+
+
+def all_functions(n):
+    return range(2 ** (2**n))
+
+
+def monotone_functions(n):
+    """Brute-force filter; counts are the Dedekind numbers 2, 3, 6, 20, 168."""
+    return [v for v in all_functions(n) if is_monotone(v, n)]
+
+
+def _integer_gates(n, wmax):
+    """(w, t, table of [w . x >= t]) for w in [-wmax, wmax]^n and every useful t."""
+    for w in product(range(-wmax, wmax + 1), repeat=n):
+        sums = [sum(wi * xi for wi, xi in zip(w, x)) for x in points(n)]
+        # t beyond the range of w . x only repeats the two constants
+        for t in range(min(sums), max(sums) + 2):
+            yield w, t, sum(1 << p for p, s in enumerate(sums) if s >= t)
+
+
+def threshold_realization_bruteforce(v, n, wmax):
+    """Integer (weights, bias) with f(x) = [w . x + b > 0] and w . x + b != 0 for all x.
+
+    Searches f = [u . x >= t] over integer u in [-wmax, wmax]^n and integer t,
+    then returns w = 2u, b = 1 - 2t, whose activation 2(u . x - t) + 1 is odd,
+    hence never 0. None when no such u exists.
+    """
+    for u, t, table in _integer_gates(n, wmax):
+        if table == v:
+            return [2 * ui for ui in u], 1 - 2 * t
+    return None
+
+
+def is_threshold_bruteforce(v, n, wmax):
+    return threshold_realization_bruteforce(v, n, wmax) is not None
+
+
+def threshold_functions_bruteforce(n, wmax=3):
+    """Sorted tables of all threshold functions of n inputs (wmax=3 is enough for n <= 4)."""
+    return sorted({table for _, _, table in _integer_gates(n, wmax)})
+
+
+# --------------------------------------------------------------------------
+# symmetry groups
+# --------------------------------------------------------------------------
+
+
+def group_elements(n, group):
+    """(perm, flips, negate_output) for group 'p', 'np' or 'npn'."""
+    flip_range = range(2**n) if group in ("np", "npn") else [0]
+    neg_range = (False, True) if group == "npn" else (False,)
+    if group not in ("p", "np", "npn"):
+        raise ValueError(group)
+    for perm in permutations(range(n)):
+        for m in flip_range:
+            for o in neg_range:
+                yield list(perm), m, o
+
+
+def orbit(v, n, group):
+    return {transform(v, n, *g) for g in group_elements(n, group)}
+
+
+def canonical_min(v, n, group):
+    return min(orbit(v, n, group))
+
+
+def class_count_bruteforce(n, group):
+    """Number of orbits of all functions, by listing them (n <= 3)."""
+    return len({canonical_min(v, n, group) for v in all_functions(n)})
+
+
+def _point_map(n, perm, flips):
+    """T with transform(f)(x) = o xor f(T(x)), as a list over point indices."""
+    return [index(tuple(x[perm[i]] ^ ((flips >> i) & 1) for i in range(n))) for x in points(n)]
+
+
+def _cycle_lengths(mapping):
+    seen = [False] * len(mapping)
+    lengths = []
+    for s in range(len(mapping)):
+        if not seen[s]:
+            k, q = 0, s
+            while not seen[q]:
+                seen[q] = True
+                q = mapping[q]
+                k += 1
+            lengths.append(k)
+    return lengths
+
+
+def burnside_class_count(n, group):
+    """Orbits of all 2^(2^n) functions by Burnside's lemma.
+
+    f is fixed by (T, o) iff f = o xor f o T: constant on each cycle of T when
+    o = 0, alternating along each cycle when o = 1 (possible iff every cycle
+    is even). Either way 2^(#cycles) fixed functions, or 0.
+    """
+    total = 0
+    size = 0
+    for perm, m, o in group_elements(n, group):
+        lengths = _cycle_lengths(_point_map(n, perm, m))
+        size += 1
+        if not o or all(k % 2 == 0 for k in lengths):
+            total += 2 ** len(lengths)
+    assert total % size == 0
+    return total // size
