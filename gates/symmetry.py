@@ -202,7 +202,9 @@ def _orbits_universe(n, ops, npn, bitmap, start, stop, reps, sizes):
     f = start
     while f < stop:
         w = bitmap[f >> 6]
-        if w == mask and (f & 63) == 0 and f + 64 <= stop:
+        # skip a word only when all 64 of its functions are marked (not `mask`,
+        # which is the valid-bit mask of one *table*)
+        if w == np.uint64(0xFFFFFFFFFFFFFFFF) and (f & 63) == 0 and f + 64 <= stop:
             f += 64
             continue
         if (w >> np.uint64(f & 63)) & np.uint64(1):

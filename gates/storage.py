@@ -1,0 +1,150 @@
+"""Output files: atomic writes, tables (CSV, Markdown, npy) and JSON manifests.
+
+Every file is written to a temporary file in the destination folder and then
+moved into place with :func:`os.replace`, so a crash or a refused request
+never leaves a partial file. Nothing here pickles: arrays are ``.npy`` files
+read back with ``allow_pickle=False``.
+"""
+
+import csv
+import io
+import json
+import os
+import platform
+import shlex
+import sys
+import tempfile
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+import numpy as np
+
+__all__ = [
+    "atomic_path",
+    "write_text",
+    "write_json",
+    "write_npy",
+    "write_csv",
+    "markdown_table",
+    "manifest",
+    "manifest_path",
+    "package_versions",
+]
+
+
+@contextmanager
+def atomic_path(path):
+    """Yield a temporary path beside `path`; move it into place on success only."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.basename(path), dir=folder)
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_text(path, text):
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+
+
+def _jsonable(obj):
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def write_json(path, obj):
+    write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_jsonable) + "\n")
+
+
+def write_npy(path, array):
+    """Save an array as .npy; structured dtypes are fine, object dtypes are refused."""
+    array = np.asarray(array)
+    if array.dtype.hasobject:
+        raise TypeError("object arrays would need pickle; refusing")
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.save(fh, array, allow_pickle=False)
+
+
+def write_csv(path, header, rows):
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    write_text(path, buf.getvalue())
+
+
+def markdown_table(header, rows):
+    """A GitHub Markdown table; numbers right-aligned."""
+    def cell(v):
+        return f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
+
+    lines = ["| " + " | ".join(header) + " |"]
+    aligns = []
+    for j in range(len(header)):
+        numeric = rows and all(isinstance(r[j], int) and not isinstance(r[j], bool) for r in rows)
+        aligns.append("---:" if numeric else "---")
+    lines.append("| " + " | ".join(aligns) + " |")
+    for r in rows:
+        lines.append("| " + " | ".join(cell(v) for v in r) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def package_versions():
+    """Versions of Python and of the packages that shape results."""
+    out = {"python": platform.python_version()}
+    for name in ("gates", "numpy", "numba", "networkx"):
+        try:
+            mod = __import__(name)
+            out[name] = getattr(mod, "__version__", "unknown")
+        except ImportError:  # pragma: no cover
+            out[name] = None
+    return out
+
+
+def manifest(kind, protocol, files, seed=None, command=None, results=None):
+    """The JSON manifest that sits beside every table.
+
+    Parameters
+    ----------
+    kind : str
+        What the table is, e.g. "counts".
+    protocol : dict
+        Every setting needed to regenerate the table exactly.
+    files : list of str
+        The files the manifest describes (names relative to its folder).
+    seed : int or None
+        Root seed; None for deterministic computations.
+    command : list of str, optional
+        The command line; defaults to ``sys.argv``.
+    """
+    argv = command if command is not None else sys.argv
+    return {
+        "kind": kind,
+        "files": list(files),
+        "protocol": protocol,
+        "seed": seed,
+        "command": shlex.join(["gates", *argv[1:]] if command is None else list(argv)),
+        "versions": package_versions(),
+        "platform": {"machine": platform.machine(), "system": platform.system()},
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **({"results": results} if results is not None else {}),
+    }
+
+
+def manifest_path(path):
+    """Where the manifest of a data file goes: ``name.manifest.json`` beside it."""
+    root, _ = os.path.splitext(os.fspath(path))
+    return root + ".manifest.json"

@@ -1,0 +1,124 @@
+"""The `gates` command line: JSON summaries, outputs, and one-line errors."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from gates.cli import main
+
+from . import naive
+
+
+def run_json(capsys, *argv):
+    assert main(list(argv) + ["--json"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1, out  # exactly one JSON object
+    return json.loads(out[0])
+
+
+@pytest.mark.parametrize(
+    "argv, functions, classes",
+    [
+        (["enumerate", "threshold", "-n", "4", "--classes", "np"], 1882, 27),  # A000609, A000617
+        (["enumerate", "threshold", "-n", "5", "--classes", "npn"], 94572, 63),
+        (["enumerate", "all", "-n", "3", "--classes", "npn"], 256, 14),  # A000370
+        (["enumerate", "monotone", "-n", "5", "--classes", "p"], 7581, 210),  # A000372, A003182
+        (["enumerate", "monotone", "-n", "5", "--count"], 7581, None),
+        (["enumerate", "threshold", "-n", "6", "--count"], 15028134, None),
+        (["enumerate", "all", "-n", "4", "--count"], 65536, None),
+    ],
+)
+def test_enumerate_json_counts(capsys, argv, functions, classes):
+    s = run_json(capsys, *argv)
+    assert s["functions"] == functions
+    assert s["family"] == argv[1] and s["n"] == int(argv[3])
+    assert s.get("classes") == classes
+    assert s["seconds"] >= 0
+
+
+def test_enumerate_hex_out_matches_bruteforce(tmp_path, capsys):
+    out = tmp_path / "t3.csv"
+    s = run_json(capsys, "enumerate", "threshold", "-n", "3", "--out", str(out))
+    assert s["functions"] == 104
+    with open(out) as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["table"] for r in rows] == [naive.to_hex(v, 3) for v in sorted(naive.threshold_functions_bruteforce(3))]
+    for r in rows:
+        v = naive.from_hex(r["table"], 3)
+        w = [int(x) for x in r["weights"].split()]
+        assert naive.gate_margin(v, 3, w, int(r["bias"])) > 0
+    meta = json.loads((tmp_path / "t3.manifest.json").read_text())
+    assert meta["protocol"]["family"] == "threshold" and meta["files"] == ["t3.csv"]
+    assert meta["versions"]["numpy"] == np.__version__
+    assert "enumerate threshold -n 3" in meta["command"]
+
+
+def test_enumerate_npy_classes(tmp_path, capsys):
+    out = tmp_path / "m4.npy"
+    run_json(capsys, "enumerate", "monotone", "-n", "4", "--classes", "p", "--out", str(out), "--format", "npy")
+    arr = np.load(out, allow_pickle=False)
+    assert set(arr.dtype.names) == {"table", "orbit_size"}
+    reps = [int(t[0]) for t in arr["table"]]
+    # independent: P classes of the brute-force monotone functions
+    expected = sorted({naive.canonical_min(v, 4, "p") for v in naive.monotone_functions(4)})
+    assert reps == expected
+    assert [int(s) for s in arr["orbit_size"]] == [len(naive.orbit(v, 4, "p")) for v in expected]
+
+
+def test_tables_quick(tmp_path, capsys):
+    s = run_json(capsys, "tables", "--quick", "--out", str(tmp_path))
+    assert s["all_agree"] is True
+    with open(tmp_path / "counts.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    got = {(r["family"], r["classes"], int(r["n"])): r for r in rows}
+    # spot checks against OEIS, independent of the table's own reference column
+    assert got[("threshold", "none", 4)]["functions"] == "1882"
+    assert got[("all", "npn", 4)]["num_classes"] == "222"
+    assert got[("monotone", "p", 4)]["num_classes"] == "30"
+    assert all(r["agrees"] in ("yes", "") for r in rows)
+    assert (tmp_path / "counts.md").exists() and (tmp_path / "counts.manifest.json").exists()
+
+
+def gates(*argv, **kw):
+    return subprocess.run(
+        [sys.executable, "-m", "gates", *argv], capture_output=True, text=True, **kw
+    )
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["enumerate", "foo", "-n", "3"], "invalid choice"),
+        (["enumerate", "threshold", "-n", "abc"], "invalid int"),
+        (["enumerate", "threshold", "-n", "9", "--out", "{out}"], "allowed 0 <= n <= 6"),
+        (["enumerate", "monotone", "-n", "7", "--out", "{out}"], "allowed 0 <= n <= 6"),
+        (["enumerate", "monotone", "-n", "4", "--classes", "np", "--out", "{out}"], "allowed p"),
+        (["enumerate", "all", "-n", "5", "--out", "{out}"], "memory cap"),
+        (["enumerate", "all", "-n", "6", "--classes", "npn", "--out", "{out}"], "allowed 0 <= n <= 5"),
+        (["enumerate", "threshold", "-n", "3", "--count", "--out", "{out}"], "--count"),
+        (["enumerate", "threshold", "-n", "-1"], "allowed 0 <= n"),
+    ],
+)
+def test_bad_input_one_line_exit_2_no_file(tmp_path, argv, needle):
+    out = tmp_path / "never.csv"
+    argv = [a.replace("{out}", str(out)) for a in argv]
+    r = gates(*argv, env=dict(os.environ, GATES_MEMORY_CAP="8G"))
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert "Traceback" not in r.stderr and needle in lines[0]
+    assert r.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_console_script_and_module_agree():
+    r = gates("enumerate", "threshold", "-n", "2", "--json")
+    assert r.returncode == 0
+    assert json.loads(r.stdout)["functions"] == 14
+    r = gates("enumerate", "--help")
+    assert r.returncode == 0 and "--classes" in r.stdout and "kitty" in r.stdout
