@@ -33,8 +33,18 @@ def _progress(total, desc, unit="it"):
 
 
 def _cmd_enumerate(args):
-    from .enumeration import enumerate_family, write_enumeration
+    from .enumeration import describe_function, enumerate_family, write_enumeration
 
+    if args.function is not None:
+        if args.out or args.count:
+            raise GatesError("--function describes one function; drop --out and --count")
+        info = describe_function(args.function, args.n, args.family, args.classes)
+        if args.json:
+            print(json.dumps(info))
+        else:
+            for k, v in info.items():
+                print(f"{k}: {v}")
+        return 0
     if args.count and args.out:
         raise GatesError("--count prints counts only; drop --count to write --out")
     total = None
@@ -116,6 +126,9 @@ def build_parser():
         "with its orbit size (default: none)",
     )
     e.add_argument("--count", action="store_true", help="compute counts only, list nothing")
+    e.add_argument("--function", metavar="HEX", help="instead of enumerating, decide whether this one "
+                   "function (kitty hex) is in the family, with a certificate for threshold, and with "
+                   "--classes give its representative, orbit size and the transform reaching it")
     e.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
     e.add_argument("--out", metavar="FILE", help="write the functions (or representatives) here, atomically, "
                    "with FILE's manifest beside it")

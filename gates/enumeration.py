@@ -28,6 +28,7 @@ from .truth import check_n, num_words, to_hex
 __all__ = [
     "Enumeration",
     "enumerate_family",
+    "describe_function",
     "write_enumeration",
     "OEIS",
     "DEFAULT_COUNTS_SPEC",
@@ -145,6 +146,85 @@ def enumerate_family(family, n, classes_=None, count_only=False, progress=None):
         res.method = "listed"
     res.seconds = time.perf_counter() - t0
     return res
+
+
+def describe_function(table, n, family="threshold", group=None):
+    """Membership (with certificate) and class of one function, as a JSON-ready dict.
+
+    Parameters
+    ----------
+    table : str or int
+        The function, e.g. a kitty hex string.
+    family : {"all", "monotone", "threshold"}
+    group : {None, "p", "np", "npn"}
+        Also report the class representative, orbit size and the transform
+        reaching the representative (``rep == transform(f, perm, flips, negate)``).
+
+    Notes
+    -----
+    Threshold NP/NPN classes use the positive ordered representative, as
+    the census does (n <= 12); other classes use the orbit minimum (n <= 6).
+    """
+    from .symmetry import Transform, canonical_form, orbit_size
+    from .threshold import TEST_MAX_N, is_threshold, positive_ordered_form
+    from .truth import as_tables, dual, is_monotone
+
+    family = check_family(family)
+    n = check_n(n, 0, TEST_MAX_N if family == "threshold" else 16, f"describing one {family} function")
+    arr, single = as_tables(table, n)
+    if not single:
+        raise InputError("describe one function at a time")
+    f = arr[0]
+    out = {"family": family, "n": n, "function": to_hex(f, n)}
+    if family == "all":
+        out["member"] = True
+    elif family == "monotone":
+        out["member"] = bool(is_monotone(f, n))
+    else:
+        cert = is_threshold(f, n)
+        out["member"] = cert.is_threshold
+        if cert.is_threshold:
+            out["weights"], out["bias"] = list(cert.weights), cert.bias
+            out["realisation"] = "f(x) = 1 iff weights . x + bias > 0 (0/1 inputs), never = 0"
+        else:
+            out["witness"] = {"true_points": list(cert.witness[0]), "false_points": list(cert.witness[1])}
+    if group in (None, "none"):
+        return out
+    check_classes(family, group, min(n, 5))
+    if not out["member"]:
+        raise InputError(f"{out['function']} is not a {family} function of n={n}, so it has no {family} class")
+    if family == "threshold" and group in ("np", "npn"):
+        rep, perm, flips, size = positive_ordered_form(f, n)
+        sigma = Transform(perm, flips)
+        if group == "npn":
+            d = dual(rep, n)
+            if to_int_words(d) != to_int_words(rep):
+                size *= 2
+            if to_int_words(d) < to_int_words(rep):
+                rep = d
+                sigma = sigma * Transform(tuple(range(n)), (1 << n) - 1, True)
+        kind = "positive-ordered"
+    else:
+        check_n(n, 0, 6, "orbit-min canonical forms")
+        rep, sigma = canonical_form(f, n, group)
+        size = orbit_size(f, n, group)
+        kind = "orbit-min"
+    out.update(
+        group=group,
+        representative=to_hex(rep, n),
+        representative_kind=kind,
+        orbit_size=int(size),
+        transform={"perm": list(sigma.perm), "flips": sigma.flips, "negate": sigma.negate},
+    )
+    return out
+
+
+def to_int_words(words):
+    """A table's value as a Python int, for ordering multiword tables."""
+    v = 0
+    for w in np.asarray(words, dtype=np.uint64)[::-1]:
+        v = (v << 64) | int(w)
+    return v
 
 
 def _protocol(res):

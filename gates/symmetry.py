@@ -113,6 +113,7 @@ class Transform:
         """The transformed table(s) f . sigma."""
         return transform(tt, self.n if n is None else n, self.perm, self.flips, self.negate)
 
+    @staticmethod
     def op(n, code):
         """The generator a walk code stands for: flip x_k (code k) or swap x_k, x_k+1 (n + k)."""
         if code < n:
@@ -121,8 +122,6 @@ class Transform:
         perm = list(range(n))
         perm[k], perm[k + 1] = perm[k + 1], perm[k]
         return Transform(tuple(perm))
-
-    op = staticmethod(op)
 
 
 def _plain_changes(n):

@@ -54,6 +54,7 @@ from .truth import (
 __all__ = [
     "ThresholdCertificate",
     "is_threshold",
+    "positive_ordered_form",
     "np_classes",
     "npn_classes",
     "threshold_functions",
@@ -413,6 +414,48 @@ def is_threshold(tt, n, max_epochs=DEFAULT_MAX_EPOCHS):
     if not cert.verify():  # pragma: no cover - a failure here is a bug in gates
         raise RuntimeError(f"internal error: certificate failed to verify: {cert}")
     return cert
+
+
+def positive_ordered_form(tt, n):
+    """The positive ordered member of a threshold function's NP class.
+
+    Complements the negative unate inputs, then sorts the inputs by
+    decreasing Chow parameter; for threshold functions the Chow order is the
+    desirability order (equal parameters mean equivalent inputs).
+
+    Returns
+    -------
+    rep : ndarray of uint64, shape (W,)
+    perm, flips : tuple of int, int
+        ``transform(tt, n, perm, flips) == rep``.
+    orbit_size : int
+        Size of the NP class.
+
+    Raises
+    ------
+    InputError
+        If the function is not a threshold function.
+    """
+    from .truth import polarity, transform
+
+    cert = is_threshold(tt, n)
+    if not cert.is_threshold:
+        raise InputError("not a threshold function, so it has no positive ordered form")
+    table = np.array(cert.table, dtype=np.uint64)
+    flips = 0
+    for i, pol in enumerate(polarity(table, n)):
+        if pol == -1:
+            flips |= 1 << i
+    chow = chow_parameters(transform(table, n, None, flips), n)[1:]
+    order = sorted(range(n), key=lambda i: (-int(chow[i]), i))
+    perm = [0] * n
+    for rank, var in enumerate(order):
+        perm[var] = rank
+    # input i of f reads x_perm[i]: the heaviest input of f becomes x_0
+    rep = transform(table, n, perm, flips)
+    labels, ess = _blocks(rep.reshape(1, -1), n)
+    size = int(_orbit_sizes(labels, ess, n)[0])
+    return rep, tuple(perm), flips, size
 
 
 @dataclass

@@ -554,9 +554,12 @@ def flip_inputs(tt, n, mask):
 
 def _check_perm(perm, n):
     try:
-        p = [int(v) for v in perm]
-    except (TypeError, ValueError):
-        raise InputError(f"a permutation must be a sequence of {n} integers, got {perm!r}") from None
+        items = list(perm)
+    except TypeError:
+        items = None
+    if items is None or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items):
+        raise InputError(f"a permutation must be a sequence of {n} integers, got {perm!r}")
+    p = [int(v) for v in items]
     if sorted(p) != list(range(n)):
         raise InputError(f"{perm!r} is not a permutation of 0..{n - 1}")
     return p
@@ -691,7 +694,12 @@ def _gate_arrays(weights, bias, n):
     n = check_n(n, 0, MAX_N, "a threshold gate")
     if w.shape[1] != n:
         raise InputError(f"weights have {w.shape[1]} entries; n={n} inputs need {n}")
-    b = np.broadcast_to(np.asarray(bias), (w.shape[0],))
+    try:
+        b = np.broadcast_to(np.asarray(bias), (w.shape[0],))
+    except ValueError:
+        raise InputError(
+            f"bias must be a scalar or hold one value per gate ({w.shape[0]}), got shape {np.shape(bias)}"
+        ) from None
     # an empty weight list ([] for n = 0) arrives as float64; it is integer
     is_int = (w.dtype.kind in "iub" or w.size == 0) and b.dtype.kind in "iub"
     if is_int:
