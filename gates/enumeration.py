@@ -300,10 +300,10 @@ DEFAULT_COUNTS_SPEC = [
     ("all", "npn", 5),
     ("monotone", None, 6),
     ("monotone", "p", 6),
-    ("threshold", None, 7),
+    ("threshold", None, 8),
     ("threshold", "p", 6),
-    ("threshold", "np", 7),
-    ("threshold", "npn", 7),
+    ("threshold", "np", 8),
+    ("threshold", "npn", 8),
 ]
 
 COUNTS_HEADER = [

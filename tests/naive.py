@@ -314,3 +314,51 @@ def burnside_class_count(n, group):
             total += 2 ** len(lengths)
     assert total % size == 0
     return total // size
+
+
+def element_from_map(mapping, n):
+    """(perm, flips) whose point map T(x)_i = x_{perm[i]} xor flips_i is `mapping`.
+
+    Read off literally: flips = T(0), and perm[i] is the input j whose unit
+    vector e_j changes coordinate i of T. Raises ValueError when `mapping`
+    (a list over point indices) is not such a map.
+    """
+    m = mapping[0]
+    perm = []
+    for i in range(n):
+        moved = [j for j in range(n) if bit(mapping[1 << j], i) != bit(m, i)]
+        if len(moved) != 1:
+            raise ValueError("not a permutation-with-flips point map")
+        perm.append(moved[0])
+    if sorted(perm) != list(range(n)) or _point_map(n, perm, m) != list(mapping):
+        raise ValueError("not a permutation-with-flips point map")
+    return perm, m
+
+
+def compose(s1, s2, n):
+    """s with transform(transform(f, s1), s2) == transform(f, s).
+
+    transform(f, s)(x) = o xor f(T_s(x)), so applying s1 then s2 reads f at
+    T_s1(T_s2(x)) and negates the output o1 xor o2 times.
+    """
+    t1, t2 = _point_map(n, s1[0], s1[1]), _point_map(n, s2[0], s2[1])
+    perm, m = element_from_map([t1[t2[q]] for q in range(2**n)], n)
+    return perm, m, bool(s1[2]) != bool(s2[2])
+
+
+def inverse(s, n):
+    """s' with compose(s, s') the identity: the inverse point map, read off."""
+    t = _point_map(n, s[0], s[1])
+    inv = [0] * len(t)
+    for q, r in enumerate(t):
+        inv[r] = q
+    perm, m = element_from_map(inv, n)
+    return perm, m, bool(s[2])
+
+
+def at_least_as_desirable(v, n, i, j):
+    """Winder's order x_i >= x_j: f(x | x_i=1, x_j=0) >= f(x | x_i=0, x_j=1) for all x."""
+    return all(
+        evaluate(v, _with(_with(x, i, 1), j, 0)) >= evaluate(v, _with(_with(x, i, 0), j, 1))
+        for x in points(n)
+    )

@@ -2,7 +2,7 @@
 
 import pytest
 
-import naive
+from . import naive
 
 
 def test_point_roundtrip():
@@ -40,7 +40,7 @@ def test_threshold_counts():
     "group, counts",
     [
         ("p", [2, 4, 12, 80, 3984, 37333248]),  # A000585
-        ("np", [2, 3, 6, 22, 402, 1228158]),  # A000231
+        ("np", [2, 3, 6, 22, 402, 1228158]),  # NP classes of all functions
         ("npn", [1, 2, 4, 14, 222, 616126]),  # A000370
     ],
 )

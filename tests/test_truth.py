@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import naive
+from . import naive
 from gates import truth as T
 from gates.errors import InputError
 
