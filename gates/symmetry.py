@@ -304,16 +304,22 @@ def _walk_n(n):
     return check_n(n, 0, WALK_MAX_N, "orbit walks (one-word tables)")
 
 
-def orbit(tt, n, group):
-    """The sorted, distinct members of the orbit of one table (n <= 6)."""
+def _walk_one(tt, n, group):
+    """(walk codes, the table after each step) for one table; n <= 6."""
     n = _walk_n(n)
     _check_group(group)
     arr, single = as_tables(tt, n)
     if not single:
-        raise InputError("orbit() takes one table")
+        raise InputError("orbits and canonical forms take one table")
     ops = walk_ops(n, group)
     states = np.empty(ops.shape[0] + 1, dtype=np.uint64)
     _walk_states(arr[0, 0], ops, n, states)
+    return ops, states
+
+
+def orbit(tt, n, group):
+    """The sorted, distinct members of the orbit of one table (n <= 6)."""
+    ops, states = _walk_one(tt, n, group)
     if group == "npn":
         states = np.concatenate([states, ~states & _word_mask(n)])
     return np.unique(states)
@@ -341,14 +347,7 @@ def canonical_form(tt, n, group):
     >>> to_hex(canonical_form("e8", 3, "npn")[0], 3)   # majority ~ its NPN-min
     '17'
     """
-    n = _walk_n(n)
-    _check_group(group)
-    arr, single = as_tables(tt, n)
-    if not single:
-        raise InputError("canonical_form() takes one table")
-    ops = walk_ops(n, group)
-    states = np.empty(ops.shape[0] + 1, dtype=np.uint64)
-    _walk_states(arr[0, 0], ops, n, states)
+    ops, states = _walk_one(tt, n, group)
     best = int(np.argmin(states))
     negate = False
     if group == "npn":
@@ -361,7 +360,7 @@ def canonical_form(tt, n, group):
         sigma = sigma * Transform.op(n, int(code))
     if negate:
         sigma = Transform(sigma.perm, sigma.flips, True)
-    return sigma.apply(arr[0], n), sigma
+    return sigma.apply(states[:1], n), sigma
 
 
 def classes_of_all(n, group, progress=None):

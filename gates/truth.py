@@ -376,35 +376,42 @@ def _polarity_rows(tables, n, out):
                 out[r, i] = 0
 
 
-@njit(cache=True)
-def _gate_rows_int(weights, bias, n, pm1, strict, out):
-    """Tables of integer threshold gates, summing along a Gray code. Compiled.
+@njit(cache=True, inline="always")
+def _gray_activations(weights, bias, r, n, pm1, acts):
+    """acts[x] = activation of gate r at every input x, summed along a Gray code.
 
     Along the reflected Gray code exactly one input changes per step, so the
-    activation changes by +-w_i (or +-2 w_i in +-1 coding): 2^n adds per gate.
+    activation changes by +-w_i (or +-2 w_i in +-1 coding): 2^n exact integer
+    adds per gate. Compiled with numba.
     """
-    nbits = 1 << n
+    a = bias[r]
+    if pm1:
+        for i in range(n):
+            a -= weights[r, i]
+    g = 0
+    acts[0] = a
+    for step in range(1, 1 << n):
+        i = 0
+        while not ((step >> i) & 1):
+            i += 1
+        g ^= 1 << i
+        d = weights[r, i] * (2 if pm1 else 1)
+        a = a + d if (g >> i) & 1 else a - d
+        acts[g] = a
+
+
+@njit(cache=True)
+def _gate_rows_int(weights, bias, n, pm1, strict, out):
+    """Tables of integer threshold gates (exact int64 sums). Compiled with numba."""
+    acts = np.empty(1 << n, dtype=np.int64)
     for r in range(weights.shape[0]):
+        _gray_activations(weights, bias, r, n, pm1, acts)
         for k in range(out.shape[1]):
             out[r, k] = 0
-        a = bias[r]
-        if pm1:
-            for i in range(n):
-                a -= weights[r, i]
-        g = 0
-        for step in range(nbits):
-            if step:
-                i = 0
-                while not ((step >> i) & 1):
-                    i += 1
-                g ^= 1 << i
-                d = weights[r, i] * (2 if pm1 else 1)
-                if (g >> i) & 1:
-                    a += d
-                else:
-                    a -= d
+        for p in range(1 << n):
+            a = acts[p]
             if a > 0 or (a == 0 and not strict):
-                out[r, g >> 6] |= np.uint64(1) << np.uint64(g & 63)
+                out[r, p >> 6] |= np.uint64(1) << np.uint64(p & 63)
 
 
 @njit(cache=True)
@@ -453,27 +460,13 @@ def _gate_rows_float(weights, bias, n, pm1, strict, out):
 @njit(cache=True)
 def _margin_rows_int(tables, weights, bias, n, pm1, out):
     """min over x of (2 f(x) - 1) * activation(x) for integer gates. Compiled."""
-    nbits = 1 << n
+    acts = np.empty(1 << n, dtype=np.int64)
     for r in range(weights.shape[0]):
-        a = bias[r]
-        if pm1:
-            for i in range(n):
-                a -= weights[r, i]
-        g = 0
+        _gray_activations(weights, bias, r, n, pm1, acts)
         best = np.iinfo(np.int64).max
-        for step in range(nbits):
-            if step:
-                i = 0
-                while not ((step >> i) & 1):
-                    i += 1
-                g ^= 1 << i
-                d = weights[r, i] * (2 if pm1 else 1)
-                if (g >> i) & 1:
-                    a += d
-                else:
-                    a -= d
-            f = (tables[r, g >> 6] >> np.uint64(g & 63)) & np.uint64(1)
-            m = a if f else -a
+        for p in range(1 << n):
+            f = (tables[r, p >> 6] >> np.uint64(p & 63)) & np.uint64(1)
+            m = acts[p] if f else -acts[p]
             if m < best:
                 best = m
         out[r] = best
