@@ -74,32 +74,71 @@ def _cmd_enumerate(args):
 
 
 def _cmd_tables(args):
+    import time
+
+    from .census import SHALLOW_SPEC, shallow_table_steps, write_shallow_tables
     from .enumeration import DEFAULT_COUNTS_SPEC, write_counts_table
 
+    t0 = time.perf_counter()
     spec = DEFAULT_COUNTS_SPEC
     if args.quick:
         spec = [(f, g, min(m, 4)) for f, g, m in spec]
-    steps = sum(m + 1 for _, _, m in spec)
-    update, close = _progress(steps, "counts table", "row")
+    steps = sum(m + 1 for _, _, m in spec) + shallow_table_steps(args.quick)
+    update, close = _progress(steps, "tables", "row")
     try:
-        rows, seconds = write_counts_table(args.out, spec, progress=update, command=args.command_line)
+        rows, _ = write_counts_table(args.out, spec, progress=update, command=args.command_line)
+        files = ["counts.csv", "counts.md", "counts.manifest.json"]
+        files += write_shallow_tables(args.out, quick=args.quick, progress=update, command=args.command_line)
     finally:
         close()
     disagree = [r for r in rows if r[7] == "NO"]
     summary = {
         "out": os.path.abspath(args.out),
-        "tables": ["counts"],
-        "files": ["counts.csv", "counts.md", "counts.manifest.json"],
+        "tables": ["counts", *SHALLOW_SPEC],
+        "files": files,
         "rows": len(rows),
         "all_agree": not disagree,
-        "seconds": round(seconds, 3),
+        "seconds": round(time.perf_counter() - t0, 3),
     }
     if args.json:
         print(json.dumps(summary))
     else:
-        print(f"wrote {len(rows)} rows to {os.path.join(args.out, 'counts.csv')} (+ .md, manifest)")
+        print(f"wrote {', '.join(summary['tables'])} into {args.out} (CSV, Markdown, manifests)")
         print("every count agrees with its reference" if not disagree else f"{len(disagree)} rows DISAGREE")
     return 0 if not disagree else 1
+
+
+def _protocol_from(args):
+    from .protocol import Protocol
+
+    return Protocol(
+        encoding=args.encoding, bias=not args.no_bias, init=args.init, init_scale=args.init_scale,
+        presentation=args.presentation, epochs=args.epochs, eta0=args.eta0, schedule=args.schedule,
+        restarts=args.restarts, criterion=args.criterion, seed=args.seed,
+    )
+
+
+def _cmd_learn(args):
+    from .census import shallow_census, write_census
+
+    if args.layers != 1:
+        raise GatesError(f"--layers {args.layers} is not available yet: allowed 1")
+    res = shallow_census(
+        args.family, args.n, args.rule, form=args.form, mode=args.mode, protocol=_protocol_from(args),
+        classes=args.classes, exhaustive=args.exhaustive, workers=args.workers, poly=args.poly,
+    )
+    summary = res.summary()
+    if args.out:
+        summary["out"] = os.path.join(os.path.abspath(args.out), write_census(res, args.out, args.command_line))
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"{res.rule.name} ({res.rule.form}, {res.mode}) learns {res.learnable:,} of the "
+              f"{res.functions:,} {res.family} functions of n={res.n} "
+              f"({res.threshold:,} are threshold)  [{res.reduction}; {res.seconds:.2f} s]")
+        if "ties" in res.extra:
+            print(f"{res.extra['ties']:,} more have a zero asymptotic margin (ties)")
+    return 0
 
 
 def build_parser():
@@ -137,14 +176,56 @@ def build_parser():
                    "npy: one structured array (default: hex)")
     e.set_defaults(func=_cmd_enumerate)
 
+    lp = sub.add_parser(
+        "learn",
+        help="which functions a threshold gate learns with a local rule",
+        description="Learnability census: train one threshold gate (with bias) on every function "
+        "of a family, or decide it in exact (asymptotic) mode. Only threshold functions can be "
+        "learnt by one gate, so by default only they are trained (--exhaustive trains all).",
+    )
+    lp.add_argument("--family", choices=FAMILIES, default="all", help="which functions (default: all)")
+    lp.add_argument("-n", type=int, required=True, help="number of inputs")
+    lp.add_argument("--layers", type=int, default=1, help="network depth (1: one gate)")
+    lp.add_argument("--rule", default="hebb", help="hebb, oja, gradient or hebb-tanh (default: hebb)")
+    lp.add_argument("--form", choices=["clamped", "unsupervised"], default="clamped",
+                    help="clamped: the output is replaced by the target (supervised, default)")
+    lp.add_argument("--poly", metavar="EXPR", help="a polynomial rule instead of --rule, in O (output), "
+                    "x (input), w (weight), T (target), e.g. 'T*x - T^2*w'")
+    lp.add_argument("--mode", choices=["simulate", "exact"], default="simulate",
+                    help="simulate the protocol, or decide from the asymptotic direction (default: simulate)")
+    lp.add_argument("--encoding", choices=["pm1", "01"], default="pm1", help="activity coding (default: pm1)")
+    lp.add_argument("--no-bias", action="store_true", help="no bias input")
+    lp.add_argument("--init", choices=["normal", "uniform", "zeros"], default="normal",
+                    help="initial weight distribution (default: normal)")
+    lp.add_argument("--init-scale", type=float, default=0.1, help="std (normal) or half-width (uniform)")
+    lp.add_argument("--presentation", choices=["shuffled", "cyclic"], default="shuffled",
+                    help="order of the truth table in each epoch (default: shuffled)")
+    lp.add_argument("--epochs", type=int, default=100, help="epochs (default: 100)")
+    lp.add_argument("--eta0", type=float, default=0.1, help="initial learning rate (default: 0.1)")
+    lp.add_argument("--schedule", choices=["linear", "constant"], default="linear",
+                    help="learning-rate schedule (default: linear decay to 0)")
+    lp.add_argument("--restarts", type=int, default=10, help="random initialisations K (default: 10)")
+    lp.add_argument("--criterion", choices=["final", "any-epoch"], default="final",
+                    help="success: strict margin after the last epoch, or after any epoch")
+    lp.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
+    lp.add_argument("--classes", choices=["none", "p", "np", "npn"], default="none",
+                    help="run on threshold class representatives weighted by orbit size "
+                    "(np, npn for all/threshold; p for monotone)")
+    lp.add_argument("--exhaustive", action="store_true", help="train every function, not only threshold ones")
+    lp.add_argument("--workers", type=int, help="threads (default: all cores); results do not depend on it")
+    lp.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
+    lp.add_argument("--out", metavar="DIR", help="write per-function results and the manifest here")
+    lp.set_defaults(func=_cmd_learn)
+
     t = sub.add_parser(
         "tables",
         help="regenerate the tables in enumerations/",
         description="Regenerate the counts table (families and symmetry classes beside their OEIS "
-        "values) as CSV, Markdown and a JSON manifest.",
+        "values) and the shallow learnability tables (Boolean, monotone, extended exact mode), "
+        "each as CSV, Markdown and a JSON manifest.",
     )
     t.add_argument("--out", default="enumerations", metavar="DIR", help="output folder (default: enumerations)")
-    t.add_argument("--quick", action="store_true", help="only n <= 4 (seconds instead of about a minute)")
+    t.add_argument("--quick", action="store_true", help="only n <= 4 (seconds instead of minutes)")
     t.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
     t.set_defaults(func=_cmd_tables)
     return p

@@ -20,7 +20,7 @@ from numba import njit
 from . import threshold as _thr
 from .errors import InputError, require_memory
 from .symmetry import GROUPS, classes_of_all, classes_of_set
-from .truth import check_n, num_words
+from .truth import check_n
 
 __all__ = [
     "FAMILIES",

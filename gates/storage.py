@@ -28,6 +28,7 @@ __all__ = [
     "markdown_table",
     "manifest",
     "manifest_path",
+    "write_table",
     "package_versions",
 ]
 
@@ -142,6 +143,19 @@ def manifest(kind, protocol, files, seed=None, command=None, results=None):
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **({"results": results} if results is not None else {}),
     }
+
+
+def write_table(out_dir, stem, header, rows, title, intro, kind, protocol, command=None, seed=None, results=None):
+    """Write ``stem.csv``, ``stem.md`` and ``stem.manifest.json`` into `out_dir`.
+
+    The one writer of every table in ``enumerations/``.
+    """
+    csv_name, md_name = f"{stem}.csv", f"{stem}.md"
+    write_csv(os.path.join(out_dir, csv_name), header, rows)
+    write_text(os.path.join(out_dir, md_name), f"# {title}\n\n{intro}\n\n" + markdown_table(header, rows))
+    meta = manifest(kind, protocol, [csv_name, md_name], seed=seed, command=command, results=results)
+    write_json(os.path.join(out_dir, f"{stem}.manifest.json"), meta)
+    return [csv_name, md_name, f"{stem}.manifest.json"]
 
 
 def manifest_path(path):

@@ -27,7 +27,7 @@ import numpy as np
 from numba import njit
 
 from .errors import InputError, require_memory
-from .truth import _word_flip, _word_swap, _word_mask, as_tables, check_n, num_words, transform
+from .truth import _word_flip, _word_mask, _word_swap, as_tables, check_n, transform
 
 __all__ = [
     "GROUPS",

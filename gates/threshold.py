@@ -42,7 +42,6 @@ from numba import njit
 from .errors import InputError, UndecidedError, require_memory
 from .truth import (
     _gate_words_int,
-    _popcount64,
     _swap_rows,
     as_tables,
     check_n,
@@ -57,6 +56,7 @@ __all__ = [
     "ThresholdCertificate",
     "is_threshold",
     "positive_ordered_form",
+    "threshold_mask",
     "np_classes",
     "npn_classes",
     "threshold_functions",
@@ -674,3 +674,29 @@ def threshold_functions(n, progress=None):
     if progress is not None:
         progress(total)
     return tables, weights, bias
+
+
+@njit(cache=True)
+def _decide_many(tables, n, tri, marks, max_epochs, out):
+    """out[f] = 1 threshold, 0 not (2-asummable), -1 undecided. Compiled with numba."""
+    w = np.empty(n + 1, dtype=np.int64)
+    witness = np.empty(4, dtype=np.int64)
+    for f in range(tables.shape[0]):
+        out[f] = _decide(tables[f], n, tri, marks, max_epochs, w, witness)
+
+
+def threshold_mask(tables, n, max_epochs=DEFAULT_MAX_EPOCHS):
+    """Boolean mask: which of many tables are threshold functions (exact, n <= 12).
+
+    Each verdict rests on a certificate found by the same procedure as
+    :func:`is_threshold`; undecided tables raise :class:`UndecidedError`.
+    """
+    n = check_n(n, 0, TEST_MAX_N, "the exact threshold test")
+    arr, _ = as_tables(tables, n)
+    tri, _ = _tri(n)
+    marks = np.zeros(3**n, dtype=np.int64)
+    out = np.empty(arr.shape[0], dtype=np.int64)
+    _decide_many(arr, n, tri, marks, int(max_epochs), out)
+    if np.any(out < 0):
+        raise UndecidedError(f"{int(np.sum(out < 0))} table(s) got no certificate within {max_epochs} epochs")
+    return out == 1

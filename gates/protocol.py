@@ -1,0 +1,248 @@
+"""Training protocols: how one threshold gate is trained on a truth table.
+
+A :class:`Protocol` records every choice that shapes a learnability result;
+it is written into every manifest and JSON summary. Defaults:
+
+============  =========================================================
+encoding      ``pm1``: inputs and targets in {-1, +1} (``01``: {0, 1})
+bias          on: a constant input 1 with its own synapse
+init          ``normal`` with scale 0.1: w ~ N(0, 0.1^2), symmetric
+presentation  ``shuffled``: the whole truth table each epoch, fresh order
+epochs        100
+eta0          0.1, ``linear`` schedule: eta_e = eta0 (1 - e / epochs)
+restarts      K = 10; a function is learnable if one restart learns it
+criterion     ``final``: after the last epoch, T~ (w . x~) > 0 on every
+              input (T~ = +-1 target sign); an activation of 0 never counts
+seed          0
+============  =========================================================
+
+Randomness is common to all target functions: restart k draws its initial
+weights and its presentation orders from ``SeedSequence(seed).spawn(K)[k]``
+alone. So a function's result depends only on the function, the protocol
+and the seed, never on which other functions share the run, the reduction
+used, or the number of threads.
+
+The gate's output is O = 1 when w . x~ > 0, else the "off" value (-1 or 0).
+"""
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from numba import njit, prange
+
+from .errors import InputError
+from .rules import _delta
+
+__all__ = ["Protocol", "ENCODINGS", "INITS", "PRESENTATIONS", "SCHEDULES", "CRITERIA"]
+
+ENCODINGS = ("pm1", "01")
+INITS = ("normal", "uniform", "zeros")
+PRESENTATIONS = ("shuffled", "cyclic")
+SCHEDULES = ("linear", "constant")
+CRITERIA = ("final", "any-epoch")
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """The training protocol; see the module doc for the defaults."""
+
+    encoding: str = "pm1"
+    bias: bool = True
+    init: str = "normal"
+    init_scale: float = 0.1
+    presentation: str = "shuffled"
+    epochs: int = 100
+    eta0: float = 0.1
+    schedule: str = "linear"
+    restarts: int = 10
+    criterion: str = "final"
+    seed: int = 0
+
+    def __post_init__(self):
+        for name, allowed in (
+            ("encoding", ENCODINGS),
+            ("init", INITS),
+            ("presentation", PRESENTATIONS),
+            ("schedule", SCHEDULES),
+            ("criterion", CRITERIA),
+        ):
+            if getattr(self, name) not in allowed:
+                raise InputError(
+                    f"{name} {getattr(self, name)!r} is unknown: allowed {', '.join(allowed)}"
+                )
+        for name, lo in (("epochs", 1), ("restarts", 1), ("seed", 0)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+                raise InputError(f"{name} must be an integer >= {lo}, got {v!r}")
+        for name in ("eta0", "init_scale"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0:
+                raise InputError(f"{name} must be a finite number >= 0, got {v!r}")
+        if self.eta0 == 0:
+            raise InputError("eta0 must be > 0")
+
+    def to_dict(self):
+        out = asdict(self)
+        out["init_distribution"] = {
+            "normal": f"N(0, {self.init_scale}^2) per synapse",
+            "uniform": f"U(-{self.init_scale}, {self.init_scale}) per synapse",
+            "zeros": "all weights 0",
+        }[self.init]
+        out["eta_schedule"] = (
+            "eta_e = eta0 * (1 - e/epochs), e = 0..epochs-1" if self.schedule == "linear" else "eta0"
+        )
+        out["randomness"] = "restart k uses SeedSequence(seed).spawn(restarts)[k] for every target"
+        return out
+
+    @property
+    def symmetric(self):
+        """True when success probabilities are NP(N)-class functions.
+
+        Complementing an input (or the output) is an isometry of the +-1 cube
+        that maps a symmetric initial distribution and a uniformly shuffled
+        order to themselves; with 0/1 coding or a fixed cyclic order it is not.
+        """
+        return self.encoding == "pm1" and self.presentation == "shuffled"
+
+    def etas(self):
+        e = np.arange(self.epochs, dtype=np.float64)
+        if self.schedule == "linear":
+            return self.eta0 * (1.0 - e / self.epochs)
+        return np.full(self.epochs, float(self.eta0))
+
+    def draws(self, synapses, points):
+        """Initial weights (K, synapses) and orders (K, epochs, points), common to all targets."""
+        init = np.empty((self.restarts, synapses), dtype=np.float64)
+        orders = np.empty((self.restarts, self.epochs, points), dtype=np.int64)
+        for k, child in enumerate(np.random.SeedSequence(self.seed).spawn(self.restarts)):
+            rng = np.random.default_rng(child)
+            if self.init == "normal":
+                init[k] = rng.normal(0.0, self.init_scale, synapses)
+            elif self.init == "uniform":
+                init[k] = rng.uniform(-self.init_scale, self.init_scale, synapses)
+            else:
+                init[k] = 0.0
+            for e in range(self.epochs):
+                orders[k, e] = rng.permutation(points) if self.presentation == "shuffled" else np.arange(points)
+        return init, orders
+
+    def inputs(self, n):
+        """The 2^n inputs x~ (with the bias column last when on), as float64 (P, S)."""
+        p = np.arange(1 << n)
+        x = ((p[:, None] >> np.arange(n)) & 1).astype(np.float64)
+        if self.encoding == "pm1":
+            x = 2.0 * x - 1.0
+        if self.bias:
+            x = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1)
+        return np.ascontiguousarray(x)
+
+
+# --------------------------------------------------------------------------
+# kernels
+# --------------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def _target(table, p, pm1):
+    bit = (table[p >> 6] >> np.uint64(p & 63)) & np.uint64(1)
+    if bit:
+        return 1.0
+    return -1.0 if pm1 else 0.0
+
+
+@njit(cache=True, inline="always")
+def _learnt(table, x, w, pm1):
+    """Strict criterion: every input has T~ (w . x~) > 0. Compiled with numba."""
+    for p in range(x.shape[0]):
+        a = 0.0
+        for j in range(x.shape[1]):
+            a += w[j] * x[p, j]
+        on = (table[p >> 6] >> np.uint64(p & 63)) & np.uint64(1)
+        if (a <= 0.0) if on else (a >= 0.0):
+            return False
+    return True
+
+
+@njit(cache=True)
+def _train_gate(table, x, pm1, terms, saturate, uses_output, w0, orders, etas, any_epoch, u, w):
+    """Train one gate from w0 with a polynomial rule; True if the target is learnt.
+
+    Every step applies dw_j = eta_e * sum_m c_m O^a x_j^b w_j^c T^d to all
+    synapses at once (on u, with w = tanh(u), when saturating). Compiled.
+    """
+    s = x.shape[1]
+    off = -1.0 if pm1 else 0.0
+    for j in range(s):
+        u[j] = w0[j]
+        w[j] = np.tanh(u[j]) if saturate else u[j]
+    for e in range(orders.shape[0]):
+        eta = etas[e]
+        for q in range(orders.shape[1]):
+            p = orders[e, q]
+            t = _target(table, p, pm1)
+            o = 0.0
+            if uses_output:
+                a = 0.0
+                for j in range(s):
+                    a += w[j] * x[p, j]
+                o = 1.0 if a > 0.0 else off
+            for j in range(s):
+                u[j] += eta * _delta(terms, o, x[p, j], w[j], t)
+            for j in range(s):
+                w[j] = np.tanh(u[j]) if saturate else u[j]
+        if any_epoch and _learnt(table, x, w, pm1):
+            return True
+    return _learnt(table, x, w, pm1)
+
+
+@njit(cache=True, parallel=True)
+def _simulate_many(tables, x, pm1, terms, saturate, uses_output, init, orders, etas, any_epoch, successes):
+    """successes[f] = number of restarts that learn tables[f]. Compiled, threaded over f."""
+    s = x.shape[1]
+    for f in prange(tables.shape[0]):
+        u = np.empty(s)
+        w = np.empty(s)
+        c = 0
+        for k in range(init.shape[0]):
+            if _train_gate(tables[f], x, pm1, terms, saturate, uses_output, init[k], orders[k], etas, any_epoch, u, w):
+                c += 1
+        successes[f] = c
+
+
+@njit(cache=True, inline="always")
+def _margin_status(table, x, w):
+    """1 if every input has T~ (w . x~) > 0, 0 if the smallest is exactly 0, -1 if negative."""
+    status = 1
+    for p in range(x.shape[0]):
+        a = 0.0
+        for j in range(x.shape[1]):
+            a += w[j] * x[p, j]
+        on = (table[p >> 6] >> np.uint64(p & 63)) & np.uint64(1)
+        m = a if on else -a
+        if m < 0.0:
+            return -1
+        if m == 0.0:
+            status = 0
+    return status
+
+
+@njit(cache=True, parallel=True)
+def _exact_many(tables, x, pm1, saturate, status):
+    """Asymptotic clamped Hebb / Oja: the weights tend to the direction
+    c = sum_k T_k x~_k (the canonical-form condition); with saturation
+    w -> sign(c). status[f] = 1 learnt (strict), 0 a tie (some margin exactly
+    0, decided by the initial weights in a simulation), -1 not learnt.
+    c is a sum of small integers, so the margins are exact. Compiled,
+    threaded over functions.
+    """
+    s = x.shape[1]
+    for f in prange(tables.shape[0]):
+        c = np.zeros(s)
+        for p in range(x.shape[0]):
+            t = _target(tables[f], p, pm1)
+            for j in range(s):
+                c[j] += t * x[p, j]
+        if saturate:
+            for j in range(s):
+                c[j] = 1.0 if c[j] > 0 else (-1.0 if c[j] < 0 else 0.0)
+        status[f] = _margin_status(tables[f], x, c)

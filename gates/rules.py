@@ -1,0 +1,218 @@
+"""Local learning rules as polynomials in local variables (Baldi & Sadowski §1).
+
+A rule changes a synapse w from a presynaptic activity x to a postsynaptic
+unit with output O (and target T, in supervised mode) by
+
+    dw = eta * sum_m c_m * O^a_m * x^b_m * w^c_m * T^d_m,     degree <= 3.
+
+The named rules are presets of that one form:
+
+=============  ===================================  =========================
+name           unsupervised                         clamped (O replaced by T)
+=============  ===================================  =========================
+``hebb``       O x                                  T x
+``oja``        O x - O^2 w                          T x - T^2 w
+``gradient``   (supervised only)                    T x - O x
+``hebb-tanh``  O x on u, with w = tanh(u)           T x on u, w = tanh(u)
+=============  ===================================  =========================
+
+The apparent degree of a term is a + b + c + d; its effective degree in w is
+c + a, since O itself depends on w (paper, §"stratification").
+"""
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from .errors import InputError
+
+__all__ = ["Rule", "RULES", "FORMS", "get_rule", "parse_poly"]
+
+FORMS = ("clamped", "unsupervised")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A polynomial local rule.
+
+    Attributes
+    ----------
+    name : str
+    terms : tuple of (coef, a, b, c, d)
+        Monomials coef * O^a * x^b * w^c * T^d.
+    saturate : bool
+        If True the rule updates u and the synapse is w = tanh(u) (the paper's
+        bounded variant of simple Hebb).
+    form : str
+        "clamped" (O replaced by T), "unsupervised", or "supervised" for a
+        rule that reads both O and T (gradient, or a custom polynomial).
+
+    Examples
+    --------
+    >>> from gates.rules import get_rule
+    >>> r = get_rule("oja")
+    >>> r.terms, r.apparent_degree, r.effective_degree
+    (((1.0, 0, 1, 0, 1), (-1.0, 0, 0, 1, 2)), 3, 1)
+    """
+
+    name: str
+    terms: tuple
+    saturate: bool = False
+    form: str = "supervised"
+
+    def __post_init__(self):
+        if not self.terms:
+            raise InputError("a rule needs at least one term")
+        for t in self.terms:
+            if len(t) != 5 or any(int(e) != e or e < 0 for e in t[1:]):
+                raise InputError(f"a term is (coef, a, b, c, d) with exponents >= 0, got {t!r}")
+            if sum(t[1:]) > 3:
+                raise InputError(f"term {t!r} has degree {sum(t[1:])}; rules have degree <= 3")
+
+    @property
+    def apparent_degree(self):
+        return max(sum(t[1:]) for t in self.terms)
+
+    @property
+    def effective_degree(self):
+        """Highest degree in w, counting O as linear in w."""
+        return max(t[1] + t[3] for t in self.terms)
+
+    @property
+    def uses_output(self):
+        return any(t[1] for t in self.terms)
+
+    @property
+    def uses_target(self):
+        return any(t[4] for t in self.terms)
+
+    def clamped(self):
+        """The supervised form: O replaced by T in every term."""
+        terms = _merge(tuple((c, 0, b, w, d + a) for c, a, b, w, d in self.terms))
+        return Rule(self.name, terms, self.saturate, "clamped")
+
+    def as_array(self):
+        """Terms as a float64 (M, 5) array for the kernels."""
+        return np.array(self.terms, dtype=np.float64).reshape(-1, 5)
+
+    def to_dict(self):
+        return {
+            "name": self.name,
+            "form": self.form,
+            "terms": [list(t) for t in self.terms],
+            "formula": self.formula(),
+            "saturate": self.saturate,
+            "apparent_degree": self.apparent_degree,
+            "effective_degree": self.effective_degree,
+        }
+
+    def formula(self):
+        parts = []
+        for coef, *exps in self.terms:
+            factors = [
+                v if e == 1 else f"{v}^{e}" for v, e in zip(("O", "x", "w", "T"), exps) if e
+            ]
+            mono = "*".join(factors) or "1"
+            sign = "-" if coef < 0 else "+"
+            mag = abs(coef)
+            parts.append(f"{sign} {'' if mag == 1 else f'{mag:g}*'}{mono}")
+        text = " ".join(parts).lstrip("+ ")
+        body = f"dw = eta*({text})"
+        return body + ("  [on u, w = tanh(u)]" if self.saturate else "")
+
+
+def _merge(terms):
+    """Add coefficients of equal monomials; drop zeros."""
+    acc = {}
+    for c, *e in terms:
+        acc[tuple(e)] = acc.get(tuple(e), 0.0) + float(c)
+    return tuple((c, *e) for e, c in acc.items() if c != 0)
+
+
+_BASE = {
+    "hebb": Rule("hebb", ((1.0, 1, 1, 0, 0),), False, "unsupervised"),
+    "oja": Rule("oja", ((1.0, 1, 1, 0, 0), (-1.0, 2, 0, 1, 0)), False, "unsupervised"),
+    "gradient": Rule("gradient", ((1.0, 0, 1, 0, 1), (-1.0, 1, 1, 0, 0)), False, "supervised"),
+    "hebb-tanh": Rule("hebb-tanh", ((1.0, 1, 1, 0, 0),), True, "unsupervised"),
+}
+RULES = tuple(_BASE)
+
+
+def get_rule(name, form="clamped"):
+    """A named rule in its clamped (supervised) or unsupervised form.
+
+    Raises
+    ------
+    InputError
+        For an unknown name or form, or ``gradient`` asked unsupervised.
+    """
+    if name not in _BASE:
+        raise InputError(f"rule {name!r} is unknown: allowed {', '.join(RULES)} (or a polynomial)")
+    if form not in FORMS:
+        raise InputError(f"rule form {form!r} is unknown: allowed {', '.join(FORMS)}")
+    rule = _BASE[name]
+    if name == "gradient":
+        if form == "unsupervised":
+            raise InputError("the gradient rule is supervised only: use form 'clamped'")
+        return rule
+    return rule.clamped() if form == "clamped" else rule
+
+
+_TERM = re.compile(r"\s*([+-])?\s*(\d+(?:\.\d*)?(?:e[+-]?\d+)?)?\s*\*?\s*((?:[OxwT](?:\^\d)?\s*\*?\s*)*)")
+
+
+def parse_poly(text, name="poly", saturate=False):
+    """Parse a polynomial rule such as ``"O*x - O^2*w"`` or ``"T*x - 0.5*w"``.
+
+    Variables: O (postsynaptic output), x (presynaptic activity), w (the
+    weight), T (target); powers with ``^``; terms joined by + or -.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("a polynomial rule is a non-empty string like 'T*x - T^2*w'")
+    terms = []
+    pos = 0
+    s = text.strip()
+    while pos < len(s):
+        m = _TERM.match(s, pos)
+        if not m or m.end() == pos or not (m.group(2) or m.group(3).strip()):
+            raise InputError(
+                f"cannot read the polynomial rule {text!r} at {s[pos:]!r}: "
+                "use terms like 'O*x', '-0.5*O^2*w', 'T*x' joined by + or -"
+            )
+        sign = -1.0 if m.group(1) == "-" else 1.0
+        coef = float(m.group(2)) if m.group(2) else 1.0
+        exps = {"O": 0, "x": 0, "w": 0, "T": 0}
+        for var, power in re.findall(r"([OxwT])(?:\^(\d))?", m.group(3)):
+            exps[var] += int(power or 1)
+        terms.append((sign * coef, exps["O"], exps["x"], exps["w"], exps["T"]))
+        pos = m.end()
+    terms = _merge(terms)
+    if not terms:
+        raise InputError(f"the polynomial rule {text!r} is zero")
+    form = "supervised" if any(t[4] for t in terms) else "unsupervised"
+    return Rule(name, terms, saturate, form)
+
+
+@njit(cache=True, inline="always")
+def _ipow(v, k):
+    r = 1.0
+    for _ in range(int(k)):
+        r *= v
+    return r
+
+
+@njit(cache=True, inline="always")
+def _delta(terms, o, x, w, t):
+    """sum_m c_m O^a x^b w^c T^d for one synapse. Compiled with numba."""
+    s = 0.0
+    for m in range(terms.shape[0]):
+        s += (
+            terms[m, 0]
+            * _ipow(o, terms[m, 1])
+            * _ipow(x, terms[m, 2])
+            * _ipow(w, terms[m, 3])
+            * _ipow(t, terms[m, 4])
+        )
+    return s
