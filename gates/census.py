@@ -11,7 +11,9 @@ Reductions (each named in the result's ``reduction`` field):
   trains every function of the family instead (the tests show both agree).
 * ``threshold NP classes`` / ``NPN classes``: with +-1 coding (and, when
   simulating, shuffled presentation and a symmetric initial distribution,
-  which every init choice here is) the outcome is a function of the class,
+  which every init choice here is, and a rule odd under the negations:
+  every named rule is, a polynomial may not and is then refused) the
+  outcome is a function of the class,
   exactly in exact mode and in distribution when simulating. The census then
   runs on one positive ordered representative per class, weighted by its
   orbit size.
@@ -209,6 +211,27 @@ def shallow_census(
             raise InputError(
                 "class reduction needs an invariant protocol: shuffled presentation, and pm1 coding for np/npn"
             )
+        # Negating input i maps (x_i, w_i) to (-x_i, -w_i); the dynamics follow
+        # only if every term c O^a x^b w^c T^d is odd in (x, w). Negating the
+        # output maps (O, w, T) to -(O, w, T): every term must be odd in
+        # (O, w, T), and the gate's tie O = off at w . x~ = 0 is not odd, which
+        # matters when training starts from w = 0.
+        if classes in ("np", "npn") and any((t[2] + t[3]) % 2 == 0 for t in r.terms):
+            raise InputError(
+                f"rule {r.formula()!r} is not odd in (x, w), so negating an input changes its "
+                "dynamics: use --classes none (or p for monotone)"
+            )
+        if classes == "npn" and any((t[1] + t[3] + t[4]) % 2 == 0 for t in r.terms):
+            raise InputError(
+                f"rule {r.formula()!r} is not odd in (O, w, T), so negating the output changes its "
+                "dynamics: use --classes np"
+            )
+        if (classes == "npn" and mode == "simulate" and r.uses_output
+                and (protocol.init == "zeros" or protocol.init_scale == 0)):
+            raise InputError(
+                "NPN classes with a rule that reads O need a random initial weight: from w = 0 the "
+                "tie O = off at w . x~ = 0 breaks output negation; use --classes np"
+            )
         n = check_n(n, 0, _thr.CLASSES_MAX_N, "a census over threshold classes")
         cls = _thr.npn_classes(n) if classes == "npn" else _thr.np_classes(n)
         tables, weights = cls.tables, cls.orbit_sizes
@@ -239,7 +262,10 @@ def shallow_census(
             status = np.empty(len(tables), dtype=np.int8)
             _exact_many(np.ascontiguousarray(tables), x, pm1, r.saturate, status)
             successes[:] = status == 1
-            ties = int(weights[status == 0].sum())
+            # a tie that is not a threshold function is never learnt (no gate
+            # computes it), and the threshold-only reduction cannot see it:
+            # count the threshold ties only, whatever the reduction
+            ties = int(weights[(status == 0) & is_thr].sum())
         else:
             init, orders = protocol.draws(x.shape[1], x.shape[0])
             _simulate_many(
@@ -349,7 +375,9 @@ SHALLOW_TITLES = {
         "(supervised) local rule under the default protocol (see the manifest): +-1 coding,\n"
         "N(0, 0.1^2) initial weights, shuffled full-table epochs, 100 epochs, eta0 = 0.1\n"
         "decaying linearly, K = 10 restarts, strict margin criterion. `threshold` counts the\n"
-        "threshold functions: no rule can exceed it.",
+        "threshold functions: no rule can exceed it. Hebb and Oja counts include the\n"
+        "functions whose asymptotic margin is exactly 0 (the `ties` of the extended table)\n"
+        "that some restart happened to learn.",
     ),
     "shallow_monotone": (
         "Monotone functions learnable by one threshold gate (simulated)",
@@ -359,9 +387,11 @@ SHALLOW_TITLES = {
         "Learnability by one threshold gate in exact (asymptotic) mode",
         "Clamped Hebb and Oja converge to the direction c = sum_k T_k x~_k, hebb-tanh to\n"
         "sign(c); a function is learnt when that direction has a strictly positive margin\n"
-        "on every input. `ties` counts functions whose smallest margin is exactly 0: a\n"
-        "simulation decides those by its initial weights. `gradient` learns exactly the\n"
-        "threshold functions (perceptron convergence theorem).",
+        "on every input. `ties` counts the threshold functions whose smallest asymptotic\n"
+        "margin is exactly 0: a finite simulation may learn them or not, as the initial\n"
+        "weights (Hebb), the presentation order (Oja) or the degree of saturation\n"
+        "(hebb-tanh) decide. `gradient` learns exactly the threshold functions (perceptron\n"
+        "convergence theorem).",
     ),
 }
 

@@ -176,7 +176,9 @@ def parse_poly(text, name="poly", saturate=False):
     s = text.strip()
     while pos < len(s):
         m = _TERM.match(s, pos)
-        if not m or m.end() == pos or not (m.group(2) or m.group(3).strip()):
+        # every term after the first starts with its sign: 'x^10' or '2**x'
+        # must not read as two terms joined silently
+        if not m or m.end() == pos or not (m.group(2) or m.group(3).strip()) or (terms and not m.group(1)):
             raise InputError(
                 f"cannot read the polynomial rule {text!r} at {s[pos:]!r}: "
                 "use terms like 'O*x', '-0.5*O^2*w', 'T*x' joined by + or -"

@@ -6,6 +6,7 @@ where x_i is bit i of p (the kitty convention). Points are tuples
 literally, point by point; none is fast.
 """
 
+import math
 from fractions import Fraction
 from itertools import permutations, product
 
@@ -362,3 +363,98 @@ def at_least_as_desirable(v, n, i, j):
         evaluate(v, _with(_with(x, i, 1), j, 0)) >= evaluate(v, _with(_with(x, i, 0), j, 1))
         for x in points(n)
     )
+
+
+# --------------------------------------------------------------------------
+# one threshold gate trained by a local rule (gates.protocol's module doc)
+# --------------------------------------------------------------------------
+
+
+def gate_inputs(n, encoding="pm1", bias=True):
+    """The 2^n rows x~ in table order: x_i = bit i of p, coded +-1 or 0/1, bias 1 last."""
+    rows = []
+    for x in points(n):
+        row = [float(2 * b - 1) if encoding == "pm1" else float(b) for b in x]
+        rows.append(row + [1.0] if bias else row)
+    return rows
+
+
+def _power(v, k):
+    """v^k as k successive products (the order the kernel is asked to use)."""
+    r = 1.0
+    for _ in range(int(k)):
+        r *= v
+    return r
+
+
+def train_gate(v, n, terms, saturate, uses_output, encoding, bias, w0, orders, etas, any_epoch):
+    """Train one gate on the table v, literally; return (learnt, closest).
+
+    Each step presents the input p = orders[e][q]: the target is T = 1 when
+    f(p) = 1, else -1 (pm1) or 0 (01); the output is O = 1 if w . x~ > 0,
+    else that same off value; every synapse j then moves at once by
+    eta_e * sum_m c_m O^a x_j^b w_j^c T^d, on u with w = tanh(u) when
+    `saturate`. The target is learnt when every input has w . x~ > 0 if
+    f = 1 and < 0 if f = 0, checked after the last epoch, or after every
+    epoch when `any_epoch`. `closest` is the smallest |w . x~| seen in the
+    checks made, so a caller can tell a verdict decided at a margin of 0.
+    """
+    xs = gate_inputs(n, encoding, bias)
+    off = -1.0 if encoding == "pm1" else 0.0
+    u = [float(a) for a in w0]
+    w = [math.tanh(a) for a in u] if saturate else list(u)
+    closest = math.inf
+
+    def act(p):
+        a = 0.0
+        for wj, xj in zip(w, xs[p]):
+            a += wj * xj
+        return a
+
+    def learnt():
+        nonlocal closest
+        ok = True
+        for p in range(2**n):
+            a = act(p)
+            closest = min(closest, abs(a))
+            if not (a > 0 if bit(v, p) else a < 0):
+                ok = False
+        return ok
+
+    for e, order in enumerate(orders):
+        eta = float(etas[e])
+        for p in order:
+            p = int(p)
+            t = 1.0 if bit(v, p) else off
+            o = (1.0 if act(p) > 0.0 else off) if uses_output else 0.0
+            for j, xj in enumerate(xs[p]):
+                d = 0.0
+                for c, a, b, cw, dt in terms:
+                    d += float(c) * _power(o, a) * _power(xj, b) * _power(w[j], cw) * _power(t, dt)
+                u[j] += eta * d
+            w = [math.tanh(a) for a in u] if saturate else list(u)
+        if any_epoch and learnt():
+            return True, closest
+    return learnt(), closest
+
+
+def exact_status(v, n, encoding="pm1", bias=True, saturate=False):
+    """The canonical-form condition on c = sum_k T_k x~_k (sign(c) if `saturate`).
+
+    T_k = 1 when f = 1, else -1 (pm1) or 0 (01). With T~_k = +-1 the sign
+    of the target, returns 1 if every T~_k (c . x~_k) > 0, 0 if the
+    smallest is exactly 0, -1 if one is negative. Integers throughout.
+    """
+    rows = [[2 * b - 1 if encoding == "pm1" else b for b in x] + ([1] if bias else []) for x in points(n)]
+    size = n + (1 if bias else 0)
+    c = [0] * size
+    for p, row in enumerate(rows):
+        t = 1 if bit(v, p) else (-1 if encoding == "pm1" else 0)
+        for j in range(size):
+            c[j] += t * row[j]
+    if saturate:
+        c = [(cj > 0) - (cj < 0) for cj in c]
+    margins = [(1 if bit(v, p) else -1) * sum(cj * xj for cj, xj in zip(c, row)) for p, row in enumerate(rows)]
+    if min(margins) > 0:
+        return 1
+    return 0 if min(margins) == 0 else -1

@@ -53,3 +53,36 @@ def test_burnside_counts(group, counts):
 def test_group_sizes():
     assert [len(list(naive.group_elements(3, g))) for g in ("p", "np", "npn")] == [6, 48, 96]
     assert naive.canonical_min(naive.projection(2, 3), 3, "p") == naive.projection(0, 3)
+
+
+def test_exact_status_by_hand():
+    AND = naive.from_func(lambda x: x[0] & x[1], 2)
+    XOR = naive.from_func(lambda x: x[0] ^ x[1], 2)
+    # pm1: c = sum T x~ = (2, 2, -2); margins 6, 2, 2, 2
+    assert naive.exact_status(AND, 2) == 1
+    assert naive.exact_status(XOR, 2) == 0  # c = 0: every margin is 0
+    # 01: c is a sum of non-negative rows, so no false point gets a negative margin
+    assert naive.exact_status(AND, 2, "01") == -1
+    assert naive.exact_status(naive.constant(1, 2), 2, "01") == 1
+    # sign(c) = (1, 1, -1): margins 1 on (1, 1), 3 on (-1, -1), 1 on the mixed points
+    assert naive.exact_status(AND, 2, saturate=True) == 1
+    assert naive.exact_status(naive.projection(0, 2), 2, bias=False) == 1
+
+
+def test_train_gate_by_hand():
+    AND = naive.from_func(lambda x: x[0] & x[1], 2)
+    hebb = [(1.0, 0, 1, 0, 1)]
+    # clamped Hebb from 0 with rate 1, one epoch: w = c = (2, 2, -2), learnt
+    assert naive.train_gate(AND, 2, hebb, False, False, "pm1", True, [0, 0, 0], [[0, 1, 2, 3]], [1.0], False) == (True, 2.0)
+    # from 0 with no epochs' worth of rate the activations stay 0: never learnt
+    assert naive.train_gate(AND, 2, hebb, False, False, "pm1", True, [0, 0, 0], [[0, 1, 2, 3]], [0.0], False)[0] is False
+    # the perceptron on x_0, x~ = (-1, 1) and (1, 1), from w = (0, -0.5): p = 0 has
+    # O = -1 = T (no change), p = 1 has O = -1 != T and adds 0.5 * 2 * (1, 1)
+    gradient = [(1.0, 0, 1, 0, 1), (-1.0, 1, 1, 0, 0)]
+    x0 = naive.projection(0, 1)
+    assert naive.train_gate(x0, 1, gradient, False, True, "pm1", True, [0, -0.5], [[0, 1]], [0.5], False) == (True, 0.5)
+    # from w = 0 it stalls: w = (1, 1) leaves p = 0 at activation 0, where O = off = T
+    # makes no update, yet the strict criterion fails
+    assert naive.train_gate(x0, 1, gradient, False, True, "pm1", True, [0, 0], [[0, 1]] * 5, [0.5] * 5, False) == (False, 0.0)
+    # any_epoch stops at the first epoch that separates
+    assert naive.train_gate(x0, 1, hebb, False, False, "pm1", False, [-1.0], [[0, 1]] * 3, [0.25] * 3, True)[0]

@@ -1,0 +1,171 @@
+"""Local learning rules: the named presets, the clamped form, degrees, parse_poly."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gates.errors import InputError
+from gates.rules import FORMS, RULES, Rule, get_rule, parse_poly
+
+# The table of gates/rules.py's module doc, written out as monomials
+# (coef, a, b, c, d) = coef * O^a * x^b * w^c * T^d.
+HEBB_U = {(1, 1, 1, 0, 0)}  # O x
+HEBB_C = {(1, 0, 1, 0, 1)}  # T x
+OJA_U = {(1, 1, 1, 0, 0), (-1, 2, 0, 1, 0)}  # O x - O^2 w
+OJA_C = {(1, 0, 1, 0, 1), (-1, 0, 0, 1, 2)}  # T x - T^2 w
+GRADIENT = {(1, 0, 1, 0, 1), (-1, 1, 1, 0, 0)}  # T x - O x
+
+PRESETS = [
+    # name, form, terms, saturate, apparent degree, effective degree (a + c)
+    ("hebb", "unsupervised", HEBB_U, False, 2, 1),
+    ("hebb", "clamped", HEBB_C, False, 2, 0),
+    ("oja", "unsupervised", OJA_U, False, 3, 3),
+    ("oja", "clamped", OJA_C, False, 3, 1),
+    ("gradient", "clamped", GRADIENT, False, 2, 1),
+    ("hebb-tanh", "unsupervised", HEBB_U, True, 2, 1),
+    ("hebb-tanh", "clamped", HEBB_C, True, 2, 0),
+]
+
+
+def term_set(rule):
+    return {tuple(t) for t in rule.terms}
+
+
+def value(terms, o, x, w, t):
+    """The polynomial sum c O^a x^b w^c T^d, evaluated directly."""
+    return sum(c * o**a * x**b * w**cw * t**d for c, a, b, cw, d in terms)
+
+
+@pytest.mark.parametrize("name, form, terms, saturate, apparent, effective", PRESETS)
+def test_presets_match_the_table(name, form, terms, saturate, apparent, effective):
+    r = get_rule(name, form)
+    assert term_set(r) == terms
+    assert len(r.terms) == len(terms)  # no duplicated monomials
+    assert r.name == name and r.saturate is saturate
+    assert r.apparent_degree == apparent and r.effective_degree == effective
+    assert r.uses_output == any(t[1] for t in terms)
+    assert r.uses_target == any(t[4] for t in terms)
+    assert r.form == ("supervised" if name == "gradient" else form)
+    assert r.as_array().shape == (len(terms), 5)
+    d = r.to_dict()
+    assert d["saturate"] is saturate and d["apparent_degree"] == apparent and d["effective_degree"] == effective
+    assert ("tanh" in d["formula"]) is saturate
+
+
+def test_default_form_is_clamped_and_names_are_listed():
+    assert set(RULES) == {"hebb", "oja", "gradient", "hebb-tanh"}
+    assert FORMS == ("clamped", "unsupervised")
+    for name in RULES:
+        assert get_rule(name) == get_rule(name, "clamped")
+
+
+def test_clamped_replaces_output_by_target():
+    for name in ("hebb", "oja", "hebb-tanh"):
+        u, c = get_rule(name, "unsupervised"), get_rule(name, "clamped")
+        assert u.clamped() == c and c.clamped() == c  # clamping twice changes nothing
+        assert c.form == "clamped" and not c.uses_output and c.uses_target
+    # T x - O x clamps to 0: a rule with no terms is refused
+    with pytest.raises(InputError):
+        get_rule("gradient").clamped()
+
+
+coef = st.sampled_from([-2.0, -1.0, -0.5, 0.25, 1.0, 3.0])
+exps = st.tuples(*[st.integers(0, 3)] * 4).filter(lambda e: sum(e) <= 3)
+levels = st.sampled_from([-1.0, 0.0, 0.5, 1.0, 2.0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(coef, exps), min_size=1, max_size=5), levels, levels, levels, levels)
+def test_clamped_is_the_rule_evaluated_at_o_equal_t(raw, o, x, w, t):
+    terms = [(c, *e) for c, e in raw]
+    try:
+        r = Rule("r", tuple(terms))
+        cl = r.clamped()
+    except InputError:
+        # only when the polynomial vanishes once O = T (every merged coefficient is 0)
+        grid = [-1.0, 0.5, 2.0, 3.0]
+        assert all(value(terms, t0, x0, w0, t0) == pytest.approx(0, abs=1e-9)
+                   for t0 in grid for x0 in grid for w0 in grid)
+        return
+    assert not cl.uses_output
+    assert value(cl.terms, o, x, w, t) == pytest.approx(value(terms, t, x, w, t), abs=1e-12)
+    # like monomials are merged
+    assert len({tuple(m[1:]) for m in cl.terms}) == len(cl.terms)
+
+
+@pytest.mark.parametrize(
+    "text, terms, form",
+    [
+        ("O*x - O^2*w", OJA_U, "unsupervised"),
+        ("T*x - T^2*w", OJA_C, "supervised"),
+        ("T*x - O*x", GRADIENT, "supervised"),
+        ("x*T", HEBB_C, "supervised"),
+        ("-0.5*O^2*w + 2*T*x", {(-0.5, 2, 0, 1, 0), (2, 0, 1, 0, 1)}, "supervised"),
+        ("1e-2 * x * w * T", {(0.01, 0, 1, 1, 1)}, "supervised"),
+        ("O*x + O*x - w", {(2, 1, 1, 0, 0), (-1, 0, 0, 1, 0)}, "unsupervised"),  # merged
+        ("w*w*w", {(1, 0, 0, 3, 0)}, "unsupervised"),
+        ("3", {(3, 0, 0, 0, 0)}, "unsupervised"),  # a constant term has degree 0
+    ],
+)
+def test_parse_poly(text, terms, form):
+    r = parse_poly(text)
+    assert term_set(r) == terms and r.form == form and r.saturate is False
+    assert parse_poly(text, saturate=True).saturate is True
+
+
+def test_parse_poly_reads_oja_as_the_preset():
+    assert term_set(parse_poly("O*x - O^2*w")) == term_set(get_rule("oja", "unsupervised"))
+    assert parse_poly("O*x - O^2*w").clamped().terms == get_rule("oja").terms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "", "   ", None, 3, "O*y", "O^", "x -", "+", "x--w", "x - x", "T*x+",
+        "x**2",  # Python power
+        "2**x",  # was read as the two terms 2 and x
+        "x^10",  # was read as x plus a zero term
+        "T*x 3",  # two terms without a sign
+        "x*2",  # coefficients come first
+        "O^4", "O^2*x^2", "O*x*w*T",  # degree 4 > 3
+    ],
+)
+def test_parse_poly_rejects(text):
+    with pytest.raises(InputError):
+        parse_poly(text)
+
+
+def test_rule_validation():
+    with pytest.raises(InputError):
+        Rule("empty", ())
+    with pytest.raises(InputError, match="degree"):
+        Rule("deg4", ((1.0, 4, 0, 0, 0),))
+    with pytest.raises(InputError, match="degree"):
+        Rule("deg4", ((1.0, 1, 1, 1, 1),))
+    with pytest.raises(InputError):
+        Rule("neg", ((1.0, -1, 1, 0, 0),))
+    with pytest.raises(InputError):
+        Rule("frac", ((1.0, 0.5, 1, 0, 0),))
+    with pytest.raises(InputError):
+        Rule("short", ((1.0, 1, 1),))
+    assert Rule("deg3", ((1.0, 1, 1, 1, 0),)).apparent_degree == 3
+
+
+def test_refusals():
+    with pytest.raises(InputError, match="supervised only"):
+        get_rule("gradient", "unsupervised")
+    with pytest.raises(InputError, match="unknown"):
+        get_rule("perceptron")
+    with pytest.raises(InputError, match="unknown"):
+        get_rule("hebb", "supervised")
+
+
+def test_formula_reads_back():
+    for name in RULES:
+        for form in FORMS:
+            if (name, form) == ("gradient", "unsupervised"):
+                continue
+            r = get_rule(name, form)
+            text = r.formula().split("=", 1)[1].split("[")[0].strip()
+            assert text.startswith("eta*(") and text.endswith(")")
+            assert term_set(parse_poly(text[5:-1])) == term_set(r)
