@@ -164,14 +164,17 @@ def _learnt(table, x, w, pm1):
 
 
 @njit(cache=True)
-def _train_gate(table, x, pm1, terms, saturate, uses_output, w0, orders, etas, any_epoch, u, w):
+def _train_gate(table, x, pm1, coefs, exps, saturate, uses_output, uses_weight, w0, orders, etas, any_epoch, u, w):
     """Train one gate from w0 with a polynomial rule; True if the target is learnt.
 
     Every step applies dw_j = eta_e * sum_m c_m O^a x_j^b w_j^c T^d to all
-    synapses at once (on u, with w = tanh(u), when saturating). Compiled.
+    synapses at once (on u, with w = tanh(u), when saturating). When the rule
+    reads neither O nor w (clamped Hebb), w is only formed where it is
+    checked. Compiled with numba.
     """
     s = x.shape[1]
     off = -1.0 if pm1 else 0.0
+    live = uses_output or uses_weight
     for j in range(s):
         u[j] = w0[j]
         w[j] = np.tanh(u[j]) if saturate else u[j]
@@ -187,16 +190,24 @@ def _train_gate(table, x, pm1, terms, saturate, uses_output, w0, orders, etas, a
                     a += w[j] * x[p, j]
                 o = 1.0 if a > 0.0 else off
             for j in range(s):
-                u[j] += eta * _delta(terms, o, x[p, j], w[j], t)
-            for j in range(s):
-                w[j] = np.tanh(u[j]) if saturate else u[j]
-        if any_epoch and _learnt(table, x, w, pm1):
-            return True
+                u[j] += eta * _delta(coefs, exps, o, x[p, j], w[j], t)
+            if live:
+                for j in range(s):
+                    w[j] = np.tanh(u[j]) if saturate else u[j]
+        if any_epoch:
+            if not live:
+                for j in range(s):
+                    w[j] = np.tanh(u[j]) if saturate else u[j]
+            if _learnt(table, x, w, pm1):
+                return True
+    for j in range(s):
+        w[j] = np.tanh(u[j]) if saturate else u[j]
     return _learnt(table, x, w, pm1)
 
 
 @njit(cache=True, parallel=True)
-def _simulate_many(tables, x, pm1, terms, saturate, uses_output, init, orders, etas, any_epoch, successes):
+def _simulate_many(tables, x, pm1, coefs, exps, saturate, uses_output, uses_weight, init, orders, etas,
+                   any_epoch, successes):
     """successes[f] = number of restarts that learn tables[f]. Compiled, threaded over f."""
     s = x.shape[1]
     for f in prange(tables.shape[0]):
@@ -204,7 +215,8 @@ def _simulate_many(tables, x, pm1, terms, saturate, uses_output, init, orders, e
         w = np.empty(s)
         c = 0
         for k in range(init.shape[0]):
-            if _train_gate(tables[f], x, pm1, terms, saturate, uses_output, init[k], orders[k], etas, any_epoch, u, w):
+            if _train_gate(tables[f], x, pm1, coefs, exps, saturate, uses_output, uses_weight, init[k],
+                           orders[k], etas, any_epoch, u, w):
                 c += 1
         successes[f] = c
 

@@ -94,8 +94,17 @@ class Rule:
         return Rule(self.name, terms, self.saturate, "clamped")
 
     def as_array(self):
-        """Terms as a float64 (M, 5) array for the kernels."""
+        """Terms as a float64 (M, 5) array: coef, a, b, c, d."""
         return np.array(self.terms, dtype=np.float64).reshape(-1, 5)
+
+    def kernel_args(self):
+        """(coefs float64 (M,), exponents int64 (M, 4)) for the compiled kernels."""
+        arr = self.as_array()
+        return np.ascontiguousarray(arr[:, 0]), np.ascontiguousarray(arr[:, 1:].astype(np.int64))
+
+    @property
+    def uses_weight(self):
+        return any(t[3] for t in self.terms)
 
     def to_dict(self):
         return {
@@ -200,21 +209,15 @@ def parse_poly(text, name="poly", saturate=False):
 @njit(cache=True, inline="always")
 def _ipow(v, k):
     r = 1.0
-    for _ in range(int(k)):
+    for _ in range(k):
         r *= v
     return r
 
 
 @njit(cache=True, inline="always")
-def _delta(terms, o, x, w, t):
-    """sum_m c_m O^a x^b w^c T^d for one synapse. Compiled with numba."""
+def _delta(coefs, exps, o, x, w, t):
+    """sum_m c_m O^a x^b w^c T^d for one synapse; exps[m] = (a, b, c, d). Compiled."""
     s = 0.0
-    for m in range(terms.shape[0]):
-        s += (
-            terms[m, 0]
-            * _ipow(o, terms[m, 1])
-            * _ipow(x, terms[m, 2])
-            * _ipow(w, terms[m, 3])
-            * _ipow(t, terms[m, 4])
-        )
+    for m in range(coefs.shape[0]):
+        s += coefs[m] * _ipow(o, exps[m, 0]) * _ipow(x, exps[m, 1]) * _ipow(w, exps[m, 2]) * _ipow(t, exps[m, 3])
     return s

@@ -53,16 +53,19 @@ def numpy_train(v, n, rule, protocol, init, orders, etas):
     return int(np.sum(np.all(m > 0, axis=0)))
 
 
-def numpy_exact(tables, n, saturate):
-    """Vectorised canonical-form condition over a batch of one-word tables."""
+def numpy_exact(tables, n, saturate, batch=1 << 18):
+    """Vectorised canonical-form condition over one-word tables, in batches."""
     x = Protocol().inputs(n)
-    bits = ((tables[:, None] >> np.arange(1 << n, dtype=np.uint64)) & np.uint64(1)).astype(np.float64)
-    t = 2.0 * bits - 1.0  # (F, P)
-    c = t @ x  # (F, S)
-    if saturate:
-        c = np.sign(c)
-    m = (c @ x.T) * t
-    return np.all(m > 0, axis=1)
+    out = []
+    for s in range(0, len(tables), batch):
+        part = tables[s : s + batch]
+        bits = ((part[:, None] >> np.arange(1 << n, dtype=np.uint64)) & np.uint64(1)).astype(np.float64)
+        t = 2.0 * bits - 1.0  # (F, P)
+        c = t @ x  # (F, S)
+        if saturate:
+            c = np.sign(c)
+        out.append(np.all((c @ x.T) * t > 0, axis=1))
+    return np.concatenate(out)
 
 
 def timed(fn):
