@@ -10,7 +10,6 @@ reference then consumes on its own.
 import csv
 import json
 import os
-import subprocess
 from dataclasses import fields
 from functools import lru_cache
 
@@ -492,15 +491,11 @@ def test_same_counts_whatever_the_number_of_threads():
 
 
 def read_committed(name):
-    """Text of enumerations/<name>: the working tree, else git HEAD, else skip."""
+    """Text of the committed table enumerations/<name>; it must exist."""
     path = os.path.join(ROOT, "enumerations", name)
-    if os.path.exists(path):
-        with open(path) as fh:
-            return fh.read()
-    r = subprocess.run(["git", "show", f"HEAD:enumerations/{name}"], cwd=ROOT, capture_output=True, text=True)
-    if r.returncode != 0:
-        pytest.skip(f"enumerations/{name} is neither in the working tree nor in git HEAD")
-    return r.stdout
+    assert os.path.exists(path), f"enumerations/{name} is missing: run `gates tables`"
+    with open(path) as fh:
+        return fh.read()
 
 
 def table_protocol(stem):
