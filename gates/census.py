@@ -268,9 +268,9 @@ def shallow_census(
             ties = int(weights[(status == 0) & is_thr].sum())
         else:
             init, orders = protocol.draws(x.shape[1], x.shape[0])
-            coefs, exps = r.kernel_args()
             _simulate_many(
-                np.ascontiguousarray(tables), x, pm1, coefs, exps, r.saturate, r.uses_output, r.uses_weight,
+                np.ascontiguousarray(tables), x, pm1, protocol.rule_table(r), r.saturate, r.uses_output,
+                r.uses_weight,
                 init, orders, protocol.etas(), protocol.criterion == "any-epoch", successes,
             )
     finally:

@@ -31,7 +31,6 @@ import numpy as np
 from numba import njit, prange
 
 from .errors import InputError
-from .rules import _delta
 
 __all__ = ["Protocol", "ENCODINGS", "INITS", "PRESENTATIONS", "SCHEDULES", "CRITERIA"]
 
@@ -126,6 +125,22 @@ class Protocol:
                 orders[k, e] = rng.permutation(points) if self.presentation == "shuffled" else np.arange(points)
         return init, orders
 
+    def rule_table(self, rule):
+        """Coefficients K[O, x, T, c] of w^c in the rule, O, x, T at index 0 (off) or 1 (on).
+
+        O and T are -1 or 0 when off (by the encoding), x likewise; the bias
+        input is 1. Terms are summed in their own order.
+        """
+        off = -1.0 if self.encoding == "pm1" else 0.0
+        vals = (off, 1.0)
+        k = np.zeros((2, 2, 2, 4), dtype=np.float64)
+        for coef, a, b, c, d in rule.terms:
+            for oi in range(2):
+                for xi in range(2):
+                    for ti in range(2):
+                        k[oi, xi, ti, c] += coef * vals[oi] ** a * vals[xi] ** b * vals[ti] ** d
+        return k
+
     def inputs(self, n):
         """The 2^n inputs x~ (with the bias column last when on), as float64 (P, S)."""
         p = np.arange(1 << n)
@@ -164,13 +179,14 @@ def _learnt(table, x, w, pm1):
 
 
 @njit(cache=True)
-def _train_gate(table, x, pm1, coefs, exps, saturate, uses_output, uses_weight, w0, orders, etas, any_epoch, u, w):
+def _train_gate(table, x, pm1, table_k, saturate, uses_output, uses_weight, w0, orders, etas, any_epoch, u, w):
     """Train one gate from w0 with a polynomial rule; True if the target is learnt.
 
     Every step applies dw_j = eta_e * sum_m c_m O^a x_j^b w_j^c T^d to all
-    synapses at once (on u, with w = tanh(u), when saturating). When the rule
-    reads neither O nor w (clamped Hebb), w is only formed where it is
-    checked. Compiled with numba.
+    synapses at once (on u, with w = tanh(u), when saturating), read from
+    ``table_k[O, x, T, c]``, the coefficient of w^c for each of the two values
+    of O, x and T. When the rule reads neither O nor w (clamped Hebb), w is
+    only formed where it is checked. Compiled with numba.
     """
     s = x.shape[1]
     off = -1.0 if pm1 else 0.0
@@ -189,8 +205,19 @@ def _train_gate(table, x, pm1, coefs, exps, saturate, uses_output, uses_weight, 
                 for j in range(s):
                     a += w[j] * x[p, j]
                 o = 1.0 if a > 0.0 else off
+            oi = 1 if o > 0.0 else 0
+            ti = 1 if t > 0.0 else 0
             for j in range(s):
-                u[j] += eta * _delta(coefs, exps, o, x[p, j], w[j], t)
+                # O, x and T take two values each, so the rule is a cubic in w
+                # whose coefficients were tabulated once (see Protocol.rule_table)
+                xi = 1 if x[p, j] > 0.0 else 0
+                wv = w[j]
+                d = table_k[oi, xi, ti, 0]
+                if uses_weight:
+                    d += table_k[oi, xi, ti, 1] * wv + table_k[oi, xi, ti, 2] * (wv * wv) + table_k[
+                        oi, xi, ti, 3
+                    ] * (wv * wv * wv)
+                u[j] += eta * d
             if live:
                 for j in range(s):
                     w[j] = np.tanh(u[j]) if saturate else u[j]
@@ -206,7 +233,7 @@ def _train_gate(table, x, pm1, coefs, exps, saturate, uses_output, uses_weight, 
 
 
 @njit(cache=True, parallel=True)
-def _simulate_many(tables, x, pm1, coefs, exps, saturate, uses_output, uses_weight, init, orders, etas,
+def _simulate_many(tables, x, pm1, table_k, saturate, uses_output, uses_weight, init, orders, etas,
                    any_epoch, successes):
     """successes[f] = number of restarts that learn tables[f]. Compiled, threaded over f."""
     s = x.shape[1]
@@ -215,7 +242,7 @@ def _simulate_many(tables, x, pm1, coefs, exps, saturate, uses_output, uses_weig
         w = np.empty(s)
         c = 0
         for k in range(init.shape[0]):
-            if _train_gate(tables[f], x, pm1, coefs, exps, saturate, uses_output, uses_weight, init[k],
+            if _train_gate(tables[f], x, pm1, table_k, saturate, uses_output, uses_weight, init[k],
                            orders[k], etas, any_epoch, u, w):
                 c += 1
         successes[f] = c

@@ -24,8 +24,6 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
-
 from .errors import InputError
 
 __all__ = ["Rule", "RULES", "FORMS", "get_rule", "parse_poly"]
@@ -96,11 +94,6 @@ class Rule:
     def as_array(self):
         """Terms as a float64 (M, 5) array: coef, a, b, c, d."""
         return np.array(self.terms, dtype=np.float64).reshape(-1, 5)
-
-    def kernel_args(self):
-        """(coefs float64 (M,), exponents int64 (M, 4)) for the compiled kernels."""
-        arr = self.as_array()
-        return np.ascontiguousarray(arr[:, 0]), np.ascontiguousarray(arr[:, 1:].astype(np.int64))
 
     @property
     def uses_weight(self):
@@ -204,20 +197,3 @@ def parse_poly(text, name="poly", saturate=False):
         raise InputError(f"the polynomial rule {text!r} is zero")
     form = "supervised" if any(t[4] for t in terms) else "unsupervised"
     return Rule(name, terms, saturate, form)
-
-
-@njit(cache=True, inline="always")
-def _ipow(v, k):
-    r = 1.0
-    for _ in range(k):
-        r *= v
-    return r
-
-
-@njit(cache=True, inline="always")
-def _delta(coefs, exps, o, x, w, t):
-    """sum_m c_m O^a x^b w^c T^d for one synapse; exps[m] = (a, b, c, d). Compiled."""
-    s = 0.0
-    for m in range(coefs.shape[0]):
-        s += coefs[m] * _ipow(o, exps[m, 0]) * _ipow(x, exps[m, 1]) * _ipow(w, exps[m, 2]) * _ipow(t, exps[m, 3])
-    return s
