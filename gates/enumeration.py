@@ -23,7 +23,7 @@ from .families import (
     threshold_functions,
 )
 from .storage import manifest, manifest_path, write_json, write_npy, write_table, write_text
-from .truth import check_n, num_words, to_hex
+from .truth import check_n, num_words, to_hex, to_int
 
 __all__ = [
     "Enumeration",
@@ -198,9 +198,9 @@ def describe_function(table, n, family="threshold", group=None):
         sigma = Transform(perm, flips)
         if group == "npn":
             d = dual(rep, n)
-            if to_int_words(d) != to_int_words(rep):
+            if to_int(d, n) != to_int(rep, n):
                 size *= 2
-            if to_int_words(d) < to_int_words(rep):
+            if to_int(d, n) < to_int(rep, n):
                 rep = d
                 sigma = sigma * Transform(tuple(range(n)), (1 << n) - 1, True)
         kind = "positive-ordered"
@@ -217,14 +217,6 @@ def describe_function(table, n, family="threshold", group=None):
         transform={"perm": list(sigma.perm), "flips": sigma.flips, "negate": sigma.negate},
     )
     return out
-
-
-def to_int_words(words):
-    """A table's value as a Python int, for ordering multiword tables."""
-    v = 0
-    for w in np.asarray(words, dtype=np.uint64)[::-1]:
-        v = (v << 64) | int(w)
-    return v
 
 
 def _protocol(res):

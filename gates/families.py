@@ -47,7 +47,6 @@ CLASS_SUPPORT = {
     ("threshold", "np"): _thr.CLASSES_MAX_N,
     ("threshold", "npn"): _thr.CLASSES_MAX_N,
 }
-LIST_MAX_N = {"all": 5, "monotone": 6, "threshold": _thr.MATERIALISE_MAX_N}
 STREAM_MAX_N = 5
 
 
