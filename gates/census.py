@@ -44,6 +44,7 @@ __all__ = [
     "CensusResult",
     "shallow_census",
     "resolve_rule",
+    "check_reduction",
     "MODES",
     "write_census",
     "shallow_rows",
@@ -84,6 +85,7 @@ class CensusResult:
     is_threshold: np.ndarray
     seconds: float = 0.0
     extra: dict = field(default_factory=dict)
+    net: object = None  # the two-layer architecture (gates.deep.DeepNet); None for one gate
 
     @property
     def success_fraction(self):
@@ -96,8 +98,9 @@ class CensusResult:
         out = {
             "family": self.family,
             "n": self.n,
-            "layers": 1,
+            "layers": 1 if self.net is None else 2,
             "rule": self.rule.to_dict(),
+            **({} if self.net is None else {"net": self.net.to_dict()}),
             "mode": self.mode,
             "reduction": self.reduction,
             "functions": self.functions,
@@ -207,31 +210,7 @@ def shallow_census(
                 "monotone functions are reduced by P classes (--classes p), the other families by NP "
                 "or NPN classes: negating an input leaves the monotone family"
             )
-        if not protocol.symmetric and not (classes == "p" and protocol.presentation == "shuffled"):
-            raise InputError(
-                "class reduction needs an invariant protocol: shuffled presentation, and pm1 coding for np/npn"
-            )
-        # Negating input i maps (x_i, w_i) to (-x_i, -w_i); the dynamics follow
-        # only if every term c O^a x^b w^c T^d is odd in (x, w). Negating the
-        # output maps (O, w, T) to -(O, w, T): every term must be odd in
-        # (O, w, T), and the gate's tie O = off at w . x~ = 0 is not odd, which
-        # matters when training starts from w = 0.
-        if classes in ("np", "npn") and any((t[2] + t[3]) % 2 == 0 for t in r.terms):
-            raise InputError(
-                f"rule {r.formula()!r} is not odd in (x, w), so negating an input changes its "
-                "dynamics: use --classes none (or p for monotone)"
-            )
-        if classes == "npn" and any((t[1] + t[3] + t[4]) % 2 == 0 for t in r.terms):
-            raise InputError(
-                f"rule {r.formula()!r} is not odd in (O, w, T), so negating the output changes its "
-                "dynamics: use --classes np"
-            )
-        if (classes == "npn" and mode == "simulate" and r.uses_output
-                and (protocol.init == "zeros" or protocol.init_scale == 0)):
-            raise InputError(
-                "NPN classes with a rule that reads O need a random initial weight: from w = 0 the "
-                "tie O = off at w . x~ = 0 breaks output negation; use --classes np"
-            )
+        check_reduction(r, classes, protocol, mode)
         n = check_n(n, 0, _thr.CLASSES_MAX_N, "a census over threshold classes")
         cls = _thr.npn_classes(n) if classes == "npn" else _thr.np_classes(n)
         tables, weights = cls.tables, cls.orbit_sizes
@@ -288,6 +267,42 @@ def shallow_census(
     )
 
 
+def check_reduction(rule, classes, protocol, mode="simulate", output=True):
+    """Refuse a class reduction that the protocol or the rule would break.
+
+    `output` is False for a hidden layer, which never sees the target: only
+    the input symmetries (P, NP) then constrain its rule.
+    """
+    r = rule
+    if classes is None:
+        return
+    if not protocol.symmetric and not (classes == "p" and protocol.presentation == "shuffled"):
+        raise InputError(
+            "class reduction needs an invariant protocol: shuffled presentation, and pm1 coding for np/npn"
+        )
+    # Negating input i maps (x_i, w_i) to (-x_i, -w_i); the dynamics follow
+    # only if every term c O^a x^b w^c T^d is odd in (x, w). Negating the
+    # output maps (O, w, T) to -(O, w, T): every term must be odd in
+    # (O, w, T), and the gate's tie O = off at w . x~ = 0 is not odd, which
+    # matters when training starts from w = 0.
+    if classes in ("np", "npn") and any((t[2] + t[3]) % 2 == 0 for t in r.terms):
+        raise InputError(
+            f"rule {r.formula()!r} is not odd in (x, w), so negating an input changes its "
+            "dynamics: use --classes none (or p for monotone)"
+        )
+    if output and classes == "npn" and any((t[1] + t[3] + t[4]) % 2 == 0 for t in r.terms):
+        raise InputError(
+            f"rule {r.formula()!r} is not odd in (O, w, T), so negating the output changes its "
+            "dynamics: use --classes np"
+        )
+    if (output and classes == "npn" and mode == "simulate" and r.uses_output
+            and (protocol.init == "zeros" or protocol.init_scale == 0)):
+        raise InputError(
+            "NPN classes with a rule that reads O need a random initial weight: from w = 0 the "
+            "tie O = off at w . x~ = 0 breaks output negation; use --classes np"
+        )
+
+
 def write_census(res, out_dir, command=None):
     """Write per-row results and the summary into `out_dir`, atomically.
 
@@ -318,7 +333,7 @@ def write_census(res, out_dir, command=None):
     if res.reduction == "threshold-only":
         note = "functions not listed are not threshold functions: no single gate computes them"
     seed = res.protocol.seed if res.mode == "simulate" else None
-    meta = manifest("shallow-census", summary.pop("protocol"), [name], seed=seed,
+    meta = manifest("shallow-census" if res.net is None else "deep-census", summary.pop("protocol"), [name], seed=seed,
                     command=command, results={**summary, **({"note": note} if note else {})})
     meta["rule"] = res.rule.to_dict()
     write_json(os.path.join(out_dir, "census.manifest.json"), meta)

@@ -121,19 +121,40 @@ def _protocol_from(args):
 def _cmd_learn(args):
     from .census import shallow_census, write_census
 
-    if args.layers != 1:
-        raise GatesError(f"--layers {args.layers} is not available yet: allowed 1")
-    res = shallow_census(
-        args.family, args.n, args.rule, form=args.form, mode=args.mode, protocol=_protocol_from(args),
-        classes=args.classes, exhaustive=args.exhaustive, workers=args.workers, poly=args.poly,
-    )
+    deep_opts = [f"--{k.replace('_', '-')}" for k in ("hidden", "hidden_rule", "order") if getattr(args, k) is not None]
+    if args.layers == 2:
+        for flag, bad in (("--mode exact", args.mode == "exact"), ("--exhaustive", args.exhaustive),
+                          ("--poly", args.poly is not None), ("--form unsupervised", args.form != "clamped")):
+            if bad:
+                raise GatesError(f"{flag} is for one gate (--layers 1); two layers simulate every function "
+                                 "with a clamped output rule")
+        from .deep import deep_census
+
+        res = deep_census(
+            args.family, args.n, args.rule, args.hidden_rule or "hebb", hidden=args.hidden,
+            order=args.order or "hidden-first", protocol=_protocol_from(args), classes=args.classes,
+            workers=args.workers,
+        )
+    elif args.layers == 1:
+        if deep_opts:
+            raise GatesError(f"{', '.join(deep_opts)} describe a hidden layer: add --layers 2")
+        res = shallow_census(
+            args.family, args.n, args.rule, form=args.form, mode=args.mode, protocol=_protocol_from(args),
+            classes=args.classes, exhaustive=args.exhaustive, workers=args.workers, poly=args.poly,
+        )
+    else:
+        raise GatesError(f"--layers {args.layers} is not available: allowed 1 (one gate) or 2 (hidden layer + gate)")
     summary = res.summary()
     if args.out:
         summary["out"] = os.path.join(os.path.abspath(args.out), write_census(res, args.out, args.command_line))
     if args.json:
         print(json.dumps(summary))
     else:
-        print(f"{res.rule.name} ({res.rule.form}, {res.mode}) learns {res.learnable:,} of the "
+        what = f"{res.rule.name} ({res.rule.form}, {res.mode})"
+        if res.net is not None:
+            what = (f"a {res.net.hidden}-{res.net.hidden_rule} hidden layer ({res.net.order}) under "
+                    f"{res.rule.name}")
+        print(f"{what} learns {res.learnable:,} of the "
               f"{res.functions:,} {res.family} functions of n={res.n} "
               f"({res.threshold:,} are threshold)  [{res.reduction}; {res.seconds:.2f} s]")
         if "ties" in res.extra:
@@ -181,11 +202,21 @@ def build_parser():
         help="which functions a threshold gate learns with a local rule",
         description="Learnability census: train one threshold gate (with bias) on every function "
         "of a family, or decide it in exact (asymptotic) mode. Only threshold functions can be "
-        "learnt by one gate, so by default only they are trained (--exhaustive trains all).",
+        "learnt by one gate, so by default only they are trained (--exhaustive trains all). "
+        "With --layers 2, a hidden layer learns unsupervised and the output gate clamped; every "
+        "function of the family is trained (n <= 4 for all, 5 for monotone) or one per class "
+        "with --classes.",
     )
     lp.add_argument("--family", choices=FAMILIES, default="all", help="which functions (default: all)")
     lp.add_argument("-n", type=int, required=True, help="number of inputs")
-    lp.add_argument("--layers", type=int, default=1, help="network depth (1: one gate)")
+    lp.add_argument("--layers", type=int, default=1,
+                    help="1: one gate; 2: a hidden layer of threshold gates learning unsupervised, "
+                    "then an output gate learning clamped (default: 1)")
+    lp.add_argument("--hidden", type=int, help="two layers: hidden width h (default: 2^(n-1))")
+    lp.add_argument("--hidden-rule", help="two layers: the hidden layer's unsupervised rule: hebb, oja, "
+                    "hebb-tanh, or none (fixed random weights) (default: hebb)")
+    lp.add_argument("--order", help="two layers: hidden-first (the hidden layer trains, then the output "
+                    "gate) or simultaneous (default: hidden-first)")
     lp.add_argument("--rule", default="hebb", help="hebb, oja, gradient or hebb-tanh (default: hebb)")
     lp.add_argument("--form", choices=["clamped", "unsupervised"], default="clamped",
                     help="clamped: the output is replaced by the target (supervised, default)")

@@ -109,21 +109,32 @@ class Protocol:
             return self.eta0 * (1.0 - e / self.epochs)
         return np.full(self.epochs, float(self.eta0))
 
-    def draws(self, synapses, points):
-        """Initial weights (K, synapses) and orders (K, epochs, points), common to all targets."""
+    def _init(self, rng, size):
+        if self.init == "normal":
+            return rng.normal(0.0, self.init_scale, size)
+        if self.init == "uniform":
+            return rng.uniform(-self.init_scale, self.init_scale, size)
+        return np.zeros(size)
+
+    def draws(self, synapses, points, hidden=None):
+        """Initial weights (K, synapses) and orders (K, epochs, points), common to all targets.
+
+        With ``hidden=(h, s)`` also the initial weights (K, h, s) of a hidden
+        layer, drawn from the same restart stream after the orders, so the
+        output gate of a two-layer net gets exactly the draws of one gate
+        with `synapses` synapses.
+        """
         init = np.empty((self.restarts, synapses), dtype=np.float64)
         orders = np.empty((self.restarts, self.epochs, points), dtype=np.int64)
+        deep = None if hidden is None else np.empty((self.restarts, *hidden), dtype=np.float64)
         for k, child in enumerate(np.random.SeedSequence(self.seed).spawn(self.restarts)):
             rng = np.random.default_rng(child)
-            if self.init == "normal":
-                init[k] = rng.normal(0.0, self.init_scale, synapses)
-            elif self.init == "uniform":
-                init[k] = rng.uniform(-self.init_scale, self.init_scale, synapses)
-            else:
-                init[k] = 0.0
+            init[k] = self._init(rng, synapses)
             for e in range(self.epochs):
                 orders[k, e] = rng.permutation(points) if self.presentation == "shuffled" else np.arange(points)
-        return init, orders
+            if deep is not None:
+                deep[k] = self._init(rng, hidden).reshape(hidden)
+        return (init, orders) if hidden is None else (init, orders, deep)
 
     def rule_table(self, rule):
         """Coefficients K[O, x, T, c] of w^c in the rule, O, x, T at index 0 (off) or 1 (on).
@@ -178,57 +189,71 @@ def _learnt(table, x, w, pm1):
     return True
 
 
+@njit(cache=True, inline="always")
+def _step(u, w, xrow, t, eta, off, table_k, saturate, uses_output, uses_weight):
+    """One update of a gate on one input row; returns the gate's output O.
+
+    Applies dw_j = eta * sum_m c_m O^a x_j^b w_j^c T^d to all synapses at once
+    (on u, with w = tanh(u), when saturating), read from ``table_k[O, x, T,
+    c]``, the coefficient of w^c for each of the two values of O, x and T.
+    O is computed only when the rule reads it, and w is refreshed only when
+    the rule reads O or w (otherwise the caller forms it where it is
+    checked). Compiled with numba.
+    """
+    s = xrow.shape[0]
+    o = 0.0
+    if uses_output:
+        a = 0.0
+        for j in range(s):
+            a += w[j] * xrow[j]
+        o = 1.0 if a > 0.0 else off
+    oi = 1 if o > 0.0 else 0
+    ti = 1 if t > 0.0 else 0
+    for j in range(s):
+        # O, x and T take two values each, so the rule is a cubic in w
+        # whose coefficients were tabulated once (see Protocol.rule_table)
+        xi = 1 if xrow[j] > 0.0 else 0
+        wv = w[j]
+        d = table_k[oi, xi, ti, 0]
+        if uses_weight:
+            d += table_k[oi, xi, ti, 1] * wv + table_k[oi, xi, ti, 2] * (wv * wv) + table_k[
+                oi, xi, ti, 3
+            ] * (wv * wv * wv)
+        u[j] += eta * d
+    if uses_output or uses_weight:
+        for j in range(s):
+            w[j] = np.tanh(u[j]) if saturate else u[j]
+    return o
+
+
+@njit(cache=True, inline="always")
+def _refresh(u, w, saturate):
+    for j in range(u.shape[0]):
+        w[j] = np.tanh(u[j]) if saturate else u[j]
+
+
 @njit(cache=True)
 def _train_gate(table, x, pm1, table_k, saturate, uses_output, uses_weight, w0, orders, etas, any_epoch, u, w):
-    """Train one gate from w0 with a polynomial rule; True if the target is learnt.
+    """Train one gate from w0 on the rows of x; True if the target is learnt.
 
-    Every step applies dw_j = eta_e * sum_m c_m O^a x_j^b w_j^c T^d to all
-    synapses at once (on u, with w = tanh(u), when saturating), read from
-    ``table_k[O, x, T, c]``, the coefficient of w^c for each of the two values
-    of O, x and T. When the rule reads neither O nor w (clamped Hebb), w is
-    only formed where it is checked. Compiled with numba.
+    Each step is :func:`_step` on the presented row. Compiled with numba.
     """
-    s = x.shape[1]
     off = -1.0 if pm1 else 0.0
     live = uses_output or uses_weight
-    for j in range(s):
+    for j in range(x.shape[1]):
         u[j] = w0[j]
-        w[j] = np.tanh(u[j]) if saturate else u[j]
+    _refresh(u, w, saturate)
     for e in range(orders.shape[0]):
         eta = etas[e]
         for q in range(orders.shape[1]):
             p = orders[e, q]
-            t = _target(table, p, pm1)
-            o = 0.0
-            if uses_output:
-                a = 0.0
-                for j in range(s):
-                    a += w[j] * x[p, j]
-                o = 1.0 if a > 0.0 else off
-            oi = 1 if o > 0.0 else 0
-            ti = 1 if t > 0.0 else 0
-            for j in range(s):
-                # O, x and T take two values each, so the rule is a cubic in w
-                # whose coefficients were tabulated once (see Protocol.rule_table)
-                xi = 1 if x[p, j] > 0.0 else 0
-                wv = w[j]
-                d = table_k[oi, xi, ti, 0]
-                if uses_weight:
-                    d += table_k[oi, xi, ti, 1] * wv + table_k[oi, xi, ti, 2] * (wv * wv) + table_k[
-                        oi, xi, ti, 3
-                    ] * (wv * wv * wv)
-                u[j] += eta * d
-            if live:
-                for j in range(s):
-                    w[j] = np.tanh(u[j]) if saturate else u[j]
+            _step(u, w, x[p], _target(table, p, pm1), eta, off, table_k, saturate, uses_output, uses_weight)
         if any_epoch:
             if not live:
-                for j in range(s):
-                    w[j] = np.tanh(u[j]) if saturate else u[j]
+                _refresh(u, w, saturate)
             if _learnt(table, x, w, pm1):
                 return True
-    for j in range(s):
-        w[j] = np.tanh(u[j]) if saturate else u[j]
+    _refresh(u, w, saturate)
     return _learnt(table, x, w, pm1)
 
 

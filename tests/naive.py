@@ -458,3 +458,113 @@ def exact_status(v, n, encoding="pm1", bias=True, saturate=False):
     if min(margins) > 0:
         return 1
     return 0 if min(margins) == 0 else -1
+
+
+# --------------------------------------------------------------------------
+# two-layer networks
+# --------------------------------------------------------------------------
+
+
+def _rule_step(u, w, row, o, t, terms, eta, saturate):
+    """Every synapse j moves by eta * sum_m c_m O^a x_j^b w_j^c T^d at once."""
+    for j, xj in enumerate(row):
+        d = 0.0
+        for c, a, b, cw, dt in terms:
+            d += float(c) * _power(o, a) * _power(xj, b) * _power(w[j], cw) * _power(t, dt)
+        u[j] += eta * d
+    w[:] = [math.tanh(a) for a in u] if saturate else list(u)
+
+
+def _gate_out(w, row, off):
+    a = 0.0
+    for wj, xj in zip(w, row):
+        a += wj * xj
+    return 1.0 if a > 0.0 else off
+
+
+def train_two_layer(v, n, top_terms, top_saturate, hidden_terms, hidden_saturate, encoding, bias, hidden_w0,
+                    top_w0, orders, etas, any_epoch, order):
+    """Train a two-layer net on the table v from scratch, literally; True if learnt.
+
+    h hidden gates (rows of hidden_w0) read the inputs x~; they learn
+    unsupervised with hidden_terms (no T; None: they keep their weights).
+    The output gate reads [hidden outputs, 1 (bias)] and learns with
+    top_terms against T. ``hidden-first``: the hidden layer trains on every
+    epoch's order, then the output gate trains on the same orders over the
+    frozen outputs. ``simultaneous``: on each presented input the output
+    gate trains on the hidden outputs computed before the hidden gates
+    update. Learnt: the output gate's activation is > 0 where f = 1 and
+    < 0 where f = 0 on the final hidden outputs (after every epoch with
+    any_epoch).
+    """
+    xs = gate_inputs(n, encoding, bias)
+    off = -1.0 if encoding == "pm1" else 0.0
+    hu = [[float(a) for a in row] for row in hidden_w0]
+    hw = [[math.tanh(a) for a in row] if hidden_saturate else list(row) for row in hu]
+    tu = [float(a) for a in top_w0]
+    tw = [math.tanh(a) for a in tu] if top_saturate else list(tu)
+
+    def feats(p):
+        return [_gate_out(w, xs[p], off) for w in hw] + ([1.0] if bias else [])
+
+    def hidden_step(p, eta):
+        if hidden_terms is None:
+            return
+        for i in range(len(hw)):
+            o = _gate_out(hw[i], xs[p], off)
+            _rule_step(hu[i], hw[i], xs[p], o, 0.0, hidden_terms, eta, hidden_saturate)
+
+    def top_step(row, p, eta):
+        t = 1.0 if bit(v, p) else off
+        _rule_step(tu, tw, row, _gate_out(tw, row, off), t, top_terms, eta, top_saturate)
+
+    def learnt():
+        for p in range(2**n):
+            a = 0.0
+            for wj, fj in zip(tw, feats(p)):
+                a += wj * fj
+            if not (a > 0 if bit(v, p) else a < 0):
+                return False
+        return True
+
+    if order == "hidden-first":
+        for e, seq in enumerate(orders):
+            for p in seq:
+                hidden_step(int(p), float(etas[e]))
+        rows = [feats(p) for p in range(2**n)]
+        for e, seq in enumerate(orders):
+            for p in seq:
+                top_step(rows[int(p)], int(p), float(etas[e]))
+            if any_epoch and learnt():
+                return True
+        return learnt()
+    for e, seq in enumerate(orders):
+        for p in seq:
+            row = feats(int(p))
+            top_step(row, int(p), float(etas[e]))
+            hidden_step(int(p), float(etas[e]))
+        if any_epoch and learnt():
+            return True
+    return learnt()
+
+
+def two_gate_functions(n):
+    """Every function of n inputs computed by a threshold gate over two
+    threshold gates, by brute force over integer gates (n <= 3)."""
+    gates_ = sorted(threshold_functions_bruteforce(n))
+    out = set()
+    for g1 in gates_:
+        for g2 in gates_:
+            for top in threshold_functions_bruteforce(2):
+                out.add(from_func(lambda x: bit(top, bit(g1, index(x)) + 2 * bit(g2, index(x))), n))
+    return out
+
+
+def evaluate_net(wh, v, n):
+    """The table computed by hidden gates sign(wh x~) (pm1, bias last) and output sign(v . [H, 1])."""
+    out = 0
+    for p, row in enumerate(gate_inputs(n, "pm1", True)):
+        hid = [1.0 if sum(a * b for a, b in zip(w, row)) > 0 else -1.0 for w in wh]
+        z = sum(a * b for a, b in zip(v, hid + [1.0]))
+        out |= (z > 0) << p
+    return out

@@ -1,0 +1,617 @@
+"""Deep local learning: which functions a two-layer threshold network learns (paper §3).
+
+The network: n inputs (+ bias) feed h hidden threshold gates, which feed one
+output threshold gate (+ bias). The hidden layer learns *unsupervised* with
+a local rule (``hebb``, ``oja``, ``hebb-tanh``; ``none`` keeps its random
+initial weights, a control); the output gate learns *clamped* with
+``hebb``, ``oja``, ``hebb-tanh`` or ``gradient``. Every gate is the gate of
+:mod:`gates.protocol`, trained by the same update (:func:`_step`), under
+the same :class:`~gates.protocol.Protocol` (coding, init, presentation,
+epochs, eta schedule, K restarts, strict criterion) plus h and the order:
+
+* ``hidden-first`` (default): the hidden layer trains for the protocol's
+  epochs, is frozen, and the output gate then trains for the protocol's
+  epochs on the frozen representation. The output gate then faces a fixed
+  problem, and its result is a property of the learnt representation.
+* ``simultaneous``: both layers update on every presented input; the
+  output gate sees the hidden outputs computed before that step's update.
+
+The default width is h = 2^(n-1): the smallest h at which the architecture
+provably represents every function of n inputs (an OR of minterm detectors
+of the ones of f, or the negation of one of its zeros; min(ones, zeros) <=
+2^(n-1)), so a gap between what it represents and what it learns is due
+to learning, not to capacity.
+
+The hidden layer never sees the target, so for one restart its trajectory
+is the same for every target function: it is computed once per restart and
+reused for all of them (``hidden_layer``). Restart k draws the output
+gate's initial weights and the orders exactly as one gate with h (+ bias)
+synapses would, then the hidden weights, from ``SeedSequence(seed).spawn(K)[k]``.
+
+Representability (``representable``) is decided on NPN classes (P classes
+for monotone): a function is representable with h >= 1 hidden gates if it
+is a threshold function (exact test of :mod:`gates.threshold`), if min(ones,
+zeros) <= h (the construction above), or if gradient descent on a tanh
+relaxation of the same network, with backprop through both layers, ends in
+weights whose thresholded network computes it (checked exactly on every
+input). For h = 2 and n <= 4 it enumerates instead every pair of
+threshold hidden gates, which is exact. Otherwise the count is a certified
+lower bound, exact when it covers the family (and for h = 1, where it is
+the threshold functions).
+"""
+
+import time
+from dataclasses import asdict, dataclass
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+from . import threshold as _thr
+from .census import CensusResult, check_reduction, resolve_rule
+from .errors import InputError, require_memory
+from .families import check_family, classes as family_classes, count_functions, monotone_functions
+from .protocol import Protocol, _learnt, _refresh, _step, _target, _train_gate
+from .rules import get_rule
+from .truth import check_n, popcount
+
+__all__ = [
+    "DeepNet",
+    "HIDDEN_RULES",
+    "TOP_RULES",
+    "ORDERS",
+    "default_hidden",
+    "hidden_layer",
+    "deep_train",
+    "deep_census",
+    "representable",
+    "minterm_network",
+]
+
+HIDDEN_RULES = ("hebb", "oja", "hebb-tanh", "none")
+TOP_RULES = ("hebb", "oja", "hebb-tanh", "gradient")
+ORDERS = ("hidden-first", "simultaneous")
+LIST_MAX_N = {"all": 4, "monotone": 5, "threshold": 6}
+CLASS_GROUPS = {"all": ("p", "np", "npn"), "monotone": ("p",), "threshold": ("np", "npn")}
+MAX_HIDDEN = 64
+
+
+def default_hidden(n):
+    """The default width h = 2^(n-1) (1 for n = 0)."""
+    return 1 << max(int(n) - 1, 0)
+
+
+@dataclass(frozen=True)
+class DeepNet:
+    """The two-layer architecture and how its hidden layer learns."""
+
+    hidden: int
+    hidden_rule: str = "hebb"
+    order: str = "hidden-first"
+
+    def __post_init__(self):
+        h = self.hidden
+        if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or not 1 <= h <= MAX_HIDDEN:
+            raise InputError(f"hidden width must be an integer in 1..{MAX_HIDDEN}, got {h!r}")
+        if self.hidden_rule not in HIDDEN_RULES:
+            raise InputError(f"hidden rule {self.hidden_rule!r} is unknown: allowed {', '.join(HIDDEN_RULES)}")
+        if self.order not in ORDERS:
+            raise InputError(f"order {self.order!r} is unknown: allowed {', '.join(ORDERS)}")
+
+    @property
+    def rule(self):
+        """The hidden layer's unsupervised Rule, or None for ``none``."""
+        return None if self.hidden_rule == "none" else get_rule(self.hidden_rule, "unsupervised")
+
+    def to_dict(self):
+        out = asdict(self)
+        r = self.rule
+        out["hidden_rule_formula"] = "fixed random weights (no learning)" if r is None else r.formula()
+        out["order_meaning"] = {
+            "hidden-first": "hidden layer trains for the epochs, then the frozen layer feeds the output "
+                            "gate, which trains for the epochs",
+            "simultaneous": "both layers update on every presented input; the output gate sees the hidden "
+                            "outputs before that step's update",
+        }[self.order]
+        return out
+
+
+# --------------------------------------------------------------------------
+# kernels
+# --------------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def _output(w, xrow, off):
+    a = 0.0
+    for j in range(xrow.shape[0]):
+        a += w[j] * xrow[j]
+    return 1.0 if a > 0.0 else off
+
+
+@njit(cache=True)
+def _hidden_run(x, pm1, table_k, saturate, uses_output, uses_weight, learn, w0, orders, etas, bias,
+                online, any_epoch, fstep, fcheck, u, w):
+    """Train the hidden gates (rows of w0) unsupervised on `orders`; write their features.
+
+    ``fstep[e, q]``: the features of the point presented at step (e, q),
+    read before that step's update (``online`` only). ``fcheck[c]``: the
+    features of every point after epoch c (every epoch with ``any_epoch``,
+    else only after the last). Feature i is hidden gate i's output (1 or
+    off); the last is the bias input 1 when on. Compiled with numba.
+    """
+    h = w0.shape[0]
+    off = -1.0 if pm1 else 0.0
+    for i in range(h):
+        for j in range(w0.shape[1]):
+            u[i, j] = w0[i, j]
+        _refresh(u[i], w[i], saturate)
+    epochs, points = orders.shape
+    for e in range(epochs):
+        for q in range(points):
+            p = orders[e, q]
+            if online:
+                for i in range(h):
+                    fstep[e, q, i] = _output(w[i], x[p], off)
+                if bias:
+                    fstep[e, q, h] = 1.0
+            if learn:
+                for i in range(h):
+                    # unsupervised: the rule has no T, the 0 passed is never read
+                    _step(u[i], w[i], x[p], 0.0, etas[e], off, table_k, saturate, uses_output, uses_weight)
+                    if not (uses_output or uses_weight):
+                        _refresh(u[i], w[i], saturate)
+        if any_epoch or e == epochs - 1:
+            c = e if any_epoch else 0
+            for p in range(points):
+                for i in range(h):
+                    fcheck[c, p, i] = _output(w[i], x[p], off)
+                if bias:
+                    fcheck[c, p, h] = 1.0
+
+
+@njit(cache=True)
+def _train_top_online(table, orders, fstep, fcheck, pm1, table_k, saturate, uses_output, uses_weight, w0,
+                      etas, any_epoch, u, w):
+    """The output gate in the simultaneous order: step (e, q) trains on the
+    features fstep[e, q]; success is checked on fcheck. Each step is
+    :func:`_step`, as for one gate. Compiled with numba.
+    """
+    off = -1.0 if pm1 else 0.0
+    live = uses_output or uses_weight
+    for j in range(w0.shape[0]):
+        u[j] = w0[j]
+    _refresh(u, w, saturate)
+    for e in range(orders.shape[0]):
+        for q in range(orders.shape[1]):
+            p = orders[e, q]
+            _step(u, w, fstep[e, q], _target(table, p, pm1), etas[e], off, table_k, saturate, uses_output,
+                  uses_weight)
+        if any_epoch:
+            if not live:
+                _refresh(u, w, saturate)
+            if _learnt(table, fcheck[e], w, pm1):
+                return True
+    _refresh(u, w, saturate)
+    return _learnt(table, fcheck[fcheck.shape[0] - 1], w, pm1)
+
+
+@njit(cache=True, parallel=True)
+def _deep_many(tables, online, feats, fstep, fcheck, orders, pm1, table_k, saturate, uses_output, uses_weight,
+               init, etas, any_epoch, learnt):
+    """learnt[f, k]: restart k's output gate learns tables[f] on its hidden
+    features. Compiled, threaded over functions.
+    """
+    s = init.shape[1]
+    for f in prange(tables.shape[0]):
+        u = np.empty(s)
+        w = np.empty(s)
+        for k in range(init.shape[0]):
+            if online:
+                ok = _train_top_online(tables[f], orders[k], fstep[k], fcheck[k], pm1, table_k, saturate,
+                                       uses_output, uses_weight, init[k], etas, any_epoch, u, w)
+            else:
+                ok = _train_gate(tables[f], feats[k], pm1, table_k, saturate, uses_output, uses_weight, init[k],
+                                 orders[k], etas, any_epoch, u, w)
+            learnt[f, k] = ok
+
+
+@njit(cache=True, inline="always")
+def _net_computes(table, x, wh, v, tol):
+    """True if the thresholded net (hidden sign(wh x~), output sign(v [H, 1]))
+    computes the table with every activation at least `tol` away from 0."""
+    h = wh.shape[0]
+    for p in range(x.shape[0]):
+        z = v[h]
+        for i in range(h):
+            a = 0.0
+            for j in range(x.shape[1]):
+                a += wh[i, j] * x[p, j]
+            if abs(a) < tol:
+                return False
+            z += v[i] if a > 0.0 else -v[i]
+        on = (table[p >> 6] >> np.uint64(p & 63)) & np.uint64(1)
+        if (z < tol) if on else (z > -tol):
+            return False
+    return True
+
+
+@njit(cache=True, parallel=True)
+def _backprop_many(tables, x, wh0, v0, lr, epochs, check, found):
+    """found[f] = a restart of full-batch gradient descent on
+    E = 1/2 sum_p (tanh(v . [tanh(W x~_p), 1]) - T_p)^2, backprop through
+    both layers, ends (or passes, checked every `check` epochs) in weights
+    whose thresholded net computes tables[f]. Compiled, threaded over f.
+    """
+    points, s = x.shape
+    h = wh0.shape[1]
+    for f in prange(tables.shape[0]):
+        wh = np.empty((h, s))
+        v = np.empty(h + 1)
+        gw = np.empty((h, s))
+        gv = np.empty(h + 1)
+        hid = np.empty(h)
+        found[f] = False
+        for r in range(wh0.shape[0]):
+            wh[:, :] = wh0[r]
+            v[:] = v0[r]
+            for ep in range(epochs):
+                gw[:, :] = 0.0
+                gv[:] = 0.0
+                for p in range(points):
+                    z = v[h]
+                    for i in range(h):
+                        a = 0.0
+                        for j in range(s):
+                            a += wh[i, j] * x[p, j]
+                        hid[i] = np.tanh(a)
+                        z += v[i] * hid[i]
+                    y = np.tanh(z)
+                    d = (y - _target(tables[f], p, True)) * (1.0 - y * y)
+                    gv[h] += d
+                    for i in range(h):
+                        gv[i] += d * hid[i]
+                        dh = d * v[i] * (1.0 - hid[i] * hid[i])
+                        for j in range(s):
+                            gw[i, j] += dh * x[p, j]
+                for i in range(h):
+                    for j in range(s):
+                        wh[i, j] -= lr * gw[i, j]
+                for i in range(h + 1):
+                    v[i] -= lr * gv[i]
+                if (ep + 1) % check == 0 or ep == epochs - 1:
+                    if _net_computes(tables[f], x, wh, v, 1e-9):
+                        found[f] = True
+                        break
+            if found[f]:
+                break
+
+
+# --------------------------------------------------------------------------
+# public API
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class HiddenLayer:
+    """What every restart's hidden layer gives its output gate: features
+    (K, P, h [+1]) after training (hidden-first), or the per-step features
+    and the per-epoch check features (simultaneous), with the output gate's
+    initial weights (K, h [+1]) and the orders (K, epochs, P)."""
+
+    features: np.ndarray
+    fstep: np.ndarray
+    fcheck: np.ndarray
+    init: np.ndarray
+    orders: np.ndarray
+    hidden_init: np.ndarray
+    online: bool
+
+
+def _workers(workers):
+    if workers is None:
+        return None
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InputError(f"workers must be a positive integer, got {workers!r}")
+    return min(workers, numba.config.NUMBA_NUM_THREADS)
+
+
+def hidden_layer(n, net, protocol=None, hidden_weights=None):
+    """Train the hidden layer of every restart once (it never sees the target).
+
+    Parameters
+    ----------
+    n : int
+    net : DeepNet
+    protocol : Protocol, optional
+    hidden_weights : array (h, n [+1]), optional
+        Fixed hidden weights (with the bias weight last when the protocol
+        has a bias) used by every restart instead of random ones; only with
+        ``hidden_rule="none"``. For example the identity passes the inputs
+        through.
+
+    Returns
+    -------
+    HiddenLayer
+    """
+    protocol = Protocol() if protocol is None else protocol
+    n = check_n(n, 1, 8, "a two-layer network")
+    x = protocol.inputs(n)
+    points, s = x.shape
+    h = int(net.hidden)
+    s_top = h + (1 if protocol.bias else 0)
+    online = net.order == "simultaneous"
+    any_epoch = protocol.criterion == "any-epoch"
+    K, E = protocol.restarts, protocol.epochs
+    step_bytes = K * E * points * s_top * 8 if online else 0
+    check_bytes = K * (E if online and any_epoch else 1) * points * s_top * 8
+    require_memory(step_bytes + check_bytes + K * E * points * 8, "the hidden-layer features",
+                   "use fewer epochs or restarts, a smaller width, or the hidden-first order")
+    init, orders, w0 = protocol.draws(s_top, points, hidden=(h, s))
+    if hidden_weights is not None:
+        if net.hidden_rule != "none":
+            raise InputError("fixed hidden weights need hidden_rule 'none'")
+        hw = np.asarray(hidden_weights, dtype=np.float64)
+        if hw.shape != (h, s):
+            raise InputError(f"hidden weights must have shape ({h}, {s}) (h, inputs [+ bias]), got {hw.shape}")
+        w0[:] = hw
+    rule = net.rule
+    if rule is None:
+        table_k, sat, uo, uw, learn = np.zeros((2, 2, 2, 4)), False, False, False, False
+    else:
+        table_k, sat, uo, uw, learn = protocol.rule_table(rule), rule.saturate, rule.uses_output, rule.uses_weight, True
+    fstep = np.zeros((K, E, points, s_top) if online else (K, 1, 1, s_top))
+    fcheck = np.zeros((K, E if online and any_epoch else 1, points, s_top))
+    u, w = np.empty((h, s)), np.empty((h, s))
+    etas = protocol.etas()
+    for k in range(K):
+        _hidden_run(x, protocol.encoding == "pm1", table_k, sat, uo, uw, learn, np.ascontiguousarray(w0[k]),
+                    orders[k], etas, protocol.bias, online, online and any_epoch, fstep[k], fcheck[k], u, w)
+    return HiddenLayer(np.ascontiguousarray(fcheck[:, -1]), fstep, fcheck, init, orders, w0, online)
+
+
+def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weights=None, workers=None, layer=None):
+    """Train the two-layer network on each table; learnt[f, k] per restart.
+
+    Parameters
+    ----------
+    tables : (F, W) uint64 truth tables of n inputs
+    n : int
+    rule : str
+        The output gate's clamped rule: hebb, oja, hebb-tanh or gradient.
+    net : DeepNet, optional
+        Default: h = 2^(n-1), hidden rule hebb, hidden-first.
+    protocol : Protocol, optional
+    hidden_weights : array, optional
+        See :func:`hidden_layer`.
+    workers : int, optional
+        Threads (default: all cores); results do not depend on it.
+    layer : HiddenLayer, optional
+        A hidden layer already computed for the same n, net and protocol.
+
+    Returns
+    -------
+    learnt : (F, K) bool
+
+    Examples
+    --------
+    >>> from gates.deep import DeepNet, deep_train
+    >>> bool(deep_train([0x6], 2, "gradient", DeepNet(2, "hebb")).any())   # XOR
+    True
+    """
+    protocol = Protocol() if protocol is None else protocol
+    n = check_n(n, 1, 8, "a two-layer network")
+    net = DeepNet(default_hidden(n)) if net is None else net
+    if rule not in TOP_RULES:
+        raise InputError(f"output rule {rule!r} is unknown: allowed {', '.join(TOP_RULES)}")
+    r = get_rule(rule, "clamped")
+    words = max(1, (1 << n) >> 6)
+    arr = np.ascontiguousarray(np.asarray(tables, dtype=np.uint64).reshape(-1, words))
+    if layer is None:
+        layer = hidden_layer(n, net, protocol, hidden_weights)
+    learnt = np.zeros((arr.shape[0], protocol.restarts), dtype=np.bool_)
+    prev = numba.get_num_threads()
+    threads = _workers(workers)
+    if threads is not None:
+        numba.set_num_threads(threads)
+    try:
+        _deep_many(arr, layer.online, layer.features, layer.fstep, layer.fcheck, layer.orders,
+                   protocol.encoding == "pm1", protocol.rule_table(r), r.saturate, r.uses_output, r.uses_weight,
+                   layer.init, protocol.etas(), protocol.criterion == "any-epoch", learnt)
+    finally:
+        numba.set_num_threads(prev)
+    return learnt
+
+
+def _members(family, n, classes):
+    """Rows (tables, orbit weights), the family size and the reduction's name."""
+    if classes is None:
+        top = LIST_MAX_N[family]
+        n = check_n(n, 1, top, f"an exhaustive two-layer {family} census (use --classes above it)")
+        if family == "all":
+            tables = np.arange(1 << (1 << n), dtype=np.uint64).reshape(-1, 1)
+        elif family == "monotone":
+            tables = monotone_functions(n)
+        else:
+            tables = _thr.threshold_functions(n)[0]
+        return tables, np.ones(len(tables), np.int64), len(tables), "none (exhaustive)"
+    if classes not in CLASS_GROUPS[family]:
+        raise InputError(f"classes {classes!r} do not reduce the {family} family: allowed "
+                         f"{', '.join(CLASS_GROUPS[family])}")
+    n = check_n(n, 1, {"all": 5, "monotone": 6, "threshold": 8}[family],
+                f"a two-layer {family} census over {classes.upper()} classes")
+    reps, sizes, _ = family_classes(family, n, classes)
+    return reps, sizes, int(sizes.sum()), f"{classes.upper()} classes of {family} functions (representative x orbit size)"
+
+
+def deep_census(family, n, rule="gradient", hidden_rule="hebb", hidden=None, order="hidden-first",
+                protocol=None, classes=None, workers=None):
+    """Count the functions of a family that the two-layer network learns.
+
+    Parameters
+    ----------
+    family : {"all", "monotone", "threshold"}
+    n : int
+    rule : str
+        The output gate's clamped rule.
+    hidden_rule : {"hebb", "oja", "hebb-tanh", "none"}
+    hidden : int, optional
+        Width h (default 2^(n-1)).
+    order : {"hidden-first", "simultaneous"}
+    protocol : Protocol, optional
+    classes : {None, "p", "np", "npn"}
+        Train one representative per class, weighted by its orbit size. The
+        protocol must be invariant (pm1 coding and shuffled presentation;
+        shuffled only for P), the hidden rule odd in (x, w) for NP, and the
+        output rule odd in (O, w, T) for NPN: then the success probability
+        is a class function (see :func:`gates.census.check_reduction`).
+    workers : int, optional
+
+    Returns
+    -------
+    CensusResult
+        With ``net`` set; ``successes`` counts the restarts that learn each row.
+
+    Examples
+    --------
+    >>> from gates.deep import deep_census
+    >>> deep_census("all", 2, "gradient", "hebb", hidden=2).learnable > 14   # beyond one gate
+    True
+    """
+    t0 = time.perf_counter()
+    family = check_family(family)
+    protocol = Protocol() if protocol is None else protocol
+    n = check_n(n, 1, 8, "a two-layer network")
+    net = DeepNet(default_hidden(n) if hidden is None else hidden, hidden_rule, order)
+    if rule not in TOP_RULES:
+        raise InputError(f"output rule {rule!r} is unknown: allowed {', '.join(TOP_RULES)}")
+    r = resolve_rule(rule)
+    classes = None if classes in (None, "none") else classes
+    if classes is not None:
+        if classes not in ("p", "np", "npn"):
+            raise InputError(f"classes {classes!r} are unknown for a census: allowed none, p, np, npn")
+        check_reduction(r, classes, protocol, "simulate")
+        if net.rule is not None:
+            check_reduction(net.rule, classes, protocol, "simulate", output=False)
+    tables, weights, size, reduction = _members(family, n, classes)
+    is_thr = np.ones(len(tables), bool) if family == "threshold" else _thr.threshold_mask(tables, n)
+    learnt = deep_train(tables, n, rule, net, protocol, workers=workers)
+    successes = learnt.sum(axis=1).astype(np.int64)
+    return CensusResult(
+        family, n, r, "simulate", protocol, reduction, size, int(weights[is_thr].sum()),
+        int(weights[successes > 0].sum()),
+        tables, weights, successes, is_thr, time.perf_counter() - t0, {}, net,
+    )
+
+
+def minterm_network(table, n, hidden):
+    """Weights of a two-layer threshold net computing `table` with `hidden`
+    gates when min(ones, zeros) <= hidden: an OR of minterm detectors
+    (pm1 coding, bias last). Returns (W (h, n+1), v (h+1)) or None.
+    """
+    n = check_n(n, 0, 16, "a minterm network")
+    bits = [(int(table) >> p) & 1 for p in range(1 << n)] if np.ndim(table) == 0 else None
+    if bits is None:
+        arr = np.asarray(table, dtype=np.uint64).reshape(-1)
+        bits = [int(arr[p >> 6] >> np.uint64(p & 63)) & 1 for p in range(1 << n)]
+    ones = [p for p, b in enumerate(bits) if b]
+    zeros = [p for p, b in enumerate(bits) if not b]
+    negate = len(ones) > hidden
+    pts = zeros if negate else ones
+    if len(pts) > hidden:
+        return None
+    wh = np.zeros((hidden, n + 1))
+    wh[:, n] = -1.0  # unused gates are constantly off
+    for i, p in enumerate(pts):
+        wh[i, :n] = [2.0 * ((p >> j) & 1) - 1.0 for j in range(n)]
+        wh[i, n] = -(n - 1.0)  # x* . x~ = n only at x = x*, else <= n - 2
+    v = np.zeros(hidden + 1)
+    v[: len(pts)] = 1.0
+    v[hidden] = len(pts) - 1.0  # OR: sum of m outputs in {-1, 1} plus m - 1 > 0 iff one is on
+    if negate:
+        v = -v
+    return wh, v
+
+
+def _two_gate_functions(n):
+    """Every function a net with h = 2 computes (n <= 4): t(g1, g2) over all
+    pairs of threshold functions g1, g2 and the 14 threshold functions t of
+    two inputs (all but XOR and XNOR); those that do not read both inputs
+    give the threshold functions themselves. Sorted uint64 tables."""
+    g = _thr.threshold_functions(n)[0][:, 0]
+    full = np.uint64((1 << (1 << n)) - 1)
+    a, b = g[:, None], g[None, :]
+    parts = [g]
+    for x in (a, full ^ a):
+        for y in (b, full ^ b):
+            parts += [np.unique(x & y), np.unique(x | y)]
+    return np.unique(np.concatenate(parts))
+
+
+def representable(family, n, hidden, seed=0, restarts=10, epochs=2000, workers=None):
+    """How many functions of a family some two-layer net with `hidden` gates computes.
+
+    See the module doc for the three certificates. Runs on NPN classes (P
+    classes for monotone), which is exact here: transforming the inputs or
+    the output of a certified net certifies the whole orbit.
+
+    Returns
+    -------
+    dict
+        ``representable`` (the certified count), ``exact`` (True when it is
+        provably the true count), ``by_threshold``, ``by_construction``,
+        ``by_pairs``, ``by_backprop`` (class members counted by the first
+        certificate that applies), ``functions``, ``classes`` and the ``method``.
+    """
+    t0 = time.perf_counter()
+    family = check_family(family)
+    n = check_n(n, 1, 5, "a representability census")
+    net = DeepNet(hidden)
+    group = "p" if family == "monotone" else "npn"
+    reps, sizes, _ = family_classes(family, n, group)
+    thr = _thr.threshold_mask(reps, n)
+    ones = popcount(reps, n).astype(np.int64)
+    cons = ~thr & (np.minimum(ones, (1 << n) - ones) <= net.hidden)
+    rest = ~thr & ~cons
+    pairs = np.zeros(len(reps), bool)
+    if net.hidden == 2 and n <= 4:
+        pairs = rest & np.isin(reps[:, 0], _two_gate_functions(n))
+        rest[:] = False
+    bp = np.zeros(len(reps), bool)
+    if net.hidden > 1 and rest.any():
+        x = Protocol(bias=True).inputs(n)
+        s = x.shape[1]
+        rng = np.random.default_rng(np.random.SeedSequence([int(seed), 2]))
+        wh0 = rng.normal(0.0, 1.0 / np.sqrt(s), (restarts, net.hidden, s))
+        v0 = rng.normal(0.0, 1.0 / np.sqrt(net.hidden + 1), (restarts, net.hidden + 1))
+        found = np.zeros(int(rest.sum()), np.bool_)
+        prev = numba.get_num_threads()
+        threads = _workers(workers)
+        if threads is not None:
+            numba.set_num_threads(threads)
+        try:
+            _backprop_many(np.ascontiguousarray(reps[rest]), x, wh0, v0, 2.0 / x.shape[0], int(epochs),
+                           25, found)
+        finally:
+            numba.set_num_threads(prev)
+        bp[rest] = found
+    total = count_functions(family, n)[0]
+    count = int(sizes[thr | cons | pairs | bp].sum())
+    return {
+        "family": family,
+        "n": n,
+        "hidden": net.hidden,
+        "functions": total,
+        "classes": int(len(reps)),
+        "representable": count,
+        "exact": count == total or net.hidden == 1 or (net.hidden == 2 and n <= 4),
+        "by_threshold": int(sizes[thr].sum()),
+        "by_construction": int(sizes[cons].sum()),
+        "by_pairs": int(sizes[pairs].sum()),
+        "by_backprop": int(sizes[bp].sum()),
+        "method": f"{group.upper()} classes; threshold test, minterm construction, for h = 2 and n <= 4 every "
+                  f"pair of threshold gates, else backprop on a tanh relaxation ({restarts} restarts x <= "
+                  f"{epochs} full-batch epochs, checked exactly)",
+        "seed": int(seed),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
