@@ -77,24 +77,35 @@ def _cmd_tables(args):
     import time
 
     from .census import SHALLOW_SPEC, shallow_table_steps, write_shallow_tables
+    from .deep import DEEP_SPEC, deep_table_steps, write_deep_tables
     from .enumeration import DEFAULT_COUNTS_SPEC, write_counts_table
 
+    if args.quick and args.extended:
+        raise GatesError("--quick and --extended contradict each other: choose one")
     t0 = time.perf_counter()
     spec = DEFAULT_COUNTS_SPEC
     if args.quick:
         spec = [(f, g, min(m, 4)) for f, g, m in spec]
     steps = sum(m + 1 for _, _, m in spec) + shallow_table_steps(args.quick)
+    if not args.quick:
+        steps += deep_table_steps(args.extended)
     update, close = _progress(steps, "tables", "row")
     try:
         rows, _ = write_counts_table(args.out, spec, progress=update, command=args.command_line)
         files = ["counts.csv", "counts.md", "counts.manifest.json"]
         files += write_shallow_tables(args.out, quick=args.quick, progress=update, command=args.command_line)
+        if not args.quick:
+            files += write_deep_tables(args.out, extended=args.extended, progress=update,
+                                       command=args.command_line)
     finally:
         close()
     disagree = [r for r in rows if r[7] == "NO"]
+    tables = ["counts", *SHALLOW_SPEC]
+    if not args.quick:
+        tables += [s for s in DEEP_SPEC if args.extended or s != "deep_extended"] + ["deep_width"]
     summary = {
         "out": os.path.abspath(args.out),
-        "tables": ["counts", *SHALLOW_SPEC],
+        "tables": tables,
         "files": files,
         "rows": len(rows),
         "all_agree": not disagree,
@@ -160,6 +171,42 @@ def _cmd_learn(args):
         if "ties" in res.extra:
             print(f"{res.extra['ties']:,} more have a zero asymptotic margin (ties)")
     return 0
+
+
+def _cmd_verify(args):
+    from .theorems import DEEP_LOCAL_EXCEPTIONS, DEEP_LOCAL_TARGETS, deep_local_limit, deep_local_table, theorem_holds
+
+    rules = ("oja", "none") if args.hidden_rule == "both" else (args.hidden_rule,)
+    rows = []
+    for i, rule in enumerate(rules):
+        targets = DEEP_LOCAL_TARGETS + (DEEP_LOCAL_EXCEPTIONS if i == len(rules) - 1 else ())
+        rows += deep_local_limit(targets, seed=args.seed, hidden_rule=rule)
+    holds = theorem_holds(rows)
+    if args.out:
+        from .storage import write_table
+
+        header, table = deep_local_table(rows)
+        write_table(args.out, "deep_local", header, table, "Deep local learning stops short of critical points",
+                    "Two-layer tanh net, linear output, E = 1/2 sum (y - T)^2 on all 2^n inputs. local: hidden "
+                    "layer by an unsupervised rule (or fixed), top by gradient descent to convergence; backprop: "
+                    "both layers by gradient descent from the same start.", "theorem-deep-local",
+                    {"theorem": "deep-local", "hidden_rules": list(rules)}, command=args.command_line,
+                    seed=args.seed, results={"holds": holds})
+    if args.json:
+        print(json.dumps({"theorem": "deep-local", "holds": holds, "seed": args.seed, "rows": rows}))
+        return 0 if holds else 1
+    print("deep local learning (hidden: unsupervised rule or fixed; top: gradient descent to convergence)")
+    print("against backprop from the same start; |dE/dW| is the error gradient on the hidden weights")
+    print(f"{'target':<30}{'n':>2}{'h':>4} {'hidden':<6}{'local E':>10}{'|dE/dW|':>10}{'(eta/4)':>10}"
+          f"{'bp E':>10}{'bp |dE/dW|':>11}  verdict")
+    for r in rows:
+        print(f"{r['name']:<30}{r['n']:>2}{r['h']:>4} {r['hidden_rule']:<6}{r['local_error']:>10.3g}"
+              f"{r['local_grad_hidden']:>10.3g}"
+              + (f"{r['local_grad_hidden_eta_4']:>10.3g}" if r["hidden_rule"] == "oja" else f"{'-':>10}")
+              + f"{r['backprop_error']:>10.3g}"
+              f"{r['backprop_grad_hidden']:>11.3g}  {r['verdict']}")
+    print("theorem demonstrated: " + ("yes" if holds else "NO"))
+    return 0 if holds else 1
 
 
 def build_parser():
@@ -252,13 +299,33 @@ def build_parser():
         "tables",
         help="regenerate the tables in enumerations/",
         description="Regenerate the counts table (families and symmetry classes beside their OEIS "
-        "values) and the shallow learnability tables (Boolean, monotone, extended exact mode), "
+        "values), the shallow learnability tables (Boolean, monotone, extended exact mode) and the "
+        "two-layer tables (Boolean, monotone, width; n = 5 with --extended), "
         "each as CSV, Markdown and a JSON manifest.",
     )
     t.add_argument("--out", default="enumerations", metavar="DIR", help="output folder (default: enumerations)")
-    t.add_argument("--quick", action="store_true", help="only n <= 4 (seconds instead of minutes)")
+    t.add_argument("--quick", action="store_true",
+                   help="counts and one-gate tables for n <= 4 only, no two-layer tables (seconds)")
+    t.add_argument("--extended", action="store_true",
+                   help="also the two-layer census of n = 5 (deep_extended; about an hour on 2 cores)")
     t.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
     t.set_defaults(func=_cmd_tables)
+
+    v = sub.add_parser(
+        "verify",
+        help="check a theorem of the paper numerically",
+        description="deep-local: a two-layer tanh net whose hidden layer learns with a local "
+        "unsupervised rule (Oja) or stays random, and whose top learns by gradient descent to "
+        "convergence, stops where the error gradient on the hidden weights is not zero (not a "
+        "critical point), except in trivial cases; backprop from the same start reaches one.",
+    )
+    v.add_argument("theorem", choices=["deep-local"], help="which theorem")
+    v.add_argument("--hidden-rule", choices=["oja", "none", "both"], default="both",
+                   help="hidden layer: Oja's rule, fixed random weights, or both (default: both)")
+    v.add_argument("--seed", type=int, default=0, help="root seed of the initial weights (default: 0)")
+    v.add_argument("--out", metavar="DIR", help="also write the table (CSV, Markdown, manifest) here")
+    v.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
+    v.set_defaults(func=_cmd_verify)
     return p
 
 

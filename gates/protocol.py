@@ -209,17 +209,19 @@ def _step(u, w, xrow, t, eta, off, table_k, saturate, uses_output, uses_weight):
         o = 1.0 if a > 0.0 else off
     oi = 1 if o > 0.0 else 0
     ti = 1 if t > 0.0 else 0
-    for j in range(s):
-        # O, x and T take two values each, so the rule is a cubic in w
-        # whose coefficients were tabulated once (see Protocol.rule_table)
-        xi = 1 if xrow[j] > 0.0 else 0
-        wv = w[j]
-        d = table_k[oi, xi, ti, 0]
-        if uses_weight:
-            d += table_k[oi, xi, ti, 1] * wv + table_k[oi, xi, ti, 2] * (wv * wv) + table_k[
-                oi, xi, ti, 3
-            ] * (wv * wv * wv)
-        u[j] += eta * d
+    # no change at all (gradient with O = T): skip the loop
+    if uses_weight or table_k[oi, 0, ti, 0] != 0.0 or table_k[oi, 1, ti, 0] != 0.0:
+        for j in range(s):
+            # O, x and T take two values each, so the rule is a cubic in w
+            # whose coefficients were tabulated once (see Protocol.rule_table)
+            xi = 1 if xrow[j] > 0.0 else 0
+            wv = w[j]
+            d = table_k[oi, xi, ti, 0]
+            if uses_weight:
+                d += table_k[oi, xi, ti, 1] * wv + table_k[oi, xi, ti, 2] * (wv * wv) + table_k[
+                    oi, xi, ti, 3
+                ] * (wv * wv * wv)
+            u[j] += eta * d
     if uses_output or uses_weight:
         for j in range(s):
             w[j] = np.tanh(u[j]) if saturate else u[j]

@@ -43,10 +43,21 @@ def atomic_path(path):
     os.close(fd)
     try:
         yield tmp
+        # mkstemp makes the file private (0600); give it the usual mode
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()  # read once: os.umask is process-wide
 
 
 def write_text(path, text):

@@ -102,6 +102,12 @@ def gates(*argv, **kw):
         (["enumerate", "all", "-n", "6", "--classes", "npn", "--out", "{out}"], "allowed 0 <= n <= 5"),
         (["enumerate", "threshold", "-n", "3", "--count", "--out", "{out}"], "--count"),
         (["enumerate", "threshold", "-n", "-1"], "allowed 0 <= n"),
+        (["learn", "-n", "3", "--layers", "2", "--hidden-rule", "gradient", "--out", "{out}"], "hebb, oja"),
+        (["learn", "-n", "3", "--layers", "2", "--mode", "exact", "--out", "{out}"], "--layers 1"),
+        (["learn", "-n", "5", "--layers", "2", "--family", "monotone", "--classes", "np", "--out", "{out}"],
+         "allowed p"),
+        (["tables", "--quick", "--extended", "--out", "{out}"], "contradict"),
+        (["verify", "deep-locals"], "invalid choice"),
     ],
 )
 def test_bad_input_one_line_exit_2_no_file(tmp_path, argv, needle):
@@ -122,3 +128,14 @@ def test_console_script_and_module_agree():
     assert json.loads(r.stdout)["functions"] == 14
     r = gates("enumerate", "--help")
     assert r.returncode == 0 and "--classes" in r.stdout and "kitty" in r.stdout
+
+
+def test_verify_deep_local_json(tmp_path, capsys):
+    s = run_json(capsys, "verify", "deep-local", "--hidden-rule", "none", "--out", str(tmp_path))
+    assert s["theorem"] == "deep-local" and s["holds"] is True
+    rows = {r["name"]: r for r in s["rows"]}
+    # backprop reaches a critical point; fixed random features leave a
+    # hidden gradient on XOR; h + 1 = 16 >= 2^2 random features interpolate
+    assert rows["xor"]["backprop_grad_hidden"] < 1e-5 and rows["xor"]["local_grad_hidden"] > 1e-3
+    assert rows["xor (h=15, random features)"]["local_error"] < 1e-10
+    assert (tmp_path / "deep_local.csv").exists() and (tmp_path / "deep_local.manifest.json").exists()

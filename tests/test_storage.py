@@ -58,3 +58,12 @@ def test_manifest_fields():
     assert m["kind"] == "counts" and m["seed"] == 7 and m["command"] == "gates tables"
     assert m["versions"]["numpy"] == np.__version__ and "numba" in m["versions"]
     assert manifest_path("dir/t.csv") == "dir/t.manifest.json"
+
+
+def test_outputs_get_the_usual_mode_not_mkstemp_private(tmp_path):
+    import os
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    write_json(tmp_path / "a.json", {"x": 1})
+    assert (os.stat(tmp_path / "a.json").st_mode & 0o777) == 0o666 & ~mask

@@ -165,11 +165,13 @@ def test_computes_thresholded_xor():
 
 
 def test_rows_and_table():
-    targets = [("f1", 1, 0x2), *DEEP_LOCAL_TARGETS]
+    targets = [("f1", 1, 0x2), ("nor3", 3, 0x01), ("x3bar", 4, 0x00FF), *DEEP_LOCAL_TARGETS]
     rows = deep_local_limit(targets, hidden_epochs=0, top_steps=0, backprop_steps=0)
     for (name, n, table), row in zip(targets, rows):
         assert row["name"] == name and row["n"] == n and row["h"] == n
+        # kitty hex: 2^n / 4 digits (at least one), most significant first
         assert row["table"] == format(table, f"0{max(1, (1 << n) // 4)}x")
+    assert [r["table"] for r in rows[:3]] == ["2", "01", "00ff"]
     header, table = deep_local_table(rows)
     assert len(table) == len(rows) and all(len(r) == len(header) for r in table)
     assert {"local_error", "backprop_grad_hidden", "trivial"} <= set(header)
