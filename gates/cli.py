@@ -209,6 +209,58 @@ def _cmd_verify(args):
     return 0 if holds else 1
 
 
+def _cmd_deep_targets(args):
+    from .deep_targets import (BASELINES, DeepTargetsConfig, compare, load_data, synthetic_data,
+                               write_deep_targets)
+
+    def sizes(text):
+        try:
+            return tuple(int(s) for s in text.split(","))
+        except ValueError:
+            raise GatesError(f"--layers {text!r} is not a comma-separated list of sizes like 32,16,6,16,32") from None
+
+    if args.data:
+        train, test = load_data(args.data, args.test_fraction, args.seed)
+        info = {"file": os.path.abspath(args.data), "train": len(train), "test": 0 if test is None else len(test),
+                "split": f"seeded permutation, last {args.test_fraction:g} held out"}
+        n = train.shape[1]
+        layers = sizes(args.layers) if args.layers else (n, max(1, n // 2), max(1, min(6, n // 4)), max(1, n // 2), n)
+    else:
+        layers = sizes(args.layers) if args.layers else (32, 16, 6, 16, 32)
+        X, info = synthetic_data(n=layers[0], seed=args.seed)
+        train, test = X[:512], X[512:]
+        info.update({"train": 512, "test": len(X) - 512})
+    baselines = [] if args.baselines == "none" else (list(BASELINES) if args.baselines == "all"
+                                                     else args.baselines.split(","))
+    cfg = DeepTargetsConfig(layers=layers, encoding=args.encoding, sampler=args.sampler, flip_p=args.flip_p,
+                            flip_k=args.flip_k, samples=args.samples, schedule=args.schedule, epochs=args.epochs,
+                            inner_epochs=args.inner_epochs, eta=args.eta, accept=args.accept, seed=args.seed)
+    update, close = _progress(cfg.epochs, "deep targets", "epoch")
+    try:
+        res = compare(train, test, cfg, baselines, progress=update, workers=args.workers)
+    finally:
+        close()
+    summary = {"config": cfg.to_dict(), "data": info, "final": res["final"]}
+    if args.out:
+        files, note = write_deep_targets(res, args.out, cfg, info, args.command_line)
+        summary["out"] = os.path.abspath(args.out)
+        summary["files"] = files
+        if note:
+            summary["note"] = note
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"threshold-gate network {'-'.join(map(str, cfg.layers))}, {cfg.epochs} epochs, "
+              f"{info['train']} training / {info['test']} held-out examples")
+        print(f"{'method':<18}{'train':>9}{'held-out':>10}{'seconds':>9}")
+        for m, f in res["final"].items():
+            test = "-" if f["test"] is None else f"{f['test']:.4f}"
+            print(f"{m:<18}{f['train']:>9.4f}{test:>10}{f['seconds']:>9.2f}")
+        if args.out:
+            print(f"wrote {', '.join(summary['files'])} into {args.out}" + (f" ({summary['note']})" if "note" in summary else ""))
+    return 0
+
+
 def build_parser():
     from .families import FAMILIES
 
@@ -310,6 +362,41 @@ def build_parser():
                    help="also the two-layer census of n = 5 (deep_extended; about an hour on 2 cores)")
     t.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
     t.set_defaults(func=_cmd_tables)
+
+    d = sub.add_parser(
+        "deep-targets",
+        help="train a threshold-gate autoencoder by sampling deep targets, against baselines",
+        description="Sampling deep targets (paper section 4) on a network of threshold gates, beside "
+        "deep local learning, random features, backprop on a tanh relaxation and a straight-through "
+        "estimator, on the same data, initial weights and epochs. Default data: 768 vectors of 32 bits "
+        "from a random threshold decoder of a 6-bit code with 5%% bit flips (512 train, 256 held out).",
+    )
+    d.add_argument("--layers", help="sizes, e.g. 32,16,6,16,32 (default: that, or n,n/2,min(6,n/4),n/2,n "
+                   "for --data)")
+    d.add_argument("--data", metavar="FILE.npy", help="a 0/1 array (rows = examples), read without pickle")
+    d.add_argument("--test-fraction", type=float, default=0.25, help="held-out rows of --data (default: 0.25)")
+    d.add_argument("--encoding", choices=["pm1", "01"], default="pm1", help="activity coding (default: pm1)")
+    d.add_argument("--sampler", choices=["flip", "flip-k", "uniform", "exhaustive", "seen"], default="flip",
+                   help="candidate activities: flip each unit with --flip-p, flip exactly --flip-k units, "
+                   "uniform, all 2^units (hidden layers <= 12 units), or activities seen on the training set "
+                   "(default: flip)")
+    d.add_argument("--flip-p", type=float, default=0.15, help="flip probability (default: 0.15)")
+    d.add_argument("--flip-k", type=int, default=1, help="units flipped by flip-k (default: 1)")
+    d.add_argument("--samples", type=int, default=64, help="candidates per example group (default: 64)")
+    d.add_argument("--schedule", choices=["bottom-up", "top-down", "up-down", "random"], default="up-down",
+                   help="order of the layers in each epoch (default: up-down, alternating)")
+    d.add_argument("--epochs", type=int, default=100, help="epochs (default: 100)")
+    d.add_argument("--inner-epochs", type=int, default=2, help="perceptron passes per layer visit (default: 2)")
+    d.add_argument("--eta", type=float, default=0.1, help="perceptron learning rate (default: 0.1)")
+    d.add_argument("--accept", choices=["non-increasing", "always"], default="non-increasing",
+                   help="undo a layer update that raises the training error, or keep it (default: non-increasing)")
+    d.add_argument("--baselines", default="all", help="comma-separated: deep-local-hebb, deep-local-oja, "
+                   "random-features, backprop, ste; or all, or none (default: all)")
+    d.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
+    d.add_argument("--workers", type=int, help="threads (default: all cores); results do not depend on it")
+    d.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
+    d.add_argument("--out", metavar="DIR", help="write curves.csv, summary.{csv,md,manifest.json}, curves.png")
+    d.set_defaults(func=_cmd_deep_targets)
 
     v = sub.add_parser(
         "verify",

@@ -568,3 +568,101 @@ def evaluate_net(wh, v, n):
         z = sum(a * b for a, b in zip(v, hid + [1.0]))
         out |= (z > 0) << p
     return out
+
+
+# --------------------------------------------------------------------------
+# layered threshold-gate networks and sampling deep targets (gates.deep_targets)
+# --------------------------------------------------------------------------
+#
+# A network is a list of layers; a layer is a list of gates; a gate is a list
+# of weights followed by its bias. Activities are 1.0 (on) and `off` (-1.0 for
+# pm1, 0.0 for 01); a gate outputs 1 when w . a + b > 0, else off.
+
+
+def net_layer(layer, a, off):
+    """The activity of one layer of gates reading the activity a."""
+    out = []
+    for gate in layer:
+        s = gate[-1]
+        for wj, aj in zip(gate[:-1], a):
+            s += wj * aj
+        out.append(1.0 if s > 0 else off)
+    return out
+
+
+def net_forward(net, x, off, start=0):
+    """Activities [a_start, ..., a_L] when layer `start` has activity x
+    (start = 0: x is the input); layer k + 1 reads layer k through net[k]."""
+    acts = [[float(v) for v in x]]
+    for layer in net[start:]:
+        acts.append(net_layer(layer, acts[-1], off))
+    return acts
+
+
+def hamming(u, v):
+    """Number of components where u and v differ."""
+    return sum(1 for a, b in zip(u, v) if a != b)
+
+
+def net_error(net, X, Y, off):
+    """Summed Hamming error of the outputs on the inputs X against Y."""
+    return sum(hamming(net_forward(net, x, off)[-1], y) for x, y in zip(X, Y))
+
+
+def clamped_error(net, l, H, Y, off):
+    """Summed output error when layer l of example e is clamped to H[e]."""
+    return sum(hamming(net_forward(net, h, off, start=l)[-1], y) for h, y in zip(H, Y))
+
+
+def activity_groups(net, l, X, off):
+    """The distinct activities of layer l on X, sorted lexicographically
+    (as tuples), and for each the indices of the examples that have it."""
+    at_l = [tuple(net_forward(net, x, off)[l]) for x in X]
+    groups = sorted(set(at_l))
+    return groups, [[e for e in range(len(X)) if at_l[e] == g] for g in groups]
+
+
+def choose_targets_reference(net, l, X, Y, cands, keys, off):
+    """Sampling deep targets for hidden layer l, literally.
+
+    Each group of examples sharing an activity `cur` at layer l (groups in
+    lexicographic order) chooses among `cur` and its candidates cands[g]:
+    least output error summed over the group (the candidate pushed through
+    layers l+1..L), then least Hamming distance to `cur`, then least key
+    keys[g][s], then least index. A candidate equal to `cur` is `cur`.
+
+    Returns (targets: one list per example, chosen: candidate index per
+    group or -1 for `cur`, errors: the summed error of each group's choice).
+    """
+    groups, members = activity_groups(net, l, X, off)
+
+    def group_error(a, ex):
+        out = net_forward(net, a, off, start=l)[-1]
+        return sum(hamming(out, Y[e]) for e in ex)
+
+    targets = [None] * len(X)
+    chosen, errors = [], []
+    for g, cur in enumerate(groups):
+        best = (group_error(cur, members[g]), 0, -math.inf, -1)
+        for s, c in enumerate(cands[g]):
+            d = hamming(c, cur)
+            if d == 0:
+                continue
+            here = (group_error(c, members[g]), d, keys[g][s], s)
+            if here < best:
+                best = here
+        pick = list(cur) if best[3] < 0 else [float(v) for v in cands[g][best[3]]]
+        for e in members[g]:
+            targets[e] = pick
+        chosen.append(best[3])
+        errors.append(best[0])
+    return targets, chosen, errors
+
+
+def best_group_errors(net, l, X, Y, off):
+    """For each group (as in choose_targets_reference), the least summed
+    output error over all 2^n_l activities of layer l."""
+    groups, members = activity_groups(net, l, X, off)
+    n_l = len(groups[0])
+    outs = [net_forward(net, a, off, start=l)[-1] for a in product((1.0, off), repeat=n_l)]
+    return [min(sum(hamming(out, Y[e]) for e in ex) for out in outs) for ex in members]

@@ -652,7 +652,7 @@ def test_learn_out_classes_and_default_reduction(tmp_path, capsys):
         (["-n", "3", "--rule", "perceptron"], "unknown"),
         (["-n", "3", "--rule", "gradient", "--form", "unsupervised"], "supervised only"),
         (["-n", "3", "--mode", "exact", "--poly", "T*x"], "exact mode"),
-        (["-n", "3", "--layers", "2"], "--layers 2"),
+        (["-n", "3", "--layers", "3"], "--layers 3"),
         (["-n", "3", "--family", "monotone", "--classes", "np"], "--classes p"),
         (["-n", "3", "--classes", "np", "--encoding", "01"], "pm1"),
         (["-n", "3", "--epochs", "0"], "epochs"),

@@ -1,0 +1,844 @@
+"""Sampling deep targets: training a network of threshold gates without gradients (paper §4).
+
+A layered network of threshold gates (``sizes = (n0, n1, ..., nL)``, a bias
+on every gate, +-1 or 0/1 coding) cannot be trained by backprop: its
+error is piecewise constant. The sampling deep-targets algorithm sends
+every deep layer a *target* instead:
+
+* **outer loop**: visit the layers in the order of the schedule
+  (``bottom-up``, ``top-down``, ``up-down`` alternating, ``random``);
+* **inner loop, hidden layer l**: group the training examples by their
+  current activity at layer l (several examples may share one: the
+  non-injective case); for each group sample candidate activities, push
+  each through the fixed layers above, and keep the candidate with the
+  least output error summed over the group's examples, ties broken by the
+  least Hamming distance to the current activity, then at random. The
+  current activity is always a candidate and wins its ties (distance 0),
+  so a target is never worse than the current activity;
+* the layer then learns its targets with the perceptron (``gradient``)
+  rule for a few passes, each gate by the update kernel of
+  :mod:`gates.protocol`; the output layer learns the data.
+
+With ``accept="non-increasing"`` (the default) a layer update that raises
+the training error is undone, so the training error never increases (the
+paper's convergence property); ``always`` keeps every update (the paper
+notes that uphill moves may help escape poor minima; here they cost about
+0.1 in final error).
+
+Candidate evaluation is one numba kernel over groups (threaded), with no
+Python loop per candidate. It adds the first layer above incrementally
+(only the flipped units' columns), stops a candidate as soon as the next
+layer's activity equals the current one (its error is then the current
+error, and it loses the tie), and abandons a candidate whose partial
+error already exceeds the best.
+
+Errors are Hamming distances; curves report the average per component.
+"""
+
+import time
+from dataclasses import asdict, dataclass
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+from .errors import InputError, require_memory
+from .protocol import _step
+from .truth import _popcount64
+from .rules import get_rule
+
+__all__ = [
+    "DeepTargetsConfig",
+    "SAMPLERS",
+    "SCHEDULES",
+    "BASELINES",
+    "synthetic_data",
+    "forward",
+    "hamming_error",
+    "sample_candidates",
+    "choose_targets",
+    "deep_targets",
+    "baseline",
+    "compare",
+    "load_data",
+    "write_deep_targets",
+]
+
+SAMPLERS = ("flip", "flip-k", "uniform", "exhaustive", "seen")
+SCHEDULES = ("bottom-up", "top-down", "up-down", "random")
+ACCEPT = ("always", "non-increasing")
+BASELINES = ("deep-local-hebb", "deep-local-oja", "random-features", "backprop", "ste")
+EXHAUSTIVE_MAX = 12  # 2^12 candidates per group; 2^16 took ~35 s per epoch on the default data
+
+
+@dataclass(frozen=True)
+class DeepTargetsConfig:
+    """Every setting of a deep-targets run (defaults: see the README)."""
+
+    layers: tuple = (32, 16, 6, 16, 32)
+    encoding: str = "pm1"
+    sampler: str = "flip"
+    flip_p: float = 0.15
+    flip_k: int = 1
+    samples: int = 64
+    schedule: str = "up-down"
+    epochs: int = 100
+    inner_epochs: int = 2
+    eta: float = 0.1
+    accept: str = "non-increasing"
+    seed: int = 0
+
+    def __post_init__(self):
+        sizes = tuple(self.layers)
+        if len(sizes) < 2 or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1
+                                 for s in sizes):
+            raise InputError(f"layers must be >= 2 positive sizes like 32,16,6,16,32, got {self.layers!r}")
+        object.__setattr__(self, "layers", tuple(int(s) for s in sizes))
+        for name, allowed in (("encoding", ("pm1", "01")), ("sampler", SAMPLERS), ("schedule", SCHEDULES),
+                              ("accept", ACCEPT)):
+            if getattr(self, name) not in allowed:
+                raise InputError(f"{name} {getattr(self, name)!r} is unknown: allowed {', '.join(allowed)}")
+        for name, lo in (("samples", 1), ("epochs", 0), ("inner_epochs", 1), ("flip_k", 1), ("seed", 0)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+                raise InputError(f"{name} must be an integer >= {lo}, got {v!r}")
+        if not 0 < self.flip_p <= 1:
+            raise InputError(f"flip_p must be in (0, 1], got {self.flip_p!r}")
+        if not self.eta > 0:
+            raise InputError(f"eta must be > 0, got {self.eta!r}")
+        if self.sampler == "exhaustive" and max(self.layers[1:-1], default=0) > EXHAUSTIVE_MAX:
+            raise InputError(f"the exhaustive sampler enumerates 2^units candidates: hidden layers of at most "
+                             f"{EXHAUSTIVE_MAX} units, got {max(self.layers[1:-1])}; use --sampler flip")
+
+    @property
+    def off(self):
+        return -1.0 if self.encoding == "pm1" else 0.0
+
+    def to_dict(self):
+        return asdict(self)
+
+
+# --------------------------------------------------------------------------
+# data
+# --------------------------------------------------------------------------
+
+
+def synthetic_data(n=32, code=6, hidden=16, examples=768, noise=0.05, seed=0):
+    """Structured binary data: a random threshold-gate decoder of a small code, plus noise.
+
+    Codes z are uniform in {-1, 1}^code; a decoder with `hidden` then `n`
+    threshold gates (N(0, 1) weights and biases) maps each to a clean
+    vector; each bit is flipped with probability `noise`. The decoder is a
+    solution for the decoding half of an autoencoder n-...-code-...-n, and a
+    perfect reconstruction of the clean vectors leaves an error of `noise`
+    per component against the noisy data.
+
+    Returns
+    -------
+    X : (examples, n) uint8 in {0, 1}
+    info : dict
+        The settings and ``clean_error``: the per-component Hamming error of
+        the clean vectors against X (the noise actually drawn).
+    """
+    for name, v, lo in (("n", n, 1), ("code", code, 1), ("hidden", hidden, 1), ("examples", examples, 2)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+            raise InputError(f"{name} must be an integer >= {lo}, got {v!r}")
+    if not 0 <= noise < 0.5:
+        raise InputError(f"noise must be in [0, 0.5), got {noise!r}")
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 5]))
+    z = rng.choice([-1.0, 1.0], size=(examples, code))
+    w1, b1 = rng.normal(size=(hidden, code)), rng.normal(size=hidden)
+    w2, b2 = rng.normal(size=(n, hidden)), rng.normal(size=n)
+    h = np.where(z @ w1.T + b1 > 0, 1.0, -1.0)
+    clean = (h @ w2.T + b2 > 0).astype(np.uint8)
+    flips = (rng.random((examples, n)) < noise).astype(np.uint8)
+    X = clean ^ flips
+    info = {"generator": "random threshold decoder code -> hidden -> n, N(0, 1) weights, bit flips",
+            "n": n, "code": code, "hidden": hidden, "examples": examples, "noise": noise, "seed": int(seed),
+            "clean_error": float(flips.mean())}
+    return X, info
+
+
+def _coded(X, off):
+    """0/1 data as activities (1 / off), float64."""
+    return np.where(np.asarray(X) > 0, 1.0, off)
+
+
+# --------------------------------------------------------------------------
+# network
+# --------------------------------------------------------------------------
+
+
+def init_weights(sizes, rng):
+    """W_l of shape (n_l, n_{l-1} + 1), bias last, N(0, 1 / (n_{l-1} + 1))."""
+    return [rng.normal(0.0, 1.0 / np.sqrt(a + 1), (b, a + 1)) for a, b in zip(sizes[:-1], sizes[1:])]
+
+
+def forward(weights, A0, off):
+    """Activities of every layer: [A0, A1, ..., AL], A_l = gate(W_l [A_{l-1}, 1])."""
+    acts = [np.asarray(A0, dtype=np.float64)]
+    for W in weights:
+        a = acts[-1] @ W[:, :-1].T + W[:, -1]
+        acts.append(np.where(a > 0, 1.0, off))
+    return acts
+
+
+def hamming_error(out, target):
+    """Average Hamming error per component."""
+    return float(np.mean(out != target))
+
+
+# --------------------------------------------------------------------------
+# kernels
+# --------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _error_above(a, width, wflat, woff, wrows, wcols, members, tbits, off, bound, buf_b, obits):
+    """Summed output error over the group of the next layer's activity a
+    (width units): the packed layers above, then popcounts of the output
+    bits xor each member's target bits; stops once it exceeds bound."""
+    for k in range(wrows.shape[0]):
+        base = woff[k]
+        cols = wcols[k]
+        for i in range(wrows[k]):
+            row = base + i * cols
+            s = wflat[row + cols - 1]
+            for j in range(cols - 1):
+                s += wflat[row + j] * a[j]
+            buf_b[i] = 1.0 if s > 0.0 else off
+        for i in range(wrows[k]):
+            a[i] = buf_b[i]
+        width = wrows[k]
+    for wd in range(obits.shape[0]):
+        obits[wd] = 0
+    for i in range(width):
+        if a[i] > 0.0:
+            obits[i >> 6] |= np.uint64(1) << np.uint64(i & 63)
+    err = 0
+    for q in range(members.shape[0]):
+        e = members[q]
+        for wd in range(obits.shape[0]):
+            err += _popcount64(obits[wd] ^ tbits[e, wd])
+        if err > bound:
+            return err
+    return err
+
+
+@njit(cache=True)
+def _error_bits(key, lut, loff, lrows, lbytes, members, tbits, bound):
+    """As :func:`_error_above`, in bits: the next layer's activity is the
+    word `key` (bit i: unit i on), each layer above adds, per output unit,
+    one tabulated partial sum per input byte (lut), and the output bits
+    are compared with each member's target bits by popcount."""
+    for k in range(lrows.shape[0]):
+        nxt = np.uint64(0)
+        nb = lbytes[k]
+        base = loff[k]
+        for i in range(lrows[k]):
+            s = 0.0
+            row = base + i * nb * 256
+            for b in range(nb):
+                s += lut[row + b * 256 + ((key >> np.uint64(8 * b)) & np.uint64(255))]
+            if s > 0.0:
+                nxt |= np.uint64(1) << np.uint64(i)
+        key = nxt
+    err = 0
+    for q in range(members.shape[0]):
+        err += _popcount64(key ^ tbits[members[q], 0])
+        if err > bound:
+            return err
+    return err
+
+
+@njit(cache=True, parallel=True)
+def _choose(cands, cur, pre1, nxt_cur, cur_err, W1, wflat, woff, wrows, wcols, order, start, tbits, off, keys,
+            best, best_err, lut, loff, lrows, lbytes, use_bits):
+    """best[g]: the index of group g's chosen candidate (-1: keep the current activity).
+
+    Least summed output error, then least Hamming distance to the current
+    activity (the current one has distance 0 and wins its ties), then the
+    least random key. Per candidate, only the changed units' columns are
+    added to the next layer's input (pre1 is the current one); a candidate
+    that leaves the next layer's activity unchanged has the current error
+    and loses; the error of each distinct next-layer activity is computed
+    once per group (memo, when that layer has <= 64 units). Compiled,
+    threaded over groups.
+    """
+    G, S, n_l = cands.shape
+    n1 = W1.shape[0]
+    width = n1
+    for k in range(wrows.shape[0]):
+        width = max(width, wrows[k])
+    memo_on = n1 <= 64
+    hsize = 1
+    while hsize < 2 * S:
+        hsize *= 2
+    # scratch, one row per group (allocated once, not per group)
+    a_all = np.empty((G, width))
+    b_all = np.empty((G, width))
+    o_all = np.zeros((G, tbits.shape[1]), np.uint64)
+    idx_all = np.empty((G, n_l), np.int64)
+    hkeys_all = np.empty((G, hsize), np.uint64)
+    herr_all = np.full((G, hsize), -1, np.int64)
+    for g in prange(G):
+        a = a_all[g]
+        buf_b = b_all[g]
+        obits = o_all[g]
+        idx = idx_all[g]
+        hkeys = hkeys_all[g]
+        herr = herr_all[g]
+        members = order[start[g]:start[g + 1]]
+        be, bd, bk, bi = cur_err[g], 0, -1.0, -1
+        for s in range(S):
+            d = 0
+            for j in range(n_l):
+                if cands[g, s, j] != cur[g, j]:
+                    idx[d] = j
+                    d += 1
+            if d == 0:
+                continue
+            same = True
+            key = np.uint64(0)
+            for i in range(n1):
+                v = pre1[g, i]
+                for q in range(d):
+                    j = idx[q]
+                    v += W1[i, j] * (cands[g, s, j] - cur[g, j])
+                o = 1.0 if v > 0.0 else off
+                a[i] = o
+                if o != nxt_cur[g, i]:
+                    same = False
+                if memo_on and o > 0.0:
+                    key |= np.uint64(1) << np.uint64(i)
+            if same:
+                continue  # the current error: the current activity wins the tie
+            e = -1
+            slot = 0
+            if memo_on:
+                # open addressing on the next layer's activity bits (Fibonacci hashing)
+                slot = int((key * np.uint64(11400714819323198485)) >> np.uint64(40)) & (hsize - 1)
+                while herr[slot] >= 0 and hkeys[slot] != key:
+                    slot = (slot + 1) & (hsize - 1)
+                if herr[slot] >= 0:
+                    e = herr[slot]
+            if e < 0:
+                if use_bits:
+                    e = _error_bits(key, lut, loff, lrows, lbytes, members, tbits, be)
+                else:
+                    e = _error_above(a, n1, wflat, woff, wrows, wcols, members, tbits, off, be, buf_b, obits)
+                if memo_on and e <= be:
+                    # an abandoned (> be) error is only a lower bound: not memoised
+                    hkeys[slot] = key
+                    herr[slot] = e
+            if e > be:
+                continue
+            if e < be or d < bd or (d == bd and keys[g, s] < bk):
+                be, bd, bk, bi = e, d, keys[g, s], s
+        best[g] = bi
+        best_err[g] = be
+
+
+@njit(cache=True)
+def _train_layer(W, X, T, orders, eta, table_k, off):
+    """Every gate of the layer (row of W, bias last) learns its column of T
+    with the rule table (the perceptron here), one _step per presented
+    example. Compiled with numba.
+    """
+    n, s = W.shape
+    u = np.empty(s)
+    w = np.empty(s)
+    for i in range(n):
+        for j in range(s):
+            u[j] = W[i, j]
+            w[j] = W[i, j]
+        for e in range(orders.shape[0]):
+            for q in range(orders.shape[1]):
+                p = orders[e, q]
+                _step(u, w, X[p], T[p, i], eta, off, table_k, False, True, False)
+        for j in range(s):
+            W[i, j] = u[j]
+
+
+# --------------------------------------------------------------------------
+# the algorithm
+# --------------------------------------------------------------------------
+
+
+def _tables(ups, off, n1):
+    """Byte lookup tables of the layers above the next one (bits path).
+
+    For output unit i and input byte b, lut[i, b, v] is the partial sum of
+    w_ij a_j over the 8 inputs j of byte b with a_j = 1 where bit j of v is
+    set, else off; the bias is in byte 0. Used when every layer from the
+    next one up has at most 64 units (one word); otherwise use_bits is
+    False and the float path runs.
+    """
+    widths = [n1] + [W.shape[0] for W in ups]  # every activity from the next layer up
+    use_bits = all(w <= 64 for w in widths)
+    if not use_bits or not ups:
+        return np.zeros(1), np.zeros(len(ups), np.int64), np.zeros(len(ups), np.int64), np.zeros(len(ups), np.int64), \
+            use_bits and not ups
+    bits = ((np.arange(256)[:, None] >> np.arange(8)) & 1).astype(bool)  # (256, 8)
+    parts, loff, lrows, lbytes, pos = [], [], [], [], 0
+    for W in ups:
+        rows, cols = W.shape[0], W.shape[1] - 1
+        nb = (cols + 7) // 8
+        Wp = np.zeros((rows, nb * 8))
+        Wp[:, :cols] = W[:, :-1]
+        Wb = Wp.reshape(rows, nb, 8)
+        # values of the 8 inputs of a byte: 1 where the bit is set, off elsewhere; padded inputs weigh 0
+        vals = np.where(bits, 1.0, off)  # (256, 8)
+        lut = np.einsum("rbt,vt->rbv", Wb, vals)
+        lut[:, 0, :] += W[:, -1][:, None]
+        parts.append(lut.ravel())
+        loff.append(pos)
+        lrows.append(rows)
+        lbytes.append(nb)
+        pos += lut.size
+    return (np.concatenate(parts), np.array(loff, np.int64), np.array(lrows, np.int64), np.array(lbytes, np.int64),
+            True)
+
+
+def _pack(Y):
+    """Rows of activities as bits (1 where on), (m, ceil(n / 64)) uint64."""
+    Y = np.asarray(Y) > 0
+    m, n = Y.shape
+    words = (n + 63) // 64
+    pad = np.zeros((m, words * 64), bool)
+    pad[:, :n] = Y
+    bits = pad.reshape(m, words, 64).astype(np.uint64) << np.arange(64, dtype=np.uint64)
+    return np.ascontiguousarray(bits.sum(axis=2, dtype=np.uint64))
+
+
+def _groups(A):
+    """Group identical rows of A: (unique rows, order of examples by group, start offsets, group of each).
+
+    Groups come in the order of ``np.unique(A, axis=0)``; rows of <= 64
+    units are packed into one word each, which sorts in that same order
+    (bit 63 - j for unit j, so the first unit is the most significant).
+    """
+    A = np.asarray(A)
+    if A.shape[1] <= 64:
+        n = A.shape[1]
+        key = ((A > 0).astype(np.uint64) << np.arange(63, 63 - n, -1, dtype=np.uint64)).sum(axis=1, dtype=np.uint64)
+        _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+        uniq = A[first]
+    else:
+        uniq, inv = np.unique(A, axis=0, return_inverse=True)
+    inv = inv.reshape(-1)
+    order = np.argsort(inv, kind="stable")
+    start = np.searchsorted(inv[order], np.arange(len(uniq) + 1))
+    return np.ascontiguousarray(uniq), order.astype(np.int64), start.astype(np.int64), inv
+
+
+def sample_candidates(cur, sampler, samples, rng, off, flip_p=0.15, flip_k=1, seen=None):
+    """Candidate activities (G, S, n) for the current activities cur (G, n).
+
+    ``flip``: each unit flipped with probability flip_p; ``flip-k``: exactly
+    flip_k units flipped; ``uniform``: uniform random vectors;
+    ``exhaustive``: all 2^n vectors (S is then 2^n); ``seen``: rows drawn
+    from `seen` (activities the layer had on the training set).
+    """
+    cur = np.asarray(cur, dtype=np.float64)
+    G, n = cur.shape
+    require_memory(G * (1 << n if sampler == "exhaustive" else samples) * n * 8, "the candidate activities",
+                   "use fewer samples or a smaller layer")
+    if sampler == "flip":
+        mask = rng.random((G, samples, n)) < flip_p
+    elif sampler == "flip-k":
+        k = min(flip_k, n)
+        keys = rng.random((G, samples, n))
+        mask = keys <= np.sort(keys, axis=2)[:, :, k - 1:k]  # the k smallest keys: k distinct units
+    elif sampler == "uniform":
+        return np.where(rng.random((G, samples, n)) < 0.5, 1.0, off)
+    elif sampler == "exhaustive":
+        p = np.arange(1 << n)[:, None]
+        allv = np.where((p >> np.arange(n)) & 1, 1.0, off)
+        return np.ascontiguousarray(np.broadcast_to(allv, (G, 1 << n, n)))
+    elif sampler == "seen":
+        pool = np.asarray(seen, dtype=np.float64)
+        return np.ascontiguousarray(pool[rng.integers(0, len(pool), (G, samples))])
+    else:
+        raise InputError(f"sampler {sampler!r} is unknown: allowed {', '.join(SAMPLERS)}")
+    flipped = np.where(cur[:, None, :] > 0, off, 1.0)
+    return np.where(mask, flipped, cur[:, None, :])
+
+
+def choose_targets(weights, l, acts, Y, cands, keys, off, workers=None):
+    """Targets for hidden layer l (1..L-1) from candidate activities.
+
+    Parameters
+    ----------
+    weights : list of (n_k, n_{k-1} + 1) arrays
+    l : int
+        The layer whose activity is re-targeted.
+    acts : list of arrays
+        Current activities of every layer (from :func:`forward`).
+    Y : (m, n_L) array
+        Output targets (1 / off).
+    cands : (G, S, n_l) array
+        Candidates for each group of examples sharing one activity, the
+        groups in the order of ``np.unique(acts[l], axis=0)``.
+    keys : (G, S) array
+        Random tie-breaking keys.
+
+    Returns
+    -------
+    targets : (m, n_l) array
+        Each example's target (its group's chosen activity).
+    chosen : (G,) int
+        Index of each group's candidate, -1 where the current activity stays.
+    errors : (G,) int
+        Summed output error of each group's target.
+    """
+    uniq, order, start, inv = _groups(acts[l])
+    W1 = np.ascontiguousarray(weights[l])
+    pre1 = uniq @ W1[:, :-1].T + W1[:, -1]
+    nxt_cur = np.where(pre1 > 0, 1.0, off)
+    # the current error of each group, by the plain forward pass
+    out = acts[-1]
+    per_example = np.sum(out != Y, axis=1)
+    cur_err = np.bincount(inv, weights=per_example, minlength=len(uniq)).astype(np.int64)
+    ups = [np.ascontiguousarray(W, dtype=np.float64) for W in weights[l + 1:]]
+    wflat = np.concatenate([W.ravel() for W in ups]) if ups else np.zeros(1)
+    wrows = np.array([W.shape[0] for W in ups], np.int64)
+    wcols = np.array([W.shape[1] for W in ups], np.int64)
+    woff = np.concatenate([[0], np.cumsum(wrows * wcols)[:-1]]).astype(np.int64) if ups else np.zeros(0, np.int64)
+    cands = np.ascontiguousarray(cands, dtype=np.float64)
+    if cands.shape[0] != len(uniq) or cands.shape[2] != uniq.shape[1]:
+        raise InputError(f"candidates must have shape ({len(uniq)}, S, {uniq.shape[1]}), got {cands.shape}")
+    best = np.empty(len(uniq), np.int64)
+    best_err = np.empty(len(uniq), np.int64)
+    prev = numba.get_num_threads()
+    if workers is not None:
+        numba.set_num_threads(min(int(workers), numba.config.NUMBA_NUM_THREADS))
+    try:
+        _choose(cands, np.ascontiguousarray(uniq), pre1, nxt_cur, cur_err, W1, wflat, woff, wrows, wcols, order,
+                start, _pack(Y), off, np.ascontiguousarray(keys, dtype=np.float64), best, best_err, *_tables(ups, off, W1.shape[0]))
+    finally:
+        numba.set_num_threads(prev)
+    target_rows = uniq.copy()
+    pick = best >= 0
+    target_rows[pick] = cands[np.nonzero(pick)[0], best[pick]]
+    return target_rows[inv], best, best_err
+
+
+def _visits(schedule, L, epoch, rng):
+    """Layers (1..L) visited in one epoch; L is the output layer."""
+    up = list(range(1, L + 1))
+    if schedule == "bottom-up":
+        return up
+    if schedule == "top-down":
+        return up[::-1]
+    if schedule == "up-down":
+        return up if epoch % 2 == 0 else up[::-1]
+    return [int(v) for v in rng.permutation(up)]
+
+
+def _train(W, Xin, T, rng, inner_epochs, eta, table_k, off):
+    m = Xin.shape[0]
+    X1 = np.ascontiguousarray(np.concatenate([Xin, np.ones((m, 1))], axis=1))
+    orders = np.stack([rng.permutation(m) for _ in range(inner_epochs)]).astype(np.int64)
+    _train_layer(W, X1, np.ascontiguousarray(T), orders, eta, table_k, off)
+
+
+def _errors(weights, A_train, A_test, off, Y_train, Y_test):
+    tr = forward(weights, A_train, off)[-1]
+    te = forward(weights, A_test, off)[-1] if A_test is not None else None
+    return hamming_error(tr, Y_train), (hamming_error(te, Y_test) if te is not None else float("nan"))
+
+
+def deep_targets(train, test=None, config=None, progress=None, workers=None, targets=None, test_targets=None):
+    """Train a threshold-gate network (by default an autoencoder) by sampling deep targets.
+
+    Parameters
+    ----------
+    train, test : (m, n) 0/1 arrays
+        Inputs; ``layers[0]`` must equal n.
+    targets, test_targets : (m, n_L) 0/1 arrays, optional
+        Output targets; default: the inputs (an autoencoder).
+    config : DeepTargetsConfig
+    progress : callable, optional
+        Called with 1 after every epoch.
+
+    Returns
+    -------
+    dict
+        ``curve``: (epoch, train error, test error) rows, epoch 0 the
+        initial network; ``weights``; ``seconds``; ``layer_updates``:
+        (epoch, layer, error before, error after, accepted).
+    """
+    cfg = DeepTargetsConfig() if config is None else config
+    A_train, A_test, Y_train, Y_test = _check_data(train, test, cfg, targets, test_targets)
+    off = cfg.off
+    ss = np.random.SeedSequence(cfg.seed)
+    init_seq, run_seq = ss.spawn(2)
+    weights = init_weights(cfg.layers, np.random.default_rng(init_seq))
+    rng = np.random.default_rng(run_seq)
+    table_k = _perceptron_table(off)
+    L = len(weights)
+    curve = [(0, *_errors(weights, A_train, A_test, off, Y_train, Y_test))]
+    updates = []
+    t0 = time.perf_counter()
+    for epoch in range(1, cfg.epochs + 1):
+        for l in _visits(cfg.schedule, L, epoch, rng):
+            acts = forward(weights, A_train, off)
+            before = int(np.sum(acts[-1] != Y_train))
+            if l == L:
+                T = Y_train
+            else:
+                uniq = np.unique(acts[l], axis=0)
+                cands = sample_candidates(uniq, cfg.sampler, cfg.samples, rng, off, cfg.flip_p, cfg.flip_k,
+                                          seen=acts[l])
+                keys = rng.random(cands.shape[:2])
+                T, _, _ = choose_targets(weights, l, acts, Y_train, cands, keys, off, workers)
+            saved = weights[l - 1].copy()
+            _train(weights[l - 1], acts[l - 1], T, rng, cfg.inner_epochs, cfg.eta, table_k, off)
+            after = int(np.sum(forward(weights, A_train, off)[-1] != Y_train))
+            accepted = not (cfg.accept == "non-increasing" and after > before)
+            if not accepted:
+                weights[l - 1] = saved
+            updates.append((epoch, l, before, after, accepted))
+        curve.append((epoch, *_errors(weights, A_train, A_test, off, Y_train, Y_test)))
+        if progress is not None:
+            progress(1)
+    return {"curve": curve, "weights": weights, "seconds": time.perf_counter() - t0, "layer_updates": updates}
+
+
+def _perceptron_table(off):
+    """K[O, x, T, c] of the perceptron rule T x - O x under this coding."""
+    from .protocol import Protocol
+
+    return Protocol(encoding="pm1" if off < 0 else "01").rule_table(get_rule("gradient"))
+
+
+def _check_data(train, test, cfg, targets=None, test_targets=None):
+    """Coded inputs and targets (train, test); targets default to the inputs."""
+    def coded(name, X, width):
+        X = np.asarray(X)
+        if X.ndim != 2 or X.dtype.kind not in "uib" or X.size == 0 or not np.isin(X, (0, 1)).all():
+            raise InputError(f"{name} must be a non-empty 2-D array of 0/1 values, got shape {X.shape} "
+                             f"dtype {X.dtype}")
+        if X.shape[1] != width:
+            raise InputError(f"{name} has {X.shape[1]} columns but the layers {','.join(map(str, cfg.layers))} "
+                             f"need {width}")
+        return _coded(X, cfg.off)
+
+    A_train = coded("the training data", train, cfg.layers[0])
+    A_test = None if test is None else coded("the held-out data", test, cfg.layers[0])
+    Y_train = A_train if targets is None else coded("the training targets", targets, cfg.layers[-1])
+    if targets is not None and A_test is not None and test_targets is None:
+        raise InputError("held-out data with training targets needs its own held-out targets (test_targets)")
+    Y_test = A_test if test_targets is None else coded("the held-out targets", test_targets, cfg.layers[-1])
+    if targets is None and cfg.layers[-1] != cfg.layers[0]:
+        raise InputError(f"an autoencoder's first and last layers must both equal the data width, got "
+                         f"{','.join(map(str, cfg.layers))}")
+    if len(Y_train) != len(A_train) or (A_test is not None and len(Y_test) != len(A_test)):
+        raise InputError("inputs and targets must have the same number of rows")
+    return A_train, A_test, Y_train, Y_test
+
+
+# --------------------------------------------------------------------------
+# baselines, on the same data, initial weights and number of epochs
+# --------------------------------------------------------------------------
+
+
+def baseline(kind, train, test=None, config=None, lr=0.5, batch=32, targets=None, test_targets=None):
+    """Train the same architecture another way; returns the same curve as :func:`deep_targets`.
+
+    ``deep-local-hebb`` / ``deep-local-oja``: each epoch, every hidden layer
+    (bottom-up, on the current activities below) makes one unsupervised
+    pass of Hebb (O x) or Oja (O x - O^2 w), then the output layer makes
+    ``inner_epochs`` perceptron passes toward the data. ``random-features``:
+    the hidden layers keep their initial weights; only the output layer
+    learns. ``backprop``: minibatch gradient descent (rate `lr`, batches of
+    `batch`) on the squared error of a tanh relaxation (tanh for every gate,
+    targets +-1), evaluated by thresholding. ``ste``: the same with the
+    gates themselves in the forward pass and the straight-through gradient
+    1{|a| <= 1} of sign (hard tanh). All start from the initial weights of
+    :func:`deep_targets` for the same seed.
+    """
+    if kind not in BASELINES:
+        raise InputError(f"baseline {kind!r} is unknown: allowed {', '.join(BASELINES)}")
+    cfg = DeepTargetsConfig() if config is None else config
+    A_train, A_test, Y_train, Y_test = _check_data(train, test, cfg, targets, test_targets)
+    off = cfg.off
+    init_seq, run_seq = np.random.SeedSequence(cfg.seed).spawn(2)
+    weights = init_weights(cfg.layers, np.random.default_rng(init_seq))
+    rng = np.random.default_rng(run_seq)
+    curve = [(0, *_errors(weights, A_train, A_test, off, Y_train, Y_test))]
+    t0 = time.perf_counter()
+    L = len(weights)
+    if kind in ("backprop", "ste"):
+        # the relaxation works in +-1 whatever the coding: a gate's 0/1 output is
+        # (1 + sign) / 2, and the 0/1 network's weights map back by the inverse of _to01
+        scale = [W.copy() if off < 0 else _from01(W) for W in weights]
+        Y = np.where(Y_train > 0, 1.0, -1.0)
+        X0 = np.where(A_train > 0, 1.0, -1.0) if off == 0.0 else A_train
+        for epoch in range(1, cfg.epochs + 1):
+            perm = rng.permutation(len(X0))
+            for s in range(0, len(perm), batch):
+                idx = perm[s:s + batch]
+                _relaxed_step(scale, X0[idx], Y[idx], lr, kind == "ste")
+            weights = [W.copy() for W in scale]
+            if off == 0.0:
+                weights = [_to01(W) for W in weights]
+            curve.append((epoch, *_errors(weights, A_train, A_test, off, Y_train, Y_test)))
+        return {"curve": curve, "weights": weights, "seconds": time.perf_counter() - t0}
+    table_k = _perceptron_table(off)
+    hidden_rule = {"deep-local-hebb": "hebb", "deep-local-oja": "oja"}.get(kind)
+    hid_k = None
+    if hidden_rule is not None:
+        from .protocol import Protocol
+
+        r = get_rule(hidden_rule, "unsupervised")
+        hid_k = Protocol(encoding="pm1" if off < 0 else "01").rule_table(r)
+    for epoch in range(1, cfg.epochs + 1):
+        if hid_k is not None:
+            for l in range(1, L):
+                acts = forward(weights, A_train, off)
+                m = acts[l - 1].shape[0]
+                X1 = np.ascontiguousarray(np.concatenate([acts[l - 1], np.ones((m, 1))], axis=1))
+                order = rng.permutation(m).astype(np.int64)[None, :]
+                _train_unsupervised(weights[l - 1], X1, order, cfg.eta, hid_k, off)
+        acts = forward(weights, A_train, off)
+        _train(weights[L - 1], acts[L - 1], Y_train, rng, cfg.inner_epochs, cfg.eta, table_k, off)
+        curve.append((epoch, *_errors(weights, A_train, A_test, off, Y_train, Y_test)))
+    return {"curve": curve, "weights": weights, "seconds": time.perf_counter() - t0}
+
+
+@njit(cache=True)
+def _train_unsupervised(W, X, orders, eta, table_k, off):
+    """Every gate of the layer moves by its unsupervised rule (O x, or
+    O x - O^2 w), one _step per presented example. Compiled with numba."""
+    n, s = W.shape
+    u = np.empty(s)
+    w = np.empty(s)
+    for i in range(n):
+        for j in range(s):
+            u[j] = W[i, j]
+            w[j] = W[i, j]
+        for e in range(orders.shape[0]):
+            for q in range(orders.shape[1]):
+                _step(u, w, X[orders[e, q]], 0.0, eta, off, table_k, False, True, True)
+        for j in range(s):
+            W[i, j] = u[j]
+
+
+def _relaxed_step(weights, X, Y, lr, ste):
+    """One minibatch step on E = 1/2 sum (y - Y)^2 through tanh (or sign with the straight-through gradient)."""
+    acts, pres = [X], []
+    for W in weights:
+        a = acts[-1] @ W[:, :-1].T + W[:, -1]
+        pres.append(a)
+        acts.append(np.where(a > 0, 1.0, -1.0) if ste else np.tanh(a))
+    delta = acts[-1] - Y
+    for k in range(len(weights) - 1, -1, -1):
+        a = pres[k]
+        d = delta * ((np.abs(a) <= 1.0) if ste else (1.0 - acts[k + 1] ** 2))
+        gW = d.T @ acts[k]
+        gb = d.sum(axis=0)
+        delta = d @ weights[k][:, :-1]
+        weights[k][:, :-1] -= lr * gW / len(X)
+        weights[k][:, -1] -= lr * gb / len(X)
+
+
+def _from01(W):
+    """Inverse of :func:`_to01`: w = w01 / 2, b = b01 + sum(w01) / 2."""
+    out = W.copy()
+    out[:, :-1] = W[:, :-1] / 2.0
+    out[:, -1] = W[:, -1] + W[:, :-1].sum(axis=1) / 2.0
+    return out
+
+
+def _to01(W):
+    """The +-1 gate sign(w . s + b) as a gate on 0/1 activities x = (1 + s) / 2:
+    w . (2x - 1) + b = 2 w . x + (b - sum w)."""
+    out = W.copy()
+    out[:, :-1] = 2.0 * W[:, :-1]
+    out[:, -1] = W[:, -1] - W[:, :-1].sum(axis=1)
+    return out
+
+
+def compare(train, test=None, config=None, baselines=BASELINES, progress=None, workers=None, targets=None,
+            test_targets=None):
+    """Sampling deep targets and the baselines on the same data; one curve each.
+
+    Returns
+    -------
+    dict
+        ``curves``: {method: [(epoch, train error, test error), ...]},
+        ``final``: {method: {"train": e, "test": e, "seconds": s}}.
+    """
+    cfg = DeepTargetsConfig() if config is None else config
+    for b in baselines:
+        if b not in BASELINES:
+            raise InputError(f"baseline {b!r} is unknown: allowed {', '.join(BASELINES)}")
+    runs = {"deep-targets": deep_targets(train, test, cfg, progress, workers, targets, test_targets)}
+    for b in baselines:
+        runs[b] = baseline(b, train, test, cfg, targets=targets, test_targets=test_targets)
+    curves = {k: v["curve"] for k, v in runs.items()}
+    final = {k: {"train": v["curve"][-1][1], "test": None if np.isnan(v["curve"][-1][2]) else v["curve"][-1][2],
+                 "seconds": round(v["seconds"], 3)} for k, v in runs.items()}
+    return {"curves": curves, "final": final, "runs": runs}
+
+
+def load_data(path, test_fraction=0.25, seed=0):
+    """A 0/1 ``.npy`` array (no pickle), split into training and held-out rows by a seeded permutation."""
+    try:
+        X = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read {path!r} as a .npy array without pickle: {exc}") from None
+    if X.ndim != 2 or X.dtype.kind not in "uib" or len(X) < 2 or not np.isin(X, (0, 1)).all():
+        raise InputError(f"{path!r} must hold a 2-D array of 0/1 values with >= 2 rows, got shape {X.shape} "
+                         f"dtype {X.dtype}")
+    if not 0 <= test_fraction < 1:
+        raise InputError(f"test fraction must be in [0, 1), got {test_fraction!r}")
+    perm = np.random.default_rng(np.random.SeedSequence([int(seed), 7])).permutation(len(X))
+    k = int(round(len(X) * test_fraction))
+    X = X.astype(np.uint8)
+    return X[perm[k:]], (X[perm[:k]] if k else None)
+
+
+def write_deep_targets(res, out_dir, config, data_info, command=None):
+    """Write ``curves.csv``, the summary table (CSV, Markdown, manifest) and,
+    when matplotlib is installed, ``curves.png`` into `out_dir`, atomically."""
+    import os
+
+    from .storage import atomic_path, write_csv, write_table
+
+    rows = [[m, e, round(tr, 6), round(te, 6)] for m, c in res["curves"].items() for e, tr, te in c]
+    write_csv(os.path.join(out_dir, "curves.csv"), ["method", "epoch", "train_error", "test_error"], rows)
+    header = ["method", "train error", "held-out error", "best train error", "seconds"]
+    table = [[m, round(f["train"], 5), round(f["test"], 5), round(min(c[1] for c in res["curves"][m]), 5),
+              f["seconds"]] for m, f in res["final"].items()]
+    files = ["curves.csv"]
+    files += write_table(out_dir, "summary", header, table, "Sampling deep targets against the baselines",
+                         "Average Hamming error per output component after the last epoch (all methods: same "
+                         "data, same initial weights, same number of epochs). Curves per epoch in curves.csv.",
+                         "deep-targets", {"config": config.to_dict(), "data": data_info,
+                                          "baselines": [m for m in res["final"] if m != "deep-targets"]},
+                         command=command, seed=config.seed, results={"final": res["final"]})
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return files, "matplotlib is not installed (pip install '.[plot]'): no curves.png"
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for m, c in res["curves"].items():
+        e = [r[0] for r in c]
+        line, = ax.plot(e, [r[1] for r in c], label=f"{m} (train)")
+        if not np.isnan(c[-1][2]):
+            ax.plot(e, [r[2] for r in c], "--", color=line.get_color(), label=f"{m} (held-out)")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("Hamming error per component")
+    ax.set_title(f"threshold-gate network {'-'.join(map(str, config.layers))}")
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    with atomic_path(os.path.join(out_dir, "curves.png")) as tmp:
+        fig.savefig(tmp, format="png", dpi=120)
+    plt.close(fig)
+    return files + ["curves.png"], None

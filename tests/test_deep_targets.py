@@ -1,0 +1,720 @@
+"""Sampling deep targets (gates.deep_targets) against pure-Python references.
+
+The references (naive.net_forward, naive.choose_targets_reference, ...)
+push every candidate through the layers above by plain loops and apply the
+tie rules literally. Networks in the generated cases have integer weights
+and half-integer biases, so every activation is a nonzero half-integer and
+the package's float arithmetic is exact: the comparisons are equalities.
+(Some cases take biases in Z / 2, so that activations of exactly 0 occur;
+the arithmetic stays exact.) Other expectations are closed-form facts (2^n
+vectors, exactly k flips, the error bookkeeping of accepted and undone
+updates, the visiting order of a schedule) or a teacher network that
+reaches zero error.
+"""
+
+import csv
+import json
+import os
+import random
+import subprocess
+import sys
+from dataclasses import replace
+from itertools import product
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gates.cli import main
+from gates.deep_targets import (
+    DeepTargetsConfig,
+    _to01,
+    baseline,
+    choose_targets,
+    compare,
+    deep_targets,
+    forward,
+    load_data,
+    sample_candidates,
+    synthetic_data,
+)
+from gates.errors import InputError
+
+from . import naive
+
+OFF = {"pm1": -1.0, "01": 0.0}
+
+
+def as_lists(weights):
+    return [np.asarray(W, dtype=np.float64).tolist() for W in weights]
+
+
+def coded(X, off):
+    """0/1 rows as activity lists (1 / off)."""
+    return [[1.0 if v else off for v in row] for row in X]
+
+
+def naive_acts(net, X, off):
+    """Activities of every layer as arrays, from the reference forward pass."""
+    per_example = [naive.net_forward(net, x, off) for x in X]
+    return [np.array([a[k] for a in per_example], dtype=np.float64) for k in range(len(net) + 1)]
+
+
+@st.composite
+def exact_networks(draw, depth=(2, 4), width=(1, 5), zeros=False):
+    """Sizes and a network with integer weights in [-3, 3] and biases in Z + 1/2
+    (activations never 0), or with `zeros` in Z / 2 (some activations exactly 0)."""
+    L = draw(st.integers(*depth))
+    sizes = draw(st.lists(st.integers(*width), min_size=L + 1, max_size=L + 1))
+    net = []
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        layer = []
+        for _ in range(b):
+            w = draw(st.lists(st.integers(-3, 3), min_size=a, max_size=a))
+            bias = draw(st.integers(-6, 5)) / 2 if zeros else draw(st.integers(-3, 2)) + 0.5
+            layer.append([float(v) for v in w] + [bias])
+        net.append(layer)
+    return sizes, net
+
+
+def bits(n):
+    return st.lists(st.integers(0, 1), min_size=n, max_size=n)
+
+
+# --------------------------------------------------------------------------
+# the references themselves, on cases small enough to do by hand
+# --------------------------------------------------------------------------
+
+
+def test_references_by_hand():
+    # XOR by two hidden gates (OR, NAND) and an AND on top, 0/1 coding
+    net = [[[1.0, 1.0, -0.5], [-1.0, -1.0, 1.5]], [[1.0, 1.0, -1.5]]]
+    X = [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert [naive.net_forward(net, x, 0.0)[-1] for x in X] == [[0.0], [1.0], [1.0], [0.0]]
+    assert naive.net_forward(net, (1, 1), 0.0) == [[1.0, 1.0], [1.0, 0.0], [0.0]]
+    # clamping the hidden layer to (1, 1) gives AND = 1
+    assert naive.net_forward(net, (1.0, 1.0), 0.0, start=1) == [[1.0, 1.0], [1.0]]
+    Y = [[1.0]] * 4  # wants 1 everywhere: only hidden (1, 1) gives it
+    groups, members = naive.activity_groups(net, 1, X, 0.0)
+    assert groups == [(0.0, 1.0), (1.0, 0.0), (1.0, 1.0)] and members == [[0], [3], [1, 2]]
+    cands = [[(1.0, 1.0), (0.0, 0.0)], [(0.0, 1.0), (1.0, 1.0)], [(0.0, 0.0), (1.0, 0.0)]]
+    keys = [[0.5, 0.1], [0.2, 0.9], [0.3, 0.4]]
+    targets, chosen, errors = naive.choose_targets_reference(net, 1, X, Y, cands, keys, 0.0)
+    assert chosen == [0, 1, -1] and errors == [0, 0, 0]
+    assert targets == [[1.0, 1.0]] * 4
+    assert naive.best_group_errors(net, 1, X, Y, 0.0) == [0, 0, 0]
+    assert naive.net_error(net, X, Y, 0.0) == 2
+    # ties: equal error, the nearer candidate wins, then the smaller key
+    Y0 = [[0.0]] * 4  # (0, 0), (0, 1), (1, 0) all give 0
+    _, chosen, errors = naive.choose_targets_reference(
+        net, 1, X, Y0, [[(1.0, 0.0), (0.0, 0.0)], [(0.0, 1.0), (0.0, 0.0)], [(0.0, 1.0), (1.0, 0.0)]],
+        [[0.9, 0.1], [0.5, 0.4], [0.7, 0.6]], 0.0)
+    # group (0,1): current, error 0; group (1,1): both at distance 1, key 0.6 < 0.7
+    assert chosen == [-1, -1, 1] and errors == [0, 0, 0]
+
+
+# --------------------------------------------------------------------------
+# forward pass and target choice against the references
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["pm1", "01"])
+@settings(max_examples=40, deadline=None)
+@given(case=exact_networks(zeros=True), data=st.data())
+def test_forward_matches_reference(encoding, case, data):
+    sizes, net = case
+    off = OFF[encoding]
+    X = data.draw(st.lists(bits(sizes[0]), min_size=1, max_size=12))
+    A0 = np.array(coded(X, off))
+    got = forward([np.array(layer) for layer in net], A0, off)
+    want = naive_acts(net, coded(X, off), off)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.parametrize("encoding", ["pm1", "01"])
+@settings(max_examples=80, deadline=None)
+@given(case=exact_networks(), data=st.data())
+def test_choose_targets_matches_reference(encoding, case, data):
+    sizes, net = case
+    off = OFF[encoding]
+    L = len(net)
+    l = data.draw(st.integers(1, L - 1), label="layer")
+    X = coded(data.draw(st.lists(bits(sizes[0]), min_size=1, max_size=12), label="X"), off)
+    Y = coded(data.draw(st.lists(bits(sizes[-1]), min_size=len(X), max_size=len(X)), label="Y"), off)
+    groups, members = naive.activity_groups(net, l, X, off)
+    G, n_l = len(groups), sizes[l]
+    S = data.draw(st.integers(1, 8), label="S")
+    # small layers: candidates often equal the current activity or each other
+    cands = [[[1.0 if b else off for b in data.draw(bits(n_l))] for _ in range(S)] for _ in range(G)]
+    perm = data.draw(st.permutations(range(G * S)), label="keys")  # distinct keys
+    keys = [[perm[g * S + s] / (G * S) for s in range(S)] for g in range(G)]
+
+    ref_targets, ref_chosen, ref_errors = naive.choose_targets_reference(net, l, X, Y, cands, keys, off)
+    targets, chosen, errors = choose_targets(
+        [np.array(layer) for layer in net], l, naive_acts(net, X, off), np.array(Y), np.array(cands),
+        np.array(keys), off)
+    np.testing.assert_array_equal(targets, np.array(ref_targets))
+    assert [int(c) for c in chosen] == ref_chosen
+    assert [int(e) for e in errors] == ref_errors
+    # each group's error is that of the returned target, clamped, and never above the current one
+    for g, ex in enumerate(members):
+        assert errors[g] == naive.clamped_error(net, l, [targets[e] for e in ex], [Y[e] for e in ex], off)
+        assert errors[g] <= naive.clamped_error(net, l, [groups[g]] * len(ex), [Y[e] for e in ex], off)
+
+
+@pytest.mark.parametrize("encoding", ["pm1", "01"])
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_choose_targets_with_a_wide_layer_above(encoding, data):
+    """One layer above l has 63..130 units: activities of more than one
+    64-bit word, the next layer wide, or an upper layer wide."""
+    off = OFF[encoding]
+    L = data.draw(st.integers(2, 4), label="L")
+    l = data.draw(st.integers(1, L - 1), label="layer")
+    sizes = data.draw(st.lists(st.integers(1, 4), min_size=L + 1, max_size=L + 1), label="sizes")
+    k = data.draw(st.integers(l + 1, L), label="wide layer")
+    sizes[k] = data.draw(st.sampled_from([63, 64, 65, 70, 130]), label="width")
+    rnd = data.draw(st.randoms(use_true_random=False), label="weights")
+    # biases in Z / 2: some activations are exactly 0 (the gate is then off), still exact in floats
+    net = [[[float(rnd.randint(-3, 3)) for _ in range(a)] + [rnd.randint(-6, 5) / 2] for _ in range(b)]
+           for a, b in zip(sizes[:-1], sizes[1:])]
+    m = data.draw(st.integers(1, 10), label="m")
+    X = coded([[rnd.randint(0, 1) for _ in range(sizes[0])] for _ in range(m)], off)
+    Y = coded([[rnd.randint(0, 1) for _ in range(sizes[-1])] for _ in range(m)], off)
+    if data.draw(st.booleans(), label="Y reachable"):  # errors near 0: many exact ties
+        Y = [naive.net_forward(net, x, off)[-1] for x in X]
+        Y = [[off if rnd.random() < 0.1 else v for v in y] for y in Y]
+    groups, _ = naive.activity_groups(net, l, X, off)
+    G, n_l = len(groups), sizes[l]
+    S = data.draw(st.integers(1, 6), label="S")
+    cands = [[[1.0 if rnd.random() < 0.5 else off for _ in range(n_l)] for _ in range(S)] for _ in range(G)]
+    perm = list(range(G * S))
+    rnd.shuffle(perm)
+    keys = [[perm[g * S + s] / (G * S) for s in range(S)] for g in range(G)]
+
+    ref_targets, ref_chosen, ref_errors = naive.choose_targets_reference(net, l, X, Y, cands, keys, off)
+    targets, chosen, errors = choose_targets(
+        [np.array(layer) for layer in net], l, naive_acts(net, X, off), np.array(Y), np.array(cands),
+        np.array(keys), off)
+    np.testing.assert_array_equal(targets, np.array(ref_targets))
+    assert [int(c) for c in chosen] == ref_chosen
+    assert [int(e) for e in errors] == ref_errors
+
+
+@pytest.mark.parametrize("encoding, sampler, seed, sizes", [
+    ("pm1", "flip", 0, [7, 8, 5, 9, 6]),
+    ("01", "flip", 1, [7, 8, 5, 9, 6]),
+    ("pm1", "exhaustive", 2, [7, 8, 5, 9, 6]),
+    ("01", "seen", 3, [7, 8, 5, 9, 6]),
+    ("pm1", "flip", 4, [7, 8, 5, 70, 6]),  # a layer above of more than 64 units
+    ("01", "flip", 5, [7, 6, 5, 4, 66]),  # an output of more than 64 units
+])
+def test_choose_targets_many_groups_and_candidates(encoding, sampler, seed, sizes):
+    """Many groups (threads) and hundreds of candidates per group, many of
+    them repeated (the same next-layer activity reached again)."""
+    off = OFF[encoding]
+    rnd = random.Random(seed)
+    net = [[[float(rnd.randint(-3, 3)) for _ in range(a)] + [rnd.randint(-3, 2) + 0.5] for _ in range(b)]
+           for a, b in zip(sizes[:-1], sizes[1:])]
+    X = coded([[rnd.randint(0, 1) for _ in range(7)] for _ in range(60)], off)
+    Y = coded([[rnd.randint(0, 1) for _ in range(sizes[-1])] for _ in range(60)], off)
+    acts = naive_acts(net, X, off)
+    for l in (1, 2, 3):
+        groups, _ = naive.activity_groups(net, l, X, off)
+        rng = np.random.default_rng(seed)
+        cands = sample_candidates(np.array(groups), sampler, 300, rng, off, flip_p=0.3, seen=acts[l])
+        keys = rng.permutation(cands.shape[0] * cands.shape[1]).reshape(cands.shape[:2]) / cands.size
+        ref = naive.choose_targets_reference(net, l, X, Y, cands.tolist(), keys.tolist(), off)
+        for workers in (1, 2):
+            targets, chosen, errors = choose_targets([np.array(layer) for layer in net], l, acts, np.array(Y),
+                                                     cands, keys, off, workers=workers)
+            np.testing.assert_array_equal(targets, np.array(ref[0]))
+            assert chosen.tolist() == ref[1] and errors.tolist() == ref[2]
+
+
+def test_forward_on_gaussian_weights_and_an_exact_zero():
+    rng = np.random.default_rng(6)
+    sizes = (9, 7, 4, 9)
+    weights = [rng.normal(size=(b, a + 1)) for a, b in zip(sizes[:-1], sizes[1:])]
+    X = [list(x) for x in product((0, 1), repeat=9)][::3]
+    for off in (-1.0, 0.0):
+        got = forward(weights, np.array(coded(X, off)), off)
+        want = naive_acts(as_lists(weights), coded(X, off), off)
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(g, w)
+    # w . x + b = 0 exactly: the gate is off
+    gate = [np.array([[1.0, -1.0, 0.0]])]
+    assert forward(gate, np.array([[1.0, 1.0], [1.0, 0.0]]), 0.0)[-1].tolist() == [[0.0], [1.0]]
+    assert forward(gate, np.array([[-1.0, -1.0], [1.0, -1.0]]), -1.0)[-1].tolist() == [[-1.0], [1.0]]
+
+
+def test_choose_targets_rejects_wrong_candidate_shape():
+    net = [np.array([[1.0, 0.5], [-1.0, 0.5]]), np.array([[1.0, 1.0, 0.5]])]
+    A0 = np.array([[1.0], [-1.0]])
+    acts = forward(net, A0, -1.0)
+    with pytest.raises(InputError):
+        choose_targets(net, 1, acts, acts[-1], np.ones((2, 3, 3)), np.zeros((2, 3)), -1.0)
+
+
+# --------------------------------------------------------------------------
+# exact optimisation (exhaustive candidates) on a tiny autoencoder
+# --------------------------------------------------------------------------
+
+
+def tiny_autoencoder_data(count, seed):
+    rows = random.Random(seed).sample(list(product((0, 1), repeat=4)), count)
+    return np.array(rows, dtype=np.uint8)
+
+
+def check_bookkeeping(res, m, n, accept):
+    """The recorded layer updates explain the curve: an accepted update
+    leaves `after`, an undone one leaves `before`."""
+    err = round(res["curve"][0][1] * m * n)
+    by_epoch = {}
+    for epoch, layer, before, after, accepted in res["layer_updates"]:
+        assert before == err
+        if accept == "always":
+            assert accepted
+        else:
+            assert accepted == (after <= before)
+        err = after if accepted else before
+        by_epoch[epoch] = err
+    for epoch, train, _ in res["curve"][1:]:
+        assert round(train * m * n) == by_epoch[epoch]
+
+
+@pytest.mark.parametrize("encoding, schedule, count, seed", [
+    ("pm1", "up-down", 12, 0),
+    ("01", "bottom-up", 16, 1),
+    ("pm1", "random", 8, 2),
+    ("01", "top-down", 10, 3),
+])
+def test_exhaustive_never_increases_the_error(encoding, schedule, count, seed):
+    X = tiny_autoencoder_data(count, seed)
+    off = OFF[encoding]
+    cfg = DeepTargetsConfig(layers=(4, 3, 2, 3, 4), encoding=encoding, sampler="exhaustive", schedule=schedule,
+                            epochs=12, accept="non-increasing", seed=seed)
+    calls = []
+    res = deep_targets(X, config=cfg, progress=calls.append)
+    assert calls == [1] * 12
+    train = [c[1] for c in res["curve"]]
+    assert [c[0] for c in res["curve"]] == list(range(13))
+    visits = [[u[1] for u in res["layer_updates"] if u[0] == e] for e in range(1, 13)]
+    if schedule == "bottom-up":
+        assert visits == [[1, 2, 3, 4]] * 12
+    elif schedule == "top-down":
+        assert visits == [[4, 3, 2, 1]] * 12
+    elif schedule == "up-down":  # alternating passes
+        assert all(v in ([1, 2, 3, 4], [4, 3, 2, 1]) for v in visits)
+        assert all(a == b[::-1] for a, b in zip(visits, visits[1:]))
+    else:
+        assert all(sorted(v) == [1, 2, 3, 4] for v in visits) and len({tuple(v) for v in visits}) > 1
+    assert all(b <= a for a, b in zip(train, train[1:])), train
+    for _, _, before, after, accepted in res["layer_updates"]:
+        if accepted:
+            assert after <= before
+    check_bookkeeping(res, count, 4, "non-increasing")
+    # the final error, by the reference forward pass on the returned weights
+    A = coded(X, off)
+    assert naive.net_error(as_lists(res["weights"]), A, A, off) == round(train[-1] * count * 4)
+    assert np.isnan(res["curve"][-1][2])  # no held-out data
+
+
+@pytest.mark.parametrize("encoding", ["pm1", "01"])
+def test_exhaustive_targets_are_optimal_and_never_worse(encoding):
+    X = tiny_autoencoder_data(14, 7)
+    off = OFF[encoding]
+    A = coded(X, off)
+    cfg = DeepTargetsConfig(layers=(4, 3, 2, 3, 4), encoding=encoding, sampler="exhaustive", epochs=6,
+                            accept="always", seed=5)
+    init = deep_targets(X, config=replace(cfg, epochs=0))
+    net = as_lists(init["weights"])
+    current = naive.net_error(net, A, A, off)
+    assert len(init["curve"]) == 1 and init["curve"][0][1] == current / (14 * 4)
+    acts = naive_acts(net, A, off)
+    rng = np.random.default_rng(0)
+    for l in (1, 2, 3):
+        uniq = np.unique(acts[l], axis=0)
+        cands = sample_candidates(uniq, "exhaustive", cfg.samples, rng, off)
+        T, _, errors = choose_targets(init["weights"], l, acts, np.array(A), cands, rng.random(cands.shape[:2]),
+                                      off)
+        clamped = naive.clamped_error(net, l, T.tolist(), A, off)
+        assert clamped <= current
+        assert clamped == sum(int(e) for e in errors)
+        # exhaustive candidates: every group reaches its least possible error
+        assert [int(e) for e in errors] == naive.best_group_errors(net, l, A, A, off)
+    # accept="always" keeps every update, and the records still explain the curve
+    res = deep_targets(X, config=cfg)
+    check_bookkeeping(res, 14, 4, "always")
+    assert naive.net_error(as_lists(res["weights"]), A, A, off) == round(res["curve"][-1][1] * 14 * 4)
+
+
+# --------------------------------------------------------------------------
+# a solution exists: data from a teacher network of the same shape
+# --------------------------------------------------------------------------
+
+
+def teacher_data(seed, sizes=(8, 6, 4, 6, 8), examples=256):
+    rng = random.Random(seed)
+    net = [[[rng.gauss(0, 1) for _ in range(a + 1)] for _ in range(b)] for a, b in zip(sizes[:-1], sizes[1:])]
+    X = [[rng.randint(0, 1) for _ in range(sizes[0])] for _ in range(examples)]
+    Y = [[1 if v > 0 else 0 for v in naive.net_forward(net, coded([x], -1.0)[0], -1.0)[-1]] for x in X]
+    return np.array(X, dtype=np.uint8), np.array(Y, dtype=np.uint8)
+
+
+@pytest.mark.parametrize("encoding", ["pm1", "01"])
+@pytest.mark.parametrize("teacher", [0, 1, 2, 3])
+def test_teacher_data_beats_deep_local_baselines(encoding, teacher):
+    # the default config with 60 epochs (instead of 100, for time)
+    X, Y = teacher_data(teacher)
+    cfg = DeepTargetsConfig(layers=(8, 6, 4, 6, 8), encoding=encoding, epochs=60, seed=0)
+    res = deep_targets(X, config=cfg, targets=Y)
+    start, final = res["curve"][0][1], res["curve"][-1][1]
+    off = OFF[encoding]
+    assert naive.net_error(as_lists(res["weights"]), coded(X, off), coded(Y, off), off) == round(final * 256 * 8)
+    assert final < start / 2
+    for kind in ("deep-local-hebb", "deep-local-oja"):
+        other = baseline(kind, X, config=cfg, targets=Y)["curve"]
+        assert other[0][1] == start  # same initial weights
+        assert final < other[-1][1], (kind, final, other[-1][1])
+
+
+# --------------------------------------------------------------------------
+# reproducibility
+# --------------------------------------------------------------------------
+
+
+def test_same_seed_same_run_and_workers_do_not_matter():
+    X, _ = synthetic_data(n=12, code=3, hidden=6, examples=120, seed=4)
+    cfg = DeepTargetsConfig(layers=(12, 8, 3, 8, 12), samples=24, epochs=4, schedule="random", seed=9)
+    runs = [deep_targets(X[:90], X[90:], cfg, workers=w) for w in (None, None, 1, 2)]
+    for r in runs[1:]:
+        assert r["curve"] == runs[0]["curve"]
+        assert r["layer_updates"] == runs[0]["layer_updates"]
+        for a, b in zip(r["weights"], runs[0]["weights"]):
+            np.testing.assert_array_equal(a, b)
+    other = deep_targets(X[:90], X[90:], replace(cfg, seed=10))
+    assert other["curve"] != runs[0]["curve"]
+    off = -1.0
+    A = coded(X[90:], off)
+    assert naive.net_error(as_lists(runs[0]["weights"]), A, A, off) == round(runs[0]["curve"][-1][2] * 30 * 12)
+
+
+# --------------------------------------------------------------------------
+# samplers
+# --------------------------------------------------------------------------
+
+
+def current_rows(G, n, off, seed):
+    rng = np.random.default_rng(seed)
+    return np.where(rng.random((G, n)) < 0.5, 1.0, off)
+
+
+@pytest.mark.parametrize("encoding", ["pm1", "01"])
+@pytest.mark.parametrize("k", [1, 2, 5, 7, 9])
+def test_flip_k_flips_exactly_k_units(encoding, k):
+    off = OFF[encoding]
+    cur = current_rows(30, 7, off, k)
+    c = sample_candidates(cur, "flip-k", 40, np.random.default_rng(k), off, flip_k=k)
+    assert c.shape == (30, 40, 7)
+    assert set(np.unique(c)) <= {1.0, off}
+    flips = (c != cur[:, None, :]).sum(axis=2)
+    assert (flips == min(k, 7)).all()
+    if k < 7:  # the flipped units vary
+        assert len({tuple(r) for r in (c[0] != cur[0]).tolist()}) > 1
+
+
+@pytest.mark.parametrize("encoding", ["pm1", "01"])
+@pytest.mark.parametrize("n", [1, 3, 5])
+def test_exhaustive_gives_every_vector_once(encoding, n):
+    off = OFF[encoding]
+    cur = current_rows(4, n, off, n)
+    c = sample_candidates(cur, "exhaustive", 3, np.random.default_rng(0), off)
+    assert c.shape == (4, 2**n, n)
+    every = set(product((1.0, off), repeat=n))
+    for g in range(4):
+        rows = [tuple(r) for r in c[g].tolist()]
+        assert len(rows) == 2**n and set(rows) == every
+
+
+def test_seen_draws_rows_of_the_pool():
+    pool = np.array([[1.0, -1.0, 1.0], [-1.0, -1.0, 1.0], [1.0, 1.0, 1.0], [-1.0, 1.0, -1.0]])
+    cur = pool[:2]
+    c = sample_candidates(cur, "seen", 200, np.random.default_rng(1), -1.0, seen=pool)
+    assert c.shape == (2, 200, 3)
+    got = {tuple(r) for r in c.reshape(-1, 3).tolist()}
+    assert got == {tuple(r) for r in pool.tolist()}  # only pool rows, and (400 draws) all of them
+
+
+@pytest.mark.parametrize("encoding", ["pm1", "01"])
+def test_uniform_and_flip_probabilities(encoding):
+    off = OFF[encoding]
+    cur = current_rows(20, 6, off, 3)
+    u = sample_candidates(cur, "uniform", 500, np.random.default_rng(2), off)
+    assert u.shape == (20, 500, 6) and set(np.unique(u)) == {1.0, off}
+    assert abs(np.mean(u == 1.0) - 0.5) < 0.02  # 60000 fair draws: sd 0.002
+    allflip = sample_candidates(cur, "flip", 50, np.random.default_rng(3), off, flip_p=1.0)
+    np.testing.assert_array_equal(allflip, np.broadcast_to(np.where(cur > 0, off, 1.0)[:, None, :], allflip.shape))
+    for p in (0.999, 0.15):
+        c = sample_candidates(cur, "flip", 500, np.random.default_rng(4), off, flip_p=p)
+        assert set(np.unique(c)) <= {1.0, off}
+        rate = np.mean(c != cur[:, None, :])
+        assert abs(rate - p) < 5 * np.sqrt(p * (1 - p) / c.size) + 1e-4, (p, rate)
+
+
+def test_unknown_sampler_is_refused():
+    with pytest.raises(InputError):
+        sample_candidates(np.ones((1, 2)), "gibbs", 3, np.random.default_rng(0), -1.0)
+
+
+# --------------------------------------------------------------------------
+# _to01: a +-1 gate as a gate on 0/1 activities
+# --------------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=exact_networks(depth=(1, 4), width=(1, 6)), data=st.data())
+def test_to01_computes_the_same_network(case, data):
+    sizes, net = case
+    X = data.draw(st.lists(bits(sizes[0]), min_size=1, max_size=16))
+    net01 = as_lists([_to01(np.array(layer)) for layer in net])
+    for x in X:
+        pm = naive.net_forward(net, coded([x], -1.0)[0], -1.0)
+        zo = naive.net_forward(net01, coded([x], 0.0)[0], 0.0)
+        assert [[(v + 1) / 2 for v in a] for a in pm] == zo
+
+
+def test_to01_on_gaussian_weights():
+    rng = np.random.default_rng(8)
+    W = rng.normal(size=(5, 7))
+    net, net01 = [W.tolist()], [_to01(W).tolist()]
+    for x in product((0, 1), repeat=6):
+        pm = naive.net_forward(net, coded([x], -1.0)[0], -1.0)[-1]
+        assert [(v + 1) / 2 for v in pm] == naive.net_forward(net01, list(x), 0.0)[-1]
+
+
+# --------------------------------------------------------------------------
+# validation
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kw", [
+    {"layers": (4, 0, 4)},
+    {"layers": (4,)},
+    {"layers": ()},
+    {"layers": (4, 2.5, 4)},
+    {"layers": (4, True, 4)},
+    {"sampler": "gibbs"},
+    {"schedule": "sideways"},
+    {"accept": "sometimes"},
+    {"encoding": "pm2"},
+    {"sampler": "exhaustive", "layers": (8, 20, 8)},
+    {"sampler": "exhaustive", "layers": (32, 13, 6, 13, 32)},
+    {"flip_p": 0.0},
+    {"flip_p": 1.5},
+    {"flip_p": -0.1},
+    {"samples": 0},
+    {"flip_k": 0},
+    {"epochs": -1},
+    {"inner_epochs": 0},
+    {"eta": 0.0},
+    {"seed": -1},
+])
+def test_bad_config_is_refused(kw):
+    with pytest.raises(InputError):
+        DeepTargetsConfig(**kw)
+
+
+def test_good_configs_are_accepted():
+    assert DeepTargetsConfig(sampler="exhaustive", layers=(3, 12, 3)).layers == (3, 12, 3)
+    assert DeepTargetsConfig(flip_p=1.0, epochs=0).off == -1.0
+    assert DeepTargetsConfig(encoding="01", layers=[np.int64(2), 1, 2]).layers == (2, 1, 2)
+
+
+def test_exhaustive_refuses_default_16_unit_layers():
+    with pytest.raises(InputError):
+        DeepTargetsConfig(sampler="exhaustive")
+
+
+CFG = DeepTargetsConfig(layers=(3, 2, 3), epochs=0)
+GOOD = np.array([[0, 1, 1], [1, 0, 0]], dtype=np.uint8)
+
+
+@pytest.mark.parametrize("train, test, targets", [
+    (np.array([[0, 2, 1], [1, 0, 0]]), None, None),  # not 0/1
+    (np.array([[0.0, 0.5, 1.0], [1.0, 0.0, 0.0]]), None, None),  # floats
+    (np.array([0, 1, 1]), None, None),  # 1-D
+    (np.zeros((0, 3), dtype=np.uint8), None, None),  # empty
+    (np.array([[0, 1], [1, 0]]), None, None),  # too narrow
+    (np.array([[0, 1, 1, 0], [1, 0, 0, 0]]), None, None),  # too wide
+    (GOOD, np.array([[0, 1]]), None),  # held-out data of the wrong width
+    (GOOD, np.array([[0, 1, -1]]), None),  # held-out data not 0/1
+    (GOOD, None, np.array([[0, 1, 1]])),  # targets of the wrong length
+    (GOOD, None, np.array([[0, 1], [1, 1]])),  # targets of the wrong width
+    (GOOD, None, np.array([[0, 1, 3], [1, 1, 0]])),  # targets not 0/1
+])
+def test_bad_data_is_refused(train, test, targets):
+    with pytest.raises(InputError):
+        deep_targets(train, test, CFG, targets=targets)
+    with pytest.raises(InputError):
+        baseline("deep-local-hebb", train, test, CFG, targets=targets)
+
+
+def test_autoencoder_needs_equal_ends_and_baselines_must_exist():
+    with pytest.raises(InputError):
+        deep_targets(GOOD, config=DeepTargetsConfig(layers=(3, 2, 4), epochs=0))
+    # with explicit targets the ends may differ
+    res = deep_targets(GOOD, config=DeepTargetsConfig(layers=(3, 2, 4), epochs=0),
+                       targets=np.array([[0, 1, 1, 0], [1, 1, 0, 0]]))
+    assert len(res["curve"]) == 1
+    with pytest.raises(InputError):
+        baseline("backprop-through-time", GOOD, config=CFG)
+    with pytest.raises(InputError):
+        compare(GOOD, config=CFG, baselines=["backprop", "foo"])
+
+
+def refused_or_unmeasured(run):
+    """True when `run` refuses with InputError or reports no held-out error."""
+    try:
+        res = run()
+    except InputError:
+        return True
+    return all(np.isnan(c[2]) for c in res["curve"])
+
+
+def test_held_out_data_needs_its_own_targets():
+    X = np.array([[0, 1, 1], [1, 0, 0], [1, 1, 1], [0, 0, 1]], dtype=np.uint8)
+    Y4 = np.array([[0, 1, 1, 0], [1, 0, 0, 1], [1, 1, 1, 1]], dtype=np.uint8)
+    Y3 = 1 - X[:3]
+    for layers, Y in (((3, 2, 4), Y4), ((3, 2, 3), Y3)):
+        cfg = DeepTargetsConfig(layers=layers, epochs=1)
+        assert refused_or_unmeasured(lambda: deep_targets(X[:3], X[3:], cfg, targets=Y))
+        assert refused_or_unmeasured(lambda: baseline("random-features", X[:3], X[3:], cfg, targets=Y))
+
+
+@pytest.mark.parametrize("encoding", [
+    "pm1",
+    "01",
+])
+@pytest.mark.parametrize("kind", ["backprop", "ste"])
+def test_relaxed_baselines_start_from_the_initial_network(encoding, kind):
+    X, _ = synthetic_data(n=8, code=3, hidden=6, examples=64, seed=1)
+    cfg = DeepTargetsConfig(layers=(8, 6, 4, 6, 8), epochs=1, encoding=encoding)
+    res = baseline(kind, X, config=cfg, lr=1e-12)
+    off = OFF[encoding]
+    A = coded(X, off)
+    # a step of 1e-12 changes no gate: the network after one epoch is the initial one
+    assert naive.net_error(as_lists(res["weights"]), A, A, off) == round(res["curve"][1][1] * 64 * 8)
+    assert res["curve"][1][1] == res["curve"][0][1]
+
+
+def test_load_data(tmp_path):
+    X = np.array([[i & 1, (i >> 1) & 1, (i >> 2) & 1] for i in range(8)], dtype=np.uint8)
+    np.save(tmp_path / "x.npy", X)
+    train, test = load_data(str(tmp_path / "x.npy"), 0.25, seed=3)
+    assert len(train) == 6 and len(test) == 2
+    assert sorted(map(tuple, np.concatenate([train, test]).tolist())) == sorted(map(tuple, X.tolist()))
+    train, test = load_data(str(tmp_path / "x.npy"), 0.0)
+    assert test is None and len(train) == 8
+    np.save(tmp_path / "bad.npy", X * 2)
+    for path, frac in ((tmp_path / "bad.npy", 0.25), (tmp_path / "missing.npy", 0.25), (tmp_path / "x.npy", 1.0)):
+        with pytest.raises(InputError):
+            load_data(str(path), frac)
+
+
+# --------------------------------------------------------------------------
+# the command line
+# --------------------------------------------------------------------------
+
+
+def test_cli_json_one_line(capsys):
+    assert main(["deep-targets", "--epochs", "2", "--baselines", "backprop", "--json"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1, out
+    s = json.loads(out[0])
+    assert {"config", "data", "final"} <= set(s)
+    assert set(s["final"]) == {"deep-targets", "backprop"}
+    assert s["config"]["epochs"] == 2 and tuple(s["config"]["layers"]) == (32, 16, 6, 16, 32)
+    assert s["data"]["train"] == 512 and s["data"]["test"] == 256
+    for f in s["final"].values():
+        assert 0 <= f["train"] <= 1 and 0 <= f["test"] <= 1
+
+
+def test_cli_out_files(tmp_path, capsys):
+    out = tmp_path / "run"
+    data = tmp_path / "x.npy"
+    X, _ = synthetic_data(n=8, code=3, hidden=6, examples=40, seed=2)
+    np.save(data, X)
+    assert main(["deep-targets", "--data", str(data), "--layers", "8,4,3,4,8", "--epochs", "3", "--baselines",
+                 "deep-local-oja,random-features", "--out", str(out), "--json"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["data"]["train"] == 30 and s["data"]["test"] == 10
+    for name in ("curves.csv", "summary.csv", "summary.md", "summary.manifest.json"):
+        assert (out / name).exists(), name
+    with open(out / "curves.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    methods = ["deep-targets", "deep-local-oja", "random-features"]
+    assert len(rows) == len(methods) * (3 + 1)
+    assert sorted({r["method"] for r in rows}) == sorted(methods)
+    for m in methods:
+        assert [int(r["epoch"]) for r in rows if r["method"] == m] == [0, 1, 2, 3]
+    # every method starts from the same initial weights
+    assert len({(r["train_error"], r["test_error"]) for r in rows if r["epoch"] == "0"}) == 1
+    manifest = json.loads((out / "summary.manifest.json").read_text())
+    assert "deep-local-oja" in json.dumps(manifest)
+    # the CLI is a thin layer: the library on the same split and config gives the same curve
+    train, test = load_data(str(data), 0.25, 0)
+    res = deep_targets(train, test, DeepTargetsConfig(layers=(8, 4, 3, 4, 8), epochs=3))
+    got = [(int(r["epoch"]), float(r["train_error"]), float(r["test_error"])) for r in rows
+           if r["method"] == "deep-targets"]
+    assert got == [(e, round(tr, 6), round(te, 6)) for e, tr, te in res["curve"]]
+    A = coded(test, -1.0)
+    assert naive.net_error(as_lists(res["weights"]), A, A, -1.0) == round(got[-1][2] * 10 * 8)
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not JSON (RFC 8259)")
+
+
+def test_cli_json_without_held_out_rows_is_strict_json(tmp_path, capsys):
+    np.save(tmp_path / "x.npy", synthetic_data(n=8, code=3, hidden=6, examples=40, seed=2)[0])
+    assert main(["deep-targets", "--data", str(tmp_path / "x.npy"), "--test-fraction", "0", "--epochs", "1",
+                 "--baselines", "none", "--json"]) == 0
+    s = json.loads(capsys.readouterr().out, parse_constant=_no_constant)
+    assert s["data"]["test"] == 0
+
+
+def gates(*argv, **kw):
+    return subprocess.run([sys.executable, "-m", "gates", *argv], capture_output=True, text=True, **kw)
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--layers", "a,b"], "--layers"),
+    (["--data", "/nonexistent.npy"], "/nonexistent.npy"),
+    (["--data", "{bad}"], "0/1"),
+    (["--data", "{good}", "--layers", "5,3,5"], "columns"),
+    (["--sampler", "exhaustive", "--layers", "32,20,6,20,32"], "exhaustive"),
+    (["--baselines", "foo"], "foo"),
+    (["--flip-p", "0"], "flip_p"),
+    (["--layers", "32,0,32"], "layers"),
+    (["--epochs", "x"], "invalid int"),
+])
+def test_cli_bad_input_one_line_exit_2_no_file(tmp_path, argv, needle):
+    src = tmp_path / "src"
+    src.mkdir()
+    np.save(src / "bad.npy", np.array([[0, 2, 1, 0], [1, 1, 0, 0]]))
+    np.save(src / "good.npy", np.array([[0, 1, 1, 0], [1, 1, 0, 0], [0, 0, 0, 1]], dtype=np.uint8))
+    argv = [a.replace("{bad}", str(src / "bad.npy")).replace("{good}", str(src / "good.npy")) for a in argv]
+    out = tmp_path / "out"
+    r = gates("deep-targets", *argv, "--epochs", "1", "--out", str(out)) if "--epochs" not in argv else \
+        gates("deep-targets", *argv, "--out", str(out))
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert "Traceback" not in r.stderr and "error" in lines[0] and needle in lines[0], lines[0]
+    assert r.stdout == ""
+    assert not out.exists() or list(out.iterdir()) == []
+    assert set(os.listdir(tmp_path)) <= {"src", "out"}
