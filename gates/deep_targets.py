@@ -340,10 +340,11 @@ def _choose(cands, cur, pre1, nxt_cur, cur_err, W1, wflat, woff, wrows, wcols, o
 
 
 @njit(cache=True)
-def _train_layer(W, X, T, orders, eta, table_k, off):
-    """Every gate of the layer (row of W, bias last) learns its column of T
-    with the rule table (the perceptron here), one _step per presented
-    example. Compiled with numba.
+def _train_layer(W, X, T, orders, eta, table_k, off, uses_weight):
+    """Every gate of the layer (row of W, bias last) moves by its rule, one
+    _step per presented example: toward its column of T with the perceptron
+    table, or, with an unsupervised table (Hebb O x, Oja O x - O^2 w), on
+    its own output (T is then never read). Compiled with numba.
     """
     n, s = W.shape
     u = np.empty(s)
@@ -355,7 +356,7 @@ def _train_layer(W, X, T, orders, eta, table_k, off):
         for e in range(orders.shape[0]):
             for q in range(orders.shape[1]):
                 p = orders[e, q]
-                _step(u, w, X[p], T[p, i], eta, off, table_k, False, True, False)
+                _step(u, w, X[p], T[p, i], eta, off, table_k, False, True, uses_weight)
         for j in range(s):
             W[i, j] = u[j]
 
@@ -540,7 +541,7 @@ def _train(W, Xin, T, rng, inner_epochs, eta, table_k, off):
     m = Xin.shape[0]
     X1 = np.ascontiguousarray(np.concatenate([Xin, np.ones((m, 1))], axis=1))
     orders = np.stack([rng.permutation(m) for _ in range(inner_epochs)]).astype(np.int64)
-    _train_layer(W, X1, np.ascontiguousarray(T), orders, eta, table_k, off)
+    _train_layer(W, X1, np.ascontiguousarray(T), orders, eta, table_k, off, False)
 
 
 def _errors(weights, A_train, A_test, off, Y_train, Y_test):
@@ -701,29 +702,12 @@ def baseline(kind, train, test=None, config=None, lr=0.5, batch=32, targets=None
                 m = acts[l - 1].shape[0]
                 X1 = np.ascontiguousarray(np.concatenate([acts[l - 1], np.ones((m, 1))], axis=1))
                 order = rng.permutation(m).astype(np.int64)[None, :]
-                _train_unsupervised(weights[l - 1], X1, order, cfg.eta, hid_k, off)
+                _train_layer(weights[l - 1], X1, np.zeros((m, weights[l - 1].shape[0])), order, cfg.eta, hid_k, off,
+                             True)
         acts = forward(weights, A_train, off)
         _train(weights[L - 1], acts[L - 1], Y_train, rng, cfg.inner_epochs, cfg.eta, table_k, off)
         curve.append((epoch, *_errors(weights, A_train, A_test, off, Y_train, Y_test)))
     return {"curve": curve, "weights": weights, "seconds": time.perf_counter() - t0}
-
-
-@njit(cache=True)
-def _train_unsupervised(W, X, orders, eta, table_k, off):
-    """Every gate of the layer moves by its unsupervised rule (O x, or
-    O x - O^2 w), one _step per presented example. Compiled with numba."""
-    n, s = W.shape
-    u = np.empty(s)
-    w = np.empty(s)
-    for i in range(n):
-        for j in range(s):
-            u[j] = W[i, j]
-            w[j] = W[i, j]
-        for e in range(orders.shape[0]):
-            for q in range(orders.shape[1]):
-                _step(u, w, X[orders[e, q]], 0.0, eta, off, table_k, False, True, True)
-        for j in range(s):
-            W[i, j] = u[j]
 
 
 def _relaxed_step(weights, X, Y, lr, ste):
