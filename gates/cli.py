@@ -173,7 +173,43 @@ def _cmd_learn(args):
     return 0
 
 
+def _parse_rule(text):
+    if text == "hebb":
+        return (0, 0, 1, 0)
+    try:
+        c = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        c = ()
+    if len(c) != 4:
+        raise GatesError(f"--rule {text!r}: use hebb or four integers c0,c1,c2,c3 of "
+                         "c0 + c1 (o_i + o_j) + c2 o_i o_j + c3 (o_i^2 + o_j^2)")
+    return c
+
+
+def _cmd_hopfield(args):
+    from .hopfield import hopfield_study
+
+    which = args.isometries or ("all" if 1 <= args.n <= 6 else "sample:100")
+    res = hopfield_study(args.n, args.memories, _parse_rule(args.rule), args.encoding, which, args.seed)
+    if args.json:
+        print(json.dumps(res))
+        return 0
+    print(f"Hopfield net n={res['n']} ({res['encoding']}), rule {res['rule']}, memories {res['memories']}")
+    print(f"orientation of the {res['n']}-cube: {res['edges']:,} edges, {res['ties']:,} ties, "
+          f"{'acyclic' if res['acyclic'] else 'NOT acyclic'}; {res['minima']} strict minima, "
+          f"{res['memories_as_minima']} of {len(res['memories'])} memories among them")
+    print(f"asynchronous dynamics: {res['basins']['count']} fixed points, largest basin {res['basins']['largest']}, "
+          f"{'every step follows the orientation' if res['dynamics_follow_orientation'] else 'a step left it'}, "
+          f"{res['dynamics_climbs']} climbs")
+    print(f"isometries checked: {res['isometries_checked']:,}, violations: {res['violations']:,}")
+    if res["violation_example"]:
+        print(f"example: {json.dumps(res['violation_example'])}")
+    return 0
+
+
 def _cmd_verify(args):
+    if args.theorem == "hopfield":
+        return _verify_hopfield(args)
     from .theorems import DEEP_LOCAL_EXCEPTIONS, DEEP_LOCAL_TARGETS, deep_local_limit, deep_local_table, theorem_holds
 
     rules = ("oja", "none") if args.hidden_rule == "both" else (args.hidden_rule,)
@@ -259,6 +295,43 @@ def _cmd_deep_targets(args):
         if args.out:
             print(f"wrote {', '.join(summary['files'])} into {args.out}" + (f" ({summary['note']})" if "note" in summary else ""))
     return 0
+
+
+def _verify_hopfield(args):
+    from .hopfield import check_invariance, classify_invariant, isometries, orientation, uniqueness_search
+
+    import numpy as np
+
+    rng = np.random.default_rng(np.random.SeedSequence([args.seed, 11]))
+    checked = violations = 0
+    for n in range(1, 6):
+        group = list(isometries(n, "all"))
+        for _ in range(6 if n < 5 else 2):
+            mem = rng.choice(1 << n, size=int(rng.integers(1, min(4, 1 << n) + 1)), replace=False)
+            base = orientation(mem, n)
+            for perm, flips in group:
+                ok, _ = check_invariance(mem, n, perm, flips, base=base)
+                checked += 1
+                violations += not ok
+    search = uniqueness_search(3, seed=args.seed)
+    invariant = [dict(r, kind=classify_invariant(r["rule"], r["encoding"])) for r in search if r["verdict"] != "counterexample"]
+    broken = next(r for r in search if r["verdict"] == "counterexample")
+    holds = violations == 0 and all(r["kind"] in ("hebb", "anti-hebb", "zero") for r in invariant)
+    out = {"theorem": "hopfield", "holds": holds, "hebb_isometries_checked": checked, "hebb_violations": violations,
+           "rules_searched": len(search), "search": "coefficients -2..2, n = 3, 12 memory sets, every isometry",
+           "invariant_rules": [{k: r[k] for k in ("rule", "encoding", "verdict", "kind")} for r in invariant],
+           "counterexample": broken}
+    if args.json:
+        print(json.dumps(out))
+    else:
+        print(f"simple Hebb: {checked:,} (memory set, isometry) checks for n = 1..5, {violations} violations")
+        print(f"rules c0 + c1 (o_i + o_j) + c2 o_i o_j + c3 (o_i^2 + o_j^2), c in -2..2, both codings: "
+              f"{len(search)} searched, {len(invariant)} not broken:")
+        for r in invariant:
+            print(f"  {r['encoding']:<4}{str(r['rule']):<18}{r['verdict']:<10}{r['kind']}")
+        print(f"a counterexample, to replay: {json.dumps(broken)}")
+        print("theorem demonstrated: " + ("yes" if holds else "NO"))
+    return 0 if holds else 1
 
 
 def build_parser():
@@ -398,6 +471,24 @@ def build_parser():
     d.add_argument("--out", metavar="DIR", help="write curves.csv, summary.{csv,md,manifest.json}, curves.png")
     d.set_defaults(func=_cmd_deep_targets)
 
+    h = sub.add_parser(
+        "hopfield",
+        help="Hopfield storage, the oriented n-cube and its isometry invariance",
+        description="Store random memories in a Hopfield net of n units, orient the n-cube toward lower "
+        "energy (a networkx DiGraph; equal-energy edges are reported as ties), check acyclicity, minima "
+        "and asynchronous dynamics, and check that storing g(memories) gives g(orientation) for "
+        "isometries g of the cube.",
+    )
+    h.add_argument("-n", type=int, required=True, help="units (1..16)")
+    h.add_argument("--memories", type=int, default=3, help="random memories stored (default: 3)")
+    h.add_argument("--rule", default="hebb", help="hebb, or c0,c1,c2,c3 for c0 + c1 (o_i + o_j) + c2 o_i o_j "
+                   "+ c3 (o_i^2 + o_j^2) summed over memories (default: hebb)")
+    h.add_argument("--encoding", choices=["pm1", "01"], default="pm1", help="activity coding (default: pm1)")
+    h.add_argument("--isometries", help="all, or sample:K (default: all for n <= 6, else sample:100)")
+    h.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
+    h.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
+    h.set_defaults(func=_cmd_hopfield)
+
     v = sub.add_parser(
         "verify",
         help="check a theorem of the paper numerically",
@@ -406,7 +497,9 @@ def build_parser():
         "convergence, stops where the error gradient on the hidden weights is not zero (not a "
         "critical point), except in trivial cases; backprop from the same start reaches one.",
     )
-    v.add_argument("theorem", choices=["deep-local"], help="which theorem")
+    v.add_argument("theorem", choices=["deep-local", "hopfield"],
+                   help="deep-local: local hidden learning stops short of critical points; hopfield: simple Hebb "
+                   "storage commutes with the isometries of the cube, and the other degree-2 rules do not")
     v.add_argument("--hidden-rule", choices=["oja", "none", "both"], default="both",
                    help="hidden layer: Oja's rule, fixed random weights, or both (default: both)")
     v.add_argument("--seed", type=int, default=0, help="root seed of the initial weights (default: 0)")

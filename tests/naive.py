@@ -666,3 +666,49 @@ def best_group_errors(net, l, X, Y, off):
     n_l = len(groups[0])
     outs = [net_forward(net, a, off, start=l)[-1] for a in product((1.0, off), repeat=n_l)]
     return [min(sum(hamming(out, Y[e]) for e in ex) for out in outs) for ex in members]
+
+
+# --------------------------------------------------------------------------
+# Hopfield networks
+# --------------------------------------------------------------------------
+
+
+def hopfield_weights(memories, n, rule, encoding="pm1"):
+    """w_ij = sum over memories of c0 + c1 (o_i + o_j) + c2 o_i o_j + c3 (o_i^2 + o_j^2), w_ii = 0."""
+    c0, c1, c2, c3 = rule
+    w = [[0] * n for _ in range(n)]
+    for m in memories:
+        o = [(2 * bit(m, i) - 1) if encoding == "pm1" else bit(m, i) for i in range(n)]
+        for i in range(n):
+            for j in range(n):
+                if i != j:
+                    w[i][j] += c0 + c1 * (o[i] + o[j]) + c2 * o[i] * o[j] + c3 * (o[i] ** 2 + o[j] ** 2)
+    return w
+
+
+def hopfield_energy(w, p, n, encoding="pm1"):
+    o = [(2 * bit(p, i) - 1) if encoding == "pm1" else bit(p, i) for i in range(n)]
+    return -sum(w[i][j] * o[i] * o[j] for i in range(n) for j in range(i + 1, n))
+
+
+def hopfield_orientation(memories, n, rule, encoding="pm1"):
+    """(set of directed edges (from, to) toward lower energy, set of tied edges (a, b) with a < b)."""
+    w = hopfield_weights(memories, n, rule, encoding)
+    e = [hopfield_energy(w, p, n, encoding) for p in range(2**n)]
+    down, ties = set(), set()
+    for p in range(2**n):
+        for i in range(n):
+            q = p ^ (1 << i)
+            if p < q:
+                if e[p] == e[q]:
+                    ties.add((p, q))
+                elif e[q] < e[p]:
+                    down.add((p, q))
+                else:
+                    down.add((q, p))
+    return down, ties
+
+
+def cube_isometry(p, n, perm, flips):
+    """Bit i of the image is bit perm[i] of p, xor bit i of flips."""
+    return sum(bit(p, perm[i]) << i for i in range(n)) ^ flips
