@@ -10,7 +10,6 @@ import csv
 import json
 import random
 from dataclasses import fields
-from functools import lru_cache
 
 import numpy as np
 import pytest
@@ -33,7 +32,7 @@ from gates.protocol import Protocol
 from gates.threshold import threshold_functions
 
 from . import naive
-from .test_census import by_table, read_committed, sampling_check
+from .test_census import by_table, read_committed
 
 # the rules as the reference sees them, written out here (c, a, b, c_w, d)
 TOP = {
@@ -235,31 +234,48 @@ def test_xor_needs_two_layers():
 # --------------------------------------------------------------------------
 
 
+# With classes, the count is the exhaustive count's expectation, not its
+# value. Within one seed every function shares the K hidden layers, so the
+# errors of different classes are correlated and cannot be summed as
+# independent (the shallow census's check undercounts the variance here: at
+# n = 4, hebb-tanh/gradient, seed 0, NP classes give 33,948 against 17,712).
+# Across seeds the differences D_s = class count - exhaustive count are
+# independent with mean 0 when the reduction is valid: a t-test on them.
+
+
+def seed_differences(family, n, top, hid, group, seeds):
+    d = []
+    for s in range(seeds):
+        p = Protocol(seed=s)
+        full = deep_census(family, n, top, hid, protocol=p)
+        cls = deep_census(family, n, top, hid, protocol=p, classes=group)
+        assert cls.functions == full.functions and cls.threshold == full.threshold
+        got = by_table(full)
+        # same function, same draws: the representative's restarts are exact
+        assert all(got[int(t)] == int(c) for t, c in zip(cls.tables[:, 0], cls.successes))
+        d.append(cls.learnable - full.learnable)
+    return np.array(d, dtype=np.float64)
+
+
+def assert_unbiased(d):
+    se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else 0.0
+    assert abs(d.mean()) <= 4 * se + 1e-9, (d.mean(), se, d.tolist())
+
+
 @pytest.mark.parametrize("hid, top", [("hebb", "gradient"), ("oja", "oja"), ("none", "gradient"),
-                                      ("hebb-tanh", "hebb")])
+                                      ("hebb-tanh", "hebb"), ("hebb-tanh", "gradient")])
 @pytest.mark.parametrize("family, group", [("all", "np"), ("all", "npn"), ("monotone", "p")])
-def test_classes_match_exhaustive(hid, top, family, group):
-    for n in range(1, 4):
-        check_classes(family, n, top, hid, group)
+def test_classes_are_unbiased_across_seeds(hid, top, family, group):
+    for n in (2, 3):
+        assert_unbiased(seed_differences(family, n, top, hid, group, 16))
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("hid, top", [(h, t) for h in HIDDEN_RULES for t in TOP_RULES])
+@pytest.mark.parametrize("hid, top", [("hebb", "gradient"), ("none", "gradient"), ("hebb-tanh", "gradient"),
+                                      ("oja", "oja")])
 @pytest.mark.parametrize("family, group", [("all", "np"), ("all", "npn"), ("monotone", "p")])
-def test_classes_match_exhaustive_n4(hid, top, family, group):
-    check_classes(family, 4, top, hid, group)
-
-
-@lru_cache(maxsize=None)
-def census(family, n, top, hid, classes=None):
-    return deep_census(family, n, top, hid, classes=classes)
-
-
-def check_classes(family, n, top, hid, group):
-    full = census(family, n, top, hid)
-    cls = census(family, n, top, hid, group)
-    assert cls.functions == full.functions and cls.threshold == full.threshold
-    sampling_check(full, cls, group, Protocol().restarts)
+def test_classes_are_unbiased_across_seeds_n4(hid, top, family, group):
+    assert_unbiased(seed_differences(family, 4, top, hid, group, 6))
 
 
 def test_class_refusals():
