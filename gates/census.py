@@ -34,7 +34,7 @@ import numpy as np
 
 from . import threshold as _thr
 from .errors import InputError
-from .families import check_family, monotone_functions
+from .families import check_family, list_functions, monotone_functions
 from .protocol import Protocol, _exact_many, _simulate_many
 from .rules import Rule, get_rule, parse_poly
 from .storage import manifest, write_json, write_npy, write_table, write_text
@@ -127,12 +127,7 @@ def _members(family, n, exhaustive):
     if exhaustive:
         top = LIST_MAX_N[family]
         n = check_n(n, 0, top, f"an exhaustive {family} census (lists every function)")
-        if family == "all":
-            tables = np.arange(1 << (1 << n), dtype=np.uint64).reshape(-1, 1)
-        elif family == "monotone":
-            tables = monotone_functions(n)
-        else:
-            tables = _thr.threshold_functions(n)[0]
+        tables = list_functions(family, n)
         thr = _thr.threshold_mask(tables, n)
         return tables, np.ones(len(tables), np.int64), thr, len(tables), int(thr.sum())
     n = check_n(n, 0, 6, f"the threshold-only {family} census (lists the threshold functions)")

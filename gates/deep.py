@@ -50,7 +50,7 @@ from numba import njit, prange
 from . import threshold as _thr
 from .census import CensusResult, check_reduction, resolve_rule, shallow_census
 from .errors import InputError, require_memory
-from .families import check_family, classes as family_classes, count_functions, monotone_functions
+from .families import check_family, classes as family_classes, count_functions, list_functions
 from .protocol import Protocol, _learnt, _refresh, _step, _target, _train_gate
 from .rules import get_rule
 from .truth import as_tables, check_n, popcount
@@ -434,12 +434,7 @@ def _members(family, n, classes):
     if classes is None:
         top = LIST_MAX_N[family]
         n = check_n(n, 1, top, f"an exhaustive two-layer {family} census (use --classes above it)")
-        if family == "all":
-            tables = np.arange(1 << (1 << n), dtype=np.uint64).reshape(-1, 1)
-        elif family == "monotone":
-            tables = monotone_functions(n)
-        else:
-            tables = _thr.threshold_functions(n)[0]
+        tables = list_functions(family, n)
         return tables, np.ones(len(tables), np.int64), len(tables), "none (exhaustive)"
     if classes not in CLASS_GROUPS[family]:
         raise InputError(f"classes {classes!r} do not reduce the {family} family: allowed "

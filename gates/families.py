@@ -25,6 +25,7 @@ from .truth import check_n
 __all__ = [
     "FAMILIES",
     "CLASS_SUPPORT",
+    "list_functions",
     "all_functions",
     "iter_all_functions",
     "monotone_functions",
@@ -222,6 +223,16 @@ def threshold_functions(n, progress=None):
 # --------------------------------------------------------------------------
 # counts and classes
 # --------------------------------------------------------------------------
+
+
+def list_functions(family, n):
+    """Every member of the family as (F, W) uint64 tables (within each lister's own limit)."""
+    family = check_family(family)
+    if family == "all":
+        return all_functions(n)
+    if family == "monotone":
+        return monotone_functions(n)
+    return threshold_functions(n)[0]
 
 
 def count_functions(family, n):
