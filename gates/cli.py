@@ -313,18 +313,29 @@ def _verify_hopfield(args):
                 ok, _ = check_invariance(mem, n, perm, flips, base=base)
                 checked += 1
                 violations += not ok
+    sampled = 0
+    for n in range(6, 11):
+        for _ in range(3):
+            mem = rng.choice(1 << n, size=int(rng.integers(1, 6)), replace=False)
+            base = orientation(mem, n)
+            for perm, flips in isometries(n, "sample:40", seed=int(rng.integers(1 << 30))):
+                ok, _ = check_invariance(mem, n, perm, flips, base=base)
+                sampled += 1
+                violations += not ok
     search = uniqueness_search(3, seed=args.seed)
     invariant = [dict(r, kind=classify_invariant(r["rule"], r["encoding"])) for r in search if r["verdict"] != "counterexample"]
     broken = next(r for r in search if r["verdict"] == "counterexample")
     holds = violations == 0 and all(r["kind"] in ("hebb", "anti-hebb", "zero") for r in invariant)
-    out = {"theorem": "hopfield", "holds": holds, "hebb_isometries_checked": checked, "hebb_violations": violations,
+    out = {"theorem": "hopfield", "holds": holds, "hebb_isometries_checked": checked,
+           "hebb_sampled_checks_n6_to_10": sampled, "hebb_violations": violations,
            "rules_searched": len(search), "search": "coefficients -2..2, n = 3, 12 memory sets, every isometry",
            "invariant_rules": [{k: r[k] for k in ("rule", "encoding", "verdict", "kind")} for r in invariant],
            "counterexample": broken}
     if args.json:
         print(json.dumps(out))
     else:
-        print(f"simple Hebb: {checked:,} (memory set, isometry) checks for n = 1..5, {violations} violations")
+        print(f"simple Hebb: {checked:,} (memory set, isometry) checks for n = 1..5 (every isometry) and "
+              f"{sampled:,} for n = 6..10 (sampled), {violations} violations")
         print(f"rules c0 + c1 (o_i + o_j) + c2 o_i o_j + c3 (o_i^2 + o_j^2), c in -2..2, both codings: "
               f"{len(search)} searched, {len(invariant)} not broken:")
         for r in invariant:
