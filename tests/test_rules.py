@@ -70,7 +70,10 @@ def test_clamped_replaces_output_by_target():
 
 
 coef = st.sampled_from([-2.0, -1.0, -0.5, 0.25, 1.0, 3.0])
-exps = st.tuples(*[st.integers(0, 3)] * 4).filter(lambda e: sum(e) <= 3)
+# exponents (a, b, c, d) with a + b + c + d <= 3, drawn without filtering (which
+# tripped hypothesis's filter health check): three picks among O, x, w, T or none
+exps = st.lists(st.sampled_from([0, 1, 2, 3, None]), min_size=3, max_size=3).map(
+    lambda picks: tuple(picks.count(i) for i in range(4)))
 levels = st.sampled_from([-1.0, 0.0, 0.5, 1.0, 2.0])
 
 
