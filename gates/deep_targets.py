@@ -582,23 +582,26 @@ def deep_targets(train, test=None, config=None, progress=None, workers=None, tar
     curve = [(0, *_errors(weights, A_train, A_test, off, Y_train, Y_test))]
     updates = []
     t0 = time.perf_counter()
+    acts = forward(weights, A_train, off)  # kept current: recomputed only when a layer changes
     for epoch in range(1, cfg.epochs + 1):
         for l in _visits(cfg.schedule, L, epoch, rng):
-            acts = forward(weights, A_train, off)
             before = int(np.sum(acts[-1] != Y_train))
             if l == L:
                 T = Y_train
             else:
-                uniq = np.unique(acts[l], axis=0)
+                uniq = _groups(acts[l])[0]
                 cands = sample_candidates(uniq, cfg.sampler, cfg.samples, rng, off, cfg.flip_p, cfg.flip_k,
                                           seen=acts[l])
                 keys = rng.random(cands.shape[:2])
                 T, _, _ = choose_targets(weights, l, acts, Y_train, cands, keys, off, workers)
             saved = weights[l - 1].copy()
             _train(weights[l - 1], acts[l - 1], T, rng, cfg.inner_epochs, cfg.eta, table_k, off)
-            after = int(np.sum(forward(weights, A_train, off)[-1] != Y_train))
+            trained = forward(weights, A_train, off)
+            after = int(np.sum(trained[-1] != Y_train))
             accepted = not (cfg.accept == "non-increasing" and after > before)
-            if not accepted:
+            if accepted:
+                acts = trained
+            else:
                 weights[l - 1] = saved
             updates.append((epoch, l, before, after, accepted))
         curve.append((epoch, *_errors(weights, A_train, A_test, off, Y_train, Y_test)))

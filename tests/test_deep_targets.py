@@ -134,6 +134,18 @@ def test_forward_matches_reference(encoding, case, data):
         np.testing.assert_array_equal(g, w)
 
 
+def check_against_reference(net, l, X, Y, cands, keys, off):
+    """choose_targets equals the reference on this case; returns gates' (targets, chosen, errors)."""
+    ref_targets, ref_chosen, ref_errors = naive.choose_targets_reference(net, l, X, Y, cands, keys, off)
+    targets, chosen, errors = choose_targets(
+        [np.array(layer) for layer in net], l, naive_acts(net, X, off), np.array(Y), np.array(cands),
+        np.array(keys), off)
+    np.testing.assert_array_equal(targets, np.array(ref_targets))
+    assert [int(c) for c in chosen] == ref_chosen
+    assert [int(e) for e in errors] == ref_errors
+    return targets, chosen, errors
+
+
 @pytest.mark.parametrize("encoding", ["pm1", "01"])
 @settings(max_examples=80, deadline=None)
 @given(case=exact_networks(), data=st.data())
@@ -152,13 +164,7 @@ def test_choose_targets_matches_reference(encoding, case, data):
     perm = data.draw(st.permutations(range(G * S)), label="keys")  # distinct keys
     keys = [[perm[g * S + s] / (G * S) for s in range(S)] for g in range(G)]
 
-    ref_targets, ref_chosen, ref_errors = naive.choose_targets_reference(net, l, X, Y, cands, keys, off)
-    targets, chosen, errors = choose_targets(
-        [np.array(layer) for layer in net], l, naive_acts(net, X, off), np.array(Y), np.array(cands),
-        np.array(keys), off)
-    np.testing.assert_array_equal(targets, np.array(ref_targets))
-    assert [int(c) for c in chosen] == ref_chosen
-    assert [int(e) for e in errors] == ref_errors
+    targets, chosen, errors = check_against_reference(net, l, X, Y, cands, keys, off)
     # each group's error is that of the returned target, clamped, and never above the current one
     for g, ex in enumerate(members):
         assert errors[g] == naive.clamped_error(net, l, [targets[e] for e in ex], [Y[e] for e in ex], off)
@@ -195,13 +201,7 @@ def test_choose_targets_with_a_wide_layer_above(encoding, data):
     rnd.shuffle(perm)
     keys = [[perm[g * S + s] / (G * S) for s in range(S)] for g in range(G)]
 
-    ref_targets, ref_chosen, ref_errors = naive.choose_targets_reference(net, l, X, Y, cands, keys, off)
-    targets, chosen, errors = choose_targets(
-        [np.array(layer) for layer in net], l, naive_acts(net, X, off), np.array(Y), np.array(cands),
-        np.array(keys), off)
-    np.testing.assert_array_equal(targets, np.array(ref_targets))
-    assert [int(c) for c in chosen] == ref_chosen
-    assert [int(e) for e in errors] == ref_errors
+    targets, chosen, errors = check_against_reference(net, l, X, Y, cands, keys, off)
 
 
 @pytest.mark.parametrize("encoding, sampler, seed, sizes", [
