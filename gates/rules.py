@@ -20,15 +20,17 @@ The apparent degree of a term is a + b + c + d; its effective degree in w is
 c + a, since O itself depends on w (paper, §"stratification").
 """
 
+import math
 import re
 from dataclasses import dataclass
 
 import numpy as np
 from .errors import InputError
 
-__all__ = ["Rule", "RULES", "FORMS", "get_rule", "parse_poly"]
+__all__ = ["Rule", "RULES", "FORMS", "ENCODINGS", "get_rule", "parse_poly", "recode"]
 
 FORMS = ("clamped", "unsupervised")
+ENCODINGS = ("pm1", "01")
 
 
 @dataclass(frozen=True)
@@ -110,16 +112,26 @@ class Rule:
             "effective_degree": self.effective_degree,
         }
 
+    def evaluate(self, O=0.0, x=0.0, w=0.0, T=0.0):
+        """The rule's polynomial sum_m c_m O^a x^b w^c T^d (without eta), broadcast over arrays."""
+        O, x, w, T = (np.asarray(v, dtype=np.float64) for v in (O, x, w, T))
+        out = np.zeros(np.broadcast_shapes(O.shape, x.shape, w.shape, T.shape))
+        for coef, a, b, c, d in self.terms:
+            out = out + coef * O**a * x**b * w**c * T**d
+        return out
+
     def formula(self):
         parts = []
         for coef, *exps in self.terms:
             factors = [
                 v if e == 1 else f"{v}^{e}" for v, e in zip(("O", "x", "w", "T"), exps) if e
             ]
-            mono = "*".join(factors) or "1"
             sign = "-" if coef < 0 else "+"
             mag = abs(coef)
-            parts.append(f"{sign} {'' if mag == 1 else f'{mag:g}*'}{mono}")
+            if not factors:
+                parts.append(f"{sign} {mag:g}")
+            else:
+                parts.append(f"{sign} {'' if mag == 1 else f'{mag:g}*'}{'*'.join(factors)}")
         text = " ".join(parts).lstrip("+ ")
         body = f"dw = eta*({text})"
         return body + ("  [on u, w = tanh(u)]" if self.saturate else "")
@@ -160,6 +172,50 @@ def get_rule(name, form="clamped"):
             raise InputError("the gradient rule is supervised only: use form 'clamped'")
         return rule
     return rule.clamped() if form == "clamped" else rule
+
+
+def _affine_power(var, e, scale, shift):
+    """(scale*v + shift)^e as {exponent of v: coefficient}, by the binomial theorem."""
+    return {k: math.comb(e, k) * scale**k * shift ** (e - k) for k in range(e + 1)}
+
+
+def recode(rule, source, target):
+    """Carry a rule between the 0/1 and +-1 codings of O, x and T (w is unchanged).
+
+    A rule written for 0/1 activities, F(O, x, w, T), acts on +-1 activities
+    O' = 2 O - 1 (likewise x, T) as F((O'+1)/2, (x'+1)/2, w, (T'+1)/2); the
+    inverse substitution is O = 2 O01 - 1. Both maps are affine, so the
+    result is a polynomial of no higher degree (digest §1, "Encodings"): a
+    rule is a class of formulas, one per coding.
+
+    Examples
+    --------
+    >>> from gates.rules import parse_poly, recode
+    >>> recode(parse_poly("O*x"), "01", "pm1").formula()
+    'dw = eta*(0.25*O*x + 0.25*O + 0.25*x + 0.25)'
+    >>> recode(parse_poly("O*x"), "pm1", "01").formula()
+    'dw = eta*(4*O*x - 2*O - 2*x + 1)'
+    """
+    for name, enc in (("source", source), ("target", target)):
+        if enc not in ENCODINGS:
+            raise InputError(f"{name} encoding {enc!r} is unknown: allowed {', '.join(ENCODINGS)}")
+    if source == target:
+        return rule
+    # value in the source coding as an affine function of the target's variable
+    scale, shift = (0.5, 0.5) if source == "01" else (2.0, -1.0)
+    acc = {}
+    for coef, a, b, c, d in rule.terms:
+        for ka, ca in _affine_power("O", a, scale, shift).items():
+            for kb, cb in _affine_power("x", b, scale, shift).items():
+                for kd, cd in _affine_power("T", d, scale, shift).items():
+                    key = (ka, kb, c, kd)
+                    acc[key] = acc.get(key, 0.0) + coef * ca * cb * cd
+    terms = tuple(
+        (v, *k) for k, v in sorted(acc.items(), key=lambda kv: (sum(kv[0]), kv[0]), reverse=True) if abs(v) > 1e-15
+    )
+    if not terms:
+        raise InputError(f"rule {rule.formula()} recodes to zero")
+    return Rule(rule.name, terms, rule.saturate, rule.form)
 
 
 _TERM = re.compile(r"\s*([+-])?\s*(\d+(?:\.\d*)?(?:e[+-]?\d+)?)?\s*\*?\s*((?:[OxwT](?:\^\d)?\s*\*?\s*)*)")

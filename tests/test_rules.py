@@ -172,3 +172,72 @@ def test_formula_reads_back():
             text = r.formula().split("=", 1)[1].split("[")[0].strip()
             assert text.startswith("eta*(") and text.endswith(")")
             assert term_set(parse_poly(text[5:-1])) == term_set(r)
+
+
+# --------------------------------------------------------------------------
+# the encoding map x' = 2x - 1
+# --------------------------------------------------------------------------
+
+
+def poly_value(terms, O, x, w, T):
+    """sum coef O^a x^b w^c T^d by a plain loop (independent of Rule.evaluate)."""
+    total = 0.0
+    for coef, a, b, c, d in terms:
+        total += coef * O**a * x**b * w**c * T**d
+    return total
+
+
+monomial = st.tuples(
+    st.sampled_from([-2.0, -1.0, -0.5, 0.5, 1.0, 3.0]),
+    st.integers(0, 3), st.integers(0, 3), st.integers(0, 3), st.integers(0, 3),
+).filter(lambda t: sum(t[1:]) <= 3)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(monomial, min_size=1, max_size=5), st.floats(-2, 2))
+def test_recode_agrees_on_every_binary_point(terms, w):
+    from gates.rules import recode
+
+    try:
+        rule = Rule("r", tuple(terms))
+    except InputError:
+        return
+    merged = {}
+    for c, *e in terms:
+        merged[tuple(e)] = merged.get(tuple(e), 0.0) + c
+    if all(v == 0 for v in merged.values()):
+        return
+    try:
+        pm = recode(rule, "01", "pm1")
+    except InputError:  # recodes to zero only if the rule is zero on the cube
+        pm = None
+    for O in (0, 1):
+        for x in (0, 1):
+            for T in (0, 1):
+                want = poly_value(terms, O, x, w, T)
+                got = 0.0 if pm is None else poly_value(pm.terms, 2 * O - 1, 2 * x - 1, w, 2 * T - 1)
+                assert got == pytest.approx(want, abs=1e-9)
+    if pm is not None:
+        # affine substitutions never raise the degree, in total or in w
+        assert pm.apparent_degree <= rule.apparent_degree
+        assert pm.effective_degree <= rule.effective_degree
+        back = recode(pm, "pm1", "01")
+        for O in (0, 1):
+            for x in (0, 1):
+                for T in (0, 1):
+                    assert poly_value(back.terms, O, x, w, T) == pytest.approx(poly_value(terms, O, x, w, T), abs=1e-9)
+
+
+def test_recode_named_rules_keep_their_degree():
+    from gates.rules import recode
+
+    for name, form in (("hebb", "unsupervised"), ("oja", "unsupervised"), ("oja", "clamped"), ("gradient", "clamped")):
+        r = get_rule(name, form)
+        for src, dst in (("pm1", "01"), ("01", "pm1")):
+            m = recode(r, src, dst)
+            assert (m.apparent_degree, m.effective_degree) == (r.apparent_degree, r.effective_degree)
+    # O x in 0/1 coding is (O'+1)(x'+1)/4 in +-1 coding, worked by hand
+    pm = recode(parse_poly("O*x"), "01", "pm1")
+    assert set(pm.terms) == {(0.25, 1, 1, 0, 0), (0.25, 1, 0, 0, 0), (0.25, 0, 1, 0, 0), (0.25, 0, 0, 0, 0)}
+    with pytest.raises(InputError, match="encoding"):
+        recode(pm, "pm1", "binary")
