@@ -208,41 +208,150 @@ def _cmd_hopfield(args):
 
 
 def _cmd_verify(args):
-    if args.theorem == "hopfield":
-        return _verify_hopfield(args)
-    from .theorems import DEEP_LOCAL_EXCEPTIONS, DEEP_LOCAL_TARGETS, deep_local_limit, deep_local_table, theorem_holds
+    from .storage import manifest, write_json, write_table
+    from .theorems import CHECKS, run_checks
 
-    rules = ("oja", "none") if args.hidden_rule == "both" else (args.hidden_rule,)
-    rows = []
-    for i, rule in enumerate(rules):
-        targets = DEEP_LOCAL_TARGETS + (DEEP_LOCAL_EXCEPTIONS if i == len(rules) - 1 else ())
-        rows += deep_local_limit(targets, seed=args.seed, hidden_rule=rule)
-    holds = theorem_holds(rows)
+    names = args.theorem or [c.name for c in CHECKS]
+    update, close = _progress(len(names), "theorems", "check")
+    try:
+        results = run_checks(names, seed=args.seed, slow=args.slow,
+                             options={"deep-local": {"hidden_rule": args.hidden_rule}}, progress=update)
+    finally:
+        close()
+    holds = all(r["holds"] for r in results)
+    files = []
     if args.out:
-        from .storage import write_table
-
-        header, table = deep_local_table(rows)
-        write_table(args.out, "deep_local", header, table, "Deep local learning stops short of critical points",
-                    "Two-layer tanh net, linear output, E = 1/2 sum (y - T)^2 on all 2^n inputs. local: hidden "
-                    "layer by an unsupervised rule (or fixed), top by gradient descent to convergence; backprop: "
-                    "both layers by gradient descent from the same start.", "theorem-deep-local",
-                    {"theorem": "deep-local", "hidden_rules": list(rules)}, command=args.command_line,
-                    seed=args.seed, results={"holds": holds})
+        for r in results:
+            if r["table"]:
+                stem, header, rows, title, intro = r["table"]
+                files += write_table(args.out, stem, header, rows, title, intro, f"theorem-{r['name']}",
+                                     {"theorem": r["name"], "statement": r["statement"]},
+                                     command=args.command_line, seed=args.seed, results={"holds": r["holds"]})
+        report = [{k: v for k, v in r.items() if k not in ("table", "lines")} for r in results]
+        write_json(os.path.join(args.out, "verify.json"),
+                   dict(manifest("theorem-checks", {"theorems": names, "slow": args.slow}, files,
+                                 seed=args.seed, command=args.command_line), holds=holds, checks=report))
+        files.append("verify.json")
     if args.json:
-        print(json.dumps({"theorem": "deep-local", "holds": holds, "seed": args.seed, "rows": rows}))
+        out = {"holds": holds, "seed": args.seed, "slow": args.slow,
+               "checks": [{k: v for k, v in r.items() if k not in ("table", "lines")} for r in results]}
+        if args.out:
+            out["out"] = os.path.abspath(args.out)
+            out["files"] = files
+        print(json.dumps(out))
         return 0 if holds else 1
-    print("deep local learning (hidden: unsupervised rule or fixed; top: gradient descent to convergence)")
-    print("against backprop from the same start; |dE/dW| is the error gradient on the hidden weights")
-    print(f"{'target':<30}{'n':>2}{'h':>4} {'hidden':<6}{'local E':>10}{'|dE/dW|':>10}{'(eta/4)':>10}"
-          f"{'bp E':>10}{'bp |dE/dW|':>11}  verdict")
-    for r in rows:
-        print(f"{r['name']:<30}{r['n']:>2}{r['h']:>4} {r['hidden_rule']:<6}{r['local_error']:>10.3g}"
-              f"{r['local_grad_hidden']:>10.3g}"
-              + (f"{r['local_grad_hidden_eta_4']:>10.3g}" if r["hidden_rule"] == "oja" else f"{'-':>10}")
-              + f"{r['backprop_error']:>10.3g}"
-              f"{r['backprop_grad_hidden']:>11.3g}  {r['verdict']}")
-    print("theorem demonstrated: " + ("yes" if holds else "NO"))
+    for r in results:
+        print(f"[{'PASS' if r['holds'] else 'FAIL'}] {r['name']} ({r['seconds']:.1f} s)")
+        print(f"  {r['statement']}")
+        for line in r["lines"] or [json.dumps(r["evidence"])[:400]]:
+            print(f"    {line}")
+    passed = sum(r["holds"] for r in results)
+    print(f"{passed} of {len(results)} checks pass" + (f"; wrote {', '.join(files)} into {args.out}" if files else ""))
     return 0 if holds else 1
+
+
+def _cmd_discover(args):
+    from .discover import count_behaviours, discover, write_discovery
+
+    try:
+        coefs = [int(c) for c in args.coefficients.split(",")]
+    except ValueError:
+        raise GatesError(f"--coefficients {args.coefficients!r} is not a comma-separated list of integers "
+                         "like -1,0,1") from None
+    raw, total = count_behaviours(args.degree, coefs, args.max_terms)
+    update, close = _progress(total, "rules", "rule")
+    try:
+        res = discover(args.degree, coefs, args.max_terms, n4=args.n4, seed=args.seed, progress=update)
+    finally:
+        close()
+    summary = {"summary": res["summary"], "references": res["references"], "top": res["rows"][:10]}
+    if args.out:
+        summary["files"] = write_discovery(res, args.out, command=args.command_line)
+        summary["out"] = os.path.abspath(args.out)
+    if args.json:
+        print(json.dumps(summary))
+        return 0
+    s = res["summary"]
+    print(f"{s['raw_rules']:,} rules of degree <= {s['degree']} (coefficients {s['coefficients']}"
+          + (f", at most {s['max_terms']} terms" if s["max_terms"] else "")
+          + f") act on +-1 gates as {s['behaviours']:,} distinct rules; {s['seconds']:.0f} s")
+    print(f"converge (unsupervised): {s['convergent_raw']:,}; learn every threshold function of 3 inputs "
+          f"(clamped): {s['learn_all_threshold_n3_raw']:,}; both: {s['convergent_and_all_threshold_raw']:,}")
+    print(f"{'rank':>5} {'rule':<28}{'raw':>5} {'unsup':<11}{'clamped':<11}{'n3':>5}{'deep n3':>8}")
+    for r in res["rows"][:10]:
+        print(f"{r['rank']:>5} {r['rule']:<28}{r['raw_rules']:>5} {r['unsupervised']:<11}{r['clamped']:<11}"
+              f"{r['shallow_n3']:>5}{r['deep_n3']:>8}")
+    for r in res["references"]:
+        where = f"rank {r['rank']} of {r['of']}" if r.get("rank") else r.get("note", "")
+        print(f"{r['name']}: {r['formula']}: {where}; n3 {r.get('shallow_n3', '-')}, deep n3 {r.get('deep_n3', '-')}")
+    if args.out:
+        print(f"wrote {', '.join(summary['files'])} into {args.out}")
+    return 0
+
+
+def _cmd_single_unit(args):
+    from . import single_unit as su
+
+    if args.study == "supervised-hebb":
+        res = su.supervised_hebb_study(datasets=args.datasets, seed=args.seed)
+        summary = {"study": args.study, "protocol": res["protocol"], "seed": args.seed, "summary": res["summary"]}
+        writer = su.write_supervised_hebb
+    else:
+        res = su.image_study(args.data, digit=args.digit, rule=args.rule, seed=args.seed)
+        summary = {"study": args.study, "data": res["data"], "hebb": {**res["hebb"]["final"],
+                   "settings": res["hebb"]["settings"]},
+                   "riccati": None if res["riccati"] is None else {
+                       k: res["riccati"][k] for k in ("r2", "max_abs_deviation", "diverged", "settings")}}
+        writer = su.write_image_study
+    if args.out:
+        files, note = writer(res, args.out, command=args.command_line)
+        summary.update(out=os.path.abspath(args.out), files=files, **({"note": note} if note else {}))
+    if args.json:
+        print(json.dumps(summary, default=float))
+        return 0
+    if args.study == "supervised-hebb":
+        print("supervised simple Hebb on a threshold gate: the cosine condition against simulation")
+        print(f"{'kind':<16}{'datasets':>9}{'condition':>10}{'learnt':>8}{'agree':>7}{'tiny':>6}")
+        for kind, r in res["summary"].items():
+            print(f"{kind:<16}{r['datasets']:>9}{r['condition_holds']:>10}{r['learnt']:>8}{r['agree']:>7}"
+                  f"{r['tiny']:>6}")
+    else:
+        h = summary["hebb"]
+        print(f"data: {res['data']['source']} ({res['data']['n']} images of {res['data']['d']} pixels)")
+        print(f"simple Hebb, linear unit: angle to the centre of gravity {h['angle_cog']:.3f} deg, to the "
+              f"principal eigenvector {h['angle_pc']:.2g} deg, log10 |w| = {h['log10_norm']:.2f}")
+        if summary["riccati"]:
+            r = summary["riccati"]
+            print(f"Riccati fit of {r['settings']['rule']} (digit {r['settings']['digit']}): R^2 = {r['r2']:.8f}, "
+                  f"max |deviation| = {r['max_abs_deviation']:.2g}")
+        else:
+            print("no labels: the Riccati (supervised) experiment needs them")
+    if args.out:
+        print(f"wrote {', '.join(summary['files'])} into {args.out}" + (f" ({summary['note']})" if "note" in summary else ""))
+    return 0
+
+
+def _cmd_expectations(args):
+    from .linear import expectation_table, write_expectation_tables
+
+    rows = expectation_table(args.degree)
+    summary = {"max_degree": args.degree, "terms": len(rows),
+               "unsupervised": sum(not r["supervised"] for r in rows), "supervised": sum(r["supervised"] for r in rows)}
+    if args.out:
+        summary["files"] = write_expectation_tables(args.out, args.degree, command=args.command_line)
+        summary["out"] = os.path.abspath(args.out)
+    if args.json:
+        summary["rows"] = [{k: r[k] for k in ("term", "apparent_degree", "effective_degree", "scalar_form",
+                                              "vector_form")} for r in rows]
+        print(json.dumps(summary))
+        return 0
+    print(f"expectation of each monomial O^a x^b w^c T^d (degree <= {args.degree}) for a linear unit O = w . I")
+    print(f"{'term':<14}{'app':>4}{'eff':>4}  vector form")
+    for r in rows:
+        print(f"{r['term']:<14}{r['apparent_degree']:>4}{r['effective_degree']:>4}  {r['vector_form']}")
+    if args.out:
+        print(f"wrote {', '.join(summary['files'])} into {args.out}")
+    return 0
 
 
 def _cmd_deep_targets(args):
@@ -297,52 +406,10 @@ def _cmd_deep_targets(args):
     return 0
 
 
-def _verify_hopfield(args):
-    from .hopfield import check_invariance, classify_invariant, isometries, orientation, uniqueness_search
+def _checks():
+    from .theorems import CHECKS
 
-    import numpy as np
-
-    rng = np.random.default_rng(np.random.SeedSequence([args.seed, 11]))
-    checked = violations = 0
-    for n in range(1, 6):
-        group = list(isometries(n, "all"))
-        for _ in range(6 if n < 5 else 2):
-            mem = rng.choice(1 << n, size=int(rng.integers(1, min(4, 1 << n) + 1)), replace=False)
-            base = orientation(mem, n)
-            for perm, flips in group:
-                ok, _ = check_invariance(mem, n, perm, flips, base=base)
-                checked += 1
-                violations += not ok
-    sampled = 0
-    for n in range(6, 11):
-        for _ in range(3):
-            mem = rng.choice(1 << n, size=int(rng.integers(1, 6)), replace=False)
-            base = orientation(mem, n)
-            for perm, flips in isometries(n, "sample:40", seed=int(rng.integers(1 << 30))):
-                ok, _ = check_invariance(mem, n, perm, flips, base=base)
-                sampled += 1
-                violations += not ok
-    search = uniqueness_search(3, seed=args.seed)
-    invariant = [dict(r, kind=classify_invariant(r["rule"], r["encoding"])) for r in search if r["verdict"] != "counterexample"]
-    broken = next(r for r in search if r["verdict"] == "counterexample")
-    holds = violations == 0 and all(r["kind"] in ("hebb", "anti-hebb", "zero") for r in invariant)
-    out = {"theorem": "hopfield", "holds": holds, "hebb_isometries_checked": checked,
-           "hebb_sampled_checks_n6_to_10": sampled, "hebb_violations": violations,
-           "rules_searched": len(search), "search": "coefficients -2..2, n = 3, 12 memory sets, every isometry",
-           "invariant_rules": [{k: r[k] for k in ("rule", "encoding", "verdict", "kind")} for r in invariant],
-           "counterexample": broken}
-    if args.json:
-        print(json.dumps(out))
-    else:
-        print(f"simple Hebb: {checked:,} (memory set, isometry) checks for n = 1..5 (every isometry) and "
-              f"{sampled:,} for n = 6..10 (sampled), {violations} violations")
-        print(f"rules c0 + c1 (o_i + o_j) + c2 o_i o_j + c3 (o_i^2 + o_j^2), c in -2..2, both codings: "
-              f"{len(search)} searched, {len(invariant)} not broken:")
-        for r in invariant:
-            print(f"  {r['encoding']:<4}{str(r['rule']):<18}{r['verdict']:<10}{r['kind']}")
-        print(f"a counterexample, to replay: {json.dumps(broken)}")
-        print("theorem demonstrated: " + ("yes" if holds else "NO"))
-    return 0 if holds else 1
+    return CHECKS
 
 
 def build_parser():
@@ -500,21 +567,73 @@ def build_parser():
     h.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
     h.set_defaults(func=_cmd_hopfield)
 
+    ex = sub.add_parser(
+        "expectations",
+        help="the table of expected rule terms for a linear unit (Markdown, LaTeX, CSV)",
+        description="For a linear unit O = w . I, the expectation over the data of every monomial "
+        "O^a x^b w^c T^d of degree <= D, in scalar (index) and vector form, in terms of the data's "
+        "moments: the paper's tables of constant, linear, quadratic and cubic terms. Needs sympy "
+        "(pip install 'gates[symbolic]').",
+    )
+    ex.add_argument("--degree", type=int, default=3, choices=[0, 1, 2, 3], help="highest degree (default: 3)")
+    ex.add_argument("--out", metavar="DIR", help="write expectations.csv/.md/.tex and the manifest here")
+    ex.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
+    ex.set_defaults(func=_cmd_expectations)
+
+    su = sub.add_parser(
+        "single-unit",
+        help="the paper's single-unit experiments: supervised Hebb datasets, Hebb and Riccati on images",
+        description="supervised-hebb: the canonical-form cosine condition against simulation on random "
+        "separable, orthogonal and common-orthant datasets; images: simple Hebb on a linear unit (angle to "
+        "the centre of gravity, norm) and a Riccati rule against its closed form, on the 8x8 digits that "
+        "scikit-learn ships (pip install 'gates[images]') or a user MNIST (IDX or .npy). Nothing is downloaded.",
+    )
+    su.add_argument("study", choices=["supervised-hebb", "images"])
+    su.add_argument("--datasets", type=int, default=200, help="supervised-hebb: datasets per kind (default: 200)")
+    su.add_argument("--data", default="digits", metavar="SOURCE",
+                    help="images: 'digits' (default) or IMAGES[,LABELS] as IDX (.gz ok) or .npy files")
+    su.add_argument("--digit", type=int, default=9, help="images: the digit the Riccati unit learns (default: 9)")
+    su.add_argument("--rule", default="T*x - T*w^2",
+                    help="images: the Riccati rule, without O terms (default: 'T*x - T*w^2')")
+    su.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
+    su.add_argument("--out", metavar="DIR", help="write CSV, Markdown, manifests (and PNG with matplotlib) here")
+    su.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
+    su.set_defaults(func=_cmd_single_unit)
+
+    dc = sub.add_parser(
+        "discover",
+        help="enumerate every small polynomial local rule and rank it",
+        description="Every unsupervised polynomial rule F(O, x, w) of degree <= D with coefficients in a "
+        "small integer set (up to a positive factor), measured on +-1 threshold gates: weight dynamics "
+        "(converges / oscillates / diverges), the n = 3 functions one gate learns with the clamped rule, "
+        "and those a 4-hidden-unit net learns with the rule below and clamped on top. Hebb, Oja and the "
+        "gradient rule are placed in the ranking.",
+    )
+    dc.add_argument("--degree", type=int, default=2, help="highest degree, 1..3 (default: 2)")
+    dc.add_argument("--coefficients", default="-1,0,1", help="coefficient set (default: -1,0,1)")
+    dc.add_argument("--max-terms", type=int, default=None, metavar="K",
+                    help="at most K non-zero terms (needed for degree 3; default: no limit)")
+    dc.add_argument("--n4", action="store_true",
+                    help="also count n = 4 functions for the rules that learn every threshold function at n = 3")
+    dc.add_argument("--seed", type=int, default=0, help="seed of the dynamics' starting weights (default: 0)")
+    dc.add_argument("--out", metavar="DIR", help="write the ranked table (CSV, Markdown, manifest) here")
+    dc.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
+    dc.set_defaults(func=_cmd_discover)
+
     v = sub.add_parser(
         "verify",
-        help="check a theorem of the paper numerically",
-        description="deep-local: a two-layer tanh net whose hidden layer learns with a local "
-        "unsupervised rule (Oja) or stays random, and whose top learns by gradient descent to "
-        "convergence, stops where the error gradient on the hidden weights is not zero (not a "
-        "critical point), except in trivial cases; backprop from the same start reaches one.",
+        help="run the theorem checks (all by default) and say which pass",
+        description="Runs every registered theorem check (gates.theorems.CHECKS), or the ones named, "
+        "and prints per theorem its statement, the evidence and PASS or FAIL. Exit status 1 if any "
+        "check fails. Checks: " + ", ".join(f"{c.name}" for c in _checks()) + ".",
     )
-    v.add_argument("theorem", choices=["deep-local", "hopfield"],
-                   help="deep-local: local hidden learning stops short of critical points; hopfield: simple Hebb "
-                   "storage commutes with the isometries of the cube, and the other degree-2 rules do not")
+    v.add_argument("theorem", nargs="*", metavar="THEOREM",
+                   help="checks to run (default: all): " + ", ".join(c.name for c in _checks()))
+    v.add_argument("--slow", action="store_true", help="the heavier variants (larger n) where a check has one")
     v.add_argument("--hidden-rule", choices=["oja", "none", "both"], default="both",
-                   help="hidden layer: Oja's rule, fixed random weights, or both (default: both)")
-    v.add_argument("--seed", type=int, default=0, help="root seed of the initial weights (default: 0)")
-    v.add_argument("--out", metavar="DIR", help="also write the table (CSV, Markdown, manifest) here")
+                   help="deep-local: the hidden layer by Oja's rule, fixed random weights, or both (default: both)")
+    v.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
+    v.add_argument("--out", metavar="DIR", help="also write verify.json and the checks' tables here")
     v.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
     v.set_defaults(func=_cmd_verify)
     return p
@@ -530,6 +649,9 @@ def main(argv=None):
     except GatesError as exc:
         print(f"gates {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. piped into head: the reader left, nothing to report
+        sys.stderr.close()
+        return 141
     except KeyboardInterrupt:
         print("gates: interrupted", file=sys.stderr)
         return 130

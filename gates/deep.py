@@ -48,11 +48,11 @@ import numpy as np
 from numba import njit, prange
 
 from . import threshold as _thr
-from .census import CensusResult, check_reduction, resolve_rule, shallow_census
+from .census import CensusResult, check_reduction, shallow_census
 from .errors import InputError, require_memory
 from .families import check_family, classes as family_classes, count_functions, list_functions
 from .protocol import Protocol, _learnt, _refresh, _step, _target, _train_gate
-from .rules import get_rule
+from .rules import Rule, get_rule
 from .truth import as_tables, check_n, popcount
 
 __all__ = [
@@ -98,7 +98,11 @@ class DeepNet:
         h = self.hidden
         if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or not 1 <= h <= MAX_HIDDEN:
             raise InputError(f"hidden width must be an integer in 1..{MAX_HIDDEN}, got {h!r}")
-        if self.hidden_rule not in HIDDEN_RULES:
+        if isinstance(self.hidden_rule, Rule):
+            # a polynomial hidden rule (rule discovery): it must not read a target
+            if self.hidden_rule.uses_target:
+                raise InputError(f"hidden rule {self.hidden_rule.formula()!r} reads T; a hidden layer has no target")
+        elif self.hidden_rule not in HIDDEN_RULES:
             raise InputError(f"hidden rule {self.hidden_rule!r} is unknown: allowed {', '.join(HIDDEN_RULES)}")
         if self.order not in ORDERS:
             raise InputError(f"order {self.order!r} is unknown: allowed {', '.join(ORDERS)}")
@@ -106,11 +110,15 @@ class DeepNet:
     @property
     def rule(self):
         """The hidden layer's unsupervised Rule, or None for ``none``."""
+        if isinstance(self.hidden_rule, Rule):
+            return self.hidden_rule
         return None if self.hidden_rule == "none" else get_rule(self.hidden_rule, "unsupervised")
 
     def to_dict(self):
         out = asdict(self)
         r = self.rule
+        if isinstance(self.hidden_rule, Rule):
+            out["hidden_rule"] = r.name
         out["hidden_rule_formula"] = "fixed random weights (no learning)" if r is None else r.formula()
         out["order_meaning"] = {
             "hidden-first": "hidden layer trains for the epochs, then the frozen layer feeds the output "
@@ -382,8 +390,9 @@ def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weigh
     ----------
     tables : (F, W) uint64 truth tables of n inputs
     n : int
-    rule : str
-        The output gate's clamped rule: hebb, oja, hebb-tanh or gradient.
+    rule : str or Rule
+        The output gate's clamped rule: hebb, oja, hebb-tanh or gradient, or
+        a supervised :class:`~gates.rules.Rule` used as given.
     net : DeepNet, optional
         Default: h = 2^(n-1), hidden rule hebb, hidden-first.
     protocol : Protocol, optional
@@ -407,9 +416,7 @@ def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weigh
     protocol = Protocol() if protocol is None else protocol
     n = check_n(n, 1, 8, "a two-layer network")
     net = DeepNet(default_hidden(n)) if net is None else net
-    if rule not in TOP_RULES:
-        raise InputError(f"output rule {rule!r} is unknown: allowed {', '.join(TOP_RULES)}")
-    r = get_rule(rule, "clamped")
+    r = _top_rule(rule)
     if isinstance(tables, np.ndarray) and tables.ndim == 1 and n <= 6:
         tables = tables.reshape(-1, 1)  # a 1-D array of one-word tables is a batch
     arr = np.ascontiguousarray(as_tables(tables, n)[0])
@@ -427,6 +434,15 @@ def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weigh
     finally:
         numba.set_num_threads(prev)
     return learnt
+
+
+def _top_rule(rule):
+    """The output gate's supervised Rule: a named rule (clamped) or a Rule as given."""
+    if isinstance(rule, Rule):
+        return rule
+    if rule not in TOP_RULES:
+        raise InputError(f"output rule {rule!r} is unknown: allowed {', '.join(TOP_RULES)}")
+    return get_rule(rule, "clamped")
 
 
 def _members(family, n, classes):
@@ -453,9 +469,10 @@ def deep_census(family, n, rule="gradient", hidden_rule="hebb", hidden=None, ord
     ----------
     family : {"all", "monotone", "threshold"}
     n : int
-    rule : str
-        The output gate's clamped rule.
-    hidden_rule : {"hebb", "oja", "hebb-tanh", "none"}
+    rule : str or Rule
+        The output gate's clamped rule (or a supervised Rule).
+    hidden_rule : {"hebb", "oja", "hebb-tanh", "none"} or Rule
+        A Rule must not read T (rule discovery passes polynomials here).
     hidden : int, optional
         Width h (default 2^(n-1)).
     order : {"hidden-first", "simultaneous"}
@@ -484,9 +501,7 @@ def deep_census(family, n, rule="gradient", hidden_rule="hebb", hidden=None, ord
     protocol = Protocol() if protocol is None else protocol
     n = check_n(n, 1, 8, "a two-layer network")
     net = DeepNet(default_hidden(n) if hidden is None else hidden, hidden_rule, order)
-    if rule not in TOP_RULES:
-        raise InputError(f"output rule {rule!r} is unknown: allowed {', '.join(TOP_RULES)}")
-    r = resolve_rule(rule)
+    r = _top_rule(rule)
     classes = None if classes in (None, "none") else classes
     if classes is not None:
         if classes not in ("p", "np", "npn"):

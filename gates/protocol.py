@@ -41,6 +41,10 @@ SCHEDULES = ("linear", "constant")
 CRITERIA = ("final", "any-epoch")
 
 
+_DRAWS = {}
+_DRAWS_MAX_BYTES = 64 << 20
+
+
 @dataclass(frozen=True)
 class Protocol:
     """The training protocol; see the module doc for the defaults."""
@@ -124,6 +128,18 @@ class Protocol:
         output gate of a two-layer net gets exactly the draws of one gate
         with `synapses` synapses.
         """
+        key = (self, int(synapses), int(points), None if hidden is None else tuple(int(v) for v in hidden))
+        hit = _DRAWS.get(key)
+        if hit is None:
+            hit = self._draws(*key[1:])
+            if sum(a.nbytes for a in hit if a is not None) <= _DRAWS_MAX_BYTES:
+                if len(_DRAWS) >= 4:  # a sweep over rules reuses one protocol's draws
+                    _DRAWS.pop(next(iter(_DRAWS)))
+                _DRAWS[key] = hit
+        init, orders, deep = (None if a is None else a.copy() for a in hit)
+        return (init, orders) if hidden is None else (init, orders, deep)
+
+    def _draws(self, synapses, points, hidden):
         init = np.empty((self.restarts, synapses), dtype=np.float64)
         orders = np.empty((self.restarts, self.epochs, points), dtype=np.int64)
         deep = None if hidden is None else np.empty((self.restarts, *hidden), dtype=np.float64)
@@ -134,7 +150,7 @@ class Protocol:
                 orders[k, e] = rng.permutation(points) if self.presentation == "shuffled" else np.arange(points)
             if deep is not None:
                 deep[k] = self._init(rng, hidden).reshape(hidden)
-        return (init, orders) if hidden is None else (init, orders, deep)
+        return init, orders, deep
 
     def rule_table(self, rule):
         """Coefficients K[O, x, T, c] of w^c in the rule, O, x, T at index 0 (off) or 1 (on).
@@ -178,13 +194,21 @@ def _target(table, p, pm1):
 
 @njit(cache=True, inline="always")
 def _learnt(table, x, w, pm1):
-    """Strict criterion: every input has T~ (w . x~) > 0. Compiled with numba."""
+    """Strict criterion: every input has T~ (w . x~) > 0, with finite weights.
+
+    A weight that overflowed (inf, or nan after inf - inf) is never a
+    learnt gate: nan compares false both ways, so the test is written as
+    "not strictly right". Compiled with numba.
+    """
+    for j in range(w.shape[0]):
+        if not np.isfinite(w[j]):
+            return False
     for p in range(x.shape[0]):
         a = 0.0
         for j in range(x.shape[1]):
             a += w[j] * x[p, j]
         on = (table[p >> 6] >> np.uint64(p & 63)) & np.uint64(1)
-        if (a <= 0.0) if on else (a >= 0.0):
+        if not ((a > 0.0) if on else (a < 0.0)):
             return False
     return True
 

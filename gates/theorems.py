@@ -1,8 +1,21 @@
-"""Numerical checks of the paper's theorems.
+"""Numerical checks of the paper's theorems, and the registry behind ``gates verify``.
 
 Each check builds the smallest setting in which a theorem of Baldi & Sadowski
-(2016) makes a sharp prediction, and measures it. This is the first of them;
-more will be added later.
+(2016) makes a sharp prediction, and measures it. Every check is listed once
+in :data:`CHECKS` (name, statement, ``module:function``); ``gates verify``
+runs whatever the registry holds, so a new check appears there without
+editing the command. A check function takes ``seed`` (and ``slow`` if it has
+a heavier variant) and returns ``{"holds": bool, "evidence": {...}}``, plus
+optionally ``lines`` (a human summary) and ``table`` (written by ``--out``).
+
+Checks defined here:
+
+* :func:`check_perceptron` -- the perceptron convergence theorem through
+  the census: the gradient rule learns exactly the threshold functions.
+* :func:`check_hebb_canonical` -- the supervised-Hebb canonical-form
+  theorem: the exact (asymptotic) census against simulation.
+* :func:`check_counting` -- threshold functions are a vanishing fraction.
+* :func:`check_deep_local` -- wraps :func:`deep_local_limit`.
 
 * :func:`deep_local_limit` -- the limits of deep local learning (digest §3):
   a net whose hidden layer learns with an unsupervised local rule and whose
@@ -31,13 +44,21 @@ like eta_h), while e.g. majority with an uncovered input keeps a gap of
 order 1.
 """
 
+import importlib
+import inspect
+import math
+import time
+from dataclasses import dataclass
+
 import numpy as np
 
 from .errors import InputError
 from .truth import check_n, from_int, to_hex
 
 __all__ = ["HIDDEN_RULES", "DEEP_LOCAL_TARGETS", "DEEP_LOCAL_EXCEPTIONS",
-           "deep_local_limit", "deep_local_table", "theorem_holds"]
+           "deep_local_limit", "deep_local_table", "theorem_holds",
+           "Check", "CHECKS", "check_names", "run_checks", "THRESHOLD_COUNTS",
+           "check_perceptron", "check_hebb_canonical", "check_counting", "check_deep_local"]
 
 HIDDEN_RULES = ("oja", "none")
 """Unsupervised rules of the hidden layer; ``none`` keeps random features."""
@@ -369,3 +390,207 @@ def deep_local_table(rows):
     (['name', 'n', 'table'], ['and2', 2, '8'])
     """
     return list(_COLUMNS), [[row[k] for k in _COLUMNS] for row in rows]
+
+
+# --------------------------------------------------------------------------
+# the registry behind `gates verify`
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    """One theorem check: its name, the statement it tests, and where it lives."""
+
+    name: str
+    statement: str
+    target: str  # "module:function"
+
+    def function(self):
+        module, func = self.target.split(":")
+        return getattr(importlib.import_module(module), func)
+
+
+CHECKS = (
+    Check("perceptron", "The gradient (perceptron) rule teaches one threshold gate exactly the threshold "
+          "functions: every one of them, and nothing else (perceptron convergence theorem).",
+          "gates.theorems:check_perceptron"),
+    Check("hebb-canonical", "Clamped (supervised) simple Hebb learns a training set iff every canonical "
+          "example c_k = T_k x~_k has a positive dot product with their sum (canonical-form theorem): the "
+          "exact asymptotic verdict agrees with simulation.", "gates.theorems:check_hebb_canonical"),
+    Check("supervised-hebb", "The canonical-form cosine condition predicts exactly which of the paper's "
+          "datasets (random separable, orthogonal, common orthant) supervised simple Hebb learns.",
+          "gates.single_unit:check_supervised_hebb"),
+    Check("linear-dynamics", "On a linear unit: simple Hebb aligns with the principal direction and its norm "
+          "diverges; Oja converges to the unit principal eigenvector; the delta rule converges to least "
+          "squares; degree <= 1 recurrences and Riccati equations have exact solutions.",
+          "gates.linear:check_linear_dynamics"),
+    Check("counting", "Threshold functions are a vanishing fraction of all functions: log2 of their number "
+          "grows like n^2 (at most log2 C(2^n, n+1), Cover), while log2 of all functions is 2^n.",
+          "gates.theorems:check_counting"),
+    Check("deep-local", "Deep local learning (unsupervised hidden rule, supervised top) stops short of a "
+          "critical point of the error except in trivial cases; backprop reaches one.",
+          "gates.theorems:check_deep_local"),
+    Check("hopfield", "Hopfield storage by simple Hebb commutes with every isometry of the cube (the "
+          "orientation is invariant), and no other degree-2 symmetric rule does.",
+          "gates.hopfield:check_hopfield"),
+)
+
+
+def check_names():
+    return tuple(c.name for c in CHECKS)
+
+
+def run_checks(names=None, seed=0, slow=False, options=None, progress=None):
+    """Run registered checks (all when `names` is None); one result dict per check.
+
+    Each result has name, statement, holds, evidence, seconds (and lines /
+    table when the check gives them). A check that raises is a failure,
+    with the error recorded, not an abort: the other checks still run.
+    """
+    by_name = {c.name: c for c in CHECKS}
+    names = list(by_name) if not names else list(names)
+    for name in names:
+        if name not in by_name:
+            raise InputError(f"theorem {name!r} is unknown: allowed {', '.join(by_name)}")
+    out = []
+    for name in names:
+        c = by_name[name]
+        fn = c.function()
+        params = inspect.signature(fn).parameters
+        kwargs = {"seed": seed}
+        if "slow" in params:
+            kwargs["slow"] = slow
+        for k, v in (options or {}).get(name, {}).items():
+            if k in params:
+                kwargs[k] = v
+        t0 = time.perf_counter()
+        try:
+            res = fn(**kwargs)
+        except InputError:
+            raise
+        except Exception as exc:  # a broken check fails loudly, the others still run
+            res = {"holds": False, "evidence": {"error": f"{type(exc).__name__}: {exc}"}}
+        out.append({"name": name, "statement": c.statement, "holds": bool(res["holds"]),
+                    "evidence": res.get("evidence", {}), "lines": res.get("lines", []),
+                    "table": res.get("table"), "seconds": round(time.perf_counter() - t0, 2)})
+        if progress is not None:
+            progress(1)
+    return out
+
+
+THRESHOLD_COUNTS = (2, 4, 14, 104, 1882, 94572, 15028134, 8378070864, 17561539552946, 144130531453121108)
+"""Threshold functions of n = 0..9 inputs (OEIS A000609), for the checks."""
+
+
+def check_perceptron(seed=0, slow=False):
+    """Gradient rule census: n <= 4 exhaustively (every function trained), n = 5, 6
+    (and 7 when `slow`) on threshold NP classes; compared with OEIS A000609."""
+    from .census import shallow_census
+    from .protocol import Protocol
+
+    proto = Protocol(seed=seed)
+    rows = []
+    for n in range(1, 5):
+        res = shallow_census("all", n, "gradient", protocol=proto, exhaustive=True)
+        learnt = res.successes > 0
+        rows.append({"n": n, "reduction": "every function trained", "learnable": res.learnable,
+                     "oeis": THRESHOLD_COUNTS[n], "non_threshold_learnt": int((learnt & ~res.is_threshold).sum()),
+                     "threshold_missed": int((~learnt & res.is_threshold).sum())})
+    for n in range(5, 8 if slow else 7):
+        res = shallow_census("threshold", n, "gradient", protocol=proto, classes="np")
+        rows.append({"n": n, "reduction": "threshold NP classes x orbit size", "learnable": res.learnable,
+                     "oeis": THRESHOLD_COUNTS[n], "non_threshold_learnt": 0,
+                     "threshold_missed": int(res.weights[res.successes == 0].sum())})
+    holds = all(r["learnable"] == r["oeis"] and not r["non_threshold_learnt"] and not r["threshold_missed"]
+                for r in rows)
+    lines = [f"n = {r['n']}: learnt {r['learnable']:,} = OEIS A000609 {r['oeis']:,}"
+             f"{'' if r['learnable'] == r['oeis'] else ' (MISMATCH)'}; {r['reduction']}" for r in rows]
+    lines.append("beyond n = 4 only threshold functions are trained: one gate computes nothing else")
+    return {"holds": holds, "evidence": {"rows": rows, "protocol": proto.to_dict()}, "lines": lines}
+
+
+def check_hebb_canonical(seed=0, slow=False):
+    """Exact (asymptotic) clamped-Hebb census against simulation, every function of n <= 4 (5 when slow)."""
+    from .census import shallow_census
+    from .protocol import Protocol
+
+    # epochs long enough that the initial weights no longer decide (digest §2)
+    proto = Protocol(seed=seed, epochs=200)
+    rows = []
+    for n in range(1, 6 if slow else 5):
+        kw = {"exhaustive": True} if n <= 4 else {"classes": "np"}
+        fam = "all" if n <= 4 else "threshold"
+        ex = shallow_census(fam, n, "hebb", mode="exact", protocol=proto, **kw)
+        sim = shallow_census(fam, n, "hebb", protocol=proto, **kw)
+        from .protocol import _exact_many
+
+        status = np.empty(len(ex.tables), dtype=np.int8)
+        _exact_many(np.ascontiguousarray(ex.tables), proto.inputs(n), True, False, status)
+        learnt = sim.successes > 0
+        always = sim.successes == proto.restarts
+        w = ex.weights
+        rows.append({"n": n, "functions": int(w.sum()), "exact_learnt": int(w[status == 1].sum()),
+                     "exact_ties": int(w[status == 0].sum()),
+                     "sim_learnt": int(w[learnt].sum()),
+                     "exact_learnt_sim_always": int(w[(status == 1) & always].sum()),
+                     "exact_not_learnt_sim_learnt": int(w[(status == -1) & learnt].sum())})
+    holds = all(r["exact_learnt"] == r["exact_learnt_sim_always"] and r["exact_not_learnt_sim_learnt"] == 0
+                for r in rows)
+    lines = [f"n = {r['n']}: condition holds for {r['exact_learnt']:,} functions, all learnt in every restart: "
+             f"{r['exact_learnt_sim_always']:,}; condition fails: learnt {r['exact_not_learnt_sim_learnt']} "
+             f"times; {r['exact_ties']:,} ties (margin exactly 0, decided by the start)" for r in rows]
+    return {"holds": holds, "evidence": {"rows": rows, "protocol": proto.to_dict()}, "lines": lines}
+
+
+def check_counting(seed=0, slow=False):
+    """log2 of the threshold count against n^2, 2^n and Cover's bound C(2^n, n+1)."""
+    from .families import count_functions
+
+    top = 7 if slow else 6
+    rows = []
+    for n in range(1, 10):
+        counted = count_functions("threshold", n)[0] if n <= top else None
+        t = THRESHOLD_COUNTS[n]
+        # Cover (1965): at most 2 sum_{k<=n} C(P-1, k) dichotomies of P = 2^n points in general
+        # position are separable by a hyperplane in n + 1 dimensions (with the bias)
+        cover = 2 * sum(math.comb((1 << n) - 1, k) for k in range(n + 1))
+        rows.append({"n": n, "threshold": t, "computed": counted, "log2_threshold": round(math.log2(t), 3),
+                     "n_squared": n * n, "log2_cover_bound": round(math.log2(cover), 3), "log2_all": 1 << n,
+                     "ratio_to_n2": round(math.log2(t) / (n * n), 4),
+                     "log2_fraction": round(math.log2(t) - (1 << n), 3)})
+    holds = (all(r["computed"] in (None, r["threshold"]) for r in rows)
+             and all(r["threshold"] <= 2 * sum(math.comb((1 << r["n"]) - 1, k) for k in range(r["n"] + 1))
+                     for r in rows)
+             and all(a["log2_fraction"] > b["log2_fraction"] for a, b in zip(rows, rows[1:])))
+    lines = [f"{'n':>2}{'log2 T(n)':>11}{'n^2':>5}{'log2 Cover':>12}{'2^n':>5}{'log2 T/n^2':>12}"
+             f"{'log2 fraction':>15}  source"]
+    lines += [f"{r['n']:>2}{r['log2_threshold']:>11.2f}{r['n_squared']:>5}{r['log2_cover_bound']:>12.2f}"
+              f"{r['log2_all']:>5}{r['ratio_to_n2']:>12.3f}{r['log2_fraction']:>15.1f}  "
+              + ("counted here = OEIS" if r["computed"] == r["threshold"] else
+                 "COUNTED " + str(r["computed"]) if r["computed"] is not None else "OEIS A000609")
+              for r in rows]
+    header = list(rows[0])
+    table = ("counting_bound", header, [[r[k] for k in header] for r in rows],
+             "Threshold functions are a vanishing fraction",
+             f"log2 of the number T(n) of threshold functions (OEIS A000609; counted here for n <= {top}) "
+             "against n^2, Cover's bound C(2^n, n+1) and 2^n (all functions).")
+    return {"holds": holds, "evidence": {"rows": rows}, "lines": lines, "table": table}
+
+
+def check_deep_local(seed=0, hidden_rule="both"):
+    """:func:`deep_local_limit` over the default targets (Oja and fixed hidden layers)."""
+    rules = ("oja", "none") if hidden_rule == "both" else (hidden_rule,)
+    rows = []
+    for i, rule in enumerate(rules):
+        targets = DEEP_LOCAL_TARGETS + (DEEP_LOCAL_EXCEPTIONS if i == len(rules) - 1 else ())
+        rows += deep_local_limit(targets, seed=seed, hidden_rule=rule)
+    holds = theorem_holds(rows)
+    lines = [f"{r['name']:<30} n={r['n']} h={r['h']:<3} {r['hidden_rule']:<5} local E {r['local_error']:.3g}, "
+             f"|dE/dW| {r['local_grad_hidden']:.3g}; backprop E {r['backprop_error']:.3g}, "
+             f"|dE/dW| {r['backprop_grad_hidden']:.3g}: {r['verdict']}" for r in rows]
+    header, table = deep_local_table(rows)
+    return {"holds": holds, "evidence": {"rows": rows, "hidden_rules": list(rules)}, "lines": lines,
+            "table": ("deep_local", header, table, "Deep local learning stops short of critical points",
+                      "Two-layer tanh net, linear output, E = 1/2 sum (y - T)^2 on all 2^n inputs. local: hidden "
+                      "layer by an unsupervised rule (or fixed), top by gradient descent to convergence; "
+                      "backprop: both layers by gradient descent from the same start.")}

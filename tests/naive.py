@@ -413,7 +413,8 @@ def train_gate(v, n, terms, saturate, uses_output, encoding, bias, w0, orders, e
 
     def learnt():
         nonlocal closest
-        ok = True
+        # a gate has real weights: an overflowed (inf / nan) one learns nothing
+        ok = all(math.isfinite(wj) for wj in w)
         for p in range(2**n):
             a = act(p)
             closest = min(closest, abs(a))
@@ -712,3 +713,238 @@ def hopfield_orientation(memories, n, rule, encoding="pm1"):
 def cube_isometry(p, n, perm, flips):
     """Bit i of the image is bit perm[i] of p, xor bit i of flips."""
     return sum(bit(p, perm[i]) << i for i in range(n)) ^ flips
+
+
+# --------------------------------------------------------------------------
+# image files and single-unit learning (gates.datasets, gates.single_unit)
+# --------------------------------------------------------------------------
+
+IDX_FORMATS = {0x08: "B", 0x09: "b", 0x0B: "h", 0x0C: "i", 0x0D: "f", 0x0E: "d"}
+
+
+def idx_bytes(values, shape, code):
+    """An IDX file as bytes: 0, 0, type code, ndim, big-endian uint32 dims, big-endian data.
+
+    `values` is the flat list of entries in row-major order.
+    """
+    import struct
+
+    head = bytes([0, 0, code, len(shape)]) + b"".join(struct.pack(">I", d) for d in shape)
+    fmt = ">" + IDX_FORMATS[code]
+    return head + b"".join(struct.pack(fmt, v) for v in values)
+
+
+def with_bias(x, bias=True):
+    return list(x) + [1.0] if bias else list(x)
+
+
+def dot(u, v):
+    return sum(a * b for a, b in zip(u, v))
+
+
+def hebb_condition(X, t, bias=True):
+    """The canonical-form condition by plain loops.
+
+    Returns (holds, min_margin, min_cosine, all_pairwise_positive, margins):
+    c_k = t_k x~_k, C = sum_k c_k, holds iff every c_k . C > 0.
+    """
+    c = [[tk * v for v in with_bias(x, bias)] for x, tk in zip(X, t)]
+    C = [sum(ck[j] for ck in c) for j in range(len(c[0]))]
+    margins = [dot(ck, C) for ck in c]
+    normC = math.sqrt(dot(C, C))
+    cosines = []
+    for ck, m in zip(c, margins):
+        den = math.sqrt(dot(ck, ck)) * normC
+        cosines.append(m / den if den > 0 else 0.0)
+    pairwise = all(dot(c[k], c[l]) > 0 for k in range(len(c)) for l in range(len(c)) if k != l)
+    return all(m > 0 for m in margins), min(margins), min(cosines), pairwise, margins
+
+
+def clamped_hebb_gate(X, t, w0, epochs, eta, orders=None, bias=True):
+    """Train a threshold gate by clamped Hebb, dw = eta t x~, one example at a time.
+
+    `orders` is a list of per-epoch presentation orders (default: 0..P-1).
+    Returns (final weights, learnt) with learnt iff t_k (w . x~_k) > 0 for all k.
+    """
+    w = [float(v) for v in w0]
+    P = len(X)
+    for e in range(epochs):
+        for k in (orders[e] if orders is not None else range(P)):
+            xt = with_bias(X[k], bias)
+            for j in range(len(w)):
+                w[j] += eta * t[k] * xt[j]
+    learnt = all(t[k] * dot(w, with_bias(X[k], bias)) > 0 for k in range(P))
+    return w, learnt
+
+
+def perceptron_separates(X, t, epochs=1000):
+    """True if the perceptron rule (with bias) reaches zero errors on (X, t), t in {-1, +1}."""
+    w = [0.0] * (len(X[0]) + 1)
+    for _ in range(epochs):
+        mistakes = 0
+        for x, tk in zip(X, t):
+            xt = with_bias(x)
+            if tk * dot(w, xt) <= 0:
+                mistakes += 1
+                for j in range(len(w)):
+                    w[j] += tk * xt[j]
+        if mistakes == 0:
+            return True
+    return False
+
+
+def principal_eigenvector(X, iterations=2000):
+    """Unit principal eigenvector of X^T X / N by power iteration (lists)."""
+    N, D = len(X), len(X[0])
+    R = [[sum(x[i] * x[j] for x in X) / N for j in range(D)] for i in range(D)]
+    v = [1.0 + 0.01 * i for i in range(D)]
+    for _ in range(iterations):
+        v = [dot(row, v) for row in R]
+        s = math.sqrt(dot(v, v))
+        v = [a / s for a in v]
+    return v
+
+
+def riccati_rk4(a, b, c, w0, t_end, steps=2000):
+    """w(t_end) for dw/dt = a + b w + c w^2 from w(0) = w0, by classical Runge-Kutta."""
+    f = lambda w: a + b * w + c * w * w
+    h = t_end / steps
+    w = w0
+    for _ in range(steps):
+        k1 = f(w)
+        k2 = f(w + h * k1 / 2)
+        k3 = f(w + h * k2 / 2)
+        k4 = f(w + h * k3)
+        w += h * (k1 + 2 * k2 + 2 * k3 + k4) / 6
+    return w
+
+
+# --------------------------------------------------------------------------
+# linear units (gates.linear): per-sample averages, plain-loop training, RK4
+# --------------------------------------------------------------------------
+
+
+def linear_term_average(rows, targets, w, a, b, c, d):
+    """[average over examples p of O_p^a I_pj^b w_j^c T_p^d for each j], O_p = sum_k w_k I_pk."""
+    n = len(w)
+    out = []
+    for j in range(n):
+        total = 0.0
+        for p, row in enumerate(rows):
+            o = sum(w[k] * row[k] for k in range(n))
+            t = targets[p] if d else 1.0
+            total += o**a * row[j] ** b * w[j] ** c * t**d
+        out.append(total / len(rows))
+    return out
+
+
+def linear_rule_step(rows, targets, w, terms):
+    """[average over p of sum_m coef O^a x_j^b w_j^c T^d] for each j (terms: (coef, a, b, c, d))."""
+    out = [0.0] * len(w)
+    for coef, a, b, c, d in terms:
+        avg = linear_term_average(rows, targets, w, a, b, c, d)
+        out = [u + coef * v for u, v in zip(out, avg)]
+    return out
+
+
+def linear_simulate_batch(rows, targets, w0, eta, epochs, terms):
+    """Batch epochs w <- w + eta * average_p F(O_p, I_p, w, T_p); returns [w_0, ..., w_epochs]."""
+    w = list(w0)
+    out = [list(w)]
+    for _ in range(epochs):
+        step = linear_rule_step(rows, targets, w, terms)
+        w = [wj + eta * s for wj, s in zip(w, step)]
+        out.append(list(w))
+    return out
+
+
+def linear_simulate_online(rows, targets, w0, eta, orders, terms):
+    """Online epochs: rows visited in orders[e], step eta / P per row; returns [w_0, ..., w_E]."""
+    P, n = len(rows), len(w0)
+    w = list(w0)
+    out = [list(w)]
+    for order in orders:
+        for p in order:
+            row = rows[p]
+            o = sum(w[k] * row[k] for k in range(n))
+            t = targets[p] if targets is not None else 0.0
+            f = [sum(coef * o**a * row[j] ** b * w[j] ** c * t**d for coef, a, b, c, d in terms) for j in range(n)]
+            w = [w[j] + eta / P * f[j] for j in range(n)]
+        out.append(list(w))
+    return out
+
+
+def rk4(f, w0, t_end, steps):
+    """Classical Runge-Kutta for dw/dt = f(w), w a float, fixed step t_end / steps."""
+    h = t_end / steps
+    w = w0
+    for _ in range(steps):
+        k1 = f(w)
+        k2 = f(w + h * k1 / 2)
+        k3 = f(w + h * k2 / 2)
+        k4 = f(w + h * k3)
+        w += h * (k1 + 2 * k2 + 2 * k3 + k4) / 6
+    return w
+
+
+def gaussian_moment(mean, cov, idx):
+    """E[z_i z_j ...] for z ~ N(mean, cov) and up to three indices (Isserlis, uncentred).
+
+    E[z_i] = m_i; E[z_i z_j] = C_ij + m_i m_j;
+    E[z_i z_j z_k] = m_i m_j m_k + m_i C_jk + m_j C_ik + m_k C_ij.
+    """
+    m, C = mean, cov
+    if len(idx) == 0:
+        return 1.0
+    if len(idx) == 1:
+        return m[idx[0]]
+    if len(idx) == 2:
+        i, j = idx
+        return C[i][j] + m[i] * m[j]
+    i, j, k = idx
+    return m[i] * m[j] * m[k] + m[i] * C[j][k] + m[j] * C[i][k] + m[k] * C[i][j]
+
+
+# --------------------------------------------------------------------------
+# rule discovery: raw polynomials and full-batch gate dynamics
+# --------------------------------------------------------------------------
+
+
+def poly_rule_value(terms, O, x, w, T=0.0):
+    """sum coef O^a x^b w^c T^d over (coef, a, b, c, d) terms, by plain products."""
+    total = 0.0
+    for coef, a, b, c, d in terms:
+        total += coef * _power(O, a) * _power(x, b) * _power(w, c) * _power(T, d)
+    return total
+
+
+def gate_batch_dynamics(terms, n, targets, w0, eta, epochs, step_tol, diverge):
+    """Full-batch epochs of a +-1 gate with bias on the n-cube, literally.
+
+    Each epoch every synapse moves by eta * mean over the 2^n inputs of the
+    rule at (O, x_j, w_j, T) with O = 1 if w . x~ > 0 else -1. Returns
+    "diverges" (norm > diverge or not finite; or, at the end, norm > 1.5 x
+    the norm after epoch epochs // 2 and > 10), "converges" (an epoch whose
+    largest step is <= step_tol * (1 + norm)) or "oscillates".
+    """
+    xs = gate_inputs(n, "pm1", True)
+    w = [float(a) for a in w0]
+    mid = 0.0
+    norm = 0.0
+    for e in range(epochs):
+        d = [0.0] * len(w)
+        for p, row in enumerate(xs):
+            a = sum(wj * xj for wj, xj in zip(w, row))
+            o = 1.0 if a > 0 else -1.0
+            for j, xj in enumerate(row):
+                d[j] += poly_rule_value(terms, o, xj, w[j], targets[p])
+        steps = [eta * dj / len(xs) for dj in d]
+        w = [wj + s for wj, s in zip(w, steps)]
+        norm = math.sqrt(sum(wj * wj for wj in w))
+        if not math.isfinite(norm) or norm > diverge:
+            return "diverges"
+        if e == epochs // 2:
+            mid = norm
+        if max(abs(s) for s in steps) <= step_tol * (1.0 + norm):
+            return "converges"
+    return "diverges" if norm > 1.5 * mid and norm > 10.0 else "oscillates"

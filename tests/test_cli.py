@@ -107,7 +107,7 @@ def gates(*argv, **kw):
         (["learn", "-n", "5", "--layers", "2", "--family", "monotone", "--classes", "np", "--out", "{out}"],
          "allowed p"),
         (["tables", "--quick", "--extended", "--out", "{out}"], "contradict"),
-        (["verify", "deep-locals"], "invalid choice"),
+        (["verify", "deep-locals"], "theorem 'deep-locals' is unknown: allowed"),
     ],
 )
 def test_bad_input_one_line_exit_2_no_file(tmp_path, argv, needle):
@@ -132,10 +132,12 @@ def test_console_script_and_module_agree():
 
 def test_verify_deep_local_json(tmp_path, capsys):
     s = run_json(capsys, "verify", "deep-local", "--hidden-rule", "none", "--out", str(tmp_path))
-    assert s["theorem"] == "deep-local" and s["holds"] is True
-    rows = {r["name"]: r for r in s["rows"]}
+    assert s["holds"] is True and [c["name"] for c in s["checks"]] == ["deep-local"]
+    rows = {r["name"]: r for r in s["checks"][0]["evidence"]["rows"]}
     # backprop reaches a critical point; fixed random features leave a
     # hidden gradient on XOR; h + 1 = 16 >= 2^2 random features interpolate
     assert rows["xor"]["backprop_grad_hidden"] < 1e-5 and rows["xor"]["local_grad_hidden"] > 1e-3
     assert rows["xor (h=15, random features)"]["local_error"] < 1e-10
     assert (tmp_path / "deep_local.csv").exists() and (tmp_path / "deep_local.manifest.json").exists()
+    report = json.loads((tmp_path / "verify.json").read_text())
+    assert report["holds"] is True and report["checks"][0]["name"] == "deep-local"

@@ -173,8 +173,10 @@ def test_cli_json(capsys):
 
 def test_verify_hopfield_json(capsys):
     assert main(["verify", "hopfield", "--json"]) == 0
-    s = json.loads(capsys.readouterr().out)
-    assert s["holds"] and s["hebb_violations"] == 0 and s["hebb_isometries_checked"] > 10000
+    out = json.loads(capsys.readouterr().out)
+    assert out["holds"] and len(out["checks"]) == 1
+    s = out["checks"][0]["evidence"]
+    assert s["hebb_violations"] == 0 and s["hebb_isometries_checked"] > 10000
     kinds = {r["kind"] for r in s["invariant_rules"]}
     assert kinds <= {"hebb", "anti-hebb", "zero"} and "hebb" in kinds
 

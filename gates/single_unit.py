@@ -1,0 +1,885 @@
+"""The paper's single-unit experiments: supervised Hebb on a threshold gate, Hebb and Riccati on images.
+
+**(a) Supervised simple Hebb on one threshold gate** (paper §2, the
+canonical-form theorem). Append a bias input 1 (x~ = [x, 1]) and code the
+targets t in {-1, +1}. The canonical vectors are c_k = t_k x~_k, and a gate
+w classifies example k correctly iff w . c_k > 0. Clamped Hebb,
+dw = eta t x~ = eta c_k, does not read w, so the order of presentation does
+not matter and after e epochs
+
+    w_e = w_0 + eta e C,        C = sum_k c_k.
+
+Hence, for e large enough (the initial weights fade), the gate learns the
+set iff every margin c_k . C > 0: the *cosine condition*. A sufficient
+condition is that all pairwise products c_k . c_l are positive. With
+finitely many epochs the initial weights still count: example k is right
+at epoch e iff w_0 . c_k + eta e (c_k . C) > 0, so a margin that is tiny
+next to |w_0 . c_k| ~ init_scale |c_k| leaves the outcome to w_0. The study
+flags those datasets instead of hiding them.
+
+Three families of training sets, as in the paper's figure:
+
+* ``separable``: X random binary {0, 1}^(P x n), targets from a random
+  hyperplane v . (x - z) > 0 (v ~ N(0, I), z uniform in the cube), redrawn
+  until both classes occur;
+* ``orthogonal``: X the rows of the n x n identity (the first P rows when
+  P < n), random targets. Without bias every margin is 1; with the bias,
+  c_k . C = 1 + t_k S with S = sum_l t_l, so the set is learnable iff the
+  targets are balanced (S = 0), and for odd P with |S| = 1 a margin is
+  exactly 0 (decided by w_0);
+* ``common-orthant``: a random sign vector s, random targets t_k,
+  x_k = t_k s * u_k with u_k ~ U(0.1, 1)^n, so every t_k x_k lies in the
+  orthant of s and all pairwise products are positive (the sufficient
+  condition) without bias. The bias column adds t_k t_l to c_k . c_l, so with
+  bias the products are u_k . u_l + t_k t_l >= 0.01 n - 1: still positive
+  surely for n > 100 and with overwhelming probability for n >= 10
+  (E[u_k . u_l] = 0.3025 n).
+
+**(b) Linear unit on images** (paper §1, time-scale assumption): simple
+Hebb O x makes w grow along the principal eigenvector of E[x x^T] (close to
+the centre of gravity for positive pixels); a rule without O, such as the
+default ``T*x - T*w^2``, has the expectation dw/dt = a_j + b_j w + c_j w^2
+per weight, a Riccati equation solved in closed form by
+:func:`gates.linear.riccati`; a unit trained on images with a digit as
+target follows it almost exactly.
+"""
+
+import os
+
+import numpy as np
+
+from .errors import InputError
+
+__all__ = [
+    "HEBB_KINDS",
+    "hebb_dataset",
+    "hebb_condition",
+    "supervised_hebb",
+    "supervised_hebb_study",
+    "write_supervised_hebb",
+    "check_supervised_hebb",
+    "hebb_images",
+    "riccati_images",
+    "image_study",
+    "write_image_study",
+]
+
+HEBB_KINDS = ("separable", "orthogonal", "common-orthant")
+
+#: A margin decides the finite-epoch outcome when eta*epochs*|c_k . C| exceeds
+#: TINY_Z standard deviations of w_0 . c_k ~ N(0, init_scale^2 |c_k|^2).
+TINY_Z = 4.0
+
+
+# --------------------------------------------------------------------------
+# validation
+# --------------------------------------------------------------------------
+
+
+def _int(name, v, lo):
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
+        raise InputError(f"{name} must be an integer >= {lo}, got {v!r}")
+    return int(v)
+
+
+def _positive(name, v, zero=False):
+    ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and np.isfinite(v)
+    if not ok or v < 0 or (v == 0 and not zero):
+        raise InputError(f"{name} must be a finite number {'>=' if zero else '>'} 0, got {v!r}")
+    return float(v)
+
+
+def _matrix(X, what="X"):
+    try:
+        X = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"{what} must be a numeric (P, n) array") from None
+    if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
+        raise InputError(f"{what} must be a (P, n) array with P, n >= 1, got shape {X.shape}")
+    if not np.isfinite(X).all():
+        raise InputError(f"{what} holds NaN or infinite values")
+    return np.ascontiguousarray(X)
+
+
+def _signs(t, P):
+    t = np.asarray(t)
+    if t.shape != (P,) or t.dtype.kind not in "uif" or not np.isin(t, (-1, 1)).all():
+        raise InputError(f"targets t must be {P} values in {{-1, +1}}, got shape {t.shape} "
+                         f"values {np.unique(t)[:5].tolist() if t.dtype.kind in 'uif' else t.dtype}")
+    return np.ascontiguousarray(t, dtype=np.float64)
+
+
+def _canonical(X, t, bias):
+    """Canonical vectors c_k = t_k x~_k (rows), x~ = [x, 1] with the bias."""
+    Xt = np.concatenate([X, np.ones((len(X), 1))], axis=1) if bias else X
+    return np.ascontiguousarray(t[:, None] * Xt)
+
+
+def _angle(u, v):
+    """Angle between vectors in degrees (nan when one is zero)."""
+    nu, nv = np.linalg.norm(u), np.linalg.norm(v)
+    if nu == 0 or nv == 0:
+        return float("nan")
+    return float(np.degrees(np.arccos(np.clip(np.dot(u, v) / (nu * nv), -1.0, 1.0))))
+
+
+# --------------------------------------------------------------------------
+# (a) supervised simple Hebb on a threshold gate
+# --------------------------------------------------------------------------
+
+
+def hebb_dataset(kind, P, n, seed=0):
+    """A random training set of one of the paper's three kinds.
+
+    Parameters
+    ----------
+    kind : {"separable", "orthogonal", "common-orthant"}
+        See the module doc.
+    P : int
+        Number of examples (>= 2 for ``separable``, <= n for ``orthogonal``).
+    n : int
+        Number of inputs (the bias is not counted).
+    seed : None, int, numpy.random.SeedSequence or numpy.random.Generator
+
+    Returns
+    -------
+    X : numpy.ndarray
+        float64 (P, n).
+    t : numpy.ndarray
+        float64 (P,), values in {-1, +1}.
+
+    Raises
+    ------
+    InputError
+        An unknown kind or sizes out of range.
+
+    Examples
+    --------
+    >>> X, t = hebb_dataset("orthogonal", 3, 3, seed=1)
+    >>> X
+    array([[1., 0., 0.],
+           [0., 1., 0.],
+           [0., 0., 1.]])
+    >>> sorted(set(t.tolist())) <= [-1.0, 1.0]
+    True
+    """
+    if kind not in HEBB_KINDS:
+        raise InputError(f"dataset kind {kind!r} is unknown: allowed {', '.join(HEBB_KINDS)}")
+    P, n = _int("P", P, 1), _int("n", n, 1)
+    rng = np.random.default_rng(seed)
+    if kind == "orthogonal":
+        if P > n:
+            raise InputError(f"an orthogonal set of {n}-dimensional vectors has at most {n} examples, got P={P}")
+        X = np.eye(n)[:P].copy()
+        t = rng.choice([-1.0, 1.0], size=P)
+    elif kind == "common-orthant":
+        s = rng.choice([-1.0, 1.0], size=n)
+        t = rng.choice([-1.0, 1.0], size=P)
+        u = rng.uniform(0.1, 1.0, size=(P, n))
+        X = t[:, None] * s[None, :] * u
+    else:
+        if P < 2:
+            raise InputError(f"a separable set with both classes needs P >= 2, got P={P}")
+        for _ in range(1000):
+            X = rng.integers(0, 2, size=(P, n)).astype(np.float64)
+            if len(np.unique(X, axis=0)) < 2:
+                continue  # equal rows cannot take both classes
+            for _ in range(100):
+                v = rng.normal(size=n)
+                z = rng.uniform(size=n)
+                a = X @ v - v @ z
+                t = np.where(a > 0, 1.0, -1.0)
+                if (a != 0).all() and 0 < (t > 0).sum() < P:
+                    break
+            else:
+                continue
+            break
+        else:  # pragma: no cover - needs P identical rows a thousand times over
+            raise InputError(f"could not draw a separable set with both classes for P={P}, n={n}")
+    return np.ascontiguousarray(X, dtype=np.float64), np.ascontiguousarray(t, dtype=np.float64)
+
+
+def hebb_condition(X, t, bias=True):
+    """The canonical-form condition for supervised simple Hebb.
+
+    Parameters
+    ----------
+    X : array_like
+        (P, n) inputs.
+    t : array_like
+        (P,) targets in {-1, +1}.
+    bias : bool
+        Append the constant input 1 (x~ = [x, 1]).
+
+    Returns
+    -------
+    dict
+        ``holds`` (every margin c_k . C > 0), ``min_margin``,
+        ``min_cosine`` (min_k cos(c_k, C); 0 for a zero vector),
+        ``all_pairwise_positive`` (c_k . c_l > 0 for all k != l, the
+        sufficient condition), ``margins`` (the P margins), ``norms``
+        (|c_k|), ``C`` and ``bias``.
+
+    Raises
+    ------
+    InputError
+        Non-finite X, or t not in {-1, +1}.
+
+    Examples
+    --------
+    >>> X = [[1, 0], [0, 1], [1, 1]]
+    >>> r = hebb_condition(X, [1, 1, -1])
+    >>> r["holds"], r["min_margin"], r["margins"].tolist()
+    (False, -1.0, [1.0, 1.0, -1.0])
+    >>> hebb_condition(X, [1, 1, 1])["all_pairwise_positive"]
+    True
+    """
+    X = _matrix(X)
+    t = _signs(t, len(X))
+    c = _canonical(X, t, bool(bias))
+    C = c.sum(axis=0)
+    margins = c @ C
+    norms = np.linalg.norm(c, axis=1)
+    den = norms * np.linalg.norm(C)
+    cos = np.divide(margins, den, out=np.zeros_like(margins), where=den > 0)
+    gram = c @ c.T
+    off = ~np.eye(len(c), dtype=bool)
+    return {
+        "holds": bool((margins > 0).all()),
+        "min_margin": float(margins.min()),
+        "min_cosine": float(cos.min()),
+        "all_pairwise_positive": bool((gram[off] > 0).all()),
+        "margins": margins,
+        "norms": norms,
+        "C": C,
+        "bias": bool(bias),
+    }
+
+
+def _decided(cond, eta, epochs, init_scale, z=TINY_Z):
+    """Does the condition fix the outcome after `epochs`, whatever w_0 (up to z sigma)?
+
+    Example k is right at the end iff w_0 . c_k + eta*epochs*m_k > 0 with
+    w_0 . c_k ~ N(0, (init_scale |c_k|)^2). If the condition holds, every
+    margin must clear z sigma; if it fails, one negative margin must.
+    """
+    push = eta * epochs * cond["margins"]
+    sigma = z * init_scale * cond["norms"]
+    if cond["holds"]:
+        return bool((push > sigma).all())
+    return bool((push < -sigma).any())
+
+
+def supervised_hebb(X, t, epochs=200, eta=0.02, seed=0, bias=True, init_scale=0.1):
+    """Train one threshold gate by clamped (supervised) simple Hebb, online.
+
+    Each epoch presents the examples in a fresh seeded order and applies
+    dw = eta t_k x~_k after each one (the gate's output is not read by the
+    rule); w_0 ~ N(0, init_scale^2). The rows of X are real-valued, so this
+    is a plain loop rather than the binary-input kernel of
+    :mod:`gates.protocol`.
+
+    Parameters
+    ----------
+    X : array_like
+        (P, n) inputs.
+    t : array_like
+        (P,) targets in {-1, +1}.
+    epochs : int
+        Passes through the data (>= 1).
+    eta : float
+        Learning rate (> 0).
+    seed : None, int, numpy.random.SeedSequence or numpy.random.Generator
+        Draws w_0 first, then one permutation per epoch.
+    bias : bool
+        Append the constant input 1.
+    init_scale : float
+        Standard deviation of the initial weights (>= 0).
+
+    Returns
+    -------
+    dict
+        ``epoch`` (0..epochs), ``norm`` |w_e|, ``angle`` between w_e and C
+        in degrees, ``error`` (fraction of examples with t_k (w_e . x~_k) <= 0),
+        ``w0``, ``w`` (final weights), ``learnt`` (final error 0) and
+        ``condition`` (:func:`hebb_condition`).
+
+    Raises
+    ------
+    InputError
+        Bad data or settings.
+
+    Examples
+    --------
+    >>> X, t = hebb_dataset("common-orthant", 5, 20, seed=0)
+    >>> r = supervised_hebb(X, t, epochs=50, eta=0.05, seed=0)
+    >>> r["learnt"], r["condition"]["holds"], float(r["error"][-1])
+    (True, True, 0.0)
+    >>> bool(r["angle"][-1] < r["angle"][0])
+    True
+    """
+    X = _matrix(X)
+    t = _signs(t, len(X))
+    epochs = _int("epochs", epochs, 1)
+    eta = _positive("eta", eta)
+    init_scale = _positive("init_scale", init_scale, zero=True)
+    c = _canonical(X, t, bool(bias))
+    cond = hebb_condition(X, t, bias)
+    rng = np.random.default_rng(seed)
+    w = rng.normal(0.0, init_scale, c.shape[1]) if init_scale > 0 else np.zeros(c.shape[1])
+    w0 = w.copy()
+    step = eta * c  # dw = eta T x~ = eta c_k: the clamped Hebb update
+    norm = np.empty(epochs + 1)
+    angle = np.empty(epochs + 1)
+    error = np.empty(epochs + 1)
+
+    def record(e):
+        norm[e] = np.linalg.norm(w)
+        angle[e] = _angle(w, cond["C"])
+        error[e] = float(np.mean(c @ w <= 0.0))  # t_k (w . x~_k) = w . c_k
+
+    record(0)
+    for e in range(1, epochs + 1):
+        for k in rng.permutation(len(c)):
+            w += step[k]
+        record(e)
+    return {"epoch": np.arange(epochs + 1), "norm": norm, "angle": angle, "error": error,
+            "w0": w0, "w": w, "learnt": bool(error[-1] == 0.0), "condition": cond}
+
+
+def supervised_hebb_study(kinds=HEBB_KINDS, datasets=200, P=8, n=48, epochs=200, eta=0.02, seed=0,
+                          bias=True, init_scale=0.1):
+    """The cosine condition against simulation, on many random datasets per kind.
+
+    Dataset i of a kind uses the i-th child of
+    ``SeedSequence(seed).spawn(3)[HEBB_KINDS.index(kind)]``: its first
+    grandchild draws the data, its second w_0 and the orders. So a dataset
+    does not depend on which other kinds run.
+
+    Parameters
+    ----------
+    kinds : sequence of str
+        Subset of :data:`HEBB_KINDS`.
+    datasets : int
+        Random datasets per kind.
+    P, n : int
+        Examples and inputs per dataset (``orthogonal`` needs P <= n).
+    epochs, eta, init_scale, bias
+        As in :func:`supervised_hebb`.
+    seed : int
+        Root seed.
+
+    Returns
+    -------
+    dict
+        ``summary``: per kind ``datasets``, ``condition_holds``,
+        ``learnt``, ``agree``, ``tiny`` (datasets whose margins leave the
+        finite-epoch outcome to w_0, see :data:`TINY_Z`),
+        ``disagree_decided`` (disagreements among the others: 0 if the
+        theorem holds), ``pairwise_positive``; ``records``: one dict per
+        dataset; ``trajectories``: the :func:`supervised_hebb` result of
+        dataset 0 of each kind; ``protocol``: the settings.
+
+    Examples
+    --------
+    >>> r = supervised_hebb_study(datasets=20, epochs=50)
+    >>> all(s["disagree_decided"] == 0 for s in r["summary"].values())
+    True
+    """
+    kinds = tuple(kinds)
+    for k in kinds:
+        if k not in HEBB_KINDS:
+            raise InputError(f"dataset kind {k!r} is unknown: allowed {', '.join(HEBB_KINDS)}")
+    datasets = _int("datasets", datasets, 1)
+    seed = _int("seed", seed, 0)
+    P, n, epochs = _int("P", P, 1), _int("n", n, 1), _int("epochs", epochs, 1)
+    eta = _positive("eta", eta)
+    init_scale = _positive("init_scale", init_scale, zero=True)
+    if "orthogonal" in kinds and P > n:
+        raise InputError(f"the orthogonal kind needs P <= n, got P={P}, n={n}")
+    roots = np.random.SeedSequence(seed).spawn(len(HEBB_KINDS))
+    summary, records, traj = {}, [], {}
+    for kind in kinds:
+        s = {"datasets": datasets, "condition_holds": 0, "learnt": 0, "agree": 0, "tiny": 0,
+             "disagree_decided": 0, "pairwise_positive": 0}
+        for i, child in enumerate(roots[HEBB_KINDS.index(kind)].spawn(datasets)):
+            data_seed, train_seed = child.spawn(2)
+            X, t = hebb_dataset(kind, P, n, data_seed)
+            r = supervised_hebb(X, t, epochs, eta, train_seed, bias, init_scale)
+            cond = r["condition"]
+            decided = _decided(cond, eta, epochs, init_scale)
+            agree = cond["holds"] == r["learnt"]
+            s["condition_holds"] += cond["holds"]
+            s["learnt"] += r["learnt"]
+            s["agree"] += agree
+            s["tiny"] += not decided
+            s["disagree_decided"] += decided and not agree
+            s["pairwise_positive"] += cond["all_pairwise_positive"]
+            records.append({"kind": kind, "dataset": i, "condition_holds": cond["holds"],
+                            "learnt": r["learnt"], "tiny_margin": not decided,
+                            "min_margin": cond["min_margin"], "min_cosine": cond["min_cosine"],
+                            "pairwise_positive": cond["all_pairwise_positive"],
+                            "final_error": float(r["error"][-1])})
+            if i == 0:
+                traj[kind] = r
+        summary[kind] = s
+    protocol = {"kinds": list(kinds), "datasets": datasets, "P": P, "n": n, "epochs": epochs, "eta": eta,
+                "bias": bool(bias), "init": "normal", "init_scale": init_scale, "presentation": "shuffled",
+                "targets": "pm1", "tiny_z": TINY_Z, "representative": "dataset 0 of each kind"}
+    return {"summary": summary, "records": records, "trajectories": traj, "protocol": protocol, "seed": seed}
+
+
+def _plot_module():
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    return plt
+
+
+def _save(fig, path, plt):
+    from .storage import atomic_path
+
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=120)
+    plt.close(fig)
+
+
+def write_supervised_hebb(res, out_dir, command=None):
+    """Write the study of :func:`supervised_hebb_study` into `out_dir`, atomically.
+
+    Files: ``supervised_hebb.csv`` / ``.md`` / ``.manifest.json`` (the
+    summary per kind), ``supervised_hebb_trajectories.csv`` (epoch, kind,
+    norm, angle, error of the representative datasets) and
+    ``supervised_hebb_datasets.csv`` (one row per dataset) with
+    ``supervised_hebb_trajectories.manifest.json``, and
+    ``supervised_hebb.png`` when matplotlib is installed.
+
+    Returns
+    -------
+    files : list of str
+        Names written, relative to `out_dir`.
+    note : str or None
+        Why the plot is missing, or None.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> res = supervised_hebb_study(datasets=5, epochs=20)
+    >>> files, note = write_supervised_hebb(res, tempfile.mkdtemp(), command=["gates", "doc"])
+    >>> files[:3]
+    ['supervised_hebb.csv', 'supervised_hebb.md', 'supervised_hebb.manifest.json']
+    """
+    from .storage import manifest, manifest_path, write_csv, write_json, write_table
+
+    proto = res["protocol"]
+    header = ["kind", "datasets", "condition holds", "learnt", "agree", "tiny margin", "disagree (decided)",
+              "pairwise positive"]
+    rows = [[k, s["datasets"], s["condition_holds"], s["learnt"], s["agree"], s["tiny"], s["disagree_decided"],
+             s["pairwise_positive"]] for k, s in res["summary"].items()]
+    intro = (f"Supervised simple Hebb on one threshold gate ({'with' if proto['bias'] else 'without'} bias), "
+             f"{proto['datasets']} random datasets per kind, P={proto['P']}, n={proto['n']}, "
+             f"{proto['epochs']} epochs, eta={proto['eta']}, w0 ~ N(0, {proto['init_scale']}^2). "
+             "'condition holds': every c_k . C > 0 (canonical form); 'learnt': zero training error after "
+             "the last epoch; 'tiny margin': eta*epochs*|c_k . C| within "
+             f"{TINY_Z:g} sd of w0 . c_k, so w0 may decide; 'pairwise positive': the sufficient condition.")
+    files = write_table(out_dir, "supervised_hebb", header, rows, "Supervised simple Hebb: the cosine condition",
+                        intro, "supervised-hebb", proto, command=command, seed=res["seed"],
+                        results={"summary": res["summary"]})
+    tname, dname = "supervised_hebb_trajectories.csv", "supervised_hebb_datasets.csv"
+    trows = [[int(e), kind, round(float(r["norm"][e]), 8), round(float(r["angle"][e]), 6),
+              round(float(r["error"][e]), 6)] for kind, r in res["trajectories"].items() for e in r["epoch"]]
+    write_csv(os.path.join(out_dir, tname), ["epoch", "kind", "norm", "angle", "error"], trows)
+    cols = ["kind", "dataset", "condition_holds", "learnt", "tiny_margin", "min_margin", "min_cosine",
+            "pairwise_positive", "final_error"]
+    write_csv(os.path.join(out_dir, dname), cols,
+              [[rec[c] if not isinstance(rec[c], float) else round(rec[c], 10) for c in cols]
+               for rec in res["records"]])
+    meta = manifest("supervised-hebb-trajectories", {**proto, "columns": {
+        "norm": "|w| after the epoch (epoch 0: initial weights)",
+        "angle": "degrees between w and C = sum_k t_k x~_k",
+        "error": "fraction of examples with t_k (w . x~_k) <= 0"}}, [tname, dname], seed=res["seed"],
+        command=command)
+    mname = os.path.basename(manifest_path(os.path.join(out_dir, tname)))
+    write_json(os.path.join(out_dir, mname), meta)
+    files += [tname, dname, mname]
+    plt = _plot_module()
+    if plt is None:
+        return files, "matplotlib is not installed (pip install '.[plot]'): no supervised_hebb.png"
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.8))
+    for kind, r in res["trajectories"].items():
+        a1.plot(r["epoch"], r["norm"], label=kind)
+        a2.plot(r["epoch"], r["angle"], label=kind)
+    a1.set_xlabel("epoch")
+    a1.set_ylabel("|w|")
+    a2.set_xlabel("epoch")
+    a2.set_ylabel("angle between w and C (degrees)")
+    a2.legend(fontsize=8)
+    fig.suptitle("supervised simple Hebb, one threshold gate (dataset 0 of each kind)", fontsize=10)
+    fig.tight_layout()
+    _save(fig, os.path.join(out_dir, "supervised_hebb.png"), plt)
+    return files + ["supervised_hebb.png"], None
+
+
+def check_supervised_hebb(seed=0):
+    """Verify the canonical-form theorem by simulation (a few seconds).
+
+    Runs :func:`supervised_hebb_study` with 60 datasets per kind; the theorem
+    holds iff the condition and the simulated outcome agree on every dataset
+    whose margins are not tiny (those are reported, not counted).
+
+    Returns
+    -------
+    dict
+        ``holds`` (bool) and ``evidence`` (the summary per kind and the
+        protocol).
+
+    Examples
+    --------
+    >>> check_supervised_hebb()["holds"]
+    True
+    """
+    res = supervised_hebb_study(datasets=60, epochs=100, eta=0.04, seed=seed)
+    summary = res["summary"]
+    ok = all(s["disagree_decided"] == 0 for s in summary.values())
+    return {"holds": ok, "evidence": {"summary": summary, "protocol": res["protocol"], "seed": seed}}
+
+
+# --------------------------------------------------------------------------
+# (b) a linear unit on images
+# --------------------------------------------------------------------------
+
+
+def _images(X, what="X"):
+    X = _matrix(X, what)
+    if len(X) < 2:
+        raise InputError(f"{what} needs at least 2 images, got {len(X)}")
+    return X
+
+
+def hebb_images(X, epochs=200, eta=0.01, seed=0, init_scale=0.1, mode="batch"):
+    """Unsupervised simple Hebb (dw = eta O x, O = w . x) on a linear unit.
+
+    In expectation dw/dt = R w with R = X^T X / N, so w grows without bound
+    along the principal eigenvector u of R (paper §1; for non-negative
+    pixels u is close to the centre of gravity). Hebb keeps the sign of
+    w_0 . u, so w points along +u or -u: the angle to the centre of gravity
+    tends to 0 or 180 degrees, and the angle to u is measured between lines.
+
+    Parameters
+    ----------
+    X : array_like
+        (N, D) images as rows.
+    epochs : int
+        Epochs (>= 1).
+    eta : float
+        Learning rate; per epoch the norm grows by about 1 + eta*lambda_max.
+    seed : int
+        Seeds w_0 ~ N(0, init_scale^2) and the presentation orders.
+    init_scale : float
+        Standard deviation of w_0 (> 0).
+    mode : {"batch", "online"}
+        As in :func:`gates.linear.simulate`.
+
+    Returns
+    -------
+    dict
+        ``epoch``, ``norm``, ``log10_norm``, ``angle_cog`` (degrees
+        between w and mean(X), 0..180), ``angle_pc`` (degrees between the
+        lines of w and u, 0..90), ``w0`` and ``w`` (initial and final
+        weights), ``lambda`` (the two leading eigenvalues of R), ``final``
+        (last angles and log-norm) and ``settings``.
+
+    Raises
+    ------
+    InputError
+        Bad data or settings, or weights that overflow (lower eta or epochs).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(size=(100, 10))
+    >>> r = hebb_images(X, epochs=100, eta=0.05)
+    >>> bool(r["angle_pc"][-1] < 1.0)
+    True
+    """
+    from .linear import simulate
+    from .rules import get_rule
+
+    X = _images(X)
+    epochs = _int("epochs", epochs, 1)
+    eta = _positive("eta", eta)
+    init_scale = _positive("init_scale", init_scale)
+    if mode not in ("batch", "online"):
+        raise InputError(f"mode {mode!r} is unknown: allowed batch, online")
+    seed = _int("seed", seed, 0)
+    w0 = np.random.default_rng(np.random.SeedSequence([seed, 1])).normal(0.0, init_scale, X.shape[1])
+    with np.errstate(over="ignore", invalid="ignore"):
+        W = simulate(get_rule("hebb", "unsupervised"), X, None, w0, eta, epochs, mode=mode, seed=seed)
+    W = np.asarray(W, dtype=np.float64)
+    if not np.isfinite(W).all():
+        raise InputError(f"simple Hebb overflowed within {epochs} epochs at eta={eta}: lower eta or epochs")
+    cog = X.mean(axis=0)
+    lam, vec = np.linalg.eigh(X.T @ X / len(X))
+    u = vec[:, -1]
+    norm = np.linalg.norm(W, axis=1)
+    angle_cog = np.array([_angle(w, cog) for w in W])
+    angle_pc = np.array([min(a, 180.0 - a) for a in (_angle(w, u) for w in W)])
+    settings = {"rule": get_rule("hebb", "unsupervised").formula(), "unit": "linear, O = w . x",
+                "epochs": epochs, "eta": eta, "seed": seed, "init": "normal", "init_scale": init_scale,
+                "mode": mode, "bias": False}
+    with np.errstate(divide="ignore"):
+        log_norm = np.log10(norm)
+    return {"epoch": np.arange(epochs + 1), "norm": norm, "log10_norm": log_norm, "angle_cog": angle_cog,
+            "angle_pc": angle_pc, "w0": w0, "w": W[-1].copy(),
+            "lambda": [float(lam[-1]), float(lam[-2]) if len(lam) > 1 else float("nan")],
+            "final": {"angle_cog": float(angle_cog[-1]), "angle_pc": float(angle_pc[-1]),
+                      "log10_norm": float(log_norm[-1])}, "settings": settings}
+
+
+def _rule(rule):
+    from .rules import RULES, Rule, get_rule, parse_poly
+
+    if isinstance(rule, Rule):
+        return rule
+    if not isinstance(rule, str):
+        raise InputError(f"rule must be a rule name or a polynomial such as 'T*x - T*w^2', got {rule!r}")
+    if rule in RULES:
+        return get_rule(rule, "clamped")
+    return parse_poly(rule)
+
+
+def riccati_images(X, y, digit=9, rule="T*x - T*w^2", epochs=60, eta=1.0, seed=0, init_scale=0.01,
+                   typical=(4, 2)):
+    """A supervised rule on images against its Riccati solution, weight by weight.
+
+    Targets T = 1 for images of `digit`, else 0. The unit is trained online
+    (:func:`gates.linear.simulate`, step eta/N per example, so epoch e is
+    ODE time t = eta e) from w_0 ~ N(0, init_scale^2). A rule without O
+    terms has the expected update dw_j/dt = a_j + b_j w_j + c_j w_j^2
+    (:func:`gates.linear.riccati_coefficients`); for ``T*x - T*w^2``,
+    a_j = E[T x_j], b_j = 0, c_j = -E[T], so w_j tends to sqrt(E[x_j | digit]).
+    Each weight is compared with the closed form :func:`gates.linear.riccati`.
+
+    Parameters
+    ----------
+    X : array_like
+        (N, D) images.
+    y : array_like
+        (N,) integer labels.
+    digit : int
+        The label whose images have target 1 (must occur).
+    rule : str or gates.rules.Rule
+        A rule name (clamped form) or polynomial, without O.
+    epochs, eta, seed, init_scale
+        Training settings; `seed` seeds w_0, the orders and the choice of
+        the random typical weights.
+    typical : (int, int)
+        How many weights with the largest a_j, and how many others at
+        random, to return as trajectories.
+
+    Returns
+    -------
+    dict
+        ``t`` (ODE times), ``max_abs_deviation`` and ``r2`` over all weights
+        and epochs (R^2 of the closed form as a predictor of the simulation),
+        ``weights`` (indices of the typical weights), ``simulated`` and
+        ``riccati`` ((epochs+1, k) trajectories of those), ``coefficients``
+        (their a, b, c), ``settings``.
+
+    Raises
+    ------
+    InputError
+        Bad data or settings, a digit that does not occur, or a rule that
+        reads O.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(size=(200, 6)); y = rng.integers(0, 3, 200)
+    >>> r = riccati_images(X, y, digit=1, epochs=40, eta=1.0)
+    >>> bool(r["r2"] > 0.99)
+    True
+    """
+    from .linear import riccati, riccati_coefficients, simulate
+
+    X = _images(X)
+    y = np.asarray(y)
+    if y.shape != (len(X),) or y.dtype.kind not in "ui":
+        raise InputError(f"labels y must be {len(X)} integers, got shape {y.shape} dtype {y.dtype}")
+    if isinstance(digit, bool) or not isinstance(digit, (int, np.integer)) or not (y == digit).any():
+        raise InputError(f"digit {digit!r} does not occur in the labels (present: {np.unique(y).tolist()[:20]})")
+    r = _rule(rule)
+    if r.uses_output:
+        raise InputError(f"rule {r.formula()!r} reads O: the Riccati comparison needs a rule without O terms")
+    if r.saturate:
+        raise InputError(f"rule {r.name!r} is saturating (w = tanh(u)): the Riccati comparison needs a plain rule")
+    epochs = _int("epochs", epochs, 1)
+    eta = _positive("eta", eta)
+    init_scale = _positive("init_scale", init_scale, zero=True)
+    seed = _int("seed", seed, 0)
+    k_top, k_rand = (_int("typical[0]", typical[0], 0), _int("typical[1]", typical[1], 0))
+    T = (y == digit).astype(np.float64)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 2]))
+    w0 = rng.normal(0.0, init_scale, X.shape[1])
+    with np.errstate(over="ignore", invalid="ignore"):
+        W = np.asarray(simulate(r, X, T, w0, eta, epochs, mode="online", seed=seed), dtype=np.float64)
+    a, b, c = (np.asarray(v, dtype=np.float64) for v in riccati_coefficients(r, X, T))
+    t = eta * np.arange(epochs + 1, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        ode = np.asarray(riccati(a[None, :], b[None, :], c[None, :], w0[None, :], t[:, None]), dtype=np.float64)
+    ok = np.isfinite(W).all(axis=0) & np.isfinite(ode).all(axis=0)
+    if not ok.any():
+        raise InputError(f"every weight diverged within t = {t[-1]:g}: lower eta, epochs or init_scale")
+    dev = np.abs(W[:, ok] - ode[:, ok])
+    ss_res = float(np.sum((W[:, ok] - ode[:, ok]) ** 2))
+    ss_tot = float(np.sum((W[:, ok] - W[:, ok].mean()) ** 2))
+    r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else float("nan")
+    order = np.argsort(-a, kind="stable")
+    top = [int(j) for j in order if ok[j]][:k_top]
+    rest = np.array([j for j in range(X.shape[1]) if ok[j] and j not in top], dtype=np.int64)
+    pick = top + sorted(int(j) for j in rng.choice(rest, size=min(k_rand, len(rest)), replace=False))
+    settings = {"rule": r.formula(), "terms": [list(x) for x in r.terms], "digit": int(digit),
+                "targets": "T = 1 for the digit, else 0", "unit": "linear, O = w . x", "mode": "online",
+                "epochs": epochs, "eta": eta, "seed": seed, "init": "normal", "init_scale": init_scale,
+                "bias": False, "time": "t = eta * epoch"}
+    return {"t": t, "epoch": np.arange(epochs + 1), "max_abs_deviation": float(dev.max()), "r2": r2,
+            "diverged": int((~ok).sum()), "weights": pick, "simulated": W[:, pick], "riccati": ode[:, pick],
+            "coefficients": {"a": a[pick], "b": b[pick], "c": c[pick]}, "w0": w0[pick],
+            "positive_rate": float(T.mean()), "settings": settings}
+
+
+def image_study(source="digits", digit=9, rule="T*x - T*w^2", seed=0, hebb=None, riccati=None):
+    """Both image experiments on one data source (the CLI's entry point).
+
+    Parameters
+    ----------
+    source : str
+        As in :func:`gates.datasets.image_data`; the Riccati part needs labels.
+    digit, rule, seed
+        As in :func:`riccati_images`.
+    hebb, riccati : dict, optional
+        Extra keyword arguments of :func:`hebb_images` / :func:`riccati_images`.
+
+    Returns
+    -------
+    dict
+        ``data`` (the source description), ``hebb`` and ``riccati`` (None
+        without labels).
+
+    Examples
+    --------
+    >>> res = image_study("digits")  # doctest: +SKIP
+    >>> round(res["riccati"]["r2"], 3)  # doctest: +SKIP
+    0.999
+    """
+    from .datasets import image_data
+
+    X, y, info = image_data(source)
+    out = {"data": info, "hebb": hebb_images(X, seed=seed, **(hebb or {})), "riccati": None}
+    if y is not None:
+        out["riccati"] = riccati_images(X, y, digit=digit, rule=rule, seed=seed, **(riccati or {}))
+    return out
+
+
+def write_image_study(res, out_dir, command=None):
+    """Write the image experiments into `out_dir`, atomically.
+
+    Parameters
+    ----------
+    res : dict
+        ``{"hebb": ..., "riccati": ..., "data": ...}``: results of
+        :func:`hebb_images` and :func:`riccati_images` (either may be None or
+        missing) and the data description of
+        :func:`gates.datasets.image_data` (optional).
+    out_dir : str
+        Destination folder.
+    command : list of str, optional
+        The command line for the manifests.
+
+    Returns
+    -------
+    files : list of str
+        ``hebb_images.csv`` (epoch, norm, log10_norm, angle_cog, angle_pc),
+        ``riccati_images.csv`` (epoch, t, weight, a, b, c, simulated,
+        riccati), a manifest beside each, and ``hebb_images.png`` /
+        ``riccati_images.png`` when matplotlib is installed.
+    note : str or None
+        Why the plots are missing, or None.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(size=(50, 4)); y = rng.integers(0, 2, 50)
+    >>> res = {"hebb": hebb_images(X, epochs=10), "riccati": riccati_images(X, y, digit=1, epochs=10)}
+    >>> files, _ = write_image_study(res, tempfile.mkdtemp(), command=["gates", "doc"])
+    >>> files[:2]
+    ['hebb_images.csv', 'hebb_images.manifest.json']
+    """
+    from .storage import manifest, manifest_path, write_csv, write_json
+
+    data = res.get("data")
+    hebb, ric = res.get("hebb"), res.get("riccati")
+    if hebb is None and ric is None:
+        raise InputError("nothing to write: the image study holds neither a Hebb nor a Riccati result")
+    files = []
+
+    def put(name, header, rows, kind, protocol, results):
+        path = os.path.join(out_dir, name)
+        write_csv(path, header, rows)
+        mpath = manifest_path(path)
+        write_json(mpath, manifest(kind, protocol, [name], seed=protocol.get("seed"), command=command,
+                                   results=results))
+        files.extend([name, os.path.basename(mpath)])
+
+    if hebb is not None:
+        rows = [[int(e), float(hebb["norm"][e]), round(float(hebb["log10_norm"][e]), 8),
+                 round(float(hebb["angle_cog"][e]), 6), round(float(hebb["angle_pc"][e]), 6)]
+                for e in hebb["epoch"]]
+        put("hebb_images.csv", ["epoch", "norm", "log10_norm", "angle_cog", "angle_pc"], rows, "hebb-images",
+            {**hebb["settings"], "data": data}, {"final": hebb["final"], "lambda": hebb["lambda"]})
+    if ric is not None:
+        co = ric["coefficients"]
+        rows = [[int(e), float(ric["t"][e]), j, float(co["a"][i]), float(co["b"][i]), float(co["c"][i]),
+                 float(ric["simulated"][e, i]), float(ric["riccati"][e, i])]
+                for i, j in enumerate(ric["weights"]) for e in ric["epoch"]]
+        put("riccati_images.csv", ["epoch", "t", "weight", "a", "b", "c", "simulated", "riccati"], rows,
+            "riccati-images", {**ric["settings"], "data": data},
+            {"max_abs_deviation": ric["max_abs_deviation"], "r2": ric["r2"], "diverged": ric["diverged"],
+             "weights": ric["weights"]})
+    plt = _plot_module()
+    if plt is None:
+        return files, "matplotlib is not installed (pip install '.[plot]'): no image plots"
+    if hebb is not None:
+        fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.8))
+        a1.plot(hebb["epoch"], hebb["angle_cog"], label="to centre of gravity")
+        a1.plot(hebb["epoch"], hebb["angle_pc"], label="to principal eigenvector (lines)")
+        a1.set_xlabel("epoch")
+        a1.set_ylabel("angle (degrees)")
+        a1.legend(fontsize=8)
+        a2.plot(hebb["epoch"], hebb["log10_norm"])
+        a2.set_xlabel("epoch")
+        a2.set_ylabel("log10 |w|")
+        fig.suptitle("unsupervised simple Hebb on a linear unit", fontsize=10)
+        fig.tight_layout()
+        _save(fig, os.path.join(out_dir, "hebb_images.png"), plt)
+        files.append("hebb_images.png")
+    if ric is not None:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        for i, j in enumerate(ric["weights"]):
+            line, = ax.plot(ric["t"], ric["simulated"][:, i], lw=1.5, label=f"w{j} simulated")
+            ax.plot(ric["t"], ric["riccati"][:, i], "o", color=line.get_color(), mfc="none", ms=4,
+                    markevery=max(1, len(ric["t"]) // 15))
+        ax.set_xlabel("t = eta * epoch")
+        ax.set_ylabel("weight")
+        ax.set_title(f"{ric['settings']['rule']}, digit {ric['settings']['digit']}: simulation (lines) and "
+                     f"Riccati (circles), R^2 = {ric['r2']:.4f}", fontsize=9)
+        ax.legend(fontsize=7, ncol=2)
+        fig.tight_layout()
+        _save(fig, os.path.join(out_dir, "riccati_images.png"), plt)
+        files.append("riccati_images.png")
+    return files, None

@@ -1,0 +1,450 @@
+"""Single-unit experiments (gates.single_unit) against pure-Python references.
+
+* The cosine condition is recomputed by plain loops (naive.hebb_condition);
+  integer inputs make every margin exact, so holds / pairwise must be equal.
+* The canonical-form theorem is checked on its own terms: the naive
+  clamped-Hebb trainer (naive.clamped_hebb_gate) learns a random set iff the
+  naive condition holds, on hundreds of sets whose margins are large enough
+  that w_0 cannot decide (eta*epochs*|c_k . C| > |w_0| |c_k| >= |w_0 . c_k|).
+* supervised_hebb is compared with the naive trainer started from the same
+  w_0 (the clamped update does not read w, so the order does not matter).
+* Hebb on a linear unit is compared with a power-iteration eigenvector, and
+  the Riccati curves with a Runge-Kutta integration and moments by loops.
+"""
+
+import csv
+import json
+import math
+import random
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gates.errors import InputError
+from gates.single_unit import (
+    HEBB_KINDS,
+    check_supervised_hebb,
+    hebb_condition,
+    hebb_dataset,
+    supervised_hebb,
+    supervised_hebb_study,
+    write_supervised_hebb,
+)
+
+from . import naive
+
+
+def lists(X):
+    return np.asarray(X, dtype=np.float64).tolist()
+
+
+def angle_deg(u, v):
+    cos = naive.dot(u, v) / math.sqrt(naive.dot(u, u) * naive.dot(v, v))
+    return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
+
+
+def test_naive_references_by_hand():
+    # XOR is not separable; AND is
+    assert not naive.perceptron_separates([[0, 0], [0, 1], [1, 0], [1, 1]], [-1, 1, 1, -1], epochs=200)
+    assert naive.perceptron_separates([[0, 0], [0, 1], [1, 0], [1, 1]], [-1, -1, -1, 1])
+    # two epochs of dw = eta t x~ from 0 on one example: w = 2 eta t x~
+    assert naive.clamped_hebb_gate([[1.0, -2.0]], [-1], [0, 0, 0], 2, 0.5) == ([-1.0, 2.0, -1.0], True)
+    assert naive.riccati_rk4(1.0, 0.0, -1.0, 0.0, 1.5) == pytest.approx(math.tanh(1.5), abs=1e-12)
+    assert naive.riccati_rk4(0.0, -1.0, 0.0, 2.0, 1.0) == pytest.approx(2 * math.exp(-1), abs=1e-12)
+    v = naive.principal_eigenvector([[3.0, 0.0], [0.0, 1.0], [-3.0, 0.0]])
+    assert abs(v[0]) == pytest.approx(1.0, abs=1e-9)
+    holds, m, cos, pairwise, margins = naive.hebb_condition([[1, 0], [0, 1]], [1, 1], bias=False)
+    assert (holds, m, pairwise, margins) == (True, 1, False, [1, 1]) and cos == pytest.approx(math.sqrt(0.5))
+
+
+# --------------------------------------------------------------------------
+# datasets
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [1, 4, 9])
+def test_orthogonal_is_identity(n):
+    for seed in range(5):
+        X, t = hebb_dataset("orthogonal", n, n, seed)
+        assert X.tolist() == [[1.0 if i == j else 0.0 for j in range(n)] for i in range(n)]
+        assert set(t.tolist()) <= {-1.0, 1.0} and t.shape == (n,)
+    X, _ = hebb_dataset("orthogonal", 2, 5, 0)
+    assert X.tolist() == [[1, 0, 0, 0, 0], [0, 1, 0, 0, 0]]
+    with pytest.raises(InputError, match="at most 3 examples"):
+        hebb_dataset("orthogonal", 4, 3, 0)
+
+
+def test_common_orthant_pairwise_positive():
+    for seed in range(40):
+        X, t = hebb_dataset("common-orthant", 7, 3, seed)
+        # without bias the canonical vectors t_k x_k share one orthant
+        c = [[tk * v for v in x] for x, tk in zip(lists(X), t.tolist())]
+        signs = [[v > 0 for v in ck] for ck in c]
+        assert all(s == signs[0] for s in signs)
+        assert all(0.1 <= abs(v) <= 1.0 for ck in c for v in ck)
+        assert naive.hebb_condition(lists(X), t.tolist(), bias=False)[3]
+    # with the bias, c_k . c_l = u_k . u_l + t_k t_l > 0 once n is moderate
+    for seed in range(40):
+        X, t = hebb_dataset("common-orthant", 7, 20, seed)
+        assert naive.hebb_condition(lists(X), t.tolist(), bias=True)[3]
+
+
+def test_separable_by_a_hyperplane():
+    for seed in range(40):
+        P, n = 3 + seed % 8, 2 + seed % 5
+        X, t = hebb_dataset("separable", P, n, seed)
+        assert X.shape == (P, n) and set(X.ravel().tolist()) <= {0.0, 1.0}
+        assert set(t.tolist()) == {-1.0, 1.0}
+        assert naive.perceptron_separates(lists(X), t.tolist())
+
+
+def test_datasets_seeded_and_validated():
+    for kind in HEBB_KINDS:
+        a, b = hebb_dataset(kind, 4, 6, 3), hebb_dataset(kind, 4, 6, 3)
+        assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+        assert a[0].dtype == np.float64 and a[0].flags.c_contiguous
+    with pytest.raises(InputError, match="dataset kind 'random' is unknown"):
+        hebb_dataset("random", 4, 4, 0)
+    with pytest.raises(InputError, match="P must be an integer >= 1"):
+        hebb_dataset("separable", 0, 4, 0)
+    with pytest.raises(InputError, match="needs P >= 2"):
+        hebb_dataset("separable", 1, 4, 0)
+
+
+# --------------------------------------------------------------------------
+# the condition
+# --------------------------------------------------------------------------
+
+
+@st.composite
+def int_sets(draw):
+    P = draw(st.integers(1, 6))
+    n = draw(st.integers(1, 5))
+    X = draw(st.lists(st.lists(st.integers(-3, 3), min_size=n, max_size=n), min_size=P, max_size=P))
+    t = draw(st.lists(st.sampled_from([-1, 1]), min_size=P, max_size=P))
+    return X, t
+
+
+@given(int_sets(), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_condition_matches_loops(case, bias):
+    X, t = case
+    holds, min_margin, min_cos, pairwise, margins = naive.hebb_condition(X, t, bias)
+    r = hebb_condition(X, t, bias)
+    assert r["holds"] == holds
+    assert r["min_margin"] == min_margin  # integers: exact
+    assert r["margins"].tolist() == margins
+    assert r["min_cosine"] == pytest.approx(min_cos, abs=1e-12)
+    assert r["all_pairwise_positive"] == pairwise
+    # the sufficient condition implies the condition
+    assert not pairwise or holds or len(X) == 1 and margins[0] == 0
+
+
+def test_condition_validates():
+    with pytest.raises(InputError, match="targets t must be 2 values in"):
+        hebb_condition([[1, 0], [0, 1]], [1, 0])
+    with pytest.raises(InputError, match="NaN"):
+        hebb_condition([[1, np.nan]], [1])
+    with pytest.raises(InputError, match=r"\(P, n\) array"):
+        hebb_condition([1, 2, 3], [1, 1, 1])
+
+
+# --------------------------------------------------------------------------
+# the theorem, with the naive trainer
+# --------------------------------------------------------------------------
+
+
+def random_sets(rnd, count):
+    """Random real sets (Gaussian inputs, random targets) and the three kinds."""
+    for i in range(count):
+        P, n = rnd.randint(2, 6), rnd.randint(1, 5)
+        X = [[rnd.gauss(0, 1) for _ in range(n)] for _ in range(P)]
+        yield "gaussian", X, [rnd.choice([-1.0, 1.0]) for _ in range(P)]
+        kind = HEBB_KINDS[i % 3]
+        X, t = hebb_dataset(kind, P, max(n, P), rnd.randrange(2**32))
+        yield kind, lists(X), t.tolist()
+
+
+def test_theorem_naive_trainer_learns_iff_condition():
+    rnd = random.Random(20160)
+    eta, epochs = 0.05, 200
+    seen = {"learnt": 0, "not": 0, "skipped": 0}
+    for _, X, t in random_sets(rnd, 150):  # 300 sets
+        holds, _, _, _, margins = naive.hebb_condition(X, t)
+        w0 = [rnd.gauss(0, 0.1) for _ in range(len(X[0]) + 1)]
+        norm_w0 = math.sqrt(naive.dot(w0, w0))
+        # Cauchy-Schwarz: when eta*epochs*|m_k| > |w0||c_k| the margins alone decide
+        c_norms = [math.sqrt(naive.dot(x + [1.0], x + [1.0])) for x in X]
+        if any(eta * epochs * abs(m) <= norm_w0 * cn for m, cn in zip(margins, c_norms)):
+            seen["skipped"] += 1
+            continue
+        _, learnt = naive.clamped_hebb_gate(X, t, w0, epochs, eta)
+        assert learnt == holds, (X, t, margins)
+        seen["learnt" if learnt else "not"] += 1
+    assert seen["learnt"] > 40 and seen["not"] > 40 and seen["skipped"] < 60, seen
+
+
+def test_supervised_hebb_matches_naive_trainer():
+    rnd = random.Random(7)
+    for i, (kind, X, t) in enumerate(random_sets(rnd, 20)):
+        bias = i % 3 != 0
+        epochs, eta = 30, 0.1
+        r = supervised_hebb(X, t, epochs=epochs, eta=eta, seed=i, bias=bias, init_scale=0.2)
+        w0 = r["w0"].tolist()
+        assert len(w0) == len(X[0]) + bias
+        for e in (0, 1, epochs // 2, epochs):
+            w, _ = naive.clamped_hebb_gate(X, t, w0, e, eta, bias=bias)
+            assert r["norm"][e] == pytest.approx(math.sqrt(naive.dot(w, w)), rel=1e-10)
+            C = [sum(tk * xt for tk, xt in zip(t, col)) for col in zip(*[naive.with_bias(x, bias) for x in X])]
+            if any(C):
+                # arccos is ill-conditioned near 0: rounding of 1e-16 in the cosine is 1e-6 degrees
+                assert r["angle"][e] == pytest.approx(angle_deg(w, C), abs=1e-5)
+            errors = sum(tk * naive.dot(w, naive.with_bias(x, bias)) <= 0 for x, tk in zip(X, t))
+            margin = min(abs(naive.dot(w, naive.with_bias(x, bias))) for x in X)
+            if margin > 1e-9:  # away from the threshold, rounding cannot flip an example
+                assert r["error"][e] == errors / len(X)
+        w, learnt = naive.clamped_hebb_gate(X, t, w0, epochs, eta, bias=bias)
+        assert r["w"].tolist() == pytest.approx(w, rel=1e-10, abs=1e-12)
+        if margin > 1e-9:
+            assert r["learnt"] == learnt
+        assert r["condition"]["holds"] == naive.hebb_condition(X, t, bias)[0]
+
+
+def test_supervised_hebb_counterexample_and_orthant():
+    # c = (1,0,1), (0,1,1), (-1,-1,-1): C = (0,0,1), the third margin is -1
+    r = supervised_hebb([[1, 0], [0, 1], [1, 1]], [1, 1, -1], epochs=200, eta=0.1, seed=0)
+    assert not r["condition"]["holds"] and not r["learnt"] and r["error"][-1] == pytest.approx(1 / 3)
+    X, t = hebb_dataset("common-orthant", 12, 30, 5)
+    r = supervised_hebb(X, t, epochs=100, eta=0.05, seed=1)
+    assert r["learnt"] and r["condition"]["all_pairwise_positive"]
+    # w_e = w_0 + eta e C: the angle to C shrinks monotonically here and the norm grows
+    assert r["angle"][-1] < 1.0 and np.all(np.diff(r["norm"][5:]) > 0)
+
+
+def test_exact_tie_is_an_error():
+    """Orthogonal, odd P, |sum t| = 1: a margin is exactly 0; from w_0 = 0 the gate outputs 0 there."""
+    X, t = np.eye(3), [1, 1, -1]
+    assert naive.hebb_condition(lists(X), t)[4] == [2.0, 2.0, 0.0]
+    r = supervised_hebb(X, t, epochs=10, eta=0.5, init_scale=0.0)
+    assert r["error"].tolist() == [1.0] + [1 / 3] * 10  # activation 0 never counts as right
+    assert not r["learnt"] and not naive.clamped_hebb_gate(lists(X), t, [0.0] * 4, 10, 0.5)[1]
+
+
+def test_supervised_hebb_validates():
+    X, t = [[1.0, 0.0]], [1]
+    for kw, msg in [({"epochs": 0}, "epochs must be an integer >= 1"), ({"eta": -1.0}, "eta must be"),
+                    ({"init_scale": float("nan")}, "init_scale must be")]:
+        with pytest.raises(InputError, match=msg):
+            supervised_hebb(X, t, **kw)
+
+
+# --------------------------------------------------------------------------
+# the study and its files
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def study():
+    return supervised_hebb_study(datasets=40, epochs=100, eta=0.04, seed=3)
+
+
+def test_study_summary(study):
+    recs = study["records"]
+    assert len(recs) == 3 * 40
+    for kind, s in study["summary"].items():
+        mine = [r for r in recs if r["kind"] == kind]
+        assert s["datasets"] == len(mine) == 40
+        assert s["condition_holds"] == sum(r["condition_holds"] for r in mine)
+        assert s["learnt"] == sum(r["learnt"] for r in mine)
+        assert s["agree"] == sum(r["learnt"] == r["condition_holds"] for r in mine)
+        assert s["tiny"] == sum(r["tiny_margin"] for r in mine)
+        assert s["disagree_decided"] == 0
+        assert s["agree"] >= s["datasets"] - s["tiny"]
+        # learnt means zero final error
+        assert all((r["final_error"] == 0) == r["learnt"] for r in mine)
+    sep = study["summary"]["separable"]
+    assert 0 < sep["condition_holds"] < sep["datasets"]  # both outcomes occur
+    assert study["summary"]["common-orthant"]["pairwise_positive"] == 40
+    # the condition in the records is the naive one: margins are integers for binary data
+    assert all(r["min_margin"] == round(r["min_margin"]) for r in recs if r["kind"] != "common-orthant")
+
+
+def test_study_kinds_are_independent(study):
+    alone = supervised_hebb_study(kinds=("orthogonal",), datasets=40, epochs=100, eta=0.04, seed=3)
+    assert alone["records"] == [r for r in study["records"] if r["kind"] == "orthogonal"]
+    other = supervised_hebb_study(kinds=("orthogonal",), datasets=40, epochs=100, eta=0.04, seed=4)
+    assert other["records"] != alone["records"]
+    with pytest.raises(InputError, match="needs P <= n"):
+        supervised_hebb_study(P=9, n=4, datasets=2)
+    with pytest.raises(InputError, match="kind 'x' is unknown"):
+        supervised_hebb_study(kinds=("x",))
+
+
+def test_write_supervised_hebb(study, tmp_path):
+    files, note = write_supervised_hebb(study, tmp_path, command=["gates", "test"])
+    for f in files:
+        assert (tmp_path / f).exists(), f
+    with open(tmp_path / "supervised_hebb_trajectories.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 3 * 101 and set(rows[0]) == {"epoch", "kind", "norm", "angle", "error"}
+    with open(tmp_path / "supervised_hebb_datasets.csv") as fh:
+        assert len(list(csv.DictReader(fh))) == 120
+    meta = json.loads((tmp_path / "supervised_hebb.manifest.json").read_text())
+    assert meta["kind"] == "supervised-hebb" and meta["seed"] == 3 and meta["protocol"]["P"] == 8
+    assert meta["results"]["summary"]["separable"]["datasets"] == 40
+    meta = json.loads((tmp_path / "supervised_hebb_trajectories.manifest.json").read_text())
+    assert meta["files"] == ["supervised_hebb_trajectories.csv", "supervised_hebb_datasets.csv"]
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert note and "matplotlib" in note
+    else:
+        assert note is None and "supervised_hebb.png" in files
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_write_without_matplotlib(study, tmp_path, monkeypatch):
+    import builtins
+
+    real = builtins.__import__
+
+    def no_mpl(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            raise ImportError(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_mpl)
+    files, note = write_supervised_hebb(study, tmp_path, command=["gates", "test"])
+    assert "matplotlib" in note and "supervised_hebb.png" not in files
+    assert not (tmp_path / "supervised_hebb.png").exists()
+
+
+def test_check_supervised_hebb():
+    r = check_supervised_hebb(seed=1)
+    assert r["holds"] is True
+    s = r["evidence"]["summary"]
+    assert set(s) == set(HEBB_KINDS) and all(v["disagree_decided"] == 0 for v in s.values())
+
+
+# --------------------------------------------------------------------------
+# (b) a linear unit on images (small synthetic arrays: no scikit-learn)
+# --------------------------------------------------------------------------
+
+
+def synthetic_images(N=80, D=6, seed=0):
+    rng = np.random.default_rng(seed)
+    # non-negative "pixels" with unequal means, like images
+    X = rng.uniform(size=(N, D)) * np.linspace(0.3, 1.0, D)
+    return X, rng.integers(0, 3, N)
+
+
+def test_hebb_images_aligns_with_principal_eigenvector():
+    from gates.single_unit import hebb_images
+
+    X, _ = synthetic_images()
+    r = hebb_images(X, epochs=150, eta=0.05, seed=2)
+    u = naive.principal_eigenvector(lists(X))
+    w = r["w"].tolist()
+    a = angle_deg(w, u)
+    assert min(a, 180 - a) < 0.5
+    assert r["angle_pc"][-1] == pytest.approx(min(a, 180 - a), abs=1e-3)
+    assert r["angle_pc"][-1] < r["angle_pc"][0] - 10
+    assert np.all(np.diff(r["angle_pc"][10:]) <= 1e-9)  # the power method's angle only shrinks
+    cog = [sum(col) / len(X) for col in zip(*lists(X))]
+    assert r["angle_cog"][-1] == pytest.approx(angle_deg(w, cog), abs=1e-4)
+    assert min(r["angle_cog"][-1], 180 - r["angle_cog"][-1]) < 20  # positive pixels: u is near the mean
+    assert np.all(np.isfinite(r["norm"])) and r["norm"][-1] > 10 * r["norm"][0]  # it grows without bound
+    assert r["log10_norm"] == pytest.approx(np.log10(r["norm"]))
+
+
+def test_hebb_images_batch_is_the_mean_update():
+    """Batch simple Hebb: w <- w + eta * mean_p (w . x_p) x_p, by loops from the same w_0."""
+    from gates.single_unit import hebb_images
+
+    X, _ = synthetic_images(N=12, D=4, seed=5)
+    eta = 0.1
+    r = hebb_images(X, epochs=8, eta=eta, seed=0, mode="batch")
+    rows = lists(X)
+    w = r["w0"].tolist()
+    for e in range(9):
+        assert r["norm"][e] == pytest.approx(math.sqrt(naive.dot(w, w)), rel=1e-12)
+        o = [naive.dot(w, x) for x in rows]
+        w = [w[j] + eta * sum(op * x[j] for op, x in zip(o, rows)) / len(rows) for j in range(len(w))]
+
+
+def test_riccati_images_synthetic():
+    from gates.single_unit import riccati_images
+
+    X, y = synthetic_images(N=150, D=5, seed=3)
+    r = riccati_images(X, y, digit=1, epochs=60, eta=0.5, seed=4, init_scale=0.05)
+    rows, T = lists(X), [1.0 if v == 1 else 0.0 for v in y.tolist()]
+    N = len(rows)
+    a = [sum(t * x[j] for t, x in zip(T, rows)) / N for j in range(5)]
+    c = -sum(T) / N
+    top = sorted(range(5), key=lambda j: -a[j])[:4]
+    assert r["weights"][:4] == top and len(r["weights"]) == 5  # 4 largest a_j, then 1 of the rest
+    for i, j in enumerate(r["weights"]):
+        assert r["coefficients"]["a"][i] == pytest.approx(a[j], rel=1e-12)
+        assert r["coefficients"]["b"][i] == pytest.approx(0.0, abs=1e-15)
+        assert r["coefficients"]["c"][i] == pytest.approx(c, rel=1e-12)
+        for e in (0, 3, 10, 60):
+            want = naive.riccati_rk4(a[j], 0.0, c, float(r["w0"][i]), float(r["t"][e]))
+            assert r["riccati"][e, i] == pytest.approx(want, abs=1e-8)
+        # the fixed point sqrt(a/|c|) = sqrt(E[x_j | digit])
+        assert r["simulated"][-1, i] == pytest.approx(math.sqrt(a[j] / -c), abs=0.05)
+    assert r["t"].tolist() == [0.5 * e for e in range(61)]
+    assert np.all(np.isfinite(r["simulated"])) and np.all(np.isfinite(r["riccati"]))
+    assert r["r2"] > 0.99 and r["max_abs_deviation"] < 0.05 and r["diverged"] == 0
+    # all 5 weights were picked, so R^2 and the deviation can be recomputed from the trajectories
+    sim, ode = r["simulated"].ravel().tolist(), r["riccati"].ravel().tolist()
+    mean = sum(sim) / len(sim)
+    r2 = 1 - sum((p - q) ** 2 for p, q in zip(sim, ode)) / sum((p - mean) ** 2 for p in sim)
+    assert r["r2"] == pytest.approx(r2, rel=1e-9)
+    assert r["max_abs_deviation"] == pytest.approx(max(abs(p - q) for p, q in zip(sim, ode)), rel=1e-12)
+
+
+def test_riccati_images_validates():
+    from gates.single_unit import riccati_images
+
+    X, y = synthetic_images(N=20, D=3)
+    with pytest.raises(InputError, match="reads O"):
+        riccati_images(X, y, digit=1, rule="O*x")
+    with pytest.raises(InputError, match="digit 7 does not occur"):
+        riccati_images(X, y, digit=7)
+    with pytest.raises(InputError, match="labels y must be 20 integers"):
+        riccati_images(X, y[:5], digit=1)
+    with pytest.raises(InputError, match="cannot read the polynomial rule"):
+        riccati_images(X, y, digit=1, rule="T**x")
+
+
+def test_write_image_study(tmp_path):
+    from gates.single_unit import hebb_images, riccati_images, write_image_study
+
+    X, y = synthetic_images(N=30, D=4)
+    res = {"hebb": hebb_images(X, epochs=5), "riccati": riccati_images(X, y, digit=2, epochs=6),
+           "data": {"source": "synthetic"}}
+    files, note = write_image_study(res, tmp_path, command=["gates", "test"])
+    for f in files:
+        assert (tmp_path / f).exists()
+    with open(tmp_path / "hebb_images.csv") as fh:
+        assert len(list(csv.DictReader(fh))) == 6
+    with open(tmp_path / "riccati_images.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 7 * len(res["riccati"]["weights"])
+    meta = json.loads((tmp_path / "riccati_images.manifest.json").read_text())
+    assert meta["kind"] == "riccati-images" and meta["protocol"]["data"] == {"source": "synthetic"}
+    assert meta["results"]["r2"] == res["riccati"]["r2"]
+    with pytest.raises(InputError, match="nothing to write"):
+        write_image_study({}, tmp_path)
+
+
+@pytest.mark.slow
+def test_image_study_digits():
+    pytest.importorskip("sklearn")
+    from gates.single_unit import image_study
+
+    res = image_study("digits")
+    assert res["riccati"]["r2"] > 0.99
+    assert res["hebb"]["final"]["angle_pc"] < 5
