@@ -1329,6 +1329,12 @@ def _principal(sigma, mu):
     return lam[-1], v, lam
 
 
+def _principal_pair(sigma):
+    """The second largest eigenvalue of a symmetric matrix (nan for n = 1)."""
+    lam = np.linalg.eigvalsh(sigma)
+    return lam[-2] if len(lam) > 1 else float("nan")
+
+
 def _line_cos(W, u):
     """|cos| of the angle between each row of W and u (lines, not rays)."""
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -1401,8 +1407,12 @@ def hebb_alignment(I, w0=None, eta=None, epochs=200, seed=0, mode="batch"):
     with np.errstate(invalid="ignore", divide="ignore"):
         growth = norm[1:] / norm[:-1]
     ang_v, ang_mu = _deg(cos_v), _deg(cos_mu)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # as rays: Hebb keeps the sign of v . w0, so this ends near 0 or 180 degrees
+        ray_mu = _deg((W @ mom.mu) / (norm * np.linalg.norm(mom.mu)))
     return {
         "norm": norm, "angle_principal_deg": ang_v, "angle_mu_deg": ang_mu, "growth": growth,
+        "angle_mu_ray_deg": ray_mu, "w0": w0, "w": W[-1].copy(), "lambda_2": float(_principal_pair(mom.sigma)),
         "lambda_max": float(lam), "predicted_growth": 1 + eta * float(lam),
         "final_growth": float(growth[-1]) if len(growth) else float("nan"),
         "final_angle_principal_deg": float(ang_v[-1]), "final_angle_mu_deg": float(ang_mu[-1]),

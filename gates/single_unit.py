@@ -606,7 +606,7 @@ def hebb_images(X, epochs=200, eta=0.01, seed=0, init_scale=0.1, mode="batch"):
     >>> bool(r["angle_pc"][-1] < 1.0)
     True
     """
-    from .linear import simulate
+    from .linear import hebb_alignment
     from .rules import get_rule
 
     X = _images(X)
@@ -618,24 +618,18 @@ def hebb_images(X, epochs=200, eta=0.01, seed=0, init_scale=0.1, mode="batch"):
     seed = _int("seed", seed, 0)
     w0 = np.random.default_rng(np.random.SeedSequence([seed, 1])).normal(0.0, init_scale, X.shape[1])
     with np.errstate(over="ignore", invalid="ignore"):
-        W = simulate(get_rule("hebb", "unsupervised"), X, None, w0, eta, epochs, mode=mode, seed=seed)
-    W = np.asarray(W, dtype=np.float64)
-    if not np.isfinite(W).all():
+        r = hebb_alignment(X, w0=w0, eta=eta, epochs=epochs, seed=seed, mode=mode)
+    if not np.isfinite(r["norm"]).all():
         raise InputError(f"simple Hebb overflowed within {epochs} epochs at eta={eta}: lower eta or epochs")
-    cog = X.mean(axis=0)
-    lam, vec = np.linalg.eigh(X.T @ X / len(X))
-    u = vec[:, -1]
-    norm = np.linalg.norm(W, axis=1)
-    angle_cog = np.array([_angle(w, cog) for w in W])
-    angle_pc = np.array([min(a, 180.0 - a) for a in (_angle(w, u) for w in W)])
     settings = {"rule": get_rule("hebb", "unsupervised").formula(), "unit": "linear, O = w . x",
                 "epochs": epochs, "eta": eta, "seed": seed, "init": "normal", "init_scale": init_scale,
                 "mode": mode, "bias": False}
     with np.errstate(divide="ignore"):
-        log_norm = np.log10(norm)
-    return {"epoch": np.arange(epochs + 1), "norm": norm, "log10_norm": log_norm, "angle_cog": angle_cog,
-            "angle_pc": angle_pc, "w0": w0, "w": W[-1].copy(),
-            "lambda": [float(lam[-1]), float(lam[-2]) if len(lam) > 1 else float("nan")],
+        log_norm = np.log10(r["norm"])
+    angle_cog, angle_pc = r["angle_mu_ray_deg"], r["angle_principal_deg"]
+    return {"epoch": np.arange(epochs + 1), "norm": r["norm"], "log10_norm": log_norm, "angle_cog": angle_cog,
+            "angle_pc": angle_pc, "w0": w0, "w": r["w"],
+            "lambda": [r["lambda_max"], r["lambda_2"]],
             "final": {"angle_cog": float(angle_cog[-1]), "angle_pc": float(angle_pc[-1]),
                       "log10_norm": float(log_norm[-1])}, "settings": settings}
 
