@@ -40,7 +40,6 @@ oscillates > diverges).
 
 import itertools
 import math
-import os
 import time
 
 import numpy as np
@@ -51,7 +50,7 @@ from .deep import deep_census
 from .errors import InputError
 from .protocol import Protocol
 from .rules import Rule, get_rule
-from .storage import manifest, markdown_table, write_csv, write_json, write_text
+from .storage import write_table
 
 __all__ = ["monomials", "enumerate_rules", "gate_behaviours", "count_behaviours", "discover", "write_discovery",
            "DYNAMICS"]
@@ -422,14 +421,7 @@ def write_discovery(res, out_dir, command=None, stem=None):
         "census": {"training": res["protocol"].to_dict(), "shallow": "one gate, clamped rule, all functions",
                    "deep": "h = 4, hidden-first, rule unsupervised in the hidden layer, clamped on top"},
     }
-    csv_name, md_name = f"{stem}.csv", f"{stem}.md"
-    write_csv(os.path.join(out_dir, csv_name), list(_COLUMNS), rows)
-    top = rows[:MD_ROWS]
-    write_text(os.path.join(out_dir, md_name),
-               f"# Rule discovery: every small polynomial local rule\n\n{intro}\n\n"
-               f"The {len(top)} best of {len(rows):,} (all of them in `{csv_name}`):\n\n"
-               + markdown_table(list(_COLUMNS), top))
-    meta = manifest("rule-discovery", proto, [csv_name, md_name], seed=res["protocol"].seed, command=command,
-                    results={"summary": s, "references": res["references"]})
-    write_json(os.path.join(out_dir, f"{stem}.manifest.json"), meta)
-    return [csv_name, md_name, f"{stem}.manifest.json"]
+    return write_table(out_dir, stem, list(_COLUMNS), rows, "Rule discovery: every small polynomial local rule",
+                       intro, "rule-discovery", proto, command=command, seed=res["protocol"].seed,
+                       results={"summary": s, "references": res["references"]}, md_rows=rows[:MD_ROWS],
+                       md_note=f"The {min(MD_ROWS, len(rows))} best of {len(rows):,} (all of them in `{stem}.csv`):")

@@ -769,10 +769,9 @@ def write_expectation_tables(out_dir, max_degree=3, command=None):
     >>> write_expectation_tables(tempfile.mkdtemp(), max_degree=1, command=["gates"])
     ['expectations.tex', 'expectations.csv', 'expectations.md', 'expectations.manifest.json']
     """
-    import json
     import os
 
-    from .storage import markdown_table, write_json, write_table, write_text
+    from .storage import write_table, write_text
 
     rows = expectation_table(max_degree)
     header = ["term", "term_latex", "supervised", "stratum", "apparent_degree", "effective_degree",
@@ -810,18 +809,9 @@ def write_expectation_tables(out_dir, max_degree=3, command=None):
     intro = ("Expectation of each monomial O^a x^b w^c T^d of a local rule for a linear unit O = w . I "
              "(x = I_j, w = w_j), for synapse j and as a vector. " + _NOTATION)
     title = "Expectations of local-rule terms for a linear unit"
-    files = write_table(out_dir, "expectations", header, table, title, intro, "expectations", protocol,
-                        command=command)
-    # write_table puts the same cells in CSV and Markdown; in Markdown the
-    # LaTeX needs $...$ (else _ and * read as emphasis): rewrite it, atomically
-    write_text(os.path.join(out_dir, files[1]), f"# {title}\n\n{intro}\n\n" + markdown_table(header, md_rows))
-    # and list the LaTeX file in the manifest (write_table knows csv and md only)
-    man_path = os.path.join(out_dir, files[2])
-    with open(man_path, encoding="utf-8") as fh:
-        meta = json.load(fh)
-    meta["files"] = [tex_name, *meta["files"]]
-    write_json(man_path, meta)
-    return [tex_name, *files]
+    # Markdown needs the LaTeX cells in $...$ (else _ and * read as emphasis)
+    return write_table(out_dir, "expectations", header, table, title, intro, "expectations", protocol,
+                       command=command, md_rows=md_rows, extra_files=(tex_name,))
 
 
 # --------------------------------------------------------------------------
