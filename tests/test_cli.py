@@ -108,6 +108,13 @@ def gates(*argv, **kw):
          "allowed p"),
         (["tables", "--quick", "--extended", "--out", "{out}"], "contradict"),
         (["verify", "deep-locals"], "theorem 'deep-locals' is unknown: allowed"),
+        (["discover", "--degree", "4", "--out", "{out}"], "degree must be 1, 2 or 3"),
+        (["discover", "--degree", "3", "--out", "{out}"], "use --max-terms"),
+        (["discover", "--coefficients", "1,x", "--out", "{out}"], "comma-separated list of integers"),
+        (["discover", "--coefficients", "0", "--out", "{out}"], "a non-zero one"),
+        (["expectations", "--degree", "5", "--out", "{out}"], "invalid choice"),
+        (["single-unit", "images", "--data", "{out}", "--out", "{out}"], "no such file"),
+        (["single-unit", "kmeans"], "invalid choice"),
     ],
 )
 def test_bad_input_one_line_exit_2_no_file(tmp_path, argv, needle):
@@ -141,3 +148,19 @@ def test_verify_deep_local_json(tmp_path, capsys):
     assert (tmp_path / "deep_local.csv").exists() and (tmp_path / "deep_local.manifest.json").exists()
     report = json.loads((tmp_path / "verify.json").read_text())
     assert report["holds"] is True and report["checks"][0]["name"] == "deep-local"
+
+
+def test_polynomial_rule_commands_print_one_json_object(tmp_path, capsys):
+    import math
+
+    s = run_json(capsys, "expectations", "--out", str(tmp_path / "ex"))
+    # monomials O^a x^b w^c T^d of degree <= 3: C(7, 3); without T: C(6, 3)
+    assert s["terms"] == math.comb(7, 3) and s["unsupervised"] == math.comb(6, 3)
+    assert (tmp_path / "ex" / "expectations.tex").exists()
+    meta = json.loads((tmp_path / "ex" / "expectations.manifest.json").read_text())
+    assert meta["files"] == ["expectations.tex", "expectations.csv", "expectations.md"]
+    s = run_json(capsys, "discover", "--degree", "1")
+    assert s["summary"]["raw_rules"] == 3**4 - 1 and len(s["top"]) == 10
+    s = run_json(capsys, "single-unit", "supervised-hebb", "--datasets", "10")
+    assert {k: v["datasets"] for k, v in s["summary"].items()} == {
+        "separable": 10, "orthogonal": 10, "common-orthant": 10}

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from gates.census import shallow_census
-from gates.discover import (DYNAMICS, _batch_dynamics, _dynamics, discover, enumerate_rules, gate_behaviours,
+from gates.discover import (DYNAMICS, _dynamics, discover, enumerate_rules, gate_behaviours,
                             monomials, write_discovery)
 from gates.errors import InputError
 from gates.protocol import Protocol
-from gates.rules import Rule, parse_poly
+from gates.rules import parse_poly
 
 from . import naive
 
