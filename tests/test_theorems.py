@@ -269,9 +269,21 @@ def test_fast_registered_checks_hold():
     assert all(r["holds"] for r in res), res
 
 
-@pytest.mark.slow
 def test_perceptron_and_hebb_canonical_checks_hold():
     res = run_checks(["perceptron", "hebb-canonical"])
     assert all(r["holds"] for r in res), res
     rows = {r["n"]: r for r in res[0]["evidence"]["rows"]}
+    assert sorted(rows) == [1, 2, 3, 4, 5, 6]
     assert all(rows[n]["learnable"] == A000609[n] for n in rows)
+    hebb = {r["n"]: r for r in res[1]["evidence"]["rows"]}
+    # every function of n <= 4 is judged: 2^(2^n) of them
+    assert [hebb[n]["functions"] for n in (1, 2, 3, 4)] == [4, 16, 256, 65536]
+
+
+@pytest.mark.slow
+def test_slow_variants_of_the_checks_hold():
+    res = run_checks(["perceptron", "hebb-canonical", "counting"], slow=True)
+    assert all(r["holds"] for r in res), res
+    rows = {r["n"]: r for r in res[0]["evidence"]["rows"]}
+    assert rows[7]["learnable"] == A000609[7]
+    assert {r["n"]: r["computed"] for r in res[2]["evidence"]["rows"]}[7] == A000609[7]
