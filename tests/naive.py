@@ -806,17 +806,8 @@ def principal_eigenvector(X, iterations=2000):
 
 
 def riccati_rk4(a, b, c, w0, t_end, steps=2000):
-    """w(t_end) for dw/dt = a + b w + c w^2 from w(0) = w0, by classical Runge-Kutta."""
-    f = lambda w: a + b * w + c * w * w
-    h = t_end / steps
-    w = w0
-    for _ in range(steps):
-        k1 = f(w)
-        k2 = f(w + h * k1 / 2)
-        k3 = f(w + h * k2 / 2)
-        k4 = f(w + h * k3)
-        w += h * (k1 + 2 * k2 + 2 * k3 + k4) / 6
-    return w
+    """w(t_end) for dw/dt = a + b w + c w^2 from w(0) = w0, by classical Runge-Kutta (:func:`rk4`)."""
+    return rk4(lambda w: a + b * w + c * w * w, w0, t_end, steps)
 
 
 # --------------------------------------------------------------------------
