@@ -939,3 +939,184 @@ def gate_batch_dynamics(terms, n, targets, w0, eta, epochs, step_tol, diverge):
         if max(abs(s) for s in steps) <= step_tol * (1.0 + norm):
             return "converges"
     return "diverges" if norm > 1.5 * mid and norm > 10.0 else "oscillates"
+
+
+# --------------------------------------------------------------------------
+# recurrent net unfolded in time (gates.recurrent), plain loops
+# --------------------------------------------------------------------------
+
+
+def _recurrent_f(z, activation):
+    return math.tanh(z) if activation == "tanh" else 1.0 / (1.0 + math.exp(-z))
+
+
+def recurrent_forward(w, X, n_in, n_hidden, n_out, steps, activation="tanh"):
+    """Outputs y_p, literally: h_0 = 0, h_t = f(U [x_t; 1] + V h_{t-1}), y = C [h_steps; 1].
+
+    w is the flat list [U row by row, V row by row, C row by row] with U
+    (n_hidden x (n_in + 1)), V (n_hidden x n_hidden), C (n_out x (n_hidden
+    + 1)), bias last in each row. X[p][t][j] is input j of example p at
+    step t + 1. Returns a list of P lists of n_out floats.
+    """
+    w = [float(a) for a in w]
+    v_off = n_hidden * (n_in + 1)
+    c_off = v_off + n_hidden * n_hidden
+    assert len(w) == c_off + n_out * (n_hidden + 1)
+    out = []
+    for x in X:
+        h = [0.0] * n_hidden
+        for t in range(steps):
+            new = []
+            for i in range(n_hidden):
+                z = w[i * (n_in + 1) + n_in]  # bias
+                for j in range(n_in):
+                    z += w[i * (n_in + 1) + j] * float(x[t][j])
+                for j in range(n_hidden):
+                    z += w[v_off + i * n_hidden + j] * h[j]
+                new.append(_recurrent_f(z, activation))
+            h = new
+        y = []
+        for k in range(n_out):
+            s = w[c_off + k * (n_hidden + 1) + n_hidden]  # bias
+            for j in range(n_hidden):
+                s += w[c_off + k * (n_hidden + 1) + j] * h[j]
+            y.append(s)
+        out.append(y)
+    return out
+
+
+def recurrent_error(w, X, T, n_in, n_hidden, n_out, steps, activation="tanh"):
+    """E = 1/(2P) sum_p sum_k (y_pk - T_pk)^2 from :func:`recurrent_forward`."""
+    Y = recurrent_forward(w, X, n_in, n_hidden, n_out, steps, activation)
+    total = 0.0
+    for y, t in zip(Y, T):
+        for a, b in zip(y, t):
+            total += (a - float(b)) ** 2
+    return total / (2 * len(Y))
+
+
+def recurrent_fd_gradient(w, X, T, n_in, n_hidden, n_out, steps, activation="tanh", h=1e-5):
+    """Central differences (E(w + h e_i) - E(w - h e_i)) / 2h of :func:`recurrent_error`, a list."""
+    w = [float(a) for a in w]
+    g = []
+    for i in range(len(w)):
+        up = w[:i] + [w[i] + h] + w[i + 1 :]
+        dn = w[:i] + [w[i] - h] + w[i + 1 :]
+        e_up = recurrent_error(up, X, T, n_in, n_hidden, n_out, steps, activation)
+        e_dn = recurrent_error(dn, X, T, n_in, n_hidden, n_out, steps, activation)
+        g.append((e_up - e_dn) / (2 * h))
+    return g
+
+
+# --------------------------------------------------------------------------
+# layered tanh / logistic nets of the learning channel (gates.channel), plain loops
+# --------------------------------------------------------------------------
+
+
+def layered_forward(w, X, sizes, activation="tanh", bump=None):
+    """Outputs of the layered net, literally, from the flat weight list.
+
+    Layer l (1-based) has sizes[l] units; unit i computes z = sum_j
+    W_l[i][j] a_{l-1}[j] + W_l[i][n] (bias last, n = sizes[l-1]), read from w
+    row by row, layer after layer; hidden units output f(z), f = tanh or the
+    logistic 1 / (1 + e^-z); the output layer is linear. `bump` = (l, i,
+    amount) adds `amount` to z of unit i of layer l for every example.
+    Returns a list of P lists of sizes[-1] floats.
+    """
+    w = [float(a) for a in w]
+    L = len(sizes) - 1
+    out = []
+    for x in X:
+        a = [float(v) for v in x]
+        off = 0
+        for l in range(1, L + 1):
+            n, m = sizes[l - 1], sizes[l]
+            nxt = []
+            for i in range(m):
+                z = w[off + i * (n + 1) + n]
+                for j in range(n):
+                    z += w[off + i * (n + 1) + j] * a[j]
+                if bump is not None and bump[0] == l and bump[1] == i:
+                    z += bump[2]
+                if l < L:
+                    z = math.tanh(z) if activation == "tanh" else 1.0 / (1.0 + math.exp(-z))
+                nxt.append(z)
+            off += m * (n + 1)
+            a = nxt
+        out.append(a)
+    return out
+
+
+def layered_error(w, X, T, sizes, activation="tanh", bump=None):
+    """E = 1/(2P) sum_p sum_k (y_pk - T_pk)^2 of :func:`layered_forward`."""
+    Y = layered_forward(w, X, sizes, activation, bump)
+    total = 0.0
+    for y, t in zip(Y, T):
+        for a, b in zip(y, t):
+            total += (a - float(b)) ** 2
+    return total / (2 * len(Y))
+
+
+def central_gradient(fun, w, h=1e-6):
+    """(fun(w + h e_i) - fun(w - h e_i)) / 2h for every i, a list."""
+    w = [float(a) for a in w]
+    g = []
+    for i in range(len(w)):
+        up = w[:i] + [w[i] + h] + w[i + 1 :]
+        dn = w[:i] + [w[i] - h] + w[i + 1 :]
+        g.append((fun(up) - fun(dn)) / (2 * h))
+    return g
+
+
+def layered_unit_deltas(w, X, T, sizes, activation="tanh", h=1e-6):
+    """dE_p/dz_{p,i} by central differences of one example's error, E_p =
+    ||y_p - T_p||^2 / (2P): a P x N list, units layer by layer."""
+    P = len(X)
+    rows = []
+    for x, t in zip(X, T):
+        row = []
+        for l in range(1, len(sizes)):
+            for i in range(sizes[l]):
+                up = layered_error(w=w, X=[x], T=[t], sizes=sizes, activation=activation, bump=(l,i,h))
+                dn = layered_error(w=w, X=[x], T=[t], sizes=sizes, activation=activation, bump=(l,i,-h))
+                row.append((up - dn) / (2 * h) / P)  # layered_error of [x] divides by 2, E_p by 2P
+        rows.append(row)
+    return rows
+
+
+def sphere_abs_cos(W, steps=20000):
+    """E|cos(u, g)| for u uniform on the sphere of R^W (W >= 2), by the midpoint
+    rule: the angle phi to a fixed axis has density proportional to
+    sin(phi)^(W-2) on [0, pi]."""
+    num = den = 0.0
+    for s in range(steps):
+        phi = math.pi * (s + 0.5) / steps
+        d = math.sin(phi) ** (W - 2)
+        num += abs(math.cos(phi)) * d
+        den += d
+    return num / den
+
+
+def sqrt_beta_mean(a, b, steps=20000):
+    """E sqrt(X) for X ~ Beta(a, b) (a, b >= 1/2), by the midpoint rule after
+    X = sin^2(phi): the density of phi on [0, pi/2] is proportional to
+    sin(phi)^(2a-1) cos(phi)^(2b-1)."""
+    num = den = 0.0
+    for s in range(steps):
+        phi = 0.5 * math.pi * (s + 0.5) / steps
+        d = math.sin(phi) ** (2 * a - 1) * math.cos(phi) ** (2 * b - 1)
+        num += math.sin(phi) * d
+        den += d
+    return num / den
+
+
+def positive_max_mean(k, top=14.0, steps=40000):
+    """E[max(0, max of k iid N(0, 1))] = int_0^inf z k phi(z) Phi(z)^(k-1) dz, midpoint rule."""
+    total = 0.0
+    dz = top / steps
+    for s in range(steps):
+        z = (s + 0.5) * dz
+        phi = math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+        Phi = 0.5 * (1 + math.erf(z / math.sqrt(2)))
+        total += z * k * phi * Phi ** (k - 1) * dz
+    return total

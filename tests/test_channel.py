@@ -1,0 +1,507 @@
+"""The learning channel (gates.channel): nets, algorithms, counts and theory, against tests/naive.py."""
+
+import csv
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import gates.channel as channel
+from gates.channel import (
+    ALGORITHMS,
+    FeedForward,
+    Step,
+    best_of_k_cos,
+    boolean_task,
+    channel_study,
+    check_channel,
+    cosine,
+    expected_positive_max,
+    fit_exponents,
+    measure,
+    predicted_exponent,
+    projection_cos,
+    random_direction_cos,
+    step,
+    teacher_task,
+    theory_cos,
+    train,
+    write_channel,
+)
+from gates.errors import InputError
+
+from . import naive
+
+ARCHS = [((3, 4, 2), "tanh"), ((5, 3, 4, 2), "logistic"), ((2, 1), "tanh"), ((4, 6, 1), "logistic"),
+         ((3, 2, 3, 2, 1), "tanh")]
+
+
+def _setup(sizes, activation, P=5, seed=1):
+    net = FeedForward(sizes, activation)
+    X, T = teacher_task(net, P, seed=seed, teacher_seed=seed + 7)
+    return net, net.init(seed + 3), X, T
+
+
+# --------------------------------------------------------------------------
+# the nets against plain loops
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sizes,activation", ARCHS)
+def test_forward_error_gradient_match_naive(sizes, activation):
+    net, w, X, T = _setup(sizes, activation)
+    assert net.n_weights == sum(m * (n + 1) for n, m in zip(sizes[:-1], sizes[1:]))
+    assert net.n_units == sum(sizes[1:])
+    Y = naive.layered_forward(w.tolist(), X.tolist(), sizes, activation)
+    np.testing.assert_allclose(net.forward(w, X), Y, rtol=1e-12, atol=1e-12)
+    E_ref = naive.layered_error(w.tolist(), X.tolist(), T.tolist(), sizes, activation)
+    assert net.error(w, X, T) == pytest.approx(E_ref, rel=1e-12, abs=1e-15)
+    E, g = net.gradient(w, X, T)
+    assert E == pytest.approx(E_ref, rel=1e-12, abs=1e-15)
+    fd = naive.central_gradient(lambda v: naive.layered_error(v, X.tolist(), T.tolist(), sizes, activation), w)
+    np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-8 * max(1.0, np.abs(fd).max()))
+
+
+@settings(max_examples=15, deadline=None)
+@given(sizes=st.lists(st.integers(1, 4), min_size=2, max_size=4), activation=st.sampled_from(["tanh", "logistic"]),
+       P=st.integers(1, 4), seed=st.integers(0, 1000))
+def test_gradient_is_the_finite_difference_on_random_architectures(sizes, activation, P, seed):
+    net, w, X, T = _setup(tuple(sizes), activation, P, seed)
+    w = w * 2.0  # larger weights: saturating units too
+    _, g = net.gradient(w, X, T)
+    fd = naive.central_gradient(lambda v: naive.layered_error(v, X.tolist(), T.tolist(), sizes, activation), w)
+    np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("sizes,activation", ARCHS[:3])
+def test_errors_batch_equals_one_at_a_time_in_chunks(sizes, activation, monkeypatch):
+    net, w, X, T = _setup(sizes, activation)
+    Wmat = w + 0.3 * np.random.default_rng(0).standard_normal((7, net.n_weights))
+    want = [naive.layered_error(v.tolist(), X.tolist(), T.tolist(), sizes, activation) for v in Wmat]
+    np.testing.assert_allclose(net.errors(Wmat, X, T), want, rtol=1e-12)
+    monkeypatch.setattr(channel, "_CHUNK_BYTES", 1)  # one weight vector per chunk
+    np.testing.assert_allclose(net.errors(Wmat, X, T), want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("sizes,activation", ARCHS)
+def test_weight_perturbation_errors_equal_the_perturbed_batch(sizes, activation):
+    net, w, X, T = _setup(sizes, activation)
+    eps = 1e-3
+    fast = net.weight_perturbation_errors(w, X, T, eps)
+    np.testing.assert_allclose(fast, net.errors(w + eps * np.eye(net.n_weights), X, T), rtol=1e-12)
+    for i in (0, net.n_weights // 2, net.n_weights - 1):
+        v = w.tolist()
+        v[i] += eps
+        assert fast[i] == pytest.approx(naive.layered_error(v, X.tolist(), T.tolist(), sizes, activation), rel=1e-12)
+
+
+@pytest.mark.parametrize("sizes,activation", ARCHS)
+def test_activity_perturbation_deltas_are_the_backprop_deltas(sizes, activation):
+    net, w, X, T = _setup(sizes, activation)
+    ref = np.array(naive.layered_unit_deltas(w.tolist(), X.tolist(), T.tolist(), sizes, activation))
+    bp = net.unit_deltas(w, X, T)
+    np.testing.assert_allclose(bp, ref, rtol=1e-5, atol=1e-9)
+    fd = net.unit_deltas_fd(w, X, T, eps=1e-6)  # forward difference: O(eps) error
+    np.testing.assert_allclose(fd, bp, rtol=1e-4, atol=1e-6 * np.abs(bp).max())
+    _, g = net.gradient(w, X, T)
+    np.testing.assert_allclose(net.weight_gradient_from_deltas(w, X, bp), g, rtol=1e-12, atol=1e-15)
+    palr = step("palr", net, w, X, T, eps=1e-6)
+    np.testing.assert_allclose(-palr.direction, g, rtol=1e-4, atol=1e-6 * np.abs(g).max())
+
+
+# --------------------------------------------------------------------------
+# operation counts follow the definitions
+# --------------------------------------------------------------------------
+
+
+class CountingNet:
+    """A FeedForward seen through its plain interface only, counting the
+    examples it is asked to forward (in full passes over the batch)."""
+
+    def __init__(self, net):
+        self.net, self.passes, self.backward = net, 0.0, 0
+
+    def __getattr__(self, name):  # n_weights, n_units, init, unit_deltas_fd, ...
+        if name in ("weight_perturbation_errors", "unit_deltas_cost"):
+            raise AttributeError(name)  # force the generic routes
+        return getattr(self.net, name)
+
+    def error(self, w, X, T):
+        self.passes += 1
+        return self.net.error(w, X, T)
+
+    def errors(self, Wmat, X, T):
+        self.passes += len(Wmat)
+        return self.net.errors(Wmat, X, T)
+
+    def gradient(self, w, X, T):
+        self.passes += 1
+        self.backward += 1
+        return self.net.gradient(w, X, T)
+
+
+def test_counts_follow_the_definitions():
+    sizes, P, D, k = (4, 5, 3, 2), 6, 32, 8
+    net, w, X, T = _setup(sizes, "tanh", P)
+    W, N = net.n_weights, net.n_units
+    layer_w = [m * (n + 1) for n, m in zip(sizes[:-1], sizes[1:])]
+    # palr: 1 + sum over units of the weights at and above the unit's layer / W
+    palr_fwd = 1 + sum(m * sum(layer_w[l:]) for l, m in enumerate(sizes[1:])) / W
+    want = {
+        "bp": dict(forward=1, backward=1, perturb=0, scalars=W, bits=W * D, ops=3 * W),
+        "pwlr": dict(forward=W + 1, backward=0, perturb=W, scalars=W, bits=W * D, ops=(W + 1) * W),
+        "pwlb": dict(forward=W + 1, backward=0, perturb=W, scalars=W, bits=W, ops=(W + 1) * W),
+        "palr": dict(forward=palr_fwd, backward=0, perturb=N * P, scalars=N * P, bits=min(N * P, W) * D,
+                     ops=palr_fwd * W),
+        "palb": dict(forward=palr_fwd, backward=0, perturb=N * P, scalars=N * P, bits=N * P, ops=palr_fwd * W),
+        "pwgr": dict(forward=2, backward=0, perturb=1, scalars=1, bits=D, ops=3 * W),
+        "pwgb": dict(forward=2, backward=0, perturb=1, scalars=1, bits=1, ops=3 * W),
+        "pwgrk": dict(forward=k + 1, backward=0, perturb=k, scalars=k, bits=k * D, ops=(2 * k + 1) * W),
+        "pwgbk": dict(forward=k + 1, backward=0, perturb=k, scalars=1, bits=math.log2(k), ops=(2 * k + 1) * W),
+    }
+    for name, c in want.items():
+        s = step(name, net, w, X, T, rng=0, k=k, D=D)
+        assert isinstance(s, Step) and s.algorithm == name and s.n_weights == W
+        for key in ("forward", "backward", "perturb", "scalars", "bits"):
+            assert s.counts[key] == pytest.approx(c[key]), (name, key)
+        assert s.ops == pytest.approx(c["ops"]), name
+        assert s.bits_per_weight == pytest.approx(c["bits"] / W)
+        assert s.ops_per_weight == pytest.approx(c["ops"] / W)
+        assert s.rate == pytest.approx(c["bits"] / c["ops"])
+    # and the passes actually made, through the plain interface, are the ones counted
+    for name in ("bp", "pwlr", "pwlb", "pwgr", "pwgb", "pwgrk", "pwgbk"):
+        cn = CountingNet(net)
+        s = step(name, cn, w, X, T, rng=0, k=k, D=D)
+        assert cn.passes == s.counts["forward"], name
+        assert cn.backward == s.counts["backward"], name
+    for k2 in (1, 2, 4, 16):
+        assert step("pwgbk", net, w, X, T, rng=0, k=k2).counts["bits"] == math.log2(k2)
+
+
+def test_directions_follow_the_definitions():
+    net, w, X, T = _setup((3, 4, 2), "tanh", 6)
+    _, g = net.gradient(w, X, T)
+    np.testing.assert_allclose(step("bp", net, w, X, T).direction, -g)
+    d = step("pwlr", net, w, X, T, eps=1e-7).direction
+    np.testing.assert_allclose(d, -g, rtol=1e-4, atol=1e-6 * np.abs(g).max())
+    big = np.abs(g) > 1e-3 * np.abs(g).max()
+    s = step("pwlb", net, w, X, T, eps=1e-7).direction
+    assert set(np.unique(s)) <= {-1.0, 0.0, 1.0}
+    np.testing.assert_array_equal(s[big], -np.sign(g[big]))
+    for name in ("pwgr", "pwgb", "pwgrk", "pwgbk"):
+        for seed in range(5):
+            assert cosine(step(name, net, w, X, T, rng=seed, k=4), g) > 0  # first order: always downhill
+    # pwgr: -d u with u the generator's first normal vector
+    u = np.random.default_rng(3).standard_normal((1, net.n_weights))[0]
+    dd = (net.error(w + 1e-4 * u, X, T) - net.error(w, X, T)) / 1e-4
+    np.testing.assert_allclose(step("pwgr", net, w, X, T, rng=3).direction, -dd * u)
+    np.testing.assert_allclose(step("pwgb", net, w, X, T, rng=3).direction, -np.sign(dd) * u)
+    # at a minimum (zero error) nothing lowers the error: pwgbk keeps none, its cosine is 0
+    T0 = net.forward(w, X)
+    s = step("pwgbk", net, w, X, T0, rng=0, k=8)
+    assert not s.direction.any() and cosine(s, np.zeros(net.n_weights)) == 0.0
+
+
+def test_cosine():
+    assert cosine(np.array([1.0, 0.0]), np.array([-1.0, -1.0])) == pytest.approx(1 / math.sqrt(2))
+    assert cosine(np.array([1.0, 0.0]), np.array([1.0, 0.0])) == pytest.approx(-1.0)
+    assert cosine(np.zeros(3), np.ones(3)) == 0.0
+    with pytest.raises(InputError):
+        cosine(np.ones(2), np.ones(3))
+
+
+# --------------------------------------------------------------------------
+# theory against independent integrals, and measurement against theory
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("W", [2, 3, 10, 61, 400])
+def test_random_direction_cos_is_the_sphere_integral(W):
+    assert random_direction_cos(W) == pytest.approx(naive.sphere_abs_cos(W), rel=1e-6)
+    assert theory_cos("pwgr", W) == theory_cos("pwgb", W) == random_direction_cos(W)
+
+
+def test_large_W_limits():
+    W = 10**6
+    assert random_direction_cos(W) == pytest.approx(math.sqrt(2 / (math.pi * W)), rel=1e-5)
+    assert projection_cos(W, 8) == pytest.approx(math.sqrt(8 / W), rel=0.05)
+    assert best_of_k_cos(W, 8) == pytest.approx(best_of_k_cos(W, 8, exact=False), rel=1e-5)
+
+
+@pytest.mark.parametrize("W,k", [(10, 2), (61, 8), (300, 3), (20, 20)])
+def test_projection_cos_is_the_beta_integral(W, k):
+    assert projection_cos(W, k) == pytest.approx(naive.sqrt_beta_mean(k / 2, (W - 1) / 2), rel=1e-6)
+    if k < W:
+        assert projection_cos(W, k, orthonormal=True) == pytest.approx(naive.sqrt_beta_mean(k / 2, (W - k) / 2),
+                                                                       rel=1e-6)
+    assert projection_cos(W, 1) == pytest.approx(random_direction_cos(W), rel=1e-12)
+    assert theory_cos("pwgrk", W, k) == projection_cos(W, k)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 8, 100])
+def test_expected_positive_max_is_the_density_integral(k):
+    assert expected_positive_max(k) == pytest.approx(naive.positive_max_mean(k), rel=1e-6)
+
+
+def test_best_of_k_exact_against_monte_carlo_and_k1():
+    for W in (3, 7, 50):
+        assert best_of_k_cos(W, 1) == pytest.approx(random_direction_cos(W) / 2, rel=1e-5)
+    # the chosen direction has the largest z; its norm^2 is z^2 + chi2_{W-1}
+    rng = np.random.default_rng(5)
+    W, k, n = 12, 5, 200_000
+    z = rng.standard_normal((n, k))
+    zs = z.max(axis=1)
+    u_norm = np.sqrt(zs ** 2 + rng.chisquare(W - 1, n))
+    c = np.where(zs > 0, zs / u_norm, 0.0)
+    assert abs(c.mean() - best_of_k_cos(W, k)) < 4 * c.std() / math.sqrt(n)
+    assert theory_cos("pwgbk", W, k) == best_of_k_cos(W, k)
+
+
+def test_theory_of_the_exact_and_sign_algorithms():
+    for a in ("bp", "pwlr", "palr"):
+        assert theory_cos(a, 100) == 1.0 and predicted_exponent(a) == 0.0
+    for a in ("pwlb", "palb"):
+        assert theory_cos(a, 100) is None and predicted_exponent(a) is None
+    for a in ("pwgr", "pwgb", "pwgrk", "pwgbk"):
+        assert predicted_exponent(a) == -0.5 and predicted_exponent(a, "rate") == -1.0
+
+
+def _within(row, z=4.0):
+    return abs(row["cos_mean"] - row["cos_theory"]) < z * row["cos_se"]
+
+
+def test_pwgr_cos_at_large_W_is_the_gamma_ratio():
+    rows = measure([64], ("pwgr", "pwgb"), samples=500, seed=11)
+    for r in rows:
+        assert r["W"] == 4801
+        assert r["cos_theory"] == pytest.approx(random_direction_cos(4801))
+        assert _within(r), r
+        assert r["cos_se"] / r["cos_mean"] < 0.05  # power: 4 s.e. is under 20% of the value
+
+
+def test_pwgrk_and_best_of_k_cos_are_their_theory():
+    rows = measure([32], ("pwgrk", "pwgbk"), k=8, samples=500, seed=12)
+    by = {r["algorithm"]: r for r in rows}
+    assert by["pwgrk"]["cos_theory"] == pytest.approx(projection_cos(1377, 8))
+    assert by["pwgbk"]["cos_theory"] == pytest.approx(best_of_k_cos(1377, 8))
+    for r in rows:
+        assert _within(r), r
+    # the orthonormal-projection formula is measurably different at W ~ 100 (Gaussian u_i are not orthogonal)
+    rows = measure([6], ("pwgrk",), k=8, samples=800, seed=13)
+    r = rows[0]
+    assert _within(r)
+    assert abs(r["cos_mean"] - projection_cos(r["W"], 8, orthonormal=True)) > 4 * r["cos_se"]
+
+
+def test_measure_rows():
+    rows = measure([4, (8, 3, 1)], ("bp", "pwlr", "pwlb", "pwgbk"), samples=3, seed=2)
+    assert [(r["W"], r["algorithm"]) for r in rows] == [(61, "bp"), (61, "pwlr"), (61, "pwlb"), (61, "pwgbk"),
+                                                         (31, "bp"), (31, "pwlr"), (31, "pwlb"), (31, "pwgbk")]
+    for r in rows:
+        assert set(r) >= {"W", "N", "algorithm", "bits_per_weight", "ops_per_weight", "rate", "cos_mean", "cos_se",
+                          "cos_theory", "improvement_ratio"}
+        assert r["rate"] == pytest.approx(r["bits_per_weight"] / r["ops_per_weight"])
+    assert rows[0]["cos_mean"] == pytest.approx(1.0) and rows[1]["cos_mean"] == pytest.approx(1.0, abs=1e-6)
+    # every algorithm has its own random stream: a row does not depend on the others measured
+    alone = measure([4], ("pwgbk",), samples=3, seed=2)[0]
+    assert alone["cos_mean"] == rows[3]["cos_mean"]
+    assert measure([4], ("pwgbk",), samples=3, seed=2) == [alone]
+
+
+def test_fit_exponents_recovers_a_known_slope():
+    rng = np.random.default_rng(0)
+    Ws = [50, 120, 400, 1500, 5000]
+    rows = []
+    for W in Ws:
+        rows.append({"algorithm": "pwgr", "W": W, "cos_mean": 3.0 * W ** -0.37, "rate": 2.0 / W,
+                     "cos_theory": random_direction_cos(W)})
+        rows.append({"algorithm": "pwgbk", "W": W, "cos_mean": 0.5 * W ** 0.2 * math.exp(0.01 * rng.standard_normal()),
+                     "rate": 1.0, "cos_theory": None})
+    fits = {f["algorithm"]: f for f in fit_exponents(rows)}
+    assert fits["pwgr"]["slope"] == pytest.approx(-0.37, abs=1e-12)
+    assert fits["pwgr"]["intercept"] == pytest.approx(math.log(3.0))
+    assert fits["pwgr"]["r2"] == pytest.approx(1.0)
+    assert fits["pwgr"]["theory_slope"] == pytest.approx(-0.5, abs=0.01)
+    assert fits["pwgr"]["predicted"] == -0.5 and fits["pwgr"]["sizes"] == 5
+    assert fits["pwgbk"]["slope"] == pytest.approx(0.2, abs=0.02) and fits["pwgbk"]["theory_slope"] is None
+    rate = {f["algorithm"]: f for f in fit_exponents(rows, "rate")}
+    assert rate["pwgr"]["slope"] == pytest.approx(-1.0) and rate["pwgbk"]["slope"] == pytest.approx(0.0, abs=1e-12)
+    assert fit_exponents(rows[:2]) == []  # one size: no fit
+
+
+# --------------------------------------------------------------------------
+# tasks, training, the study and its files
+# --------------------------------------------------------------------------
+
+
+def test_boolean_task_kitty_order():
+    X, T = boolean_task(3, "e8")  # majority
+    assert X.shape == (8, 3) and T.shape == (8, 1)
+    for p in range(8):
+        x = naive.point(p, 3)
+        assert X[p].tolist() == [1.0 if b else -1.0 for b in x]
+        assert T[p, 0] == (1.0 if sum(x) >= 2 else -1.0)
+    assert boolean_task(2, 0b0110)[1].ravel().tolist() == [-1.0, 1.0, 1.0, -1.0]
+
+
+def test_teacher_task_is_realisable_and_reproducible():
+    net = FeedForward((3, 5, 2), "logistic")
+    X, T = teacher_task(net, 20, seed=4)
+    X2, T2 = teacher_task(net, 20, seed=4)
+    assert np.array_equal(X, X2) and np.array_equal(T, T2)
+    X3, T3 = teacher_task(net, 20, seed=5)
+    assert not np.array_equal(X, X3)
+    teacher = net.init(np.random.SeedSequence([0, 0x7EAC]))
+    assert net.error(teacher, X3, T3) == 0.0  # the same teacher for every batch
+
+
+def test_train_respects_the_budget():
+    net = FeedForward((4, 5, 1))
+    X, T = teacher_task(net, 16, seed=0)
+    budget = 200 * net.n_weights
+    runs = train(net, X, T, ("bp", "pwlr", "pwgr", "pwgbk"), budget_ops=budget, step_length=0.1, seed=1)
+    E0 = net.error(net.init(np.random.SeedSequence([1, 0x7A1]).spawn(1 + len(ALGORITHMS))[0]), X, T)
+    for a, r in runs.items():
+        assert r["error"][0] == E0  # the same initial weights for all
+        assert r["ops"][-1] <= budget
+        one = step(a, net, net.init(0), X, T, rng=0).ops
+        assert r["ops"][-1] + one > budget  # no room for another step
+        np.testing.assert_allclose(np.diff(r["ops"]), one)
+        assert r["steps"] == len(r["ops"]) - 1
+    assert runs["bp"]["steps"] == 66 and runs["pwlr"]["steps"] == 200 // (net.n_weights + 1)
+    assert runs["bp"]["error"][-1] < 0.5 * E0
+
+
+def test_thin_keeps_ends_and_at_most_the_limit():
+    idx = channel._thin(10_000, 500)
+    assert len(idx) <= 500 and idx[0] == 0 and idx[-1] == 9999 and np.all(np.diff(idx) > 0)
+    assert list(channel._thin(7)) == list(range(7))
+
+
+def test_study_and_files(tmp_path):
+    res = channel_study(sizes=(4, 8), algorithms=("bp", "pwlr", "palr", "pwgr", "pwgbk"), samples=4, budget=60,
+                        recurrent=False, train_sizes=(4,), step_lengths=(0.1, 0.3), seed=3)
+    assert [r["W"] for r in res["rows"]] == [61] * 5 + [153] * 5
+    assert {f["algorithm"] for f in res["fits"]} == {"bp", "pwlr", "palr", "pwgr", "pwgbk"}
+    assert len(res["training"]["runs"]) == 2 and res["recurrent"]["available"] is False
+    json.dumps(res, default=float)
+    files, note = write_channel(res, tmp_path, command=["gates", "channel"])
+    for f in files:
+        assert (tmp_path / f).exists()
+    assert {"channel_rates.csv", "channel_rates.md", "channel_rates.manifest.json", "channel_fits.csv",
+            "channel_training.csv"} <= set(files)
+    with open(tmp_path / "channel_rates.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 10 and rows[0]["algorithm"] == "bp" and float(rows[0]["rate"]) == pytest.approx(32 / 3, rel=1e-5)
+    man = json.loads((tmp_path / "channel_rates.manifest.json").read_text())
+    assert man["kind"] == "channel" and man["protocol"]["k"] == 8 and "fits" in man["results"]
+    with open(tmp_path / "channel_training.csv") as fh:
+        tr = list(csv.DictReader(fh))
+    assert {r["step_length"] for r in tr} == {"0.1", "0.3"}
+    if note is None:
+        assert "channel_cosine.png" in files and "channel_training.png" in files
+    assert not [f for f in os.listdir(tmp_path) if f.startswith(".tmp-")]
+
+
+def test_check_channel_holds():
+    res = check_channel(seed=0)
+    assert res["holds"], res["lines"]
+    ev = res["evidence"]
+    assert ev["W"] == [61, 153, 433, 1377, 4801]
+    assert abs(ev["cos_exponents"]["pwgr"]["slope"] + 0.5) < 0.1
+
+
+def test_recurrent_net_runs_every_algorithm():
+    rec = pytest.importorskip("gates.recurrent")
+    net = rec.Recurrent(n_in=2, n_hidden=3, n_out=1, steps=3)
+    X, T = teacher_task(net, 5, seed=0)
+    assert X.shape == (5, 3, 2)
+    w = net.init(1)
+    _, g = net.gradient(w, X, T)
+    W, F = net.n_weights, net.n_weight_uses
+    d = step("pwlr", net, w, X, T, eps=1e-7)  # through net.errors on w + eps I
+    np.testing.assert_allclose(-d.direction, g, rtol=1e-4, atol=1e-6 * np.abs(g).max())
+    assert d.ops == (W + 1) * F
+    assert step("bp", net, w, X, T).ops == 3 * F
+    assert step("pwgr", net, w, X, T, rng=0).ops == 2 * F + W
+    palr = step("palr", net, w, X, T, eps=1e-6)
+    np.testing.assert_allclose(-palr.direction, g, rtol=1e-4, atol=1e-6 * np.abs(g).max())
+    assert palr.counts["forward"] == pytest.approx(1 + net.unit_weight_span().sum() / F)
+
+
+# --------------------------------------------------------------------------
+# bad input
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sizes", [(), (3,), (3, 0, 1), (3, -1), (2.5, 1), (True, 1), "ab", 5])
+def test_bad_sizes(sizes):
+    with pytest.raises(InputError):
+        FeedForward(sizes)
+
+
+def test_bad_input():
+    net = FeedForward((3, 2, 1))
+    X, T = teacher_task(net, 4, seed=0)
+    w = net.init(0)
+    bad = [
+        lambda: FeedForward((3, 2, 1), "relu"),
+        lambda: step("sgd", net, w, X, T),
+        lambda: step("pwgrk", net, w, X, T, k=0),
+        lambda: step("pwgbk", net, w, X, T, k=-2),
+        lambda: step("pwgr", net, w, X, T, eps=0),
+        lambda: step("bp", net, w, X, T, D=0),
+        lambda: step("bp", net, w[:-1], X, T),
+        lambda: net.forward(w, X[:, :2]),
+        lambda: net.error(w, X, T[:3]),
+        lambda: net.error(w, X, np.ones((4, 2))),
+        lambda: net.gradient(np.full(net.n_weights, np.nan), X, T),
+        lambda: net.errors(np.ones((2, net.n_weights + 1)), X, T),
+        lambda: net.weight_gradient_from_deltas(w, X, np.ones((4, 2))),
+        lambda: net.unit_deltas_fd(w, X, T, eps=-1),
+        lambda: teacher_task(net, 0),
+        lambda: boolean_task(2, "xyz"),
+        lambda: boolean_task(0, 1),
+        lambda: boolean_task(2, 1.5),
+        lambda: measure([4], ("bp",), samples=1),
+        lambda: measure([4], ("nope",)),
+        lambda: measure([0], ("bp",)),
+        lambda: measure([4], (), samples=2),
+        lambda: fit_exponents([], "speed"),
+        lambda: random_direction_cos(0),
+        lambda: projection_cos(10, 0),
+        lambda: projection_cos(4, 5, orthonormal=True),
+        lambda: best_of_k_cos(10, 0),
+        lambda: theory_cos("bogus", 10),
+        lambda: train(net, X, T, ("bp",), budget_ops=-1),
+        lambda: train(net, X, T, ("bp",), step_length=0),
+        lambda: channel_study(sizes=(), samples=2),
+        lambda: channel_study(sizes=(4,), budget=0, samples=2),
+        lambda: channel_study(sizes=(4,), k=0, samples=2),
+    ]
+    for i, f in enumerate(bad):
+        with pytest.raises(InputError):
+            f()
+            pytest.fail(f"case {i} did not raise")
+
+
+# --------------------------------------------------------------------------
+# heavier: run with -m slow
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_check_channel_holds_for_other_seeds(seed):
+    assert check_channel(seed=seed)["holds"]
+
+
+@pytest.mark.slow
+def test_every_global_algorithm_matches_theory_at_every_default_size():
+    rows = measure(channel.DEFAULT_HIDDEN, channel.GLOBAL, samples=1500, seed=21)
+    for r in rows:
+        assert _within(r), r
