@@ -115,6 +115,9 @@ def gates(*argv, **kw):
         (["expectations", "--degree", "5", "--out", "{out}"], "invalid choice"),
         (["single-unit", "images", "--data", "{out}", "--out", "{out}"], "no such file"),
         (["single-unit", "kmeans"], "invalid choice"),
+        (["channel", "--algorithms", "bp,sgd", "--out", "{out}"], "algorithm 'sgd' is unknown: allowed bp"),
+        (["channel", "--sizes", "4,x", "--out", "{out}"], "comma-separated list of integers"),
+        (["channel", "--k", "0", "--out", "{out}"], "must be >= 1"),
     ],
 )
 def test_bad_input_one_line_exit_2_no_file(tmp_path, argv, needle):
@@ -164,3 +167,16 @@ def test_polynomial_rule_commands_print_one_json_object(tmp_path, capsys):
     s = run_json(capsys, "single-unit", "supervised-hebb", "--datasets", "10")
     assert {k: v["datasets"] for k, v in s["summary"].items()} == {
         "separable": 10, "orthogonal": 10, "common-orthant": 10}
+
+
+def test_channel_prints_one_json_object(tmp_path, capsys):
+    s = run_json(capsys, "channel", "--sizes", "2,4", "--samples", "10", "--algorithms", "bp,pwlr,pwgr",
+                 "--budget", "50", "--out", str(tmp_path))
+    rows = {(r["W"], r["algorithm"]): r for r in s["rows"]}
+    # (8, h, h, 1) nets: W = 9h + (h + 1) h + (h + 1)
+    assert sorted({w for w, _ in rows}) == [9 * h + (h + 1) * h + h + 1 for h in (2, 4)]
+    for (W, a), r in rows.items():
+        # bits per weight: D = 32 per weight for bp and pwlr, one 32-bit scalar shared by W for pwgr
+        assert r["bits_per_weight"] == pytest.approx({"bp": 32, "pwlr": 32, "pwgr": 32 / W}[a])
+    assert s["recurrent"]["bptt_max_rel_error"] < 1e-6
+    assert (tmp_path / "channel_rates.manifest.json").exists()
