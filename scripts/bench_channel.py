@@ -13,22 +13,12 @@ Run:  python scripts/bench_channel.py [--json]
   400 weight states each, training runs, the recurrent net).
 """
 
-import argparse
-import json
 import time
 
 import numpy as np
+from benchlib import best, report
 
 from gates.channel import FeedForward, channel_study, step, teacher_task
-
-
-def best(fn, repeat=3):
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
 
 
 def bench_pwlr():
@@ -104,21 +94,5 @@ def bench_study():
             "gates_s": round(time.perf_counter() - t0, 2), "study_seconds": res["seconds"]}
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--json", action="store_true")
-    args = ap.parse_args()
-    rows = [bench_pwlr(), bench_pwgrk(), bench_bp(), bench_study()]
-    if args.json:
-        print(json.dumps(rows))
-        return
-    for r in rows:
-        line = f"{r['workload']}: gates {r['gates_s']} s"
-        if "baseline_s" in r:
-            line += f", baseline {r['baseline_s']} s, ratio {r['ratio']}x"
-        extra = {k: v for k, v in r.items() if k not in ("workload", "gates_s", "baseline_s", "ratio")}
-        print(line + (f"  {extra}" if extra else ""))
-
-
 if __name__ == "__main__":
-    main()
+    report(__doc__, [bench_pwlr, bench_pwgrk, bench_bp, bench_study])

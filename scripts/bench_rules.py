@@ -16,25 +16,15 @@ Cold start (numba compilation, cached on disk after the first run) is
 reported separately: each kernel is called once before timing.
 """
 
-import argparse
-import json
 import time
 
 import numpy as np
+from benchlib import best, report
 
 from gates.discover import _ETA, _EPOCHS, _STARTS, _dynamics, discover, enumerate_rules, gate_behaviours, _rule
 from gates.linear import exact_trajectory, expected_update, moments, expected_term
 from gates.protocol import Protocol
 from gates.rules import parse_poly
-
-
-def best(fn, repeat=3):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
 
 
 def numpy_expected(rule, I, T, w):
@@ -157,21 +147,5 @@ def bench_sweep():
             "degree2_full_estimate_min": round(15309 / (k / t) / 60, 1)}
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--json", action="store_true")
-    args = ap.parse_args()
-    rows = [bench_expectations(), bench_exact(), bench_dynamics(), bench_sweep()]
-    if args.json:
-        print(json.dumps(rows))
-        return
-    for r in rows:
-        line = f"{r['workload']}: gates {r['gates_s']} s"
-        if "baseline_s" in r:
-            line += f", baseline {r['baseline_s']} s, ratio {r['ratio']}x"
-        extra = {k: v for k, v in r.items() if k not in ("workload", "gates_s", "baseline_s", "ratio")}
-        print(line + (f"  {extra}" if extra else ""))
-
-
 if __name__ == "__main__":
-    main()
+    report(__doc__, [bench_expectations, bench_exact, bench_dynamics, bench_sweep])
