@@ -43,6 +43,10 @@ from .truth import check_n, is_monotone, support, to_hex
 __all__ = [
     "CensusResult",
     "shallow_census",
+    "CensusRows",
+    "census_rows",
+    "shallow_successes",
+    "census_result",
     "resolve_rule",
     "check_reduction",
     "MODES",
@@ -182,6 +186,42 @@ def shallow_census(
     104
     """
     t0 = time.perf_counter()
+    protocol = Protocol() if protocol is None else protocol
+    rows = census_rows(family, n, rule, form, mode, protocol, classes, exhaustive, poly)
+    prev_threads = numba.get_num_threads()
+    if workers is not None:
+        if not isinstance(workers, int) or workers < 1:
+            raise InputError(f"workers must be a positive integer, got {workers!r}")
+        numba.set_num_threads(min(workers, numba.config.NUMBA_NUM_THREADS))
+    try:
+        successes, status = shallow_successes(rows.tables, rows.n, rows.rule, protocol, mode, rows.is_threshold)
+    finally:
+        numba.set_num_threads(prev_threads)
+    return census_result(rows, mode, protocol, successes, status, time.perf_counter() - t0)
+
+
+@dataclass
+class CensusRows:
+    """What a census evaluates: rows (functions or class representatives) with orbit weights."""
+
+    family: str
+    n: int
+    rule: Rule
+    reduction: str
+    functions: int
+    threshold: int
+    tables: np.ndarray
+    weights: np.ndarray
+    is_threshold: np.ndarray
+
+
+def census_rows(family, n, rule="hebb", form="clamped", mode="simulate", protocol=None, classes=None,
+                exhaustive=False, poly=None):
+    """Validate a shallow census and list its rows (the first half of :func:`shallow_census`).
+
+    Batch jobs split ``tables`` into chunks, evaluate each with
+    :func:`shallow_successes` and join them with :func:`census_result`.
+    """
     family = check_family(family)
     if mode not in MODES:
         raise InputError(f"mode {mode!r} is unknown: allowed {', '.join(MODES)}")
@@ -192,7 +232,6 @@ def shallow_census(
             "exact mode covers the clamped hebb, oja, hebb-tanh and gradient rules; use --mode simulate"
         )
     if classes in (None, "none"):
-        classes = None
         tables, weights, is_thr, size, thr_count = _members(family, n, exhaustive)
         reduction = "none (exhaustive)" if exhaustive else "threshold-only"
     else:
@@ -219,46 +258,53 @@ def shallow_census(
         if family == "monotone":
             size = int(monotone_functions(n).shape[0]) if n <= 6 else None
         reduction = f"threshold {classes.upper()} classes (positive ordered reps x orbit size)"
+    return CensusRows(family, int(n), r, reduction, size, thr_count, np.ascontiguousarray(tables), weights, is_thr)
+
+
+def shallow_successes(tables, n, rule, protocol, mode="simulate", is_threshold=None):
+    """Restarts (simulate) or asymptotic verdicts (exact) of one gate on each table.
+
+    Returns (successes, status): ``status`` is the exact mode's per-row
+    verdict (1 learnt, 0 tie, -1 not), None when simulating. A row's
+    result depends only on the row, the rule and the protocol, so any
+    split of the rows gives the same results.
+    """
+    tables = np.ascontiguousarray(tables)
     x = protocol.inputs(n)
     pm1 = protocol.encoding == "pm1"
     successes = np.zeros(len(tables), dtype=np.int64)
-    ties = None
-    prev_threads = numba.get_num_threads()
-    if workers is not None:
-        if not isinstance(workers, int) or workers < 1:
-            raise InputError(f"workers must be a positive integer, got {workers!r}")
-        numba.set_num_threads(min(workers, numba.config.NUMBA_NUM_THREADS))
-    try:
-        if mode == "exact" and r.name == "gradient":
-            # perceptron convergence theorem: learnable iff threshold (certified)
-            successes[:] = is_thr
-        elif mode == "exact":
-            status = np.empty(len(tables), dtype=np.int8)
-            _exact_many(np.ascontiguousarray(tables), x, pm1, r.saturate, status)
-            successes[:] = status == 1
-            # a tie that is not a threshold function is never learnt (no gate
-            # computes it), and the threshold-only reduction cannot see it:
-            # count the threshold ties only, whatever the reduction
-            ties = int(weights[(status == 0) & is_thr].sum())
-        else:
-            init, orders = protocol.draws(x.shape[1], x.shape[0])
-            _simulate_many(
-                np.ascontiguousarray(tables), x, pm1, protocol.rule_table(r), r.saturate, r.uses_output,
-                r.uses_weight,
-                init, orders, protocol.etas(), protocol.criterion == "any-epoch", successes,
-            )
-    finally:
-        numba.set_num_threads(prev_threads)
+    status = None
+    if mode == "exact" and rule.name == "gradient":
+        # perceptron convergence theorem: learnable iff threshold (certified)
+        successes[:] = _thr.threshold_mask(tables, n) if is_threshold is None else is_threshold
+    elif mode == "exact":
+        status = np.empty(len(tables), dtype=np.int8)
+        _exact_many(tables, x, pm1, rule.saturate, status)
+        successes[:] = status == 1
+    else:
+        init, orders = protocol.draws(x.shape[1], x.shape[0])
+        _simulate_many(
+            tables, x, pm1, protocol.rule_table(rule), rule.saturate, rule.uses_output, rule.uses_weight,
+            init, orders, protocol.etas(), protocol.criterion == "any-epoch", successes,
+        )
+    return successes, status
+
+
+def census_result(rows, mode, protocol, successes, status=None, seconds=0.0):
+    """The :class:`CensusResult` of rows and their successes (the last step of a census)."""
+    weights, is_thr = rows.weights, rows.is_threshold
     learnable = int(weights[successes > 0].sum())
     if np.any((successes > 0) & ~is_thr):  # pragma: no cover - impossible for one gate
         raise RuntimeError("internal error: a non-threshold function was counted as learnt")
     extra = {}
-    if ties is not None:
-        # zero asymptotic margin: a simulation decides these by its initial weights
-        extra["ties"] = ties
+    if status is not None:
+        # zero asymptotic margin: a simulation decides these by its initial weights. A tie that is
+        # not a threshold function is never learnt (no gate computes it), and the threshold-only
+        # reduction cannot see it: count the threshold ties only, whatever the reduction
+        extra["ties"] = int(weights[(status == 0) & is_thr].sum())
     return CensusResult(
-        family, n, r, mode, protocol, reduction, size, thr_count, learnable,
-        tables, weights, successes, is_thr, time.perf_counter() - t0, extra,
+        rows.family, rows.n, rows.rule, mode, protocol, rows.reduction, rows.functions, rows.threshold, learnable,
+        rows.tables, weights, successes, is_thr, seconds, extra,
     )
 
 

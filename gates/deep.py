@@ -48,7 +48,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import threshold as _thr
-from .census import CensusResult, check_reduction, shallow_census
+from .census import CensusResult, CensusRows, check_reduction, shallow_census
 from .errors import InputError, require_memory
 from .families import check_family, classes as family_classes, count_functions, list_functions
 from .protocol import Protocol, _learnt, _refresh, _step, _target, _train_gate
@@ -64,6 +64,8 @@ __all__ = [
     "hidden_layer",
     "deep_train",
     "deep_census",
+    "deep_census_rows",
+    "deep_result",
     "representable",
     "minterm_network",
     "PAPER_COMBOS",
@@ -497,6 +499,19 @@ def deep_census(family, n, rule="gradient", hidden_rule="hebb", hidden=None, ord
     True
     """
     t0 = time.perf_counter()
+    protocol = Protocol() if protocol is None else protocol
+    rows, net = deep_census_rows(family, n, rule, hidden_rule, hidden, order, protocol, classes)
+    learnt = deep_train(rows.tables, rows.n, rows.rule, net, protocol, workers=workers)
+    return deep_result(rows, net, protocol, learnt.sum(axis=1).astype(np.int64), time.perf_counter() - t0)
+
+
+def deep_census_rows(family, n, rule="gradient", hidden_rule="hebb", hidden=None, order="hidden-first",
+                     protocol=None, classes=None):
+    """Validate a two-layer census and list its rows (the first half of :func:`deep_census`).
+
+    Returns (CensusRows, DeepNet). Batch jobs evaluate chunks of the rows
+    with :func:`deep_train` and join them with :func:`deep_result`.
+    """
     family = check_family(family)
     protocol = Protocol() if protocol is None else protocol
     n = check_n(n, 1, 8, "a two-layer network")
@@ -511,12 +526,16 @@ def deep_census(family, n, rule="gradient", hidden_rule="hebb", hidden=None, ord
             check_reduction(net.rule, classes, protocol, "simulate", output=False)
     tables, weights, size, reduction = _members(family, n, classes)
     is_thr = np.ones(len(tables), bool) if family == "threshold" else _thr.threshold_mask(tables, n)
-    learnt = deep_train(tables, n, rule, net, protocol, workers=workers)
-    successes = learnt.sum(axis=1).astype(np.int64)
+    return CensusRows(family, n, r, reduction, size, int(weights[is_thr].sum()), np.ascontiguousarray(tables),
+                      weights, is_thr), net
+
+
+def deep_result(rows, net, protocol, successes, seconds=0.0):
+    """The :class:`CensusResult` of two-layer rows and their successes (restarts that learn)."""
     return CensusResult(
-        family, n, r, "simulate", protocol, reduction, size, int(weights[is_thr].sum()),
-        int(weights[successes > 0].sum()),
-        tables, weights, successes, is_thr, time.perf_counter() - t0, {}, net,
+        rows.family, rows.n, rows.rule, "simulate", protocol, rows.reduction, rows.functions, rows.threshold,
+        int(rows.weights[successes > 0].sum()), rows.tables, rows.weights, successes, rows.is_threshold, seconds,
+        {}, net,
     )
 
 

@@ -59,6 +59,10 @@ __all__ = [
     "threshold_mask",
     "np_classes",
     "npn_classes",
+    "npn_from_np",
+    "np_class_parents",
+    "np_classes_chunk",
+    "np_classes_from_parts",
     "threshold_functions",
     "TEST_MAX_N",
     "CLASSES_MAX_N",
@@ -567,39 +571,70 @@ def np_classes(n, max_epochs=DEFAULT_MAX_EPOCHS, progress=None, workers=None):
         _CLASS_CACHE[0] = res
         return res
     prev = np_classes(n - 1, max_epochs).tables
-    tri, _ = _tri(n)
-    words = num_words(n)
     chunk = max(1, min(prev.shape[0], 256))
 
     def run_chunk(start):
-        # own marks per thread; the kernel releases the GIL
         stop = min(prev.shape[0], start + chunk)
-        marks = np.zeros(3**n, dtype=np.int64)
-        cap = max(64, 16 * (stop - start) * max(1, n))
-        while True:
-            out_t = np.empty((cap, words), dtype=np.uint64)
-            out_w = np.empty((cap, n + 1), dtype=np.int64)
-            k, undecided = _extend(prev, n, tri, marks, int(max_epochs), out_t, out_w, start, stop)
-            if k >= 0:
-                return out_t[:k].copy(), out_w[:k].copy(), undecided, stop - start
-            cap *= 4
+        return (*_extend_range(prev, n, start, stop, max_epochs), stop - start)
 
     starts = range(0, prev.shape[0], chunk)
     workers = _workers(workers, len(starts))
     parts_t, parts_w = [], []
     with ThreadPoolExecutor(max_workers=workers) as pool:
         # results are taken in chunk order, so the output never depends on timing
-        for out_t, out_w, undecided, done in pool.map(run_chunk, starts):
-            if undecided:
-                raise UndecidedError(
-                    f"{undecided} candidate(s) of n={n} got no certificate within {max_epochs} epochs"
-                )
+        for out_t, out_w, done in pool.map(run_chunk, starts):
             parts_t.append(out_t)
             parts_w.append(out_w)
             if progress is not None:
                 progress(done)
-    tables = np.concatenate(parts_t)
-    wpm = np.concatenate(parts_w)
+    res = np_classes_from_parts(n, parts_t, parts_w)
+    _CLASS_CACHE[n] = res
+    return res
+
+
+def _extend_range(prev, n, start, stop, max_epochs):
+    """Class representatives of n grown from prev[start:stop] (own marks: the kernel releases the GIL)."""
+    tri, _ = _tri(n)
+    words = num_words(n)
+    marks = np.zeros(3**n, dtype=np.int64)
+    cap = max(64, 16 * (stop - start) * max(1, n))
+    while True:
+        out_t = np.empty((cap, words), dtype=np.uint64)
+        out_w = np.empty((cap, n + 1), dtype=np.int64)
+        k, undecided = _extend(prev, n, tri, marks, int(max_epochs), out_t, out_w, start, stop)
+        if k >= 0:
+            break
+        cap *= 4
+    if undecided:
+        raise UndecidedError(f"{undecided} candidate(s) of n={n} got no certificate within {max_epochs} epochs")
+    return out_t[:k].copy(), out_w[:k].copy()
+
+
+def np_class_parents(n, max_epochs=DEFAULT_MAX_EPOCHS):
+    """How many representatives of n - 1 the NP-class census of n grows from (its unit of chunking)."""
+    n = check_n(n, 1, CLASSES_MAX_N, "the NP-class census of threshold functions")
+    return int(np_classes(n - 1, max_epochs).tables.shape[0])
+
+
+def np_classes_chunk(n, start, stop, max_epochs=DEFAULT_MAX_EPOCHS):
+    """The representatives of n grown from parents [start, stop), with their +-1 realisations.
+
+    Every class of n comes from exactly one parent, so the chunks of a
+    partition of the parents are disjoint and :func:`np_classes_from_parts`
+    joins them into :func:`np_classes`'s result (batch jobs use this).
+    """
+    n = check_n(n, 1, CLASSES_MAX_N, "the NP-class census of threshold functions")
+    prev = np_classes(n - 1, max_epochs).tables
+    if not 0 <= start <= stop <= prev.shape[0]:
+        raise InputError(f"parents [{start}, {stop}) are outside 0..{prev.shape[0]}")
+    return _extend_range(prev, n, start, stop, max_epochs)
+
+
+def np_classes_from_parts(n, parts_tables, parts_weights):
+    """Sort, verify and size the representatives grown chunk by chunk: the NP classes of n."""
+    words = num_words(n)
+    tables = np.concatenate([np.asarray(t, dtype=np.uint64).reshape(-1, words) for t in parts_tables])
+    wpm = np.concatenate([np.asarray(w, dtype=np.int64).reshape(-1, n + 1) for w in parts_weights])
     order = _sort_rows(tables)
     tables, wpm = tables[order], wpm[order]
     w01, b01 = _to_01(wpm)
@@ -607,9 +642,7 @@ def np_classes(n, max_epochs=DEFAULT_MAX_EPOCHS, progress=None, workers=None):
     if not np.all(margins > 0):  # pragma: no cover - would be a bug in gates
         raise RuntimeError("internal error: a threshold realisation failed to verify")
     labels, ess = _blocks(tables, n)
-    res = ThresholdClasses(n, "np", tables, w01, b01, _orbit_sizes(labels, ess, n))
-    _CLASS_CACHE[n] = res
-    return res
+    return ThresholdClasses(n, "np", tables, w01, b01, _orbit_sizes(labels, ess, n))
 
 
 def npn_classes(n, max_epochs=DEFAULT_MAX_EPOCHS):
@@ -620,7 +653,12 @@ def npn_classes(n, max_epochs=DEFAULT_MAX_EPOCHS):
     of f is the union of the NP classes of f and f^d. The representative is
     the smaller of the two tables.
     """
-    base = np_classes(n, max_epochs)
+    return npn_from_np(np_classes(n, max_epochs))
+
+
+def npn_from_np(base):
+    """The NPN classes from the NP classes (see :func:`npn_classes`)."""
+    n = base.n
     duals = dual(base.tables, n)
     # duality is an involution of the sorted representatives, so sorting the
     # duals lines each one up with its partner
