@@ -480,7 +480,7 @@ def test_executors_agree_on_the_learn_study(tmp_path, scheduler, params):
 
 def test_dask_missing_is_one_line(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "dask.distributed", None)
-    with pytest.raises(InputError, match=r"pip install 'gates\[dask\]'"):
+    with pytest.raises(InputError, match=r"pip install 'gates\[distributed\]'"):
         run_job(toy_job(tmp_path), tmp_path / "d", executor="dask", studies=STUDIES, progress=False)
 
 
