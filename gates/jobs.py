@@ -51,7 +51,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from .errors import GatesError, InputError
-from .storage import _jsonable, atomic_path, package_versions, write_json
+from .storage import atomic_path, jsonable, package_versions, write_json
 
 __all__ = [
     "EXECUTORS",
@@ -218,7 +218,7 @@ def _normalise(doc, studies):
 
 def _canonical(obj):
     """`obj` as it reads back from JSON: the form every chunk is computed from."""
-    return json.loads(json.dumps(obj, default=_jsonable))
+    return json.loads(json.dumps(obj, default=jsonable))
 
 
 def _check_plan(plan):

@@ -1342,6 +1342,15 @@ def _default_w0(w0, n, seed, scale):
     return scale * rng.standard_normal(n) / math.sqrt(n)
 
 
+def _unsupervised_setup(I, w0, eta, seed, scale):
+    """Inputs, moments, the principal pair, eta (default 0.1 / lambda_max) and w0 of an unsupervised study."""
+    I = _as_inputs(I)
+    mom = moments(I, order=2)
+    lam, v, lams = _principal(mom.sigma, mom.mu)
+    eta = 0.1 / lam if eta is None else _check_eta(eta)
+    return I, mom, lam, v, lams, eta, _default_w0(w0, I.shape[1], seed, scale)
+
+
 def hebb_alignment(I, w0=None, eta=None, epochs=200, seed=0, mode="batch"):
     """Simple Hebb O*x on a linear unit: the norm diverges, the direction aligns.
 
@@ -1385,12 +1394,7 @@ def hebb_alignment(I, w0=None, eta=None, epochs=200, seed=0, mode="batch"):
     >>> bool(r["final_angle_principal_deg"] < 1e-6), bool(abs(r["final_growth"] / r["predicted_growth"] - 1) < 1e-9)
     (True, True)
     """
-    I = _as_inputs(I)
-    n = I.shape[1]
-    mom = moments(I, order=2)
-    lam, v, _ = _principal(mom.sigma, mom.mu)
-    eta = 0.1 / lam if eta is None else _check_eta(eta)
-    w0 = _default_w0(w0, n, seed, 0.01)
+    I, mom, lam, v, _, eta, w0 = _unsupervised_setup(I, w0, eta, seed, 0.01)
     W = simulate(get_rule("hebb", "unsupervised"), I, None, w0, eta, epochs, mode=mode, seed=seed)
     norm = np.linalg.norm(W, axis=1)
     cos_v, cos_mu = _line_cos(W, v), _line_cos(W, mom.mu)
@@ -1448,12 +1452,7 @@ def oja_convergence(I, w0=None, eta=None, epochs=500, seed=0, mode="batch"):
     >>> bool(abs(r["final_norm"] - 1) < 1e-6), bool(r["final_cos"] > 1 - 1e-9)
     (True, True)
     """
-    I = _as_inputs(I)
-    n = I.shape[1]
-    mom = moments(I, order=2)
-    lam, v, lams = _principal(mom.sigma, mom.mu)
-    eta = 0.1 / lam if eta is None else _check_eta(eta)
-    w0 = _default_w0(w0, n, seed, 0.5)
+    I, mom, lam, v, lams, eta, w0 = _unsupervised_setup(I, w0, eta, seed, 0.5)
     W = simulate(get_rule("oja", "unsupervised"), I, None, w0, eta, epochs, mode=mode, seed=seed)
     norm = np.linalg.norm(W, axis=1)
     cos = _line_cos(W, v)
@@ -1461,7 +1460,7 @@ def oja_convergence(I, w0=None, eta=None, epochs=500, seed=0, mode="batch"):
     return {
         "w": W[-1], "norm": norm, "cos_principal": cos, "distance": dist,
         "final_norm": float(norm[-1]), "final_cos": float(cos[-1]), "final_distance": float(dist[-1]),
-        "lambda_max": float(lam), "eigengap": float(lam - lams[-2]) if n > 1 else float(lam),
+        "lambda_max": float(lam), "eigengap": float(lam - lams[-2]) if len(lams) > 1 else float(lam),
         "eta": eta, "epochs": int(epochs), "mode": mode,
     }
 

@@ -30,6 +30,7 @@ __all__ = [
     "manifest_path",
     "write_table",
     "package_versions",
+    "jsonable",
 ]
 
 
@@ -66,7 +67,7 @@ def write_text(path, text):
             fh.write(text)
 
 
-def _jsonable(obj):
+def jsonable(obj):
     if isinstance(obj, np.integer):
         return int(obj)
     if isinstance(obj, np.floating):
@@ -77,7 +78,7 @@ def _jsonable(obj):
 
 
 def write_json(path, obj):
-    write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_jsonable) + "\n")
+    write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=jsonable) + "\n")
 
 
 def write_npy(path, array):
