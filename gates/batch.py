@@ -51,6 +51,7 @@ _PROTOCOL_KEYS = {
     "schedule": (str, "linear", "linear or constant"),
     "restarts": (int, 10, "restarts K"),
     "criterion": (str, "final", "final or any-epoch"),
+    "tolerance": ((int, float), 1e-6, "relative margin a learnt gate clears"),
 }
 
 
@@ -65,8 +66,9 @@ class LearnStudy:
         "rule": (str, "hebb", "output rule: hebb, oja, hebb-tanh, gradient"),
         "poly": ((str, type(None)), None, "a polynomial rule instead of rule (one gate)"),
         "form": (str, "clamped", "clamped or unsupervised (one gate)"),
-        "mode": (str, "simulate", "simulate or exact (one gate)"),
+        "mode": (str, "simulate", "simulate or exact (two layers: hidden layer simulated, output decided exactly)"),
         "classes": (str, "none", "none, p, np or npn"),
+        "members": (int, 2, "random members per class (stratified sampling, simulate)"),
         "exhaustive": (bool, False, "train every function (one gate)"),
         "hidden": ((int, type(None)), None, "hidden width (two layers; default 2^(n-1))"),
         "hidden_rule": (str, "hebb", "hebb, oja, hebb-tanh or none (two layers)"),
@@ -78,6 +80,7 @@ class LearnStudy:
 
     # -- the rows, once per process (class reductions take seconds to build)
     _cache = {}
+    _sampled = {}
 
     def _protocol(self, spec, seed):
         from .protocol import Protocol
@@ -105,7 +108,7 @@ class LearnStudy:
         if spec["layers"] not in (1, 2):
             raise InputError(f"layers {spec['layers']!r} is not available: allowed 1 or 2")
         if spec["layers"] == 2:
-            for key, bad in (("mode", spec["mode"] != "simulate"), ("exhaustive", spec["exhaustive"]),
+            for key, bad in (("exhaustive", spec["exhaustive"]),
                              ("poly", spec["poly"] is not None), ("form", spec["form"] != "clamped")):
                 if bad:
                     raise InputError(f"{key} is for one gate (layers = 1); two layers simulate every row with "
@@ -119,23 +122,63 @@ class LearnStudy:
             raise InputError(f"chunk_size must be >= 1, got {spec['chunk_size']}")
         for s in spec["seeds"]:
             self._protocol(spec, s)  # validates every protocol value
+        if self._exact_deep(spec):
+            from .deep import check_exact
+
+            check_exact(spec["family"], spec["n"], spec["rule"], spec["hidden_rule"], spec["hidden"], spec["order"],
+                        spec["classes"])
+            return spec
         self._rows(spec)  # validates family, n, rule, classes (the interactive command's checks)
+        from .census import stratify
+
+        stratify(self._rows(spec)[0], spec["seeds"][0], spec["members"])  # validates members
         return spec
 
+    @staticmethod
+    def _exact_deep(spec):
+        return spec["layers"] == 2 and spec["mode"] == "exact"
+
+    def _seed_rows(self, spec, seed):
+        """The rows of one seed: stratified sampling draws its class members from the seed."""
+        rows, net = self._rows(spec)
+        if spec["mode"] != "simulate" or rows.group is None:
+            return rows, net
+        key = (id(rows), int(seed), spec["members"])
+        if key not in self._sampled:
+            from .census import stratify
+
+            self._sampled.clear()  # one seed's members at a time per process
+            self._sampled[key] = stratify(rows, seed, spec["members"])
+        return self._sampled[key], net
+
     def plan(self, spec):
+        if self._exact_deep(spec):
+            # the exact verdicts of one seed are decided at once for every function: a chunk per seed
+            return [{"id": f"s{seed}", "seed": seed} for seed in spec["seeds"]]
         rows, _ = self._rows(spec)
-        m, c = len(rows.tables), spec["chunk_size"]
+        m, c = len(rows.tables) * (spec["members"] if spec["mode"] == "simulate" and rows.group else 1), spec["chunk_size"]
         return [{"id": f"s{seed}-c{i // c:06d}", "seed": seed, "start": i, "stop": min(m, i + c)}
                 for seed in spec["seeds"] for i in range(0, m, c)]
 
     def run(self, spec, chunk):
-        rows, net = self._rows(spec)
         proto = self._protocol(spec, chunk["seed"])
+        if self._exact_deep(spec):
+            from .deep import deep_census
+
+            res = deep_census(spec["family"], spec["n"], spec["rule"], spec["hidden_rule"], spec["hidden"],
+                              spec["order"], proto, mode="exact")
+            return {"tables": res.tables[:, 0].copy(), "successes": res.successes,
+                    "features": np.array(res.extra["features_per_restart"], dtype=np.int64),
+                    "ties": np.array([res.extra["ties"]], dtype=np.float64)}
+        rows, net = self._seed_rows(spec, chunk["seed"])
         tables = rows.tables[chunk["start"]:chunk["stop"]]
         if net is not None:
-            from .deep import deep_train
+            from .deep import deep_train, features_per_restart, hidden_layer
 
-            return {"successes": deep_train(tables, rows.n, rows.rule, net, proto).sum(axis=1).astype(np.int64)}
+            layer = hidden_layer(rows.n, net, proto)
+            learnt = deep_train(tables, rows.n, rows.rule, net, proto, layer=layer)
+            return {"successes": learnt.sum(axis=1).astype(np.int64),
+                    "features": np.array(features_per_restart(layer.features), dtype=np.int64)}
         from .census import shallow_successes
 
         successes, status = shallow_successes(tables, rows.n, rows.rule, proto, spec["mode"],
@@ -146,32 +189,37 @@ class LearnStudy:
         return out
 
     def merge(self, spec, results, out_dir, command):
-        from .census import census_result, write_census
+        from .census import SeedRuns, census_result, write_census
         from .deep import deep_result
 
-        rows, net = self._rows(spec)
         plan = self.plan(spec)
-        summary = {"study": "learn", "seeds": {}}
+        runs = []
         for seed in spec["seeds"]:
             parts = [r for c, r in zip(plan, results) if c["seed"] == seed]
-            successes = np.concatenate([p["successes"] for p in parts])
             proto = self._protocol(spec, seed)
+            if self._exact_deep(spec):
+                from .deep import exact_result
+
+                p = parts[0]
+                runs.append(exact_result(spec["family"], spec["n"], spec["rule"], spec["hidden_rule"],
+                                         spec["hidden"], spec["order"], proto, p["tables"], p["successes"],
+                                         p["features"].tolist(), float(p["ties"][0])))
+                continue
+            rows, net = self._seed_rows(spec, seed)
+            successes = np.concatenate([p["successes"] for p in parts])
             if net is not None:
-                res = deep_result(rows, net, proto, successes)
+                runs.append(deep_result(rows, net, proto, successes, features=parts[0]["features"].tolist()))
             else:
                 status = np.concatenate([p["status"] for p in parts]) if "status" in parts[0] else None
-                res = census_result(rows, spec["mode"], proto, successes, status)
-            sub = out_dir if len(spec["seeds"]) == 1 else os.path.join(out_dir, f"seed-{seed}")
-            name = write_census(res, sub, command)
-            summary["seeds"][str(seed)] = {"learnable": res.learnable, "file": os.path.join(sub, name)}
-        counts = [v["learnable"] for v in summary["seeds"].values()]
-        summary.update(functions=rows.functions, threshold=rows.threshold, reduction=rows.reduction,
-                       learnable_mean=float(np.mean(counts)),
-                       learnable_sd=float(np.std(counts, ddof=1)) if len(counts) > 1 else 0.0)
+                runs.append(census_result(rows, spec["mode"], proto, successes, status))
+        res = SeedRuns(runs)
+        summary = {"study": "learn", **res.summary()}
+        summary.pop("protocol", None)
+        summary["files"] = write_census(res if len(runs) > 1 else runs[0], out_dir, command)
         return summary
 
     def cost(self, spec, chunk):
-        return float(chunk["stop"] - chunk["start"])
+        return float(chunk.get("stop", 1) - chunk.get("start", 0))
 
 
 class EnumerateStudy:

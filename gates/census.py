@@ -27,22 +27,28 @@ threshold, certified by :mod:`gates.threshold`).
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numba
 import numpy as np
 
 from . import threshold as _thr
 from .errors import InputError
+from .estimate import Estimate, random_members, seed_mean, stratified_total
 from .families import check_family, list_functions, monotone_functions
 from .protocol import Protocol, _exact_many, _simulate_many
 from .rules import Rule, get_rule, parse_poly
-from .storage import manifest, write_json, write_npy, write_table, write_text
+from .storage import manifest, write_json, write_npy, write_text
 from .truth import check_n, is_monotone, support, to_hex
 
 __all__ = [
     "CensusResult",
+    "SeedRuns",
+    "QUANTITIES",
+    "MEMBERS",
     "shallow_census",
+    "stratify",
+    "check_seeds",
     "CensusRows",
     "census_rows",
     "shallow_successes",
@@ -51,11 +57,13 @@ __all__ = [
     "check_reduction",
     "MODES",
     "write_census",
-    "shallow_rows",
-    "write_shallow_tables",
 ]
 
 MODES = ("simulate", "exact")
+QUANTITIES = ("learnable", "robust", "expected_per_restart")
+MEMBERS = 2
+"""Default members drawn per class by stratified sampling (2: the least that gives a variance)."""
+_SAMPLE_TAG = 0x57A7  # member draws of seed s: SeedSequence([s, _SAMPLE_TAG]), apart from the training draws
 EXACT_RULES = ("hebb", "oja", "hebb-tanh", "gradient")
 LIST_MAX_N = {"all": 4, "monotone": 6, "threshold": 6}
 
@@ -90,10 +98,43 @@ class CensusResult:
     seconds: float = 0.0
     extra: dict = field(default_factory=dict)
     net: object = None  # the two-layer architecture (gates.deep.DeepNet); None for one gate
+    members: int = 0  # stratified sampling: rows are `members` random draws per class; 0: every row counted
+
+    @property
+    def trials(self):
+        """K for the per-restart quantities: the restarts, or 1 for the one-gate exact verdict."""
+        return 1 if (self.mode == "exact" and self.net is None) else self.protocol.restarts
+
+    @property
+    def exact(self):
+        """True when the counts are proven values (exact mode), not a simulation's draw."""
+        return self.mode == "exact" and not self.members
 
     @property
     def success_fraction(self):
-        return self.successes / (self.protocol.restarts if self.mode == "simulate" else 1)
+        return self.successes / self.trials
+
+    def quantities(self):
+        """learnable (s_f >= 1), robust (s_f = K), expected_per_restart (sum s_f / K), as Estimates.
+
+        Weighted by orbit sizes; with stratified sampling, estimates of this
+        seed's exhaustive counts with their standard errors.
+        """
+        k, s = self.trials, self.successes
+        ys = {"learnable": s > 0, "robust": s >= k, "expected_per_restart": s / k}
+        if self.net is not None:  # one gate never learns a non-threshold function
+            ys["non_threshold"] = (s > 0) & ~self.is_threshold
+        if self.members:
+            m = self.members
+            sizes = self.weights[::m]
+            return {q: stratified_total(sizes, y.reshape(-1, m)) for q, y in ys.items()}
+        w = self.weights
+        out = {}
+        for q, y in ys.items():
+            v = (w * y).sum()
+            out[q] = Estimate(float(v) if q == "expected_per_restart" else int(v),
+                              method="every row evaluated" if not self.exact else "exact")
+        return out
 
     def summary(self):
         w = self.weights.astype(np.float64)
@@ -109,14 +150,19 @@ class CensusResult:
             "reduction": self.reduction,
             "functions": self.functions,
             "threshold": self.threshold,
-            "learnable": self.learnable,
             "evaluated_rows": int(self.tables.shape[0]),
+            "exact": self.exact,
         }
+        qs = self.quantities()
+        for q, e in qs.items():
+            out.update(e.to_dict(q) if self.members else {q: e.value})
+        out["estimator"] = qs["learnable"].method
+        out["seed"] = self.protocol.seed
         if self.mode == "simulate":
             out["mean_success_fraction_learnable"] = (
                 float((frac * w)[learnt].sum() / w[learnt].sum()) if learnt.any() else 0.0
             )
-        out["protocol"] = self.protocol.to_dict() if self.mode == "simulate" else {
+        out["protocol"] = self.protocol.to_dict() if self.mode == "simulate" or self.net is not None else {
             "encoding": self.protocol.encoding,
             "bias": self.protocol.bias,
             "criterion": "asymptotic direction, strict: T~ (w . x~) > 0 on every input",
@@ -157,6 +203,8 @@ def shallow_census(
     exhaustive=False,
     workers=None,
     poly=None,
+    seeds=None,
+    members=MEMBERS,
 ):
     """Count the functions of a family that one threshold gate learns.
 
@@ -178,6 +226,16 @@ def shallow_census(
         Threads (default: all cores); results do not depend on it.
     poly : str, optional
         A polynomial rule (see :func:`gates.rules.parse_poly`) instead of `rule`.
+    seeds : int, optional
+        Run S independent root seeds (protocol.seed, + 1, ...) and return a
+        :class:`SeedRuns`; the rows are listed once.
+    members : int
+        Random members per class when simulating over classes (stratified
+        sampling, default 2).
+
+    Returns
+    -------
+    CensusResult, or SeedRuns with `seeds`
 
     Examples
     --------
@@ -193,11 +251,17 @@ def shallow_census(
         if not isinstance(workers, int) or workers < 1:
             raise InputError(f"workers must be a positive integer, got {workers!r}")
         numba.set_num_threads(min(workers, numba.config.NUMBA_NUM_THREADS))
+    runs = []
     try:
-        successes, status = shallow_successes(rows.tables, rows.n, rows.rule, protocol, mode, rows.is_threshold)
+        for seed in range(protocol.seed, protocol.seed + (1 if seeds is None else check_seeds(seeds))):
+            proto = protocol.with_seed(seed)
+            sub = stratify(rows, seed, members) if mode == "simulate" else rows
+            successes, status = shallow_successes(sub.tables, sub.n, sub.rule, proto, mode, sub.is_threshold)
+            runs.append(census_result(sub, mode, proto, successes, status, time.perf_counter() - t0))
+            t0 = time.perf_counter()
     finally:
         numba.set_num_threads(prev_threads)
-    return census_result(rows, mode, protocol, successes, status, time.perf_counter() - t0)
+    return runs[0] if seeds is None else SeedRuns(runs)
 
 
 @dataclass
@@ -213,6 +277,74 @@ class CensusRows:
     tables: np.ndarray
     weights: np.ndarray
     is_threshold: np.ndarray
+    group: str = None  # rows are class representatives of this group (p, np, npn); None: functions
+    members: int = 0  # after stratify(): random members per class
+
+
+def stratify(rows, seed, members=MEMBERS):
+    """Replace class representatives by `members` uniformly random members of each class.
+
+    The draws come from ``SeedSequence([seed, tag])``, independent across
+    classes and seeds; each member carries its class's orbit size, and the
+    census estimates the exhaustive count from them by stratified sampling
+    (:func:`gates.estimate.stratified_total`). Rows that are not classes
+    are returned unchanged.
+    """
+    if rows.group is None:
+        return rows
+    if isinstance(members, bool) or not isinstance(members, (int, np.integer)) or members < 2:
+        raise InputError(f"members per class must be an integer >= 2 (a class variance needs two draws), "
+                         f"got {members!r}")
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), _SAMPLE_TAG]))
+    tables = random_members(rows.tables[:, 0], rows.n, rows.group, int(members), rng).reshape(-1, 1)
+    reduction = (f"stratified sampling of {rows.group.upper()} classes: {members} uniform random members per "
+                 f"class, weight orbit size / {members}")
+    return replace(rows, tables=tables, weights=np.repeat(rows.weights, members),
+                   is_threshold=np.repeat(rows.is_threshold, members), members=int(members), reduction=reduction)
+
+
+def check_seeds(seeds):
+    """Validate a number of seeds S >= 1."""
+    if isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer)) or seeds < 1:
+        raise InputError(f"seeds must be an integer >= 1 (independent seeds to run), got {seeds!r}")
+    return int(seeds)
+
+
+@dataclass
+class SeedRuns:
+    """One census repeated over S independent root seeds (seed, seed + 1, ...)."""
+
+    results: list
+
+    def summary(self):
+        """The first seed's summary, with each quantity replaced by its mean over the seeds, its
+        standard error and 95% t interval (``learnable``, ``learnable_se``, ``learnable_ci``, ...),
+        and ``seeds``: each seed's values."""
+        first = self.results[0]
+        out = first.summary()
+        per = []
+        for r in self.results:
+            row = {"seed": r.protocol.seed}
+            for q, e in r.quantities().items():
+                row.update(e.to_dict(q) if r.members else {q: e.value})
+            per.append(row)
+        if len(self.results) == 1:
+            out["seeds"] = per
+            return out
+        for q in per[0]:
+            if q == "seed" or q.endswith(("_se", "_ci")):
+                continue
+            e = seed_mean([p[q] for p in per])
+            out.update(e.to_dict(q))
+        if "features_mean" in first.extra:
+            out.update(seed_mean([r.extra["features_mean"] for r in self.results]).to_dict("features_mean"))
+        out["estimator"] = f"{e.method}; per seed: {first.quantities()['learnable'].method}"
+        out["exact"] = False
+        out["seeds"] = per
+        out["seconds"] = round(sum(r.seconds for r in self.results), 4)
+        if "ties" in first.extra:
+            out["ties"] = float(np.mean([r.extra["ties"] for r in self.results]))
+        return out
 
 
 def census_rows(family, n, rule="hebb", form="clamped", mode="simulate", protocol=None, classes=None,
@@ -258,7 +390,8 @@ def census_rows(family, n, rule="hebb", form="clamped", mode="simulate", protoco
         if family == "monotone":
             size = int(monotone_functions(n).shape[0]) if n <= 6 else None
         reduction = f"threshold {classes.upper()} classes (positive ordered reps x orbit size)"
-    return CensusRows(family, int(n), r, reduction, size, thr_count, np.ascontiguousarray(tables), weights, is_thr)
+    return CensusRows(family, int(n), r, reduction, size, thr_count, np.ascontiguousarray(tables), weights, is_thr,
+                      group=None if classes in (None, "none") else classes)
 
 
 def shallow_successes(tables, n, rule, protocol, mode="simulate", is_threshold=None):
@@ -285,15 +418,14 @@ def shallow_successes(tables, n, rule, protocol, mode="simulate", is_threshold=N
         init, orders = protocol.draws(x.shape[1], x.shape[0])
         _simulate_many(
             tables, x, pm1, protocol.rule_table(rule), rule.saturate, rule.uses_output, rule.uses_weight,
-            init, orders, protocol.etas(), protocol.criterion == "any-epoch", successes,
+            init, orders, protocol.etas(), protocol.criterion == "any-epoch", protocol.tolerance, successes,
         )
     return successes, status
 
 
 def census_result(rows, mode, protocol, successes, status=None, seconds=0.0):
     """The :class:`CensusResult` of rows and their successes (the last step of a census)."""
-    weights, is_thr = rows.weights, rows.is_threshold
-    learnable = int(weights[successes > 0].sum())
+    is_thr = rows.is_threshold
     if np.any((successes > 0) & ~is_thr):  # pragma: no cover - impossible for one gate
         raise RuntimeError("internal error: a non-threshold function was counted as learnt")
     extra = {}
@@ -301,11 +433,15 @@ def census_result(rows, mode, protocol, successes, status=None, seconds=0.0):
         # zero asymptotic margin: a simulation decides these by its initial weights. A tie that is
         # not a threshold function is never learnt (no gate computes it), and the threshold-only
         # reduction cannot see it: count the threshold ties only, whatever the reduction
-        extra["ties"] = int(weights[(status == 0) & is_thr].sum())
-    return CensusResult(
-        rows.family, rows.n, rows.rule, mode, protocol, rows.reduction, rows.functions, rows.threshold, learnable,
-        rows.tables, weights, successes, is_thr, seconds, extra,
+        extra["ties"] = int(rows.weights[(status == 0) & is_thr].sum())
+        if rows.members:
+            extra["ties"] = float(rows.weights[(status == 0) & is_thr].sum()) / rows.members
+    res = CensusResult(
+        rows.family, rows.n, rows.rule, mode, protocol, rows.reduction, rows.functions, rows.threshold, 0,
+        rows.tables, rows.weights, successes, is_thr, seconds, extra, members=rows.members,
     )
+    res.learnable = res.quantities()["learnable"].value
+    return res
 
 
 def check_reduction(rule, classes, protocol, mode="simulate", output=True):
@@ -344,140 +480,53 @@ def check_reduction(rule, classes, protocol, mode="simulate", output=True):
         )
 
 
-def write_census(res, out_dir, command=None):
-    """Write per-row results and the summary into `out_dir`, atomically.
-
-    ``census.csv`` (up to 2^20 rows) or ``census.npy`` (a structured array)
-    holds one row per evaluated function or class representative: table,
-    orbit_size, threshold, learnt, success_fraction. ``census.manifest.json``
-    holds the summary, the protocol and the command.
-    """
+def _write_rows(res, out_dir, stem):
+    """One census's rows as CSV (up to 2^20 rows) or a structured .npy; returns the file name."""
     rows = res.tables.shape[0]
     frac = res.success_fraction
+    stratum = (np.arange(rows) // res.members) if res.members else None
     if rows <= 1 << 20:
-        name = "census.csv"
+        name = f"{stem}.csv"
         hexes = to_hex(res.tables, res.n)
-        lines = ["table,orbit_size,threshold,learnt,success_fraction"]
-        for h, w, t, s, f in zip(hexes, res.weights.tolist(), res.is_threshold.tolist(),
-                                 res.successes.tolist(), frac.tolist()):
-            lines.append(f"{h},{w},{int(t)},{int(s > 0)},{f:.6g}")
+        lines = ["table,orbit_size,threshold,restarts_learnt,learnt,success_fraction" + (",class" if res.members else "")]
+        for i, (h, w, t, s, f) in enumerate(zip(hexes, res.weights.tolist(), res.is_threshold.tolist(),
+                                                res.successes.tolist(), frac.tolist())):
+            lines.append(f"{h},{w},{int(t)},{s},{int(s > 0)},{f:.6g}" + (f",{stratum[i]}" if res.members else ""))
         write_text(os.path.join(out_dir, name), "\n".join(lines) + "\n")
-    else:
-        name = "census.npy"
-        arr = np.empty(rows, dtype=[("table", "<u8", (res.tables.shape[1],)), ("orbit_size", "<i8"),
-                                    ("threshold", "?"), ("learnt", "?"), ("success_fraction", "<f8")])
-        arr["table"], arr["orbit_size"], arr["threshold"] = res.tables, res.weights, res.is_threshold
-        arr["learnt"], arr["success_fraction"] = res.successes > 0, frac
-        write_npy(os.path.join(out_dir, name), arr)
-    summary = res.summary()
-    note = None
-    if res.reduction == "threshold-only":
-        note = "functions not listed are not threshold functions: no single gate computes them"
-    seed = res.protocol.seed if res.mode == "simulate" else None
-    meta = manifest("shallow-census" if res.net is None else "deep-census", summary.pop("protocol"), [name], seed=seed,
-                    command=command, results={**summary, **({"note": note} if note else {})})
-    meta["rule"] = res.rule.to_dict()
-    write_json(os.path.join(out_dir, "census.manifest.json"), meta)
+        return name
+    name = f"{stem}.npy"
+    fields = [("table", "<u8", (res.tables.shape[1],)), ("orbit_size", "<i8"), ("threshold", "?"),
+              ("restarts_learnt", "<i8"), ("learnt", "?"), ("success_fraction", "<f8")]
+    arr = np.empty(rows, dtype=fields + ([("class", "<i8")] if res.members else []))
+    arr["table"], arr["orbit_size"], arr["threshold"] = res.tables, res.weights, res.is_threshold
+    arr["restarts_learnt"], arr["learnt"], arr["success_fraction"] = res.successes, res.successes > 0, frac
+    if res.members:
+        arr["class"] = stratum
+    write_npy(os.path.join(out_dir, name), arr)
     return name
 
 
-# --------------------------------------------------------------------------
-# the paper's shallow tables
-# --------------------------------------------------------------------------
+def write_census(res, out_dir, command=None):
+    """Write per-row results and the summary into `out_dir`, atomically.
 
-SHALLOW_RULES = ("hebb", "oja", "hebb-tanh", "gradient")
-SHALLOW_SPEC = {
-    # table stem: (family, mode, [(n, classes)])
-    "shallow_boolean": ("all", "simulate", [(1, None), (2, None), (3, None), (4, None), (5, "np"), (6, "np")]),
-    "shallow_monotone": ("monotone", "simulate", [(1, None), (2, None), (3, None), (4, None), (5, "p"), (6, "p")]),
-    "shallow_extended": (None, "exact", [("all", n, None if n <= 4 else "np") for n in range(1, 9)]
-                         + [("monotone", n, None if n <= 4 else "p") for n in range(1, 7)]),
-}
-
-
-def shallow_rows(stem, protocol=None, quick=False, progress=None):
-    """Header and rows of one shallow table (``quick``: n <= 4 only)."""
-    family, mode, items = SHALLOW_SPEC[stem]
-    protocol = Protocol() if protocol is None else protocol
-    if mode == "exact":
-        header = ["family", "n", "functions", "threshold"]
-        for r in SHALLOW_RULES:
-            header += [r] if r == "gradient" else [r, f"{r} ties"]
-        header.append("reduction")
-    else:
-        header = ["n", "functions", "threshold", *SHALLOW_RULES, "reduction"]
-    rows = []
-    for item in items:
-        fam, n, classes = item if mode == "exact" else (family, *item)
-        if quick and n > 4:
-            continue
-        res = [shallow_census(fam, n, r, mode=mode, protocol=protocol, classes=classes) for r in SHALLOW_RULES]
-        row = [fam] if mode == "exact" else []
-        row += [n, res[0].functions, res[0].threshold]
-        for r, c in zip(SHALLOW_RULES, res):
-            row.append(c.learnable)
-            if mode == "exact" and r != "gradient":
-                row.append(c.extra["ties"])
-        row.append(res[0].reduction)
-        rows.append(row)
-        if progress is not None:
-            progress(1)
-    return header, rows
-
-
-SHALLOW_TITLES = {
-    "shallow_boolean": (
-        "Boolean functions learnable by one threshold gate (simulated)",
-        "Counts of functions of n inputs that one gate with bias learns with each clamped\n"
-        "(supervised) local rule under the default protocol (see the manifest): +-1 coding,\n"
-        "N(0, 0.1^2) initial weights, shuffled full-table epochs, 100 epochs, eta0 = 0.1\n"
-        "decaying linearly, K = 10 restarts, strict margin criterion. `threshold` counts the\n"
-        "threshold functions: no rule can exceed it. Hebb and Oja counts include the\n"
-        "functions whose asymptotic margin is exactly 0 (the `ties` of the extended table)\n"
-        "that some restart happened to learn.",
-    ),
-    "shallow_monotone": (
-        "Monotone functions learnable by one threshold gate (simulated)",
-        "As the Boolean table, restricted to the monotone functions (Dedekind numbers).",
-    ),
-    "shallow_extended": (
-        "Learnability by one threshold gate in exact (asymptotic) mode",
-        "Clamped Hebb and Oja converge to the direction c = sum_k T_k x~_k, hebb-tanh to\n"
-        "sign(c); a function is learnt when that direction has a strictly positive margin\n"
-        "on every input. `ties` counts the threshold functions whose smallest asymptotic\n"
-        "margin is exactly 0: a finite simulation may learn them or not, as the initial\n"
-        "weights (Hebb), the presentation order (Oja) or the degree of saturation\n"
-        "(hebb-tanh) decide. `gradient` learns exactly the threshold functions (perceptron\n"
-        "convergence theorem).",
-    ),
-}
-
-
-def write_shallow_tables(out_dir, protocol=None, quick=False, progress=None, command=None):
-    """Write the three shallow tables (CSV, Markdown, manifest) into `out_dir`."""
-    protocol = Protocol() if protocol is None else protocol
-    files = []
-    for stem in SHALLOW_SPEC:
-        t0 = time.perf_counter()
-        header, rows = shallow_rows(stem, protocol, quick, progress)
-        title, intro = SHALLOW_TITLES[stem]
-        family, mode, _ = SHALLOW_SPEC[stem]
-        proto = {
-            "mode": mode,
-            "layers": 1,
-            "rules": {r: get_rule(r).to_dict() for r in SHALLOW_RULES},
-            "training": protocol.to_dict() if mode == "simulate" else {"encoding": protocol.encoding,
-                                                                       "bias": protocol.bias},
-            "quick": quick,
-        }
-        files += write_table(
-            out_dir, stem, header, rows, title, intro, "shallow-learnability", proto,
-            command=command, seed=protocol.seed if mode == "simulate" else None,
-            results={"rows": len(rows), "seconds": round(time.perf_counter() - t0, 2)},
-        )
-    return files
-
-
-def shallow_table_steps(quick=False):
-    return sum(1 for stem in SHALLOW_SPEC for item in SHALLOW_SPEC[stem][2]
-               if not quick or (item[1] if SHALLOW_SPEC[stem][1] == "exact" else item[0]) <= 4)
+    `res` is a :class:`CensusResult` or a :class:`SeedRuns`. ``census.csv``
+    (``census-seed<S>.csv`` per seed when there are several; ``.npy``, a
+    structured array, past 2^20 rows) holds one row per evaluated function
+    or sampled class member: table, orbit_size, threshold, restarts_learnt
+    (s_f), learnt, success_fraction (and the class index when sampled).
+    ``census.manifest.json`` holds the summary (every quantity, per seed and
+    with its interval), the protocol and the command. Returns the file names.
+    """
+    runs = res.results if isinstance(res, SeedRuns) else [res]
+    first = runs[0]
+    names = [_write_rows(r, out_dir, "census" if len(runs) == 1 else f"census-seed{r.protocol.seed}") for r in runs]
+    summary = res.summary()
+    note = None
+    if first.reduction == "threshold-only":
+        note = "functions not listed are not threshold functions: no single gate computes them"
+    seed = first.protocol.seed if first.mode == "simulate" or first.net is not None else None
+    meta = manifest("shallow-census" if first.net is None else "deep-census", summary.pop("protocol"), names,
+                    seed=seed, command=command, results={**summary, **({"note": note} if note else {})})
+    meta["rule"] = first.rule.to_dict()
+    write_json(os.path.join(out_dir, "census.manifest.json"), meta)
+    return names + ["census.manifest.json"]

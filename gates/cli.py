@@ -76,38 +76,34 @@ def _cmd_enumerate(args):
 def _cmd_tables(args):
     import time
 
-    from .census import SHALLOW_SPEC, shallow_table_steps, write_shallow_tables
-    from .deep import DEEP_SPEC, deep_table_steps, write_deep_tables
     from .enumeration import DEFAULT_COUNTS_SPEC, write_counts_table
+    from .tables import SEEDS, _stems, table_steps, write_learnability_tables
 
     if args.quick and args.extended:
         raise GatesError("--quick and --extended contradict each other: choose one")
+    seeds = SEEDS if args.seeds is None else args.seeds
+    if seeds < 2:
+        raise GatesError(f"--seeds {seeds}: the tables need at least 2 seeds per cell for an interval")
     t0 = time.perf_counter()
     spec = DEFAULT_COUNTS_SPEC
     if args.quick:
         spec = [(f, g, min(m, 4)) for f, g, m in spec]
-    steps = sum(m + 1 for _, _, m in spec) + shallow_table_steps(args.quick)
-    if not args.quick:
-        steps += deep_table_steps(args.extended)
-    update, close = _progress(steps, "tables", "row")
+    steps = sum(m + 1 for _, _, m in spec) + table_steps(args.extended, args.quick)
+    update, close = _progress(steps, "tables", "cell")
     try:
         rows, _ = write_counts_table(args.out, spec, progress=update, command=args.command_line)
         files = ["counts.csv", "counts.md", "counts.manifest.json"]
-        files += write_shallow_tables(args.out, quick=args.quick, progress=update, command=args.command_line)
-        if not args.quick:
-            files += write_deep_tables(args.out, extended=args.extended, progress=update,
-                                       command=args.command_line)
+        files += write_learnability_tables(args.out, extended=args.extended, quick=args.quick, seeds=seeds,
+                                           progress=update, command=args.command_line)
     finally:
         close()
     disagree = [r for r in rows if r[7] == "NO"]
-    tables = ["counts", *SHALLOW_SPEC]
-    if not args.quick:
-        tables += [s for s in DEEP_SPEC if args.extended or s != "deep_extended"] + ["deep_width"]
     summary = {
         "out": os.path.abspath(args.out),
-        "tables": tables,
+        "tables": ["counts", *_stems(args.extended, args.quick), "shallow_extended"],
         "files": files,
         "rows": len(rows),
+        "seeds": seeds,
         "all_agree": not disagree,
         "seconds": round(time.perf_counter() - t0, 3),
     }
@@ -125,7 +121,7 @@ def _protocol_from(args):
     return Protocol(
         encoding=args.encoding, bias=not args.no_bias, init=args.init, init_scale=args.init_scale,
         presentation=args.presentation, epochs=args.epochs, eta0=args.eta0, schedule=args.schedule,
-        restarts=args.restarts, criterion=args.criterion, seed=args.seed,
+        restarts=args.restarts, criterion=args.criterion, seed=args.seed, tolerance=args.tolerance,
     )
 
 
@@ -134,17 +130,17 @@ def _cmd_learn(args):
 
     deep_opts = [f"--{k.replace('_', '-')}" for k in ("hidden", "hidden_rule", "order") if getattr(args, k) is not None]
     if args.layers == 2:
-        for flag, bad in (("--mode exact", args.mode == "exact"), ("--exhaustive", args.exhaustive),
-                          ("--poly", args.poly is not None), ("--form unsupervised", args.form != "clamped")):
+        for flag, bad in (("--exhaustive", args.exhaustive), ("--poly", args.poly is not None),
+                          ("--form unsupervised", args.form != "clamped")):
             if bad:
-                raise GatesError(f"{flag} is for one gate (--layers 1); two layers simulate every function "
+                raise GatesError(f"{flag} is for one gate (--layers 1); two layers train every function "
                                  "with a clamped output rule")
         from .deep import deep_census
 
         res = deep_census(
             args.family, args.n, args.rule, args.hidden_rule or "hebb", hidden=args.hidden,
             order=args.order or "hidden-first", protocol=_protocol_from(args), classes=args.classes,
-            workers=args.workers,
+            workers=args.workers, seeds=args.seeds, members=args.members, mode=args.mode,
         )
     elif args.layers == 1:
         if deep_opts:
@@ -152,24 +148,35 @@ def _cmd_learn(args):
         res = shallow_census(
             args.family, args.n, args.rule, form=args.form, mode=args.mode, protocol=_protocol_from(args),
             classes=args.classes, exhaustive=args.exhaustive, workers=args.workers, poly=args.poly,
+            seeds=args.seeds, members=args.members,
         )
     else:
         raise GatesError(f"--layers {args.layers} is not available: allowed 1 (one gate) or 2 (hidden layer + gate)")
     summary = res.summary()
     if args.out:
-        summary["out"] = os.path.join(os.path.abspath(args.out), write_census(res, args.out, args.command_line))
+        summary["out"] = [os.path.join(os.path.abspath(args.out), p) for p in
+                          write_census(res, args.out, args.command_line)]
     if args.json:
         print(json.dumps(summary))
-    else:
-        what = f"{res.rule.name} ({res.rule.form}, {res.mode})"
-        if res.net is not None:
-            what = (f"a {res.net.hidden}-{res.net.hidden_rule} hidden layer ({res.net.order}) under "
-                    f"{res.rule.name}")
-        print(f"{what} learns {res.learnable:,} of the "
-              f"{res.functions:,} {res.family} functions of n={res.n} "
-              f"({res.threshold:,} are threshold)  [{res.reduction}; {res.seconds:.2f} s]")
-        if "ties" in res.extra:
-            print(f"{res.extra['ties']:,} more have a zero asymptotic margin (ties)")
+        return 0
+    first = res.results[0]
+    what = f"{first.rule.name} ({first.rule.form}, {first.mode})"
+    if first.net is not None:
+        what = (f"a {first.net.hidden}-{first.net.hidden_rule} hidden layer ({first.net.order}) under "
+                f"{first.rule.name} ({first.mode})")
+    print(f"{what}, {first.family} functions of n={first.n} ({first.functions:,} functions, "
+          f"{first.threshold:,} threshold)  [{first.reduction}; {summary['seconds']:.2f} s]")
+    print(f"estimator: {summary['estimator']}")
+    for q in ("learnable", "robust", "expected_per_restart"):
+        ci = summary.get(f"{q}_ci")
+        kind = "exact" if summary["exact"] else "estimate"
+        val = summary[q]
+        line = f"  {q:<22}{val:>16,.1f}" if isinstance(val, float) else f"  {q:<22}{val:>16,}"
+        print(line + (f"  95% CI [{ci[0]:,.1f}, {ci[1]:,.1f}]" if ci else "") + f"  ({kind})")
+    if len(res.results) > 1:
+        print("  per seed: " + "; ".join(f"seed {p['seed']}: {p['learnable']:,.0f}" for p in summary["seeds"]))
+    if "ties" in summary:
+        print(f"{summary['ties']:,} more have a zero asymptotic margin (ties)")
     return 0
 
 
@@ -556,7 +563,8 @@ def build_parser():
     lp.add_argument("--poly", metavar="EXPR", help="a polynomial rule instead of --rule, in O (output), "
                     "x (input), w (weight), T (target), e.g. 'T*x - T^2*w'")
     lp.add_argument("--mode", choices=["simulate", "exact"], default="simulate",
-                    help="simulate the protocol, or decide from the asymptotic direction (default: simulate)")
+                    help="simulate the protocol, or decide from the asymptotic direction (default: simulate); "
+                    "with --layers 2 the hidden layer is simulated and frozen, the output gate decided exactly")
     lp.add_argument("--encoding", choices=["pm1", "01"], default="pm1", help="activity coding (default: pm1)")
     lp.add_argument("--no-bias", action="store_true", help="no bias input")
     lp.add_argument("--init", choices=["normal", "uniform", "zeros"], default="normal",
@@ -572,9 +580,18 @@ def build_parser():
     lp.add_argument("--criterion", choices=["final", "any-epoch"], default="final",
                     help="success: strict margin after the last epoch, or after any epoch")
     lp.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
+    lp.add_argument("--seeds", type=int, default=1, metavar="S",
+                    help="run S independent root seeds (seed, seed+1, ...) and report each seed's counts and "
+                    "the mean with its 95%% t interval (default: 1)")
+    lp.add_argument("--tolerance", type=float, default=1e-6, metavar="TAU",
+                    help="a gate has learnt when T (w . x~) > TAU |w| |x~| on every input; a smaller margin is "
+                    "a tie, never learnt (default: 1e-6)")
     lp.add_argument("--classes", choices=["none", "p", "np", "npn"], default="none",
-                    help="run on threshold class representatives weighted by orbit size "
-                    "(np, npn for all/threshold; p for monotone)")
+                    help="simulate: stratified sampling of class members (--members per class, weight orbit "
+                    "size / members); exact: one representative per class (np, npn for all/threshold; p for "
+                    "monotone)")
+    lp.add_argument("--members", type=int, default=2, metavar="M",
+                    help="uniformly random members drawn per class with --classes when simulating (default: 2)")
     lp.add_argument("--exhaustive", action="store_true", help="train every function, not only threshold ones")
     lp.add_argument("--workers", type=int, help="threads (default: all cores); results do not depend on it")
     lp.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
@@ -594,6 +611,9 @@ def build_parser():
                    help="counts and one-gate tables for n <= 4 only, no two-layer tables (seconds)")
     t.add_argument("--extended", action="store_true",
                    help="also the two-layer census of n = 5 (deep_extended; about an hour on 2 cores)")
+    t.add_argument("--seeds", type=int, default=None, metavar="S",
+                   help="seeds per simulated or two-layer cell (default: 5); each cell shows the mean and its "
+                   "95%% t interval")
     t.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
     t.set_defaults(func=_cmd_tables)
 

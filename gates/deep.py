@@ -48,7 +48,8 @@ import numpy as np
 from numba import njit, prange
 
 from . import threshold as _thr
-from .census import CensusResult, CensusRows, check_reduction, shallow_census
+from .census import (MEMBERS, CensusResult, CensusRows, SeedRuns, check_reduction, check_seeds,
+                     stratify)
 from .errors import InputError, require_memory
 from .families import check_family, classes as family_classes, count_functions, list_functions
 from .protocol import Protocol, _learnt, _refresh, _step, _target, _train_gate
@@ -66,13 +67,9 @@ __all__ = [
     "deep_census",
     "deep_census_rows",
     "deep_result",
+    "features_per_restart",
     "representable",
     "minterm_network",
-    "PAPER_COMBOS",
-    "DEEP_SPEC",
-    "deep_rows",
-    "width_rows",
-    "write_deep_tables",
 ]
 
 HIDDEN_RULES = ("hebb", "oja", "hebb-tanh", "none")
@@ -187,7 +184,7 @@ def _hidden_run(x, pm1, table_k, saturate, uses_output, uses_weight, learn, w0, 
 
 @njit(cache=True)
 def _train_top_online(table, orders, fstep, fcheck, pm1, table_k, saturate, uses_output, uses_weight, w0,
-                      etas, any_epoch, u, w):
+                      etas, any_epoch, tol, u, w):
     """The output gate in the simultaneous order: step (e, q) trains on the
     features fstep[e, q]; success is checked on fcheck. Each step is
     :func:`_step`, as for one gate. Compiled with numba.
@@ -205,15 +202,15 @@ def _train_top_online(table, orders, fstep, fcheck, pm1, table_k, saturate, uses
         if any_epoch:
             if not live:
                 _refresh(u, w, saturate)
-            if _learnt(table, fcheck[e], w, pm1):
+            if _learnt(table, fcheck[e], w, pm1, tol):
                 return True
     _refresh(u, w, saturate)
-    return _learnt(table, fcheck[fcheck.shape[0] - 1], w, pm1)
+    return _learnt(table, fcheck[fcheck.shape[0] - 1], w, pm1, tol)
 
 
 @njit(cache=True, parallel=True)
 def _deep_many(tables, online, feats, fstep, fcheck, orders, pm1, table_k, saturate, uses_output, uses_weight,
-               init, etas, any_epoch, learnt):
+               init, etas, any_epoch, tol, learnt):
     """learnt[f, k]: restart k's output gate learns tables[f] on its hidden
     features. Compiled, threaded over functions.
     """
@@ -224,10 +221,10 @@ def _deep_many(tables, online, feats, fstep, fcheck, orders, pm1, table_k, satur
         for k in range(init.shape[0]):
             if online:
                 ok = _train_top_online(tables[f], orders[k], fstep[k], fcheck[k], pm1, table_k, saturate,
-                                       uses_output, uses_weight, init[k], etas, any_epoch, u, w)
+                                       uses_output, uses_weight, init[k], etas, any_epoch, tol, u, w)
             else:
                 ok = _train_gate(tables[f], feats[k], pm1, table_k, saturate, uses_output, uses_weight, init[k],
-                                 orders[k], etas, any_epoch, u, w)
+                                 orders[k], etas, any_epoch, tol, u, w)
             learnt[f, k] = ok
 
 
@@ -432,7 +429,7 @@ def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weigh
     try:
         _deep_many(arr, layer.online, layer.features, layer.fstep, layer.fcheck, layer.orders,
                    protocol.encoding == "pm1", protocol.rule_table(r), r.saturate, r.uses_output, r.uses_weight,
-                   layer.init, protocol.etas(), protocol.criterion == "any-epoch", learnt)
+                   layer.init, protocol.etas(), protocol.criterion == "any-epoch", protocol.tolerance, learnt)
     finally:
         numba.set_num_threads(prev)
     return learnt
@@ -464,7 +461,7 @@ def _members(family, n, classes):
 
 
 def deep_census(family, n, rule="gradient", hidden_rule="hebb", hidden=None, order="hidden-first",
-                protocol=None, classes=None, workers=None):
+                protocol=None, classes=None, workers=None, seeds=None, members=MEMBERS, mode="simulate"):
     """Count the functions of a family that the two-layer network learns.
 
     Parameters
@@ -480,17 +477,29 @@ def deep_census(family, n, rule="gradient", hidden_rule="hebb", hidden=None, ord
     order : {"hidden-first", "simultaneous"}
     protocol : Protocol, optional
     classes : {None, "p", "np", "npn"}
-        Train one representative per class, weighted by its orbit size. The
-        protocol must be invariant (pm1 coding and shuffled presentation;
-        shuffled only for P), the hidden rule odd in (x, w) for NP, and the
-        output rule odd in (O, w, T) for NPN: then the success probability
-        is a class function (see :func:`gates.census.check_reduction`).
+        Stratified sampling: train `members` uniformly random members of
+        each class, weighted by orbit size / members, and estimate the
+        seed's exhaustive count with its standard error. The protocol must
+        be invariant (pm1 coding and shuffled presentation; shuffled only
+        for P), the hidden rule odd in (x, w) for NP, and the output rule
+        odd in (O, w, T) for NPN (see :func:`gates.census.check_reduction`).
     workers : int, optional
+    seeds : int, optional
+        Run S independent root seeds and return a SeedRuns.
+    members : int
+        Random members per class (default 2).
+    mode : {"simulate", "exact"}
+        ``exact`` (hidden-first only): the hidden layer is trained by the
+        protocol and frozen, and the output rule's asymptotic verdict is
+        decided exactly for every function at once on the learnt features
+        (:mod:`gates.deep_exact`); the counts are then exact for the seed.
 
     Returns
     -------
-    CensusResult
+    CensusResult (SeedRuns with `seeds`)
         With ``net`` set; ``successes`` counts the restarts that learn each row.
+        ``extra["features_per_restart"]`` lists the distinct hidden feature
+        patterns of each restart.
 
     Examples
     --------
@@ -500,9 +509,96 @@ def deep_census(family, n, rule="gradient", hidden_rule="hebb", hidden=None, ord
     """
     t0 = time.perf_counter()
     protocol = Protocol() if protocol is None else protocol
+    if mode not in ("simulate", "exact"):
+        raise InputError(f"mode {mode!r} is unknown: allowed simulate, exact")
+    if mode == "exact":
+        return _exact_census(family, n, rule, hidden_rule, hidden, order, protocol, classes, seeds)
     rows, net = deep_census_rows(family, n, rule, hidden_rule, hidden, order, protocol, classes)
-    learnt = deep_train(rows.tables, rows.n, rows.rule, net, protocol, workers=workers)
-    return deep_result(rows, net, protocol, learnt.sum(axis=1).astype(np.int64), time.perf_counter() - t0)
+    runs = []
+    for seed in range(protocol.seed, protocol.seed + (1 if seeds is None else check_seeds(seeds))):
+        proto = protocol.with_seed(seed)
+        sub = stratify(rows, seed, members)
+        layer = hidden_layer(sub.n, net, proto)
+        learnt = deep_train(sub.tables, sub.n, sub.rule, net, proto, workers=workers, layer=layer)
+        runs.append(deep_result(sub, net, proto, learnt.sum(axis=1).astype(np.int64), time.perf_counter() - t0,
+                                features_per_restart(layer.features)))
+        t0 = time.perf_counter()
+    return runs[0] if seeds is None else SeedRuns(runs)
+
+
+EXACT_MAX_N = 5
+
+
+def check_exact(family, n, rule, hidden_rule="hebb", hidden=None, order="hidden-first", classes=None):
+    """Refuse a two-layer exact census this mode cannot decide (one line saying why)."""
+    family = check_family(family)
+    n = check_n(n, 1, EXACT_MAX_N, "a two-layer exact census (every function decided at once)")
+    net = DeepNet(default_hidden(n) if hidden is None else hidden, hidden_rule, order)
+    if net.order != "hidden-first":
+        raise InputError("exact two-layer mode needs the hidden-first order (a frozen hidden layer); "
+                         "use --mode simulate for simultaneous")
+    if isinstance(rule, Rule) or rule not in TOP_RULES:
+        raise InputError(f"exact two-layer mode decides the output rules {', '.join(TOP_RULES)}, got {rule!r}; "
+                         "use --mode simulate")
+    if classes not in (None, "none"):
+        raise InputError("exact two-layer mode decides every function at once: drop --classes")
+    return family, n, net
+
+
+def _exact_census(family, n, rule, hidden_rule, hidden, order, protocol, classes, seeds):
+    """Exact two-layer census: the hidden layer simulated and frozen, the output verdict decided exactly."""
+    from .deep_exact import output_sets
+
+    family, n, net = check_exact(family, n, rule, hidden_rule, hidden, order, classes)
+    runs = []
+    for seed in range(protocol.seed, protocol.seed + (1 if seeds is None else check_seeds(seeds))):
+        t0 = time.perf_counter()
+        proto = protocol.with_seed(seed)
+        layer = hidden_layer(n, net, proto)
+        sets = output_sets(layer.features, rule, proto.encoding)
+        tables, successes = sets.merge()
+        ties = np.unique(np.concatenate([np.asarray(t, dtype=np.uint64) for t in sets.ties] or
+                                        [np.zeros(0, np.uint64)]))
+        ties = ties[~np.isin(ties, tables)]
+        keep = _in_family(ties, n, family)
+        runs.append(exact_result(family, n, rule, hidden_rule, net.hidden, order, proto, tables, successes,
+                                 list(sets.patterns), int(keep.sum()), time.perf_counter() - t0))
+    return runs[0] if seeds is None else SeedRuns(runs)
+
+
+def _in_family(tables, n, family):
+    from .truth import is_monotone
+
+    tables = np.asarray(tables, dtype=np.uint64).reshape(-1, 1)
+    if family == "monotone":
+        return is_monotone(tables, n)
+    if family == "threshold":
+        return _thr.threshold_mask(tables, n)
+    return np.ones(len(tables), bool)
+
+
+def exact_result(family, n, rule, hidden_rule, hidden, order, protocol, tables, successes, features, ties,
+                 seconds=0.0):
+    """The CensusResult of an exact two-layer census from its learnt tables (the union over restarts)
+    and how many restarts learn each; `ties`: functions of the family only ever at a zero margin."""
+    net = DeepNet(default_hidden(n) if hidden is None else hidden, hidden_rule, order)
+    tables = np.asarray(tables, dtype=np.uint64).reshape(-1, 1)
+    keep = _in_family(tables, n, family)
+    tables, successes = np.ascontiguousarray(tables[keep]), np.asarray(successes, dtype=np.int64)[keep]
+    is_thr = _thr.threshold_mask(tables, n) if len(tables) else np.zeros(0, bool)
+    size = count_functions(family, n)[0]
+    thr = count_functions("threshold", n)[0] if family != "monotone" else int(
+        _in_family(_thr.threshold_functions(n)[0][:, 0], n, "monotone").sum())
+    rows = CensusRows(family, n, _top_rule(rule), "exact: every function decided on the frozen features "
+                      "(union over restarts)", size, thr, tables, np.ones(len(tables), np.int64), is_thr)
+    res = deep_result(rows, net, protocol, successes, seconds, features, mode="exact")
+    res.extra["ties"] = int(ties)
+    return res
+
+
+def features_per_restart(features):
+    """Distinct hidden feature patterns (rows of Phi over the 2^n inputs) of each restart."""
+    return [int(np.unique(f, axis=0).shape[0]) for f in features]
 
 
 def deep_census_rows(family, n, rule="gradient", hidden_rule="hebb", hidden=None, order="hidden-first",
@@ -527,16 +623,23 @@ def deep_census_rows(family, n, rule="gradient", hidden_rule="hebb", hidden=None
     tables, weights, size, reduction = _members(family, n, classes)
     is_thr = np.ones(len(tables), bool) if family == "threshold" else _thr.threshold_mask(tables, n)
     return CensusRows(family, n, r, reduction, size, int(weights[is_thr].sum()), np.ascontiguousarray(tables),
-                      weights, is_thr), net
+                      weights, is_thr, group=classes), net
 
 
-def deep_result(rows, net, protocol, successes, seconds=0.0):
-    """The :class:`CensusResult` of two-layer rows and their successes (restarts that learn)."""
-    return CensusResult(
-        rows.family, rows.n, rows.rule, "simulate", protocol, rows.reduction, rows.functions, rows.threshold,
-        int(rows.weights[successes > 0].sum()), rows.tables, rows.weights, successes, rows.is_threshold, seconds,
-        {}, net,
+def deep_result(rows, net, protocol, successes, seconds=0.0, features=None, mode="simulate"):
+    """The :class:`CensusResult` of two-layer rows and their successes (restarts that learn).
+
+    `features`: the distinct hidden patterns of each restart (recorded, with their mean).
+    """
+    extra = {}
+    if features is not None:
+        extra = {"features_per_restart": list(features), "features_mean": float(np.mean(features))}
+    res = CensusResult(
+        rows.family, rows.n, rows.rule, mode, protocol, rows.reduction, rows.functions, rows.threshold,
+        0, rows.tables, rows.weights, successes, rows.is_threshold, seconds, extra, net, rows.members,
     )
+    res.learnable = res.quantities()["learnable"].value
+    return res
 
 
 def minterm_network(table, n, hidden):
@@ -650,167 +753,3 @@ def representable(family, n, hidden, seed=0, restarts=10, epochs=2000, workers=N
         "seed": int(seed),
         "seconds": round(time.perf_counter() - t0, 3),
     }
-
-
-# --------------------------------------------------------------------------
-# the paper's comparison: one gate against two layers
-# --------------------------------------------------------------------------
-
-# the paper's pairs (hidden rule, output rule): each rule in both layers,
-# gradient over a Hebbian layer, and gradient over random features (control)
-PAPER_COMBOS = (("hebb", "hebb"), ("oja", "oja"), ("hebb-tanh", "hebb-tanh"), ("hebb", "gradient"),
-                ("none", "gradient"))
-DEEP_SPEC = {
-    # stem: [(family, n, classes, combos)]; None: every hidden x output pair
-    "deep_boolean": [("all", n, None, None) for n in range(1, 5)],
-    "deep_monotone": [("monotone", n, None, None) for n in range(1, 5)],
-    "deep_extended": [("monotone", 5, None, None), ("all", 5, "npn", PAPER_COMBOS)],
-}
-WIDTH_N = (3, 4)
-EXTENDED = ("deep_extended",)
-
-
-def _widths(n):
-    return sorted({1, 2, n, 2 * n, default_hidden(n), 1 << n})
-
-
-def _census_memo(memo, family, n, top, hid, h, protocol, classes):
-    key = (family, n, top, hid, h, protocol, classes)
-    if key not in memo:
-        memo[key] = deep_census(family, n, top, hid, hidden=h, protocol=protocol, classes=classes)
-    return memo[key]
-
-
-def deep_rows(stem, protocol=None, progress=None, memo=None):
-    """Header and rows of one two-layer table, with h = 2^(n-1).
-
-    One row per (n, output rule): the functions, the threshold functions,
-    how many the architecture represents, how many one gate learns with
-    that rule, and how many the two-layer net learns with each hidden rule
-    (blank where the pair is not in the table's list).
-    """
-    protocol = Protocol() if protocol is None else protocol
-    memo = {} if memo is None else memo
-    header = ["family", "n", "h", "functions", "threshold", "representable", "output rule", "one gate",
-              *[f"two layers, hidden {h}" for h in HIDDEN_RULES], "reduction"]
-    rows = []
-    for family, n, classes, combos in DEEP_SPEC[stem]:
-        h = default_hidden(n)
-        rep = representable(family, n, h, seed=protocol.seed)
-        for top in TOP_RULES:
-            cells = []
-            for hid in HIDDEN_RULES:
-                if combos is not None and (hid, top) not in combos:
-                    cells.append("")
-                    continue
-                res = _census_memo(memo, family, n, top, hid, h, protocol, classes)
-                cells.append(res.learnable)
-                if progress is not None:
-                    progress(1)
-            if all(c == "" for c in cells):
-                continue
-            shallow = shallow_census(family, n, top, protocol=protocol)
-            rows.append([family, n, h, res.functions, res.threshold,
-                         rep["representable"] if rep["exact"] else f">= {rep['representable']}", top,
-                         shallow.learnable, *cells, res.reduction])
-    return header, rows
-
-
-def width_rows(protocol=None, progress=None, memo=None):
-    """How the counts change with h: every function of n = 3, 4, exhaustively."""
-    protocol = Protocol() if protocol is None else protocol
-    memo = {} if memo is None else memo
-    header = ["n", "h", "functions", "threshold", "representable", "representable exact",
-              *[f"{hid}/{top}" for hid, top in PAPER_COMBOS], "reduction"]
-    rows = []
-    for n in WIDTH_N:
-        for h in _widths(n):
-            rep = representable("all", n, h, seed=protocol.seed)
-            cells = []
-            for hid, top in PAPER_COMBOS:
-                res = _census_memo(memo, "all", n, top, hid, h, protocol, None)
-                cells.append(res.learnable)
-                if progress is not None:
-                    progress(1)
-            rows.append([n, h, res.functions, res.threshold, rep["representable"], rep["exact"], *cells,
-                         res.reduction])
-    return header, rows
-
-
-def deep_table_steps(extended=False):
-    steps = sum(len(_widths(n)) * len(PAPER_COMBOS) for n in WIDTH_N)
-    for stem, items in DEEP_SPEC.items():
-        if stem in EXTENDED and not extended:
-            continue
-        steps += sum(len(HIDDEN_RULES) * len(TOP_RULES) if c is None else len(c) for *_, c in items)
-    return steps
-
-
-DEEP_TITLES = {
-    "deep_boolean": (
-        "Boolean functions learnt by one gate and by two layers (simulated)",
-        "Every function of n inputs, trained exhaustively. Two layers: h = 2^(n-1) hidden threshold\n"
-        "gates learn unsupervised (hebb, oja, hebb-tanh; none = fixed random weights), then the output\n"
-        "gate learns clamped with the row's rule (hidden-first order). Same protocol as the shallow\n"
-        "tables (see the manifest): +-1 coding, bias, N(0, 0.1^2) initial weights, shuffled epochs,\n"
-        "100 epochs per layer, eta0 = 0.1 decaying linearly, K = 10 restarts, strict criterion.\n"
-        "`representable`: functions some net of this shape computes (exact: with h = 2^(n-1) an OR\n"
-        "of minterm detectors computes any function). `one gate`: the shallow count for that rule.",
-    ),
-    "deep_monotone": (
-        "Monotone functions learnt by one gate and by two layers (simulated)",
-        "As the Boolean table, restricted to the monotone functions (168 at n = 4).",
-    ),
-    "deep_extended": (
-        "Two-layer learnability at n = 5 (simulated)",
-        "As the Boolean table, at n = 5 (h = 16): the 7,581 monotone functions exhaustively, and all\n"
-        "2^32 functions through their 616,126 NPN classes (one representative trained per class,\n"
-        "weighted by its orbit size; the protocol and the rules are NPN-invariant, so each count has\n"
-        "the exhaustive count's expectation). For all functions only the paper's pairs were run\n"
-        "(hebb/hebb, oja/oja, hebb-tanh/hebb-tanh, hebb/gradient, none/gradient); blank cells were\n"
-        "not computed. Written by `gates tables --extended`.",
-    ),
-    "deep_width": (
-        "Two-layer counts against the hidden width h (simulated)",
-        "Every function of n = 3 and 4, trained exhaustively, for the paper's pairs hidden/output.\n"
-        "`representable` is exact where marked (h = 1: the threshold functions; h = 2: every pair of\n"
-        "threshold hidden gates enumerated; otherwise certified by construction or by backprop on a\n"
-        "tanh relaxation and found to cover every function).",
-    ),
-}
-
-
-def write_deep_tables(out_dir, protocol=None, extended=False, progress=None, command=None):
-    """Write the two-layer tables (CSV, Markdown, manifest) into `out_dir`.
-
-    ``deep_extended`` (n = 5) only with ``extended=True``: about an hour on
-    two cores.
-    """
-    from .storage import write_table
-
-    protocol = Protocol() if protocol is None else protocol
-    files = []
-    memo = {}
-    stems = [s for s in DEEP_SPEC if extended or s not in EXTENDED] + ["deep_width"]
-    for stem in stems:
-        t0 = time.perf_counter()
-        if stem == "deep_width":
-            header, rows = width_rows(protocol, progress, memo)
-        else:
-            header, rows = deep_rows(stem, protocol, progress, memo)
-        title, intro = DEEP_TITLES[stem]
-        proto = {
-            "layers": 2,
-            "hidden": "2^(n-1)" if stem != "deep_width" else "per row",
-            "order": "hidden-first",
-            "hidden_rules": {h: (DeepNet(1, h).to_dict()["hidden_rule_formula"]) for h in HIDDEN_RULES},
-            "output_rules": {r: get_rule(r).to_dict() for r in TOP_RULES},
-            "training": protocol.to_dict(),
-            "spec": DEEP_SPEC.get(stem, [("all", n, None, PAPER_COMBOS, _widths(n)) for n in WIDTH_N]),
-            "representable": "threshold test, minterm construction, h = 2 pair enumeration (n <= 4), "
-                             "backprop on a tanh relaxation checked exactly",
-        }
-        files += write_table(out_dir, stem, header, rows, title, intro, "deep-learnability", proto,
-                             command=command, seed=protocol.seed,
-                             results={"rows": len(rows), "seconds": round(time.perf_counter() - t0, 2)})
-    return files

@@ -11,8 +11,9 @@ presentation  ``shuffled``: the whole truth table each epoch, fresh order
 epochs        100
 eta0          0.1, ``linear`` schedule: eta_e = eta0 (1 - e / epochs)
 restarts      K = 10; a function is learnable if one restart learns it
-criterion     ``final``: after the last epoch, T~ (w . x~) > 0 on every
-              input (T~ = +-1 target sign); an activation of 0 never counts
+criterion     ``final``: after the last epoch, T~ (w . x~) > tol |w| |x~| on
+              every input (T~ = +-1 target sign); a smaller margin is a tie
+tolerance     tol = 1e-6: the relative margin a learnt gate must clear
 seed          0
 ============  =========================================================
 
@@ -25,7 +26,7 @@ used, or the number of threads.
 The gate's output is O = 1 when w . x~ > 0, else the "off" value (-1 or 0).
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 from numba import njit, prange
@@ -60,6 +61,7 @@ class Protocol:
     restarts: int = 10
     criterion: str = "final"
     seed: int = 0
+    tolerance: float = 1e-6
 
     def __post_init__(self):
         for name, allowed in (
@@ -77,7 +79,7 @@ class Protocol:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
                 raise InputError(f"{name} must be an integer >= {lo}, got {v!r}")
-        for name in ("eta0", "init_scale"):
+        for name in ("eta0", "init_scale", "tolerance"):
             v = getattr(self, name)
             if not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0:
                 raise InputError(f"{name} must be a finite number >= 0, got {v!r}")
@@ -95,7 +97,13 @@ class Protocol:
             "eta_e = eta0 * (1 - e/epochs), e = 0..epochs-1" if self.schedule == "linear" else "eta0"
         )
         out["randomness"] = "restart k uses SeedSequence(seed).spawn(restarts)[k] for every target"
+        out["learnt_means"] = (f"T~ (w . x~) > {self.tolerance:g} |w| |x~| on every input; a smaller margin "
+                               "is a tie, never learnt")
         return out
+
+    def with_seed(self, seed):
+        """The same protocol with another root seed."""
+        return replace(self, seed=int(seed))
 
     @property
     def symmetric(self):
@@ -193,22 +201,30 @@ def _target(table, p, pm1):
 
 
 @njit(cache=True, inline="always")
-def _learnt(table, x, w, pm1):
-    """Strict criterion: every input has T~ (w . x~) > 0, with finite weights.
+def _learnt(table, x, w, pm1, tol):
+    """Strict criterion with a margin: every input has T~ (w . x~) > tol |w| |x~|.
 
-    A weight that overflowed (inf, or nan after inf - inf) is never a
-    learnt gate: nan compares false both ways, so the test is written as
-    "not strictly right". Compiled with numba.
+    A relative margin below tol is a tie (a rounding error, e.g. nearly
+    saturated tanh weights, is not learning). A weight that overflowed
+    (inf, or nan after inf - inf) is never a learnt gate: nan compares
+    false both ways, so the test is written as "not strictly right".
+    Compiled with numba.
     """
+    wn = 0.0
     for j in range(w.shape[0]):
         if not np.isfinite(w[j]):
             return False
+        wn += w[j] * w[j]
+    wn = np.sqrt(wn)
     for p in range(x.shape[0]):
         a = 0.0
+        xn = 0.0
         for j in range(x.shape[1]):
             a += w[j] * x[p, j]
+            xn += x[p, j] * x[p, j]
         on = (table[p >> 6] >> np.uint64(p & 63)) & np.uint64(1)
-        if not ((a > 0.0) if on else (a < 0.0)):
+        m = a if on else -a
+        if not (m > 0.0 and m > tol * wn * np.sqrt(xn)):
             return False
     return True
 
@@ -259,7 +275,7 @@ def _refresh(u, w, saturate):
 
 
 @njit(cache=True)
-def _train_gate(table, x, pm1, table_k, saturate, uses_output, uses_weight, w0, orders, etas, any_epoch, u, w):
+def _train_gate(table, x, pm1, table_k, saturate, uses_output, uses_weight, w0, orders, etas, any_epoch, tol, u, w):
     """Train one gate from w0 on the rows of x; True if the target is learnt.
 
     Each step is :func:`_step` on the presented row. Compiled with numba.
@@ -277,15 +293,15 @@ def _train_gate(table, x, pm1, table_k, saturate, uses_output, uses_weight, w0, 
         if any_epoch:
             if not live:
                 _refresh(u, w, saturate)
-            if _learnt(table, x, w, pm1):
+            if _learnt(table, x, w, pm1, tol):
                 return True
     _refresh(u, w, saturate)
-    return _learnt(table, x, w, pm1)
+    return _learnt(table, x, w, pm1, tol)
 
 
 @njit(cache=True, parallel=True)
 def _simulate_many(tables, x, pm1, table_k, saturate, uses_output, uses_weight, init, orders, etas,
-                   any_epoch, successes):
+                   any_epoch, tol, successes):
     """successes[f] = number of restarts that learn tables[f]. Compiled, threaded over f."""
     s = x.shape[1]
     for f in prange(tables.shape[0]):
@@ -294,7 +310,7 @@ def _simulate_many(tables, x, pm1, table_k, saturate, uses_output, uses_weight, 
         c = 0
         for k in range(init.shape[0]):
             if _train_gate(tables[f], x, pm1, table_k, saturate, uses_output, uses_weight, init[k],
-                           orders[k], etas, any_epoch, u, w):
+                           orders[k], etas, any_epoch, tol, u, w):
                 c += 1
         successes[f] = c
 

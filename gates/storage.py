@@ -158,19 +158,19 @@ def manifest(kind, protocol, files, seed=None, command=None, results=None):
 
 
 def write_table(out_dir, stem, header, rows, title, intro, kind, protocol, command=None, seed=None, results=None,
-                md_rows=None, md_note="", extra_files=()):
+                md_rows=None, md_note="", extra_files=(), md_header=None):
     """Write ``stem.csv``, ``stem.md`` and ``stem.manifest.json`` into `out_dir`.
 
     The one writer of every table in ``enumerations/``. `md_rows` replaces
     the rows shown in Markdown (e.g. LaTeX cells in $...$, or the top rows
-    of a long table, introduced by `md_note`); `extra_files` (already
+    of a long table, introduced by `md_note`), under `md_header` if given; `extra_files` (already
     written beside it) are listed in the manifest too.
     """
     csv_name, md_name = f"{stem}.csv", f"{stem}.md"
     write_csv(os.path.join(out_dir, csv_name), header, rows)
     shown = rows if md_rows is None else md_rows
     write_text(os.path.join(out_dir, md_name),
-               f"# {title}\n\n{intro}\n\n" + (f"{md_note}\n\n" if md_note else "") + markdown_table(header, shown))
+               f"# {title}\n\n{intro}\n\n" + (f"{md_note}\n\n" if md_note else "") + markdown_table(header if md_header is None else md_header, shown))
     meta = manifest(kind, protocol, [*extra_files, csv_name, md_name], seed=seed, command=command, results=results)
     write_json(os.path.join(out_dir, f"{stem}.manifest.json"), meta)
     return [*extra_files, csv_name, md_name, f"{stem}.manifest.json"]

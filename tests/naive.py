@@ -387,15 +387,16 @@ def _power(v, k):
     return r
 
 
-def train_gate(v, n, terms, saturate, uses_output, encoding, bias, w0, orders, etas, any_epoch):
+def train_gate(v, n, terms, saturate, uses_output, encoding, bias, w0, orders, etas, any_epoch, tol=1e-6):
     """Train one gate on the table v, literally; return (learnt, closest).
 
     Each step presents the input p = orders[e][q]: the target is T = 1 when
     f(p) = 1, else -1 (pm1) or 0 (01); the output is O = 1 if w . x~ > 0,
     else that same off value; every synapse j then moves at once by
     eta_e * sum_m c_m O^a x_j^b w_j^c T^d, on u with w = tanh(u) when
-    `saturate`. The target is learnt when every input has w . x~ > 0 if
-    f = 1 and < 0 if f = 0, checked after the last epoch, or after every
+    `saturate`. The target is learnt when every input has a signed margin
+    T~ (w . x~) > tol |w| |x~| (T~ = +1 if f = 1, -1 if f = 0), checked
+    after the last epoch, or after every
     epoch when `any_epoch`. `closest` is the smallest |w . x~| seen in the
     checks made, so a caller can tell a verdict decided at a margin of 0.
     """
@@ -418,7 +419,7 @@ def train_gate(v, n, terms, saturate, uses_output, encoding, bias, w0, orders, e
         for p in range(2**n):
             a = act(p)
             closest = min(closest, abs(a))
-            if not (a > 0 if bit(v, p) else a < 0):
+            if not _clears(a if bit(v, p) else -a, w, xs[p], tol):
                 ok = False
         return ok
 
@@ -483,8 +484,15 @@ def _gate_out(w, row, off):
     return 1.0 if a > 0.0 else off
 
 
+def _clears(m, w, row, tol):
+    """Signed margin m clears the relative tolerance: m > 0 and m > tol |w| |row|."""
+    if not all(math.isfinite(a) for a in w):
+        return False
+    return m > 0 and m > tol * math.sqrt(sum(a * a for a in w)) * math.sqrt(sum(a * a for a in row))
+
+
 def train_two_layer(v, n, top_terms, top_saturate, hidden_terms, hidden_saturate, encoding, bias, hidden_w0,
-                    top_w0, orders, etas, any_epoch, order):
+                    top_w0, orders, etas, any_epoch, order, tol=1e-6):
     """Train a two-layer net on the table v from scratch, literally; True if learnt.
 
     h hidden gates (rows of hidden_w0) read the inputs x~; they learn
@@ -494,9 +502,9 @@ def train_two_layer(v, n, top_terms, top_saturate, hidden_terms, hidden_saturate
     epoch's order, then the output gate trains on the same orders over the
     frozen outputs. ``simultaneous``: on each presented input the output
     gate trains on the hidden outputs computed before the hidden gates
-    update. Learnt: the output gate's activation is > 0 where f = 1 and
-    < 0 where f = 0 on the final hidden outputs (after every epoch with
-    any_epoch).
+    update. Learnt: the output gate's signed activation clears
+    tol |w| |features| on every input (see train_gate), on the final hidden
+    outputs (after every epoch with any_epoch).
     """
     xs = gate_inputs(n, encoding, bias)
     off = -1.0 if encoding == "pm1" else 0.0
@@ -522,9 +530,10 @@ def train_two_layer(v, n, top_terms, top_saturate, hidden_terms, hidden_saturate
     def learnt():
         for p in range(2**n):
             a = 0.0
-            for wj, fj in zip(tw, feats(p)):
+            row = feats(p)
+            for wj, fj in zip(tw, row):
                 a += wj * fj
-            if not (a > 0 if bit(v, p) else a < 0):
+            if not _clears(a if bit(v, p) else -a, tw, row, tol):
                 return False
         return True
 
@@ -1120,3 +1129,126 @@ def positive_max_mean(k, top=14.0, steps=40000):
         Phi = 0.5 * (1 + math.erf(z / math.sqrt(2)))
         total += z * k * phi * Phi ** (k - 1) * dz
     return total
+
+
+# --------------------------------------------------------------------------
+# the output gate on frozen features (reference for gates.deep_exact)
+# --------------------------------------------------------------------------
+
+
+def fibre_constant(v, rows):
+    """True if inputs with equal feature rows have equal values f(p) (v's bits)."""
+    seen = {}
+    for p, row in enumerate(rows):
+        if seen.setdefault(tuple(row), bit(v, p)) != bit(v, p):
+            return False
+    return True
+
+
+def _unique_solution(a, b):
+    """The unique rational x with a x = b (a: list of rows), or None if none or many."""
+    rows = [[Fraction(v) for v in row] + [Fraction(bv)] for row, bv in zip(a, b)]
+    k = len(a[0])
+    r = 0
+    for col in range(k):
+        pivot = None
+        for i in range(r, len(rows)):
+            if rows[i][col] != 0:
+                pivot = i
+                break
+        if pivot is None:
+            return None  # a free unknown: not unique
+        rows[r], rows[pivot] = rows[pivot], rows[r]
+        for i in range(len(rows)):
+            if i != r and rows[i][col] != 0:
+                f = rows[i][col] / rows[r][col]
+                rows[i] = [x - f * y for x, y in zip(rows[i], rows[r])]
+        r += 1
+    if any(row[k] != 0 for row in rows[r:]):
+        return None  # inconsistent
+    return [rows[i][k] / rows[i][i] for i in range(k)]
+
+
+def zero_in_hull(vectors):
+    """Convex weights (Fractions) on some of `vectors` summing to the zero vector, or None.
+
+    Complete by Caratheodory's theorem: if 0 is in the convex hull, it is a
+    convex combination of affinely independent vectors, and for those the
+    system sum_j l_j a_j = 0, sum_j l_j = 1 has a unique solution. So every
+    subset is tried (smallest first) and a unique nonnegative solution
+    returned; None means 0 is not in the hull.
+    """
+    dim = len(vectors[0])
+    subsets = sorted(range(1, 2 ** len(vectors)), key=popcount)
+    for mask in subsets:
+        subset = [j for j in range(len(vectors)) if (mask >> j) & 1]
+        if len(subset) > dim + 1:
+            break  # affinely independent sets in R^dim have at most dim + 1 points
+        a = [[vectors[j][l] for j in subset] for l in range(dim)] + [[1] * len(subset)]
+        x = _unique_solution(a, [0] * dim + [1])
+        if x is not None and all(v >= 0 for v in x):
+            return dict(zip(subset, x))
+    return None
+
+
+def integer_separator(vectors, epochs=50):
+    """Integer w with every a . w > 0, by the integer perceptron from 0, or None within `epochs`."""
+    w = [0] * len(vectors[0])
+    for _ in range(epochs):
+        clean = True
+        for a in vectors:
+            if sum(x * y for x, y in zip(a, w)) <= 0:
+                clean = False
+                w = [x + y for x, y in zip(w, a)]
+        if clean:
+            return w
+    return None
+
+
+def strictly_separable(rows, v):
+    """Is there w with T~(p) (w . rows[p]) > 0 for every p?  (T~ = +-1 from v's bits.)
+
+    Gordan's theorem: exactly one of "some w has a_p . w > 0 for all p" and
+    "0 is a convex combination of the a_p" holds (a_p = T~(p) rows[p]), so
+    the perceptron's certificate settles the first and zero_in_hull, which
+    is complete, the second. Returns (separable, integer w or None).
+    """
+    vectors = [[(1 if bit(v, p) else -1) * x for x in row] for p, row in enumerate(rows)]
+    w = integer_separator(vectors)
+    if w is not None:
+        return True, w
+    return zero_in_hull(vectors) is None, None
+
+
+def output_verdicts(rows, rule, encoding="pm1"):
+    """(learnt, ties): the sets of tables an output gate reaches on frozen feature rows.
+
+    rows[p] is the feature row of input p (integers in {-1, 0, 1}); every
+    one of the 2^P functions is tried literally. Only a function constant
+    on equal rows can be learnt. hebb / oja: w = c = sum_p T(p) rows[p],
+    T = +-1 (pm1) or 1/0 (01); hebb-tanh: w = sign(c); learnt if every
+    T~(p) (w . rows[p]) > 0, a tie if the smallest is 0. gradient: learnt
+    iff strictly separable; no ties.
+    """
+    P = len(rows)
+    learnt, ties = set(), set()
+    for v in range(2**P):
+        if not fibre_constant(v, rows):
+            continue
+        if rule == "gradient":
+            if strictly_separable(rows, v)[0]:
+                learnt.add(v)
+            continue
+        c = [0] * len(rows[0])
+        for p, row in enumerate(rows):
+            t = 1 if bit(v, p) else (-1 if encoding == "pm1" else 0)
+            for j, x in enumerate(row):
+                c[j] += t * x
+        if rule == "hebb-tanh":
+            c = [(x > 0) - (x < 0) for x in c]
+        margin = min((1 if bit(v, p) else -1) * sum(a * b for a, b in zip(c, row)) for p, row in enumerate(rows))
+        if margin > 0:
+            learnt.add(v)
+        elif margin == 0:
+            ties.add(v)
+    return learnt, ties

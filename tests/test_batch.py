@@ -8,6 +8,8 @@ import pytest
 
 from gates import threshold as thr
 from gates.batch import REQUIRED, STUDIES
+from gates.census import shallow_census
+from gates.protocol import Protocol
 from gates.cli import main
 from gates.errors import InputError
 
@@ -75,9 +77,16 @@ def test_learn_several_seeds_and_bad_values(tmp_path):
     plan = st.plan(spec)
     assert {c["seed"] for c in plan} == {0, 1, 2}
     out = st.merge(spec, [st.run(spec, c) for c in plan], str(tmp_path), ["t"])
-    assert sorted(out["seeds"]) == ["0", "1", "2"] and (tmp_path / "seed-2" / "census.csv").exists()
+    assert [r["seed"] for r in out["seeds"]] == [0, 1, 2] and (tmp_path / "census-seed2.csv").exists()
+    # each seed's count is the interactive census of that seed; the merge reports their mean and t interval
+    want = [shallow_census("all", 3, "hebb", protocol=Protocol(seed=s)).learnable for s in (0, 1, 2)]
+    assert [r["learnable"] for r in out["seeds"]] == want
+    assert out["learnable"] == pytest.approx(sum(want) / 3)
+    assert out["learnable_ci"][0] <= out["learnable"] <= out["learnable_ci"][1] and out["learnable_se"] is not None
+    assert {"robust", "robust_ci", "expected_per_restart", "expected_per_restart_ci"} <= set(out)
     for bad, match in (({"seeds": []}, "non-empty"), ({"seeds": [1, 1]}, "distinct"), ({"layers": 3}, "allowed 1 or 2"),
-                       ({"layers": 2, "mode": "exact"}, "for one gate"), ({"epochs": 0}, "epochs"),
+                       ({"layers": 2, "mode": "exact", "order": "simultaneous"}, "hidden-first"),
+                       ({"members": 1, "classes": "np", "n": 4}, "at least|>= 2"), ({"epochs": 0}, "epochs"),
                        ({"n": 9}, "allowed 0 <= n")):
         with pytest.raises(InputError, match=match):
             spec_of(st, **{"n": 3, **bad})

@@ -6,10 +6,8 @@ layer once and reuses it. Expectations come from the reference, brute
 force, the foundation's exact threshold test, or closed-form facts.
 """
 
-import csv
 import json
 import random
-from dataclasses import fields
 
 import numpy as np
 import pytest
@@ -32,7 +30,7 @@ from gates.protocol import Protocol
 from gates.threshold import threshold_functions
 
 from . import naive
-from .test_census import by_table, read_committed
+from .test_census import by_table
 
 # the rules as the reference sees them, written out here (c, a, b, c_w, d)
 TOP = {
@@ -390,75 +388,3 @@ def test_learn_two_layers_errors(capsys, argv, msg):
     assert msg in out.err and len(out.err.strip().splitlines()) == 1
 
 
-# --------------------------------------------------------------------------
-# the committed tables
-# --------------------------------------------------------------------------
-
-DEEP_STEMS = ["deep_boolean", "deep_monotone", "deep_width"]
-MONOTONE = [2, 3, 6, 20, 168, 7581]  # A000372
-MONOTONE_THRESHOLD = [2, 3, 6, 20, 150, 3287]  # A000617 (with constants)
-
-
-def committed(stem):
-    rows = list(csv.DictReader(read_committed(f"{stem}.csv").splitlines()))
-    return rows, table_protocol_deep(stem)
-
-
-def table_protocol_deep(stem):
-    meta = json.loads(read_committed(f"{stem}.manifest.json"))
-    assert meta["kind"] == "deep-learnability" and meta["protocol"]["layers"] == 2
-    training = meta["protocol"]["training"]
-    return Protocol(**{f.name: training[f.name] for f in fields(Protocol) if f.name in training})
-
-
-def deep_cells(d):
-    return {k.split("hidden ")[1]: d[k] for k in d if k.startswith("two layers, hidden ")}
-
-
-@pytest.mark.parametrize("stem", ["deep_boolean", "deep_monotone", "deep_extended"])
-def test_committed_deep_tables_state_the_known_counts(stem):
-    rows, _ = committed(stem)
-    assert rows
-    for d in rows:
-        n, family = int(d["n"]), d["family"]
-        total = MONOTONE[n] if family == "monotone" else 2 ** 2**n
-        thr = MONOTONE_THRESHOLD[n] if family == "monotone" else A000609[n]
-        assert int(d["functions"]) == total and int(d["threshold"]) == thr
-        assert int(d["h"]) == 2 ** (n - 1) and int(d["representable"]) == total  # minterm construction
-        assert int(d["one gate"]) <= thr
-        if d["output rule"] == "gradient":
-            assert int(d["one gate"]) == thr  # perceptron convergence (n <= 5 within 100 epochs)
-        for c in deep_cells(d).values():
-            assert c == "" or 0 <= int(c) <= total
-
-
-@pytest.mark.parametrize("stem", DEEP_STEMS)
-def test_committed_deep_tables_recompute(stem):
-    """The rows n <= 3 recomputed; the n <= 2 ones also by the per-target reference."""
-    rows, protocol = committed(stem)
-    if stem == "deep_width":
-        for d in rows:
-            n, h = int(d["n"]), int(d["h"])
-            if n > 3:
-                continue
-            assert d["representable exact"] == "True"
-            want_rep = {1: A000609[n], 2: len(naive.two_gate_functions(n))}.get(h, 2 ** 2**n)
-            assert int(d["representable"]) == want_rep
-            for hid, top in [c.split("/") for c in d if c.count("/") == 1]:
-                got = deep_census("all", n, top, hid, hidden=h, protocol=protocol).learnable
-                assert int(d[f"{hid}/{top}"]) == got, (n, h, hid, top)
-        return
-    for d in rows:
-        n = int(d["n"])
-        if n > 3:
-            continue
-        members = list(range(2 ** 2**n)) if d["family"] == "all" else sorted(naive.monotone_functions(n))
-        for hid, c in deep_cells(d).items():
-            if c == "":
-                continue
-            res = deep_census(d["family"], n, d["output rule"], hid, protocol=protocol)
-            assert int(c) == res.learnable
-            if n <= 2:
-                net = DeepNet(default_hidden(n), hid)
-                want = sum(1 for v in members if any(naive_learnt(v, n, d["output rule"], net, protocol)))
-                assert int(c) == want, (stem, n, hid, d["output rule"])

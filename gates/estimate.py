@@ -1,0 +1,182 @@
+"""Estimates with their uncertainty: seed means and stratified class samples.
+
+A count that comes from random draws is an :class:`Estimate`: a value, its
+standard error, a 95% confidence interval and the method that made them,
+after ``scipy.stats`` result objects. Two estimators live here:
+
+* :func:`seed_mean`: the mean of one quantity over S independent seeds, with
+  Student's t interval (S - 1 degrees of freedom);
+* :func:`stratified_total`: a class census by stratified sampling. Each
+  class (stratum) of N_c functions contributes m members drawn uniformly
+  with replacement; the total sum_f y_f is estimated by
+  sum_c N_c mean_c, with variance sum_c N_c^2 s_c^2 / m (s_c^2 the sample
+  variance of the class's draws), and a Student t interval with
+  Satterthwaite's effective degrees of freedom.
+
+:func:`random_members` draws the members: a uniformly random element of the
+class's group applied to its representative is a uniformly random member of
+the orbit (orbit-stabiliser), so no orbit is listed.
+"""
+
+from dataclasses import dataclass
+from math import sqrt
+
+import numpy as np
+from numba import njit
+
+from .errors import InputError
+
+__all__ = ["Estimate", "seed_mean", "stratified_total", "random_members", "LEVEL"]
+
+LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A value with its standard error and 95% interval (None when unknown)."""
+
+    value: float
+    se: float = None
+    low: float = None
+    high: float = None
+    method: str = ""
+    samples: int = 1
+
+    def confidence_interval(self):
+        """(low, high) at 95%, or None (one sample has no interval)."""
+        return None if self.low is None else (self.low, self.high)
+
+    def to_dict(self, key):
+        """``{key: value, key_se: se, key_ci: [low, high]}`` for a JSON summary."""
+        ci = self.confidence_interval()
+        return {key: self.value, f"{key}_se": self.se, f"{key}_ci": None if ci is None else list(ci)}
+
+    def cell(self, digits=None):
+        """A table cell: 'mean [low, high]', or the plain value without an interval."""
+        def fmt(v):
+            if digits is None and float(v).is_integer():
+                return f"{int(v):,}"
+            return f"{v:,.{1 if digits is None else digits}f}"
+        if self.low is None:
+            return fmt(self.value)
+        return f"{fmt(self.value)} [{fmt(self.low)}, {fmt(self.high)}]"
+
+
+def seed_mean(values, level=LEVEL):
+    """Mean of per-seed values with Student's t interval over the seeds.
+
+    Examples
+    --------
+    >>> from gates.estimate import seed_mean
+    >>> e = seed_mean([10, 12, 14])
+    >>> e.value, round(e.se, 6), [round(v, 3) for v in e.confidence_interval()]
+    (12.0, 1.154701, [7.032, 16.968])
+    """
+    from scipy import stats
+
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim != 1 or v.size == 0:
+        raise InputError("seed_mean needs a non-empty list of per-seed values")
+    mean = float(v.mean())
+    if v.size == 1:
+        return Estimate(mean, None, None, None, "one seed: no interval", 1)
+    se = float(v.std(ddof=1) / sqrt(v.size))
+    half = float(stats.t.ppf(0.5 + level / 2, v.size - 1)) * se
+    return Estimate(mean, se, mean - half, mean + half,
+                    f"mean over {v.size} seeds, Student t {level:.0%} interval ({v.size - 1} df)", int(v.size))
+
+
+def stratified_total(sizes, outcomes, level=LEVEL):
+    """Estimate sum over all class members of y from m uniform draws per class.
+
+    Parameters
+    ----------
+    sizes : (C,) class (orbit) sizes N_c
+    outcomes : (C, m) the outcome y of each drawn member, m >= 2
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gates.estimate import stratified_total
+    >>> e = stratified_total([4, 6], np.array([[1, 1], [0, 1]]))
+    >>> e.value, round(e.se, 6)
+    (7.0, 3.0)
+    """
+    from scipy import stats
+
+    n = np.asarray(sizes, dtype=np.float64)
+    y = np.asarray(outcomes, dtype=np.float64)
+    if y.ndim != 2 or y.shape[0] != n.shape[0]:
+        raise InputError(f"outcomes must be (classes, members) = ({n.shape[0]}, m), got {y.shape}")
+    m = y.shape[1]
+    if m < 2:
+        raise InputError(f"stratified sampling needs at least 2 members per class for its variance, got {m}")
+    value = float((n * y.mean(axis=1)).sum())
+    parts = n * n * y.var(axis=1, ddof=1) / m
+    var = float(parts.sum())
+    se = float(np.sqrt(var))
+    # Satterthwaite's effective degrees of freedom: few informative classes give a wide t interval
+    df = var * var / float((parts * parts).sum() / (m - 1)) if var > 0 else np.inf
+    half = float(stats.t.ppf(0.5 + level / 2, df)) * se
+    return Estimate(value, se, value - half, value + half,
+                    f"stratified sampling: {m} uniform members per class of {n.shape[0]:,}, weight orbit/{m}; "
+                    f"Student t {level:.0%} interval, Satterthwaite df from the within-class variances",
+                    int(y.size))
+
+
+@njit(cache=True)
+def _apply_transforms(tables, n, perms, flips, negs, mask, out):
+    """out[r] = negs[r] xor tables[r](y), y_i = x_{perms[r, i]} xor bit i of flips[r]
+    (the action of :func:`gates.truth.transform`), one word per table (n <= 6).
+    Compiled with numba.
+    """
+    for r in range(tables.shape[0]):
+        t = tables[r]
+        g = np.uint64(0)
+        for p in range(1 << n):
+            q = 0
+            for i in range(n):
+                q |= (((p >> perms[r, i]) & 1) ^ ((flips[r] >> i) & 1)) << i
+            g |= ((t >> np.uint64(q)) & np.uint64(1)) << np.uint64(p)
+        out[r] = (g ^ mask) if negs[r] else g
+
+
+def random_members(reps, n, group, m, rng):
+    """m uniformly random members of each class, drawn independently.
+
+    Parameters
+    ----------
+    reps : (C,) or (C, 1) uint64 representatives (n <= 6)
+    n : int
+    group : {"p", "np", "npn"}
+    m : int >= 1
+    rng : numpy Generator
+
+    Returns
+    -------
+    (C * m,) uint64: the members of class c are rows c*m .. c*m + m - 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gates.estimate import random_members
+    >>> sorted(set(random_members([0x8], 2, "npn", 50, np.random.default_rng(0)).tolist()))  # AND's orbit
+    [1, 2, 4, 7, 8, 11, 13, 14]
+    """
+    if group not in ("p", "np", "npn"):
+        raise InputError(f"group {group!r} is unknown: allowed p, np, npn")
+    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
+        raise InputError(f"members per class must be an integer >= 1, got {m!r}")
+    if not 0 <= n <= 6:
+        raise InputError(f"random members take one-word tables (n <= 6), got n = {n}")
+    reps = np.ascontiguousarray(np.asarray(reps, dtype=np.uint64).reshape(-1))
+    rows = np.repeat(reps, m)
+    r = rows.shape[0]
+    perms = rng.permuted(np.tile(np.arange(n, dtype=np.int64), (r, 1)), axis=1) if n else np.zeros((r, 0), np.int64)
+    flips = rng.integers(0, 1 << n, r, dtype=np.int64) if group != "p" else np.zeros(r, np.int64)
+    negs = rng.integers(0, 2, r).astype(np.bool_) if group == "npn" else np.zeros(r, np.bool_)
+    mask = np.uint64((1 << (1 << n)) - 1)
+    out = np.empty(r, dtype=np.uint64)
+    _apply_transforms(rows, n, np.ascontiguousarray(perms), flips, negs, mask, out)
+    return out
+

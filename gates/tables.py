@@ -1,0 +1,321 @@
+"""The learnability tables of ``gates tables``: every cell is one census, run over seeds.
+
+A cell is one census: (family, n, layers, width h, hidden rule, output rule,
+mode). Simulated cells run S independent seeds (``SEEDS``) and report, for
+each quantity, the mean over the seeds with its 95% Student t interval;
+class reductions are stratified samples (``MEMBERS`` random members per
+class). Exact cells are proven values (one gate in exact mode); two-layer
+exact cells are exact for each seed's learnt hidden layer and reported as
+the mean over seeds with its interval, since the hidden layer is random.
+
+Each cell is computed once per run (a memo shared by every table), so one
+quantity has one value wherever it appears: the one-gate rows of the
+two-layer tables are the rows of the one-gate tables.
+
+Every learnability table has the same long-form columns (``HEADER``), one
+row per cell, so a reader (and a test) can join them.
+"""
+
+import time
+from dataclasses import asdict, dataclass
+
+from .census import shallow_census
+from .deep import (HIDDEN_RULES, TOP_RULES, DeepNet, deep_census, default_hidden, representable)
+from .errors import UndecidedError
+from .protocol import Protocol
+from .rules import get_rule
+from .storage import write_table
+
+__all__ = ["Cell", "SEEDS", "MEMBERS", "HEADER", "QUANTITIES", "PAPER_COMBOS", "SPEC", "TITLES", "run_cell",
+           "cell_row", "table_rows", "table_steps", "write_learnability_tables", "exact_rows"]
+
+SEEDS = 5
+"""Seeds per simulated cell in the tables."""
+MEMBERS = 8
+"""Random members per class where a table samples classes."""
+QUANTITIES = ("learnable", "robust", "expected_per_restart", "non_threshold", "features_mean")
+ONE_GATE_RULES = ("hebb", "oja", "hebb-tanh", "gradient")
+# the paper's pairs (hidden rule, output rule): each rule in both layers,
+# gradient over a Hebbian layer, and gradient over random features (control)
+PAPER_COMBOS = (("hebb", "hebb"), ("oja", "oja"), ("hebb-tanh", "hebb-tanh"), ("hebb", "gradient"),
+                ("none", "gradient"))
+ALL_PAIRS = tuple((h, t) for h in HIDDEN_RULES for t in TOP_RULES)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One census of a table."""
+
+    family: str
+    n: int
+    rule: str
+    layers: int = 1
+    hidden_rule: str = None
+    hidden: int = None
+    mode: str = "simulate"
+    classes: str = None
+    members: int = None  # random members per class where this cell samples classes (None: the table's)
+
+
+HEADER = ["family", "n", "layers", "h", "hidden rule", "rule", "mode", "seeds", "functions", "threshold",
+          "representable"]
+for _q in QUANTITIES:
+    HEADER += [_q, f"{_q} low", f"{_q} high"]
+HEADER += ["ties", "kind", "reduction", "estimator"]
+del _q
+
+
+def _cells_one_gate(family, ns, classes_at, members_at=None):
+    return [Cell(family, n, r, classes=classes_at.get(n), members=(members_at or {}).get(n))
+            for n in ns for r in ONE_GATE_RULES]
+
+
+def _cells_two_layers(family, ns, pairs, classes_at, exact=True, widths=None):
+    out = []
+    for n in ns:
+        for h in (widths(n) if widths else [default_hidden(n)]):
+            for hid, top in pairs:
+                out.append(Cell(family, n, top, 2, hid, h, "simulate", classes_at.get(n)))
+                if exact:
+                    out.append(Cell(family, n, top, 2, hid, h, "exact"))
+    return out
+
+
+def _widths(n):
+    return sorted({1, 2, n, 2 * n, default_hidden(n), 1 << n})
+
+
+SPEC = {
+    # n = 6: 1,113 NP classes, 2 members each (the n = 4 coverage runs show m = 2 holds with many classes)
+    "shallow_boolean": _cells_one_gate("all", range(1, 7), {5: "np", 6: "np"}, {6: 2}),
+    "shallow_monotone": _cells_one_gate("monotone", range(1, 7), {6: "p"}, {6: 2}),
+    "deep_boolean": _cells_one_gate("all", range(1, 5), {})
+    + _cells_two_layers("all", range(1, 5), ALL_PAIRS, {4: "npn"}),
+    "deep_monotone": _cells_one_gate("monotone", range(1, 5), {})
+    + _cells_two_layers("monotone", range(1, 5), ALL_PAIRS, {}),
+    "deep_width": _cells_two_layers("all", (3, 4), PAPER_COMBOS, {4: "npn"}, exact=False, widths=_widths),
+    "deep_extended": _cells_one_gate("all", [5], {5: "np"}) + _cells_one_gate("monotone", [5], {})
+    + [Cell("all", 5, t, 2, h, 16, "exact") for h, t in ALL_PAIRS]
+    + _cells_two_layers("monotone", [5], ALL_PAIRS, {}),
+}
+EXTENDED = ("deep_extended",)
+
+TITLES = {
+    "shallow_boolean": ("Boolean functions learnable by one threshold gate (simulated)",
+                        "One gate with bias, each clamped local rule, the default protocol (see the manifest)."),
+    "shallow_monotone": ("Monotone functions learnable by one threshold gate (simulated)",
+                         "As the Boolean table, restricted to the monotone functions (Dedekind numbers)."),
+    "deep_boolean": ("Boolean functions learnt by one gate and by two layers, n = 1..4",
+                     "Two layers: h = 2^(n-1) hidden threshold gates learn unsupervised (hebb, oja, hebb-tanh;\n"
+                     "none = fixed random weights), frozen, then the output gate learns clamped (hidden-first).\n"
+                     "`simulate` rows train the protocol; `exact` rows decide the output rule's asymptotic\n"
+                     "verdict for every function on each restart's learnt features. One-gate rows (layers 1)\n"
+                     "are the cells of the one-gate tables."),
+    "deep_monotone": ("Monotone functions learnt by one gate and by two layers, n = 1..4",
+                      "As the Boolean table, restricted to the monotone functions (168 at n = 4)."),
+    "deep_width": ("Two-layer counts against the hidden width h (simulated)",
+                   "All functions of n = 3 (every function) and n = 4 (NPN classes sampled), the paper's pairs."),
+    "deep_extended": ("Two-layer learnability at n = 5",
+                      "All 2^32 functions in exact mode for every hidden/output pair (where the learnt features\n"
+                      "allow it), and the 7,581 monotone functions simulated and exact. Written by\n"
+                      "`gates tables --extended`."),
+}
+
+LEGEND = (
+    "How to read a cell. `kind` says what each number is:\n"
+    "- `exact`: a proven value (exact mode of one gate: canonical-form theorem, perceptron convergence).\n"
+    "- `exact per seed, mean [95% CI] over seeds`: two layers in exact mode; each seed's count is proven for\n"
+    "  that seed's learnt hidden layer, and the hidden layer is random, so the cell is the mean over seeds\n"
+    "  with Student's t interval.\n"
+    "- `estimate, mean [95% CI] over seeds`: simulated; the mean over the seeds with Student's t interval.\n"
+    "  Where the reduction samples classes, each seed's count is itself a stratified-sampling estimate.\n"
+    "Quantities: `learnable` = #{f : some restart learns f} (the paper's definition), `robust` = every\n"
+    "restart learns f, `expected_per_restart` = sum_f s_f / K, `non_threshold` = learnable functions that\n"
+    "no single gate computes, `features_mean` = distinct hidden feature patterns per restart. A gate has\n"
+    "learnt f when T (w . x~) > tol |w| |x~| on every input (tol in the manifest); ties are not learnt."
+)
+
+
+def run_cell(cell, protocol, seeds=SEEDS, members=MEMBERS, memo=None):
+    """The summary of one cell's census (memoised), or None when exact mode cannot decide it."""
+    memo = {} if memo is None else memo
+    members = cell.members or members
+    key = (cell, protocol, seeds, members)
+    if key in memo:
+        return memo[key]
+    try:
+        if cell.layers == 1:
+            res = shallow_census(cell.family, cell.n, cell.rule, mode=cell.mode, protocol=protocol,
+                                 classes=cell.classes, seeds=seeds if cell.mode == "simulate" else None,
+                                 members=members)
+        else:
+            res = deep_census(cell.family, cell.n, cell.rule, cell.hidden_rule, hidden=cell.hidden,
+                              protocol=protocol, classes=cell.classes, seeds=seeds, members=members, mode=cell.mode)
+        out = res.summary()
+    except UndecidedError as exc:
+        out = {"undecided": str(exc)}
+    memo[key] = out
+    return out
+
+
+def _fmt(v):
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return round(v, 3)
+    return v
+
+
+def cell_row(cell, s, rep=None):
+    """The table row (HEADER) of a cell from its summary `s`."""
+    h = "" if cell.layers == 1 else cell.hidden
+    row = [cell.family, cell.n, cell.layers, h, cell.hidden_rule or "", cell.rule, cell.mode]
+    if "undecided" in s:
+        return row + ["", "", "", ""] + [""] * (3 * len(QUANTITIES)) + [
+            "", "undecided", "", s["undecided"].split(";")[0]]
+    nseeds = len(s.get("seeds", [])) if not (cell.layers == 1 and cell.mode == "exact") else ""
+    row += [nseeds, s["functions"], s["threshold"], "" if rep is None else rep]
+    for q in QUANTITIES:
+        v = s.get(q)
+        if q == "non_threshold" and cell.layers == 1:
+            v = 0  # one gate computes only threshold functions
+        ci = s.get(f"{q}_ci") if nseeds not in ("", 1) else None
+        row += [_fmt(v), _fmt(ci[0]) if ci else "", _fmt(ci[1]) if ci else ""]
+    if s["exact"] and cell.layers == 1:
+        kind = "exact"
+    elif cell.mode == "exact":
+        kind = "exact per seed, mean [95% CI] over seeds"
+    else:
+        kind = "estimate, mean [95% CI] over seeds"
+    row += [_fmt(s.get("ties", "")), kind, s["reduction"], s["estimator"]]
+    return row
+
+
+def _md(row):
+    d = dict(zip(HEADER, row))
+
+    def cell(q):
+        v, lo, hi = d[q], d[f"{q} low"], d[f"{q} high"]
+        if v == "":
+            return ""
+        num = f"{v:,.1f}" if isinstance(v, float) and not float(v).is_integer() else f"{int(v):,}"
+        return num if lo == "" else f"{num} [{lo:,.1f}, {hi:,.1f}]"
+
+    return [d["family"], d["n"], d["h"], d["hidden rule"], d["rule"], d["mode"], d["seeds"], cell("learnable"),
+            cell("robust"), cell("expected_per_restart"), cell("non_threshold"), cell("features_mean"),
+            d["kind"] if d["kind"] != "undecided" else f"undecided: {d['estimator']}"]
+
+
+MD_HEADER = ["family", "n", "h", "hidden", "rule", "mode", "seeds", "learnable", "robust", "expected/restart",
+             "non-threshold", "features", "kind"]
+
+
+def table_rows(stem, protocol=None, seeds=SEEDS, members=MEMBERS, memo=None, progress=None, max_n=None):
+    """The rows of one learnability table (long form, ``HEADER``), cells up to `max_n`."""
+    protocol = Protocol() if protocol is None else protocol
+    memo = {} if memo is None else memo
+    rows = []
+    reps = {}
+    for cell in SPEC[stem]:
+        if max_n is not None and cell.n > max_n:
+            continue
+        rep = None
+        if cell.layers == 2:
+            key = (cell.family, cell.n, cell.hidden)
+            if key not in reps:
+                r = representable(cell.family, cell.n, cell.hidden, seed=protocol.seed)
+                reps[key] = r["representable"] if r["exact"] else f">= {r['representable']}"
+            rep = reps[key]
+        rows.append(cell_row(cell, run_cell(cell, protocol, seeds, members, memo), rep))
+        if progress is not None:
+            progress(1)
+    return rows
+
+
+def _stems(extended, quick):
+    return [s for s in SPEC if (extended or s not in EXTENDED) and (not quick or s.startswith("shallow"))]
+
+
+def table_steps(extended=False, quick=False):
+    """Cells the tables run (and exact one-gate rows), for a progress bar."""
+    cells = sum(1 for s in _stems(extended, quick) for c in SPEC[s] if not quick or c.n <= 4)
+    return cells + sum(1 for _, n, _ in EXACT_ITEMS if not quick or n <= 4)
+
+
+def write_learnability_tables(out_dir, protocol=None, extended=False, quick=False, seeds=SEEDS, members=MEMBERS,
+                              progress=None, command=None, memo=None):
+    """Write every learnability table (CSV, Markdown, manifest) into `out_dir`; returns the files.
+
+    ``quick``: the one-gate tables up to n = 4 only.
+    """
+    protocol = Protocol() if protocol is None else protocol
+    memo = {} if memo is None else memo
+    files = []
+    for stem in _stems(extended, quick):
+        t0 = time.perf_counter()
+        max_n = 4 if quick else None
+        rows = table_rows(stem, protocol, seeds, members, memo, progress, max_n)
+        title, intro = TITLES[stem]
+        proto = {
+            "cells": [asdict(c) for c in SPEC[stem] if max_n is None or c.n <= max_n],
+            "seeds": f"{seeds} root seeds per simulated or two-layer cell: {protocol.seed} .. {protocol.seed + seeds - 1}",
+            "members": f"{members} uniform random members per class where a cell samples classes",
+            "one_gate_rules": {r: get_rule(r).to_dict() for r in ONE_GATE_RULES},
+            "hidden_rules": {h: DeepNet(1, h).to_dict()["hidden_rule_formula"] for h in HIDDEN_RULES},
+            "order": "hidden-first",
+            "training": protocol.to_dict(),
+            "quick": quick,
+        }
+        files += write_table(out_dir, stem, HEADER, rows, title, intro + "\n\n" + LEGEND, "learnability", proto,
+                             command=command, seed=protocol.seed, md_rows=[_md(r) for r in rows],
+                             md_header=MD_HEADER,
+                             results={"rows": len(rows), "seconds": round(time.perf_counter() - t0, 2)})
+    t0 = time.perf_counter()
+    header, rows = exact_rows(progress, 4 if quick else None)
+    files += write_table(out_dir, "shallow_extended", header, rows, *EXACT_TITLE, "shallow-learnability",
+                         {"mode": "exact", "layers": 1, "rules": {r: get_rule(r).to_dict() for r in ONE_GATE_RULES},
+                          "training": {"encoding": protocol.encoding, "bias": protocol.bias}, "quick": quick},
+                         command=command, results={"rows": len(rows), "seconds": round(time.perf_counter() - t0, 2)})
+    return files
+
+
+# --------------------------------------------------------------------------
+# the exact one-gate table
+# --------------------------------------------------------------------------
+
+EXACT_ITEMS = [("all", n, None if n <= 4 else "np") for n in range(1, 9)] + \
+              [("monotone", n, None if n <= 4 else "p") for n in range(1, 7)]
+
+
+EXACT_TITLE = (
+    "Learnability by one threshold gate in exact (asymptotic) mode",
+    "Clamped Hebb and Oja converge to the direction c = sum_k T_k x~_k, hebb-tanh to\n"
+    "sign(c); a function is learnt when that direction has a strictly positive margin\n"
+    "on every input. `ties` counts the threshold functions whose smallest asymptotic\n"
+    "margin is exactly 0: a finite simulation does not learn them (a margin below the\n"
+    "tolerance is a tie). `gradient` learns exactly the threshold functions (perceptron\n"
+    "convergence theorem). Every number here is exact.",
+)
+
+
+def exact_rows(progress=None, max_n=None):
+    """Header and rows of ``shallow_extended``: one gate in exact (asymptotic) mode, with ties."""
+    header = ["family", "n", "functions", "threshold"]
+    for r in ONE_GATE_RULES:
+        header += [r] if r == "gradient" else [r, f"{r} ties"]
+    header.append("reduction")
+    rows = []
+    for fam, n, classes in EXACT_ITEMS:
+        if max_n is not None and n > max_n:
+            continue
+        res = [shallow_census(fam, n, r, mode="exact", classes=classes) for r in ONE_GATE_RULES]
+        row = [fam, n, res[0].functions, res[0].threshold]
+        for r, c in zip(ONE_GATE_RULES, res):
+            row.append(c.learnable)
+            if r != "gradient":
+                row.append(c.extra["ties"])
+        row.append(res[0].reduction)
+        rows.append(row)
+        if progress is not None:
+            progress(1)
+    return header, rows

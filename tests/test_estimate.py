@@ -1,0 +1,121 @@
+"""Estimates: seed means, stratified sampling, random class members, interval coverage."""
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from gates.census import shallow_census, stratify
+from gates.deep import deep_census_rows, deep_result, deep_train, hidden_layer
+from gates.errors import InputError
+from gates.estimate import random_members, seed_mean, stratified_total
+from gates.protocol import Protocol
+
+from . import naive
+
+
+def test_seed_mean_is_students_t_interval():
+    # t_{0.975, 3} = 3.182446305284263 (tables); mean 5, sample sd sqrt(10/3)
+    e = seed_mean([2, 4, 6, 8])
+    assert e.value == 5.0
+    assert e.se == pytest.approx(math.sqrt(20 / 3) / 2)
+    assert e.confidence_interval() == pytest.approx((5 - 3.182446305284263 * e.se, 5 + 3.182446305284263 * e.se))
+    one = seed_mean([7])
+    assert one.value == 7.0 and one.se is None and one.confidence_interval() is None
+    with pytest.raises(InputError):
+        seed_mean([])
+
+
+def test_stratified_total_by_hand():
+    # classes of 10 and 30 functions; draws 1,0,1,1 and 0,0,0,1
+    e = stratified_total([10, 30], np.array([[1, 0, 1, 1], [0, 0, 0, 1]]))
+    assert e.value == pytest.approx(10 * 0.75 + 30 * 0.25)
+    var = 10**2 * (0.1875 * 4 / 3) / 4 + 30**2 * (0.1875 * 4 / 3) / 4  # s^2 = p(1-p) m/(m-1), p(1-p) = 3/16
+    assert e.se == pytest.approx(math.sqrt(var))
+    # Satterthwaite df = var^2 / sum(part^2 / (m - 1))
+    parts = np.array([10**2, 30**2]) * 0.25 / 4
+    df = var**2 / ((parts**2).sum() / 3)
+    half = stats.t.ppf(0.975, df) * e.se
+    assert e.confidence_interval() == pytest.approx((e.value - half, e.value + half))
+    with pytest.raises(InputError, match="at least 2"):
+        stratified_total([1], np.array([[1]]))
+
+
+@pytest.mark.parametrize("group", ["p", "np", "npn"])
+def test_random_members_lie_in_the_orbit_and_are_uniform(group):
+    """Chi-square goodness of fit to the uniform law on the orbit (naive group action)."""
+    n, rep = 3, 0b00000010  # the minterm x0 x1' x2': orbits of 3 (P), 8 (NP), 16 (NPN)
+    orbit = sorted(naive.orbit(rep, n, group))
+    draws = random_members([rep], n, group, 4000, np.random.default_rng(11))
+    assert set(draws.tolist()) <= set(orbit)
+    counts = np.array([(draws == v).sum() for v in orbit])
+    assert stats.chisquare(counts).pvalue > 1e-3
+    # mutant: a sampler that never negates inputs is not uniform on an NP(N) orbit, and the test sees it
+    if group != "p":
+        biased = random_members([rep], n, "p", 4000, np.random.default_rng(11))
+        bc = np.array([(biased == v).sum() for v in orbit])
+        assert stats.chisquare(bc).pvalue < 1e-6
+
+
+def test_random_members_bad_input():
+    with pytest.raises(InputError, match="group"):
+        random_members([1], 2, "pn", 2, np.random.default_rng(0))
+    with pytest.raises(InputError, match="members per class"):
+        random_members([1], 2, "np", 0, np.random.default_rng(0))
+
+
+# --------------------------------------------------------------------------
+# coverage: the stratified interval covers the seed's exhaustive count
+# --------------------------------------------------------------------------
+
+
+def coverage(n, hid, top, seeds, members, fixed=False):
+    """How often the stratified 95% interval covers the seed's exhaustive two-layer count.
+
+    `fixed`: the old estimator (the fixed representative of each class, repeated), the mutant.
+    """
+    rows_all, net = deep_census_rows("all", n, top, hid)
+    rows_cls, _ = deep_census_rows("all", n, top, hid, classes="npn")
+    hits = 0
+    for s in range(seeds):
+        p = Protocol(seed=s)
+        layer = hidden_layer(n, net, p)
+        exhaustive = int((deep_train(rows_all.tables, n, top, net, p, layer=layer).sum(axis=1) > 0).sum())
+        sub = stratify(rows_cls, s, members)
+        if fixed:
+            sub = dataclasses.replace(sub, tables=np.repeat(rows_cls.tables, members, axis=0))
+        learnt = deep_train(sub.tables, n, top, net, p, layer=layer).sum(axis=1)
+        e = deep_result(sub, net, p, learnt).quantities()["learnable"]
+        hits += e.low <= exhaustive <= e.high
+    return hits
+
+
+def consistent_with_95(hits, trials):
+    """Binomial test of the coverage rate against 0.95 (two-sided, level 1%)."""
+    return stats.binomtest(hits, trials, 0.95).pvalue > 0.01
+
+
+@pytest.mark.parametrize("hid,top", [("hebb-tanh", "hebb-tanh"), ("none", "gradient")])
+def test_stratified_interval_covers_the_exhaustive_count_n3(hid, top):
+    seeds = 40
+    assert consistent_with_95(coverage(3, hid, top, seeds, 8), seeds)
+    # the mutant: one fixed representative per class (the old estimator) is rejected by the same test
+    assert not consistent_with_95(coverage(3, hid, top, seeds, 8, fixed=True), seeds)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("hid,top", [("hebb", "gradient"), ("hebb-tanh", "hebb-tanh")])
+def test_stratified_interval_covers_the_exhaustive_count_n4(hid, top):
+    seeds = 24
+    assert consistent_with_95(coverage(4, hid, top, seeds, 8), seeds)
+    assert not consistent_with_95(coverage(4, hid, top, seeds, 8, fixed=True), seeds)
+
+
+def test_shallow_stratified_interval_covers_its_seed():
+    """One gate at n = 5 over NP classes: the interval holds the seed's exhaustive (threshold-only) count."""
+    p = Protocol(seed=3, epochs=20, restarts=3)
+    full = shallow_census("all", 5, "oja", protocol=p).learnable
+    est = shallow_census("all", 5, "oja", protocol=p, classes="np", members=8).quantities()["learnable"]
+    assert est.low <= full <= est.high and est.se > 0
