@@ -127,7 +127,8 @@ class CensusResult:
         if self.members:
             m = self.members
             sizes = self.weights[::m]
-            return {q: stratified_total(sizes, y.reshape(-1, m)) for q, y in ys.items()}
+            bounds = (0, self.functions) if self.functions else None
+            return {q: stratified_total(sizes, y.reshape(-1, m), bounds=bounds) for q, y in ys.items()}
         w = self.weights
         out = {}
         for q, y in ys.items():
@@ -334,10 +335,11 @@ class SeedRuns:
         for q in per[0]:
             if q == "seed" or q.endswith(("_se", "_ci")):
                 continue
-            e = seed_mean([p[q] for p in per])
+            e = seed_mean([p[q] for p in per], bounds=(0, first.functions) if first.functions else None)
             out.update(e.to_dict(q))
         if "features_mean" in first.extra:
-            out.update(seed_mean([r.extra["features_mean"] for r in self.results]).to_dict("features_mean"))
+            out.update(seed_mean([r.extra["features_mean"] for r in self.results],
+                                 bounds=(1, 1 << first.n)).to_dict("features_mean"))
         out["estimator"] = f"{e.method}; per seed: {first.quantities()['learnable'].method}"
         out["exact"] = False
         out["seeds"] = per

@@ -545,6 +545,9 @@ def check_exact(family, n, rule, hidden_rule="hebb", hidden=None, order="hidden-
     return family, n, net
 
 
+_EXACT_SETS = {}
+
+
 def _exact_census(family, n, rule, hidden_rule, hidden, order, protocol, classes, seeds):
     """Exact two-layer census: the hidden layer simulated and frozen, the output verdict decided exactly."""
     from .deep_exact import output_sets
@@ -554,15 +557,21 @@ def _exact_census(family, n, rule, hidden_rule, hidden, order, protocol, classes
     for seed in range(protocol.seed, protocol.seed + (1 if seeds is None else check_seeds(seeds))):
         t0 = time.perf_counter()
         proto = protocol.with_seed(seed)
-        layer = hidden_layer(n, net, proto)
-        sets = output_sets(layer.features, rule, proto.encoding)
+        # clamped hebb and oja tend to the same direction c: one verdict serves both (kept for the next call)
+        key = (n, net, proto, "hebb" if rule == "oja" else rule)
+        sets = _EXACT_SETS.get(key)
+        if sets is None:
+            layer = hidden_layer(n, net, proto)
+            sets = output_sets(layer.features, key[3], proto.encoding)
+            _EXACT_SETS.clear()
+            _EXACT_SETS[key] = sets
         tables, successes = sets.merge()
         ties = np.unique(np.concatenate([np.asarray(t, dtype=np.uint64) for t in sets.ties] or
                                         [np.zeros(0, np.uint64)]))
         ties = ties[~np.isin(ties, tables)]
         keep = _in_family(ties, n, family)
         runs.append(exact_result(family, n, rule, hidden_rule, net.hidden, order, proto, tables, successes,
-                                 list(sets.patterns), int(keep.sum()), time.perf_counter() - t0))
+                                 [int(m) for m in sets.patterns], int(keep.sum()), time.perf_counter() - t0))
     return runs[0] if seeds is None else SeedRuns(runs)
 
 

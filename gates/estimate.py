@@ -62,8 +62,17 @@ class Estimate:
         return f"{fmt(self.value)} [{fmt(self.low)}, {fmt(self.high)}]"
 
 
-def seed_mean(values, level=LEVEL):
+def _clip(low, high, bounds):
+    if bounds is None:
+        return low, high
+    return max(low, bounds[0]), min(high, bounds[1])
+
+
+def seed_mean(values, level=LEVEL, bounds=None):
     """Mean of per-seed values with Student's t interval over the seeds.
+
+    `bounds` (lo, hi): the range the quantity cannot leave (a count lies in
+    [0, functions]); the interval is clipped to it, which keeps its coverage.
 
     Examples
     --------
@@ -82,12 +91,12 @@ def seed_mean(values, level=LEVEL):
         return Estimate(mean, None, None, None, "one seed: no interval", 1)
     se = float(v.std(ddof=1) / sqrt(v.size))
     half = float(stats.t.ppf(0.5 + level / 2, v.size - 1)) * se
-    return Estimate(mean, se, mean - half, mean + half,
+    return Estimate(mean, se, *_clip(mean - half, mean + half, bounds),
                     f"mean over {v.size} seeds, Student t {level:.0%} interval ({v.size - 1} df)", int(v.size))
 
 
-def stratified_total(sizes, outcomes, level=LEVEL):
-    """Estimate sum over all class members of y from m uniform draws per class.
+def stratified_total(sizes, outcomes, level=LEVEL, bounds=None):
+    """Estimate sum over all class members of y from m uniform draws per class (interval clipped to `bounds`).
 
     Parameters
     ----------
@@ -118,7 +127,7 @@ def stratified_total(sizes, outcomes, level=LEVEL):
     # Satterthwaite's effective degrees of freedom: few informative classes give a wide t interval
     df = var * var / float((parts * parts).sum() / (m - 1)) if var > 0 else np.inf
     half = float(stats.t.ppf(0.5 + level / 2, df)) * se
-    return Estimate(value, se, value - half, value + half,
+    return Estimate(value, se, *_clip(value - half, value + half, bounds),
                     f"stratified sampling: {m} uniform members per class of {n.shape[0]:,}, weight orbit/{m}; "
                     f"Student t {level:.0%} interval, Satterthwaite df from the within-class variances",
                     int(y.size))

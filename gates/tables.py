@@ -16,15 +16,17 @@ Every learnability table has the same long-form columns (``HEADER``), one
 row per cell, so a reader (and a test) can join them.
 """
 
+import json
+import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 from .census import shallow_census
 from .deep import (HIDDEN_RULES, TOP_RULES, DeepNet, deep_census, default_hidden, representable)
 from .errors import UndecidedError
 from .protocol import Protocol
 from .rules import get_rule
-from .storage import write_table
+from .storage import write_table, write_text
 
 __all__ = ["Cell", "SEEDS", "MEMBERS", "HEADER", "QUANTITIES", "PAPER_COMBOS", "SPEC", "TITLES", "run_cell",
            "cell_row", "table_rows", "table_steps", "write_learnability_tables", "exact_rows"]
@@ -158,6 +160,65 @@ def run_cell(cell, protocol, seeds=SEEDS, members=MEMBERS, memo=None):
     return out
 
 
+def _toml(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return repr(value)
+
+
+def cell_id(cell):
+    """A file name for a cell: family_nN_L-layers_hidden_rule_mode."""
+    parts = [cell.family, f"n{cell.n}", f"L{cell.layers}"]
+    if cell.layers == 2:
+        parts += [f"h{cell.hidden}", cell.hidden_rule]
+    parts += [cell.rule, cell.mode] + ([cell.classes] if cell.classes else [])
+    return "_".join(parts)
+
+
+def cell_job(cell, protocol, seeds, members):
+    """The TOML text of a cell's batch job (study ``learn``), one chunk per seed or row slice."""
+    params = {"family": cell.family, "n": cell.n, "layers": cell.layers, "rule": cell.rule, "mode": cell.mode,
+              "classes": cell.classes or "none", "members": cell.members or members}
+    if cell.layers == 2:
+        params.update(hidden_rule=cell.hidden_rule, hidden=cell.hidden)
+    for f in fields(Protocol):
+        if f.name != "seed":
+            params[f.name] = getattr(protocol, f.name)
+    params["seeds"] = list(range(protocol.seed, protocol.seed + seeds))
+    params["chunk_size"] = 20000
+    lines = [f"# {cell_id(cell)}: one cell of the deep_extended table (written by gates tables --extended)",
+             'study = "learn"', "", "[params]"] + [f"{k} = {_toml(v)}" for k, v in params.items()]
+    return "\n".join(lines) + "\n"
+
+
+def run_cell_batch(cell, protocol, seeds, members, jobs_dir, out_dir, executor="serial", workers=None):
+    """A cell run through the batch runner (resumable): the job file and directory go under `jobs_dir`,
+    the merged census and its manifest under `out_dir`. Returns the merged summary, or {"undecided": why}."""
+    from .jobs import merge_job, run_job
+
+    cid = cell_id(cell)
+    os.makedirs(jobs_dir, exist_ok=True)
+    job = os.path.join(jobs_dir, f"{cid}.toml")
+    write_text(job, cell_job(cell, protocol, seeds, members))
+    ran = run_job(job, os.path.join(jobs_dir, cid), executor=executor, workers=workers, progress=False)
+    if not ran["complete"]:
+        errors = []
+        for cid_failed in ran["failed"]:
+            with open(os.path.join(jobs_dir, cid, "errors", f"{cid_failed}.json")) as fh:
+                errors.append(json.load(fh))
+        text = json.dumps(errors)
+        if "UndecidedError" in text or "distinct feature patterns" in text:
+            why = next(e for e in errors)
+            msg = str(why.get("error", why)).strip().splitlines()[-1]
+            return {"undecided": msg.split("UndecidedError: ")[-1]}
+        raise RuntimeError(f"batch job {cid} failed: {text[:2000]}")
+    return merge_job(os.path.join(jobs_dir, cid), out=os.path.join(out_dir, cid))["merged"]
+
+
 def _fmt(v):
     if v is None:
         return ""
@@ -210,8 +271,12 @@ MD_HEADER = ["family", "n", "h", "hidden", "rule", "mode", "seeds", "learnable",
              "non-threshold", "features", "kind"]
 
 
-def table_rows(stem, protocol=None, seeds=SEEDS, members=MEMBERS, memo=None, progress=None, max_n=None):
-    """The rows of one learnability table (long form, ``HEADER``), cells up to `max_n`."""
+def table_rows(stem, protocol=None, seeds=SEEDS, members=MEMBERS, memo=None, progress=None, max_n=None,
+               batch=None):
+    """The rows of one learnability table (long form, ``HEADER``), cells up to `max_n`.
+
+    `batch`: (jobs_dir, out_dir): run every cell through the batch runner instead (resumable).
+    """
     protocol = Protocol() if protocol is None else protocol
     memo = {} if memo is None else memo
     rows = []
@@ -226,7 +291,11 @@ def table_rows(stem, protocol=None, seeds=SEEDS, members=MEMBERS, memo=None, pro
                 r = representable(cell.family, cell.n, cell.hidden, seed=protocol.seed)
                 reps[key] = r["representable"] if r["exact"] else f">= {r['representable']}"
             rep = reps[key]
-        rows.append(cell_row(cell, run_cell(cell, protocol, seeds, members, memo), rep))
+        if batch is not None:
+            s = run_cell_batch(cell, protocol, seeds, members, *batch)
+        else:
+            s = run_cell(cell, protocol, seeds, members, memo)
+        rows.append(cell_row(cell, s, rep))
         if progress is not None:
             progress(1)
     return rows
@@ -243,10 +312,13 @@ def table_steps(extended=False, quick=False):
 
 
 def write_learnability_tables(out_dir, protocol=None, extended=False, quick=False, seeds=SEEDS, members=MEMBERS,
-                              progress=None, command=None, memo=None):
+                              progress=None, command=None, memo=None, jobs_dir=".gates-jobs", extended_seeds=3):
     """Write every learnability table (CSV, Markdown, manifest) into `out_dir`; returns the files.
 
-    ``quick``: the one-gate tables up to n = 4 only.
+    ``quick``: the one-gate tables up to n = 4 only. ``extended``: also
+    ``deep_extended`` (n = 5), every cell a batch job under `jobs_dir`
+    (resumable: rerun the command after a crash), merged into
+    ``out_dir/batch/deep_extended/<cell>``, with `extended_seeds` seeds.
     """
     protocol = Protocol() if protocol is None else protocol
     memo = {} if memo is None else memo
@@ -254,11 +326,17 @@ def write_learnability_tables(out_dir, protocol=None, extended=False, quick=Fals
     for stem in _stems(extended, quick):
         t0 = time.perf_counter()
         max_n = 4 if quick else None
-        rows = table_rows(stem, protocol, seeds, members, memo, progress, max_n)
+        batch = None
+        use_seeds = seeds
+        if stem in EXTENDED:
+            batch = (os.path.join(jobs_dir, stem), os.path.join(out_dir, "batch", stem))
+            use_seeds = extended_seeds
+        rows = table_rows(stem, protocol, use_seeds, members, memo, progress, max_n, batch)
         title, intro = TITLES[stem]
         proto = {
             "cells": [asdict(c) for c in SPEC[stem] if max_n is None or c.n <= max_n],
-            "seeds": f"{seeds} root seeds per simulated or two-layer cell: {protocol.seed} .. {protocol.seed + seeds - 1}",
+            "seeds": f"{use_seeds} root seeds per simulated or two-layer cell: {protocol.seed} .. "
+                     f"{protocol.seed + use_seeds - 1}",
             "members": f"{members} uniform random members per class where a cell samples classes",
             "one_gate_rules": {r: get_rule(r).to_dict() for r in ONE_GATE_RULES},
             "hidden_rules": {h: DeepNet(1, h).to_dict()["hidden_rule_formula"] for h in HIDDEN_RULES},

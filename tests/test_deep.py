@@ -232,13 +232,11 @@ def test_xor_needs_two_layers():
 # --------------------------------------------------------------------------
 
 
-# With classes, the count is the exhaustive count's expectation, not its
-# value. Within one seed every function shares the K hidden layers, so the
-# errors of different classes are correlated and cannot be summed as
-# independent (the shallow census's check undercounts the variance here: at
-# n = 4, hebb-tanh/gradient, seed 0, NP classes give 33,948 against 17,712).
-# Across seeds the differences D_s = class count - exhaustive count are
-# independent with mean 0 when the reduction is valid: a t-test on them.
+# With classes, the census samples random members of every class (stratified
+# sampling): an unbiased estimate of the seed's exhaustive count. Across
+# seeds the differences D_s = estimate - exhaustive count are independent
+# with mean 0 when the reduction is valid: a t-test on them. (Coverage of the
+# intervals is tested in test_estimate.py.)
 
 
 def seed_differences(family, n, top, hid, group, seeds):

@@ -119,3 +119,11 @@ def test_shallow_stratified_interval_covers_its_seed():
     full = shallow_census("all", 5, "oja", protocol=p).learnable
     est = shallow_census("all", 5, "oja", protocol=p, classes="np", members=8).quantities()["learnable"]
     assert est.low <= full <= est.high and est.se > 0
+
+
+def test_intervals_are_clipped_to_the_range_of_a_count():
+    e = seed_mean([0, 0, 10], bounds=(0, 100))
+    raw = seed_mean([0, 0, 10])
+    assert raw.low < 0 and e.low == 0 and e.high == raw.high and e.value == raw.value
+    s = stratified_total([4, 6], np.array([[1, 1], [0, 1]]), bounds=(0, 10))
+    assert s.high == 10 and stratified_total([4, 6], np.array([[1, 1], [0, 1]])).high > 10
