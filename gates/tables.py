@@ -273,7 +273,8 @@ MD_HEADER = ["family", "n", "h", "hidden", "rule", "mode", "seeds", "learnable",
 
 def table_rows(stem, protocol=None, seeds=SEEDS, members=MEMBERS, memo=None, progress=None, max_n=None,
                batch=None):
-    """The rows of one learnability table (long form, ``HEADER``), cells up to `max_n`.
+    """The rows of one learnability table (long form, ``HEADER``), cells up to `max_n`, and each
+    cell's per-seed values (for the manifest).
 
     `batch`: (jobs_dir, out_dir): run every cell through the batch runner instead (resumable).
     """
@@ -281,6 +282,7 @@ def table_rows(stem, protocol=None, seeds=SEEDS, members=MEMBERS, memo=None, pro
     memo = {} if memo is None else memo
     rows = []
     reps = {}
+    per_seed = []
     for cell in SPEC[stem]:
         if max_n is not None and cell.n > max_n:
             continue
@@ -296,9 +298,10 @@ def table_rows(stem, protocol=None, seeds=SEEDS, members=MEMBERS, memo=None, pro
         else:
             s = run_cell(cell, protocol, seeds, members, memo)
         rows.append(cell_row(cell, s, rep))
+        per_seed.append({"cell": cell_id(cell), "seeds": s.get("seeds")})
         if progress is not None:
             progress(1)
-    return rows
+    return rows, per_seed
 
 
 def _stems(extended, quick):
@@ -331,7 +334,7 @@ def write_learnability_tables(out_dir, protocol=None, extended=False, quick=Fals
         if stem in EXTENDED:
             batch = (os.path.join(jobs_dir, stem), os.path.join(out_dir, "batch", stem))
             use_seeds = extended_seeds
-        rows = table_rows(stem, protocol, use_seeds, members, memo, progress, max_n, batch)
+        rows, per_seed = table_rows(stem, protocol, use_seeds, members, memo, progress, max_n, batch)
         title, intro = TITLES[stem]
         proto = {
             "cells": [asdict(c) for c in SPEC[stem] if max_n is None or c.n <= max_n],
@@ -347,7 +350,8 @@ def write_learnability_tables(out_dir, protocol=None, extended=False, quick=Fals
         files += write_table(out_dir, stem, HEADER, rows, title, intro + "\n\n" + LEGEND, "learnability", proto,
                              command=command, seed=protocol.seed, md_rows=[_md(r) for r in rows],
                              md_header=MD_HEADER,
-                             results={"rows": len(rows), "seconds": round(time.perf_counter() - t0, 2)})
+                             results={"rows": len(rows), "seconds": round(time.perf_counter() - t0, 2),
+                                      "per_seed": per_seed})
     t0 = time.perf_counter()
     header, rows = exact_rows(progress, 4 if quick else None)
     files += write_table(out_dir, "shallow_extended", header, rows, *EXACT_TITLE, "shallow-learnability",
