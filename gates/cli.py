@@ -77,10 +77,18 @@ def _cmd_tables(args):
     import time
 
     from .enumeration import DEFAULT_COUNTS_SPEC, write_counts_table
-    from .tables import SEEDS, _stems, table_steps, write_learnability_tables
+    from .tables import SEEDS, TABLES, _stems, table_steps, write_learnability_tables
 
     if args.quick and args.extended:
         raise GatesError("--quick and --extended contradict each other: choose one")
+    only = None
+    if args.only:
+        only = set(args.only.split(","))
+        bad = sorted(only - set(TABLES))
+        if bad:
+            raise GatesError(f"--only {','.join(bad)}: unknown table; allowed {', '.join(TABLES)}")
+        if "deep_extended" in only and not args.extended:
+            raise GatesError("--only deep_extended needs --extended")
     seeds = SEEDS if args.seeds is None else args.seeds
     if seeds < 2:
         raise GatesError(f"--seeds {seeds}: the tables need at least 2 seeds per cell for an interval")
@@ -88,19 +96,23 @@ def _cmd_tables(args):
     spec = DEFAULT_COUNTS_SPEC
     if args.quick:
         spec = [(f, g, min(m, 4)) for f, g, m in spec]
-    steps = sum(m + 1 for _, _, m in spec) + table_steps(args.extended, args.quick)
+    counts = only is None or "counts" in only
+    steps = (sum(m + 1 for _, _, m in spec) if counts else 0) + table_steps(args.extended, args.quick, only)
     update, close = _progress(steps, "tables", "cell")
     try:
-        rows, _ = write_counts_table(args.out, spec, progress=update, command=args.command_line)
-        files = ["counts.csv", "counts.md", "counts.manifest.json"]
+        rows, files = [], []
+        if counts:
+            rows, _ = write_counts_table(args.out, spec, progress=update, command=args.command_line)
+            files = ["counts.csv", "counts.md", "counts.manifest.json"]
         files += write_learnability_tables(args.out, extended=args.extended, quick=args.quick, seeds=seeds,
-                                           progress=update, command=args.command_line)
+                                           progress=update, command=args.command_line, only=only)
     finally:
         close()
     disagree = [r for r in rows if r[7] == "NO"]
     summary = {
         "out": os.path.abspath(args.out),
-        "tables": ["counts", *_stems(args.extended, args.quick), "shallow_extended"],
+        "tables": [t for t in ("counts", *_stems(args.extended, args.quick), "shallow_extended")
+                   if only is None or t in only],
         "files": files,
         "rows": len(rows),
         "seeds": seeds,
@@ -611,6 +623,8 @@ def build_parser():
                    help="counts and one-gate tables for n <= 4 only, no two-layer tables (seconds)")
     t.add_argument("--extended", action="store_true",
                    help="also the two-layer census of n = 5 (deep_extended; about an hour on 2 cores)")
+    t.add_argument("--only", metavar="NAME,...", help="write only these tables (counts, shallow_boolean, ..., "
+                   "deep_extended with --extended)")
     t.add_argument("--seeds", type=int, default=None, metavar="S",
                    help="seeds per simulated or two-layer cell (default: 5); each cell shows the mean and its "
                    "95%% t interval")

@@ -563,7 +563,7 @@ def _exact_census(family, n, rule, hidden_rule, hidden, order, protocol, classes
         if sets is None:
             layer = hidden_layer(n, net, proto)
             sets = output_sets(layer.features, key[3], proto.encoding)
-            if len(_EXACT_SETS) >= 4:  # the seeds of one pair, reused by its oja (or hebb) twin
+            if len(_EXACT_SETS) >= 6:  # the seeds of one pair, reused by its family and oja (or hebb) twins
                 _EXACT_SETS.pop(next(iter(_EXACT_SETS)))
             _EXACT_SETS[key] = sets
         tables, successes = sets.merge()

@@ -28,7 +28,7 @@ from .protocol import Protocol
 from .rules import get_rule
 from .storage import write_table, write_text
 
-__all__ = ["Cell", "SEEDS", "MEMBERS", "HEADER", "QUANTITIES", "PAPER_COMBOS", "SPEC", "TITLES", "run_cell",
+__all__ = ["Cell", "SEEDS", "TABLES", "MEMBERS", "HEADER", "QUANTITIES", "PAPER_COMBOS", "SPEC", "TITLES", "run_cell",
            "cell_row", "table_rows", "table_steps", "write_learnability_tables", "exact_rows"]
 
 SEEDS = 5
@@ -96,11 +96,15 @@ SPEC = {
     "deep_monotone": _cells_one_gate("monotone", range(1, 5), {})
     + _cells_two_layers("monotone", range(1, 5), ALL_PAIRS, {}),
     "deep_width": _cells_two_layers("all", (3, 4), PAPER_COMBOS, {4: "npn"}, exact=False, widths=_widths),
+    # cheap cells first: an interrupted --extended run resumes at the costly exact ones (large m)
+    # and each exact pair's monotone and all-function cells side by side (one verdict serves both)
     "deep_extended": _cells_one_gate("all", [5], {5: "np"}) + _cells_one_gate("monotone", [5], {})
-    + [Cell("all", 5, t, 2, h, 16, "exact") for h, t in ALL_PAIRS]
-    + _cells_two_layers("monotone", [5], ALL_PAIRS, {}),
+    + _cells_two_layers("monotone", [5], ALL_PAIRS, {}, exact=False)
+    + [Cell(f, 5, t, 2, h, 16, "exact") for h in ("oja", "hebb", "hebb-tanh", "none")
+       for t in ("gradient", "hebb", "oja", "hebb-tanh") for f in ("monotone", "all")],
 }
 EXTENDED = ("deep_extended",)
+TABLES = ("counts", *SPEC, "shallow_extended")
 
 TITLES = {
     "shallow_boolean": ("Boolean functions learnable by one threshold gate (simulated)",
@@ -304,29 +308,34 @@ def table_rows(stem, protocol=None, seeds=SEEDS, members=MEMBERS, memo=None, pro
     return rows, per_seed
 
 
-def _stems(extended, quick):
-    return [s for s in SPEC if (extended or s not in EXTENDED) and (not quick or s.startswith("shallow"))]
+def _stems(extended, quick, only=None):
+    out = [s for s in SPEC if (extended or s not in EXTENDED) and (not quick or s.startswith("shallow"))]
+    return out if only is None else [s for s in out if s in only]
 
 
-def table_steps(extended=False, quick=False):
+def table_steps(extended=False, quick=False, only=None):
     """Cells the tables run (and exact one-gate rows), for a progress bar."""
-    cells = sum(1 for s in _stems(extended, quick) for c in SPEC[s] if not quick or c.n <= 4)
+    cells = sum(1 for s in _stems(extended, quick, only) for c in SPEC[s] if not quick or c.n <= 4)
+    if only is not None and "shallow_extended" not in only:
+        return cells
     return cells + sum(1 for _, n, _ in EXACT_ITEMS if not quick or n <= 4)
 
 
 def write_learnability_tables(out_dir, protocol=None, extended=False, quick=False, seeds=SEEDS, members=MEMBERS,
-                              progress=None, command=None, memo=None, jobs_dir=".gates-jobs", extended_seeds=3):
+                              progress=None, command=None, memo=None, jobs_dir=".gates-jobs", extended_seeds=3,
+                              only=None):
     """Write every learnability table (CSV, Markdown, manifest) into `out_dir`; returns the files.
 
     ``quick``: the one-gate tables up to n = 4 only. ``extended``: also
     ``deep_extended`` (n = 5), every cell a batch job under `jobs_dir`
     (resumable: rerun the command after a crash), merged into
     ``out_dir/batch/deep_extended/<cell>``, with `extended_seeds` seeds.
+    `only`: a set of table names to write (default: all).
     """
     protocol = Protocol() if protocol is None else protocol
     memo = {} if memo is None else memo
     files = []
-    for stem in _stems(extended, quick):
+    for stem in _stems(extended, quick, only):
         t0 = time.perf_counter()
         max_n = 4 if quick else None
         batch = None
@@ -352,6 +361,8 @@ def write_learnability_tables(out_dir, protocol=None, extended=False, quick=Fals
                              md_header=MD_HEADER,
                              results={"rows": len(rows), "seconds": round(time.perf_counter() - t0, 2),
                                       "per_seed": per_seed})
+    if only is not None and "shallow_extended" not in only:
+        return files
     t0 = time.perf_counter()
     header, rows = exact_rows(progress, 4 if quick else None)
     files += write_table(out_dir, "shallow_extended", header, rows, *EXACT_TITLE, "shallow-learnability",
