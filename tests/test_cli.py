@@ -84,6 +84,18 @@ def test_tables_quick(tmp_path, capsys):
     assert (tmp_path / "counts.md").exists() and (tmp_path / "counts.manifest.json").exists()
 
 
+def test_tables_only(tmp_path, capsys):
+    s = run_json(capsys, "tables", "--quick", "--only", "shallow_monotone", "--out", str(tmp_path))
+    assert s["tables"] == ["shallow_monotone"]
+    assert sorted(os.listdir(tmp_path)) == ["shallow_monotone.csv", "shallow_monotone.manifest.json",
+                                            "shallow_monotone.md"]
+    with open(tmp_path / "shallow_monotone.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    # n <= 4: the monotone threshold functions of A000617; gradient learns every one (perceptron convergence)
+    grad = {int(r["n"]): float(r["learnable"]) for r in rows if r["rule"] == "gradient"}
+    assert grad == {1: 3, 2: 6, 3: 20, 4: 150}
+
+
 def gates(*argv, **kw):
     return subprocess.run(
         [sys.executable, "-m", "gates", *argv], capture_output=True, text=True, **kw
@@ -114,6 +126,8 @@ def gates(*argv, **kw):
         (["learn", "-n", "5", "--layers", "2", "--family", "monotone", "--classes", "np", "--out", "{out}"],
          "allowed p"),
         (["tables", "--quick", "--extended", "--out", "{out}"], "contradict"),
+        (["tables", "--only", "shallow_boolean,foo", "--out", "{out}"], "unknown table; allowed counts"),
+        (["tables", "--only", "deep_extended", "--out", "{out}"], "needs --extended"),
         (["verify", "deep-locals"], "theorem 'deep-locals' is unknown: allowed"),
         (["discover", "--degree", "4", "--out", "{out}"], "degree must be 1, 2 or 3"),
         (["discover", "--degree", "3", "--out", "{out}"], "use --max-terms"),
