@@ -105,7 +105,8 @@ def _cmd_tables(args):
             rows, _ = write_counts_table(args.out, spec, progress=update, command=args.command_line)
             files = ["counts.csv", "counts.md", "counts.manifest.json"]
         files += write_learnability_tables(args.out, extended=args.extended, quick=args.quick, seeds=seeds,
-                                           progress=update, command=args.command_line, only=only)
+                                           progress=update, command=args.command_line, only=only,
+                                           budget=args.budget)
     finally:
         close()
     disagree = [r for r in rows if r[7] == "NO"]
@@ -625,6 +626,9 @@ def build_parser():
                    help="also the two-layer census of n = 5 (deep_extended; about an hour on 2 cores)")
     t.add_argument("--only", metavar="NAME,...", help="write only these tables (counts, shallow_boolean, ..., "
                    "deep_extended with --extended)")
+    t.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                   help="--extended: start no new deep_extended cell after this many seconds; the rest are "
+                   "written as 'not run' and resume on the next run (default: no limit)")
     t.add_argument("--seeds", type=int, default=None, metavar="S",
                    help="seeds per simulated or two-layer cell (default: 5); each cell shows the mean and its "
                    "95%% t interval")

@@ -199,16 +199,24 @@ def cell_job(cell, protocol, seeds, members):
     return "\n".join(lines) + "\n"
 
 
-def run_cell_batch(cell, protocol, seeds, members, jobs_dir, out_dir, executor="serial", workers=None):
+def run_cell_batch(cell, protocol, seeds, members, jobs_dir, out_dir, executor="serial", workers=None,
+                   deadline=None):
     """A cell run through the batch runner (resumable): the job file and directory go under `jobs_dir`,
-    the merged census and its manifest under `out_dir`. Returns the merged summary, or {"undecided": why}."""
-    from .jobs import merge_job, run_job
+    the merged census and its manifest under `out_dir`. Returns the merged summary, {"undecided": why},
+    or {"not_run": why} when `deadline` (a time.monotonic() value) passed before the cell was complete."""
+    from .jobs import job_status, merge_job, run_job
 
     cid = cell_id(cell)
     os.makedirs(jobs_dir, exist_ok=True)
     job = os.path.join(jobs_dir, f"{cid}.toml")
     write_text(job, cell_job(cell, protocol, seeds, members))
-    ran = run_job(job, os.path.join(jobs_dir, cid), executor=executor, workers=workers, progress=False)
+    directory = os.path.join(jobs_dir, cid)
+    if deadline is not None and time.monotonic() > deadline:
+        done = os.path.exists(os.path.join(directory, "job.json")) and job_status(directory)
+        if not done or not (done["complete"] or done["failed"] == done["chunks"]):
+            return {"not_run": "not computed within this run's time budget; rerun `gates tables --extended "
+                               "--only deep_extended` to resume"}
+    ran = run_job(job, directory, executor=executor, workers=workers, progress=False)
     if not ran["complete"]:
         errors = []
         for cid_failed in ran["failed"]:
@@ -235,9 +243,10 @@ def cell_row(cell, s, rep=None):
     """The table row (HEADER) of a cell from its summary `s`."""
     h = "" if cell.layers == 1 else cell.hidden
     row = [cell.family, cell.n, cell.layers, h, cell.hidden_rule or "", cell.rule, cell.mode]
-    if "undecided" in s:
+    if "undecided" in s or "not_run" in s:
+        why = s.get("undecided") or s["not_run"]
         return row + ["", "", "", ""] + [""] * (3 * len(QUANTITIES)) + [
-            "", "undecided", "", s["undecided"].split(";")[0]]
+            "", "undecided" if "undecided" in s else "not run", "", why.split(";")[0]]
     nseeds = len(s.get("seeds", [])) if not (cell.layers == 1 and cell.mode == "exact") else ""
     row += [nseeds, s["functions"], s["threshold"], "" if rep is None else rep]
     for q in QUANTITIES:
@@ -268,7 +277,7 @@ def _md(row):
 
     return [d["family"], d["n"], d["h"], d["hidden rule"], d["rule"], d["mode"], d["seeds"], cell("learnable"),
             cell("robust"), cell("expected_per_restart"), cell("non_threshold"), cell("features_mean"),
-            d["kind"] if d["kind"] != "undecided" else f"undecided: {d['estimator']}"]
+            d["kind"] if d["kind"] not in ("undecided", "not run") else f"{d['kind']}: {d['estimator']}"]
 
 
 MD_HEADER = ["family", "n", "h", "hidden", "rule", "mode", "seeds", "learnable", "robust", "expected/restart",
@@ -276,7 +285,7 @@ MD_HEADER = ["family", "n", "h", "hidden", "rule", "mode", "seeds", "learnable",
 
 
 def table_rows(stem, protocol=None, seeds=SEEDS, members=MEMBERS, memo=None, progress=None, max_n=None,
-               batch=None):
+               batch=None, deadline=None):
     """The rows of one learnability table (long form, ``HEADER``), cells up to `max_n`, and each
     cell's per-seed values (for the manifest).
 
@@ -298,7 +307,7 @@ def table_rows(stem, protocol=None, seeds=SEEDS, members=MEMBERS, memo=None, pro
                 reps[key] = r["representable"] if r["exact"] else f">= {r['representable']}"
             rep = reps[key]
         if batch is not None:
-            s = run_cell_batch(cell, protocol, seeds, members, *batch)
+            s = run_cell_batch(cell, protocol, seeds, members, *batch, deadline=deadline)
         else:
             s = run_cell(cell, protocol, seeds, members, memo)
         rows.append(cell_row(cell, s, rep))
@@ -323,15 +332,18 @@ def table_steps(extended=False, quick=False, only=None):
 
 def write_learnability_tables(out_dir, protocol=None, extended=False, quick=False, seeds=SEEDS, members=MEMBERS,
                               progress=None, command=None, memo=None, jobs_dir=".gates-jobs", extended_seeds=3,
-                              only=None):
+                              only=None, budget=None):
     """Write every learnability table (CSV, Markdown, manifest) into `out_dir`; returns the files.
 
     ``quick``: the one-gate tables up to n = 4 only. ``extended``: also
     ``deep_extended`` (n = 5), every cell a batch job under `jobs_dir`
     (resumable: rerun the command after a crash), merged into
     ``out_dir/batch/deep_extended/<cell>``, with `extended_seeds` seeds.
-    `only`: a set of table names to write (default: all).
+    `only`: a set of table names to write (default: all). `budget`: seconds
+    after which ``deep_extended`` starts no new cell (the rest are written as
+    "not run" rows and resume on the next run).
     """
+    deadline = None if budget is None else time.monotonic() + budget
     protocol = Protocol() if protocol is None else protocol
     memo = {} if memo is None else memo
     files = []
@@ -343,7 +355,8 @@ def write_learnability_tables(out_dir, protocol=None, extended=False, quick=Fals
         if stem in EXTENDED:
             batch = (os.path.join(jobs_dir, stem), os.path.join(out_dir, "batch", stem))
             use_seeds = extended_seeds
-        rows, per_seed = table_rows(stem, protocol, use_seeds, members, memo, progress, max_n, batch)
+        rows, per_seed = table_rows(stem, protocol, use_seeds, members, memo, progress, max_n, batch,
+                                    deadline if stem in EXTENDED else None)
         title, intro = TITLES[stem]
         proto = {
             "cells": [asdict(c) for c in SPEC[stem] if max_n is None or c.n <= max_n],

@@ -95,13 +95,11 @@ def test_one_quantity_has_one_value():
 
 def test_deep_extended_rows_are_their_batch_merges():
     """deep_extended runs every cell through the batch runner; each row is its committed merge's summary."""
-    if "deep_extended" not in stems():
-        pytest.skip("enumerations/deep_extended.csv is written by `gates tables --extended`")
     rows, _ = committed("deep_extended")
     merged = 0
     for d in rows:
         path = os.path.join(ENUM, "batch", "deep_extended", cell_id(cell_of(d)), "census.manifest.json")
-        if d["kind"] == "undecided":
+        if d["kind"] in ("undecided", "not run"):
             assert not os.path.exists(path)
             continue
         with open(path) as fh:
@@ -120,13 +118,11 @@ def test_deep_extended_rows_are_their_batch_merges():
 
 @pytest.mark.parametrize("stem", LEARNABILITY)
 def test_committed_tables_state_the_known_counts(stem):
-    if stem not in stems():
-        pytest.skip(f"enumerations/{stem}.csv is written by `gates tables --extended`")
     rows, meta = committed(stem)
     assert rows and list(rows[0]) == HEADER
     assert meta["kind"] == "learnability" and meta["protocol"]["training"]["tolerance"] == 1e-6
     for d in rows:
-        if d["kind"] == "undecided":
+        if d["kind"] in ("undecided", "not run"):
             continue
         n, family = int(d["n"]), d["family"]
         total = MONOTONE[n] if family == "monotone" else 2 ** 2**n
