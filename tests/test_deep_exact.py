@@ -8,7 +8,9 @@ canonical-form condition ``naive.exact_status``. Mutants show that each
 comparison can fail.
 """
 
+import inspect
 import math
+import types
 
 import numpy as np
 import pytest
@@ -146,6 +148,88 @@ def test_matches_reference_on_every_layer(n, encoding, bias):
             f = layer_of(n, h, hidden_rule, seed=5, encoding=encoding, bias=bias).features
             for rule in EXACT_OUTPUT_RULES:
                 assert reference_disagreements(output_sets(f, rule, encoding), f, rule, encoding) == []
+
+
+# --------------------------------------------------------------------------
+# the searches against the Gray-code scan of every labelling
+# --------------------------------------------------------------------------
+
+SEARCHES = (("hebb", "search"), ("hebb-tanh", "signs"))
+
+
+def restart_problem(features_k):
+    """(patterns, multiplicities, fibre masks, full table) of one restart's feature rows."""
+    pat, inv, mult = feature_patterns(features_k)
+    pmask = np.zeros(len(pat), dtype=np.uint64)
+    for p, j in enumerate(inv):
+        pmask[j] |= np.uint64(1) << np.uint64(p)
+    return pat, mult, pmask, np.uint64((1 << len(inv)) - 1)
+
+
+def scan_disagreements(features, encoding, module=de, mitm_min=None):
+    """(restart, rule, verdict, a few tables) wherever a search of `module` differs from the Gray-code scan."""
+    out = []
+    for k in range(features.shape[0]):
+        prob = restart_problem(features[k])
+        for rule, method in SEARCHES:
+            want = de._clamped_tables(*prob, rule, encoding, "scan")
+            got = module._clamped_tables(*prob, rule, encoding, method, mitm_min=mitm_min)
+            for verdict, w, g in zip(("learnt", "tie"), want, got):
+                assert g.dtype == np.uint64 and np.array_equal(g, np.unique(g))
+                if not np.array_equal(w, g):
+                    out.append((k, rule, verdict, sorted(set(w.tolist()) ^ set(g.tolist()))[:3]))
+    return out
+
+
+@pytest.mark.parametrize("encoding", ["pm1", "01"])
+@pytest.mark.parametrize("hidden_rule", HIDDEN)
+@pytest.mark.parametrize("n, h", [(3, 5), (4, 8)])
+def test_searches_equal_the_gray_scan_on_hidden_layers(n, h, hidden_rule, encoding):
+    f = layer_of(n, h, hidden_rule, seed=n + len(hidden_rule), encoding=encoding).features
+    # the zero-margin completion both depth first (no meet in the middle) and always meeting in the middle
+    assert scan_disagreements(f, encoding, mitm_min=99) == []
+    assert scan_disagreements(f, encoding, mitm_min=1) == []
+
+
+def random_rows(values):
+    return st.tuples(st.sampled_from([8, 16]), st.integers(1, 6)).flatmap(
+        lambda shape: st.lists(st.sampled_from(values), min_size=shape[0] * shape[1],
+                               max_size=shape[0] * shape[1]).map(
+            lambda v: np.array(v, dtype=np.float64).reshape(1, *shape)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(random_rows([-1.0, 1.0]), random_rows([-1.0, 0.0, 1.0]), random_rows([0.0, 1.0])),
+       st.sampled_from(["pm1", "01"]), st.sampled_from([1, 99]))
+def test_searches_equal_the_gray_scan_on_random_features(f, encoding, mitm_min):
+    assert scan_disagreements(f, encoding, mitm_min=mitm_min) == []
+
+
+def test_output_sets_picks_a_kernel_with_the_scan_verdicts():
+    # hebb-tanh runs the sign vectors when 4 * 3^S' <= 2^m, else the scan
+    f = layer_of(4, 8, "none", seed=1).features
+    for rule in ("hebb", "oja", "hebb-tanh"):
+        res = output_sets(f, rule)
+        for k in range(3):
+            want = de._clamped_tables(*restart_problem(f[k]), rule, "pm1", "scan")
+            assert np.array_equal(res.learnt[k], want[0]) and np.array_equal(res.ties[k], want[1])
+    with pytest.raises(InputError, match="method 'signs' does not apply to rule 'hebb'"):
+        de._clamped_tables(*restart_problem(f[0]), "hebb", "pm1", "signs")
+
+
+@pytest.mark.parametrize("rule, saturate", [("hebb", False), ("hebb-tanh", True)])
+def test_m32_identity_features_match_the_one_gate_condition(rule, saturate):
+    """m = 32 (n = 5 inputs as features): the searches against one gate's exact mode on a sample."""
+    res = output_sets(Protocol().inputs(5)[None], rule)
+    learnt, ties = res.learnt[0], res.ties[0]
+    assert res.patterns.tolist() == [32] and len(learnt) > 0 and len(ties) > 0
+    rng = np.random.default_rng(5)
+    sample = np.concatenate([rng.choice(learnt, 40), rng.choice(ties, 40), rng.integers(0, 2**32, 40, np.uint64)])
+    lset, tset = set(learnt.tolist()), set(ties.tolist())
+    for v in sample.tolist():
+        s = naive.exact_status(v, 5, saturate=saturate)
+        assert (v in lset) == (s == 1) and (v in tset) == (s == 0), hex(v)
+
 
 
 def test_the_lp_path_alone_matches_the_reference(monkeypatch):
@@ -315,6 +399,44 @@ def test_mutant_dropping_the_bias_column_is_caught():
     broken = output_sets(f[:, :, :-1], "gradient")
     assert reference_disagreements(broken, f, "gradient", "pm1") != []
     assert simulation_disagreements(broken, sim) != []
+
+
+def mutant(old, new):
+    """gates.deep_exact compiled afresh with one source line changed (a mutant kernel)."""
+    source = inspect.getsource(de)
+    assert source.count(old) == 1, old
+    module = types.ModuleType("gates._mutant_deep_exact")
+    module.__package__ = "gates"
+    exec(compile(source.replace(old, new).replace("cache=True", "cache=False"), "<mutant>", "exec"),
+         module.__dict__)
+    return module
+
+
+def lost_verdicts(module, features, encoding="pm1", mitm_min=None):
+    """{(rule, verdict)} a mutant's search loses against the scan."""
+    return {(rule, verdict) for _, rule, verdict, _ in scan_disagreements(features, encoding, module, mitm_min)}
+
+
+def test_mutant_bounds_that_prune_too_eagerly_are_caught():
+    f = layer_of(4, 8, "none", seed=2).features
+    # the branch and bound judging a labelled pattern by its partial activation alone
+    alone = mutant("marg = part[kk, i] + hi[kk, i]", "marg = part[kk, i]")
+    assert ("hebb", "learnt") in lost_verdicts(alone, f)
+    # a zero reachable margin taken as lost: every tie goes
+    strict = mutant("if marg < 0:\n                least = -1", "if marg <= 0:\n                least = -1")
+    assert ("hebb", "tie") in lost_verdicts(strict, f)
+    # sign vectors: sign(c) = 0 taken as unreachable once c can be nonzero
+    narrow = mutant("return lo <= 0 <= hi", "return lo == 0 == hi")
+    assert ("hebb-tanh", "tie") in lost_verdicts(narrow, f)
+
+
+@pytest.mark.parametrize("mitm_min, old, new", [
+    (99, "rhs = (tot >> 1) & 1", "rhs = tot & 1"),  # the pm1 system mod 2 read as the 01 one
+    (1, "(128 - vec[ek[e]])", "(128 + vec[ek[e]])"),  # the halves matched on u = v, not u + v = 0
+])
+def test_mutant_zero_margin_completions_are_caught(mitm_min, old, new):
+    f = layer_of(4, 8, "none", seed=2).features
+    assert lost_verdicts(mutant(old, new), f, mitm_min=mitm_min) == {("hebb-tanh", "tie")}
 
 
 # --------------------------------------------------------------------------
