@@ -69,9 +69,12 @@ complements are emitted (over sign vectors: the first nonzero sign is +1).
 
 Cost is exponential in m, so ``max_patterns`` caps it:
 
-* hebb, oja, hebb-tanh: 32, so every n <= 5 layer is decided. An n = 5,
-  h = 16 restart (m = 28-32) takes TIMING_PLACEHOLDER; restarts run on
-  every core;
+* hebb, oja, hebb-tanh: 32, so every n <= 5 layer is decided. On one
+  core an n = 5, h = 16 restart at m = 28-32 takes 0.1-4 s for hebb and
+  oja (the most with 10^5 ties or more), and for hebb-tanh 0.01-3 s on a
+  trained hidden layer (S' <= 14), up to 10 s at S' = 15-16, and 15-30 s
+  on frozen random hidden units (S' = 17: 6.5e7 sign vectors), where the
+  Gray-code scan needs 2^31 steps; restarts run on every core;
 * gradient: 16 (2^15 labellings; real n = 4-5 layers take 0.01-0.3 s a
   restart at m <= 16, and still under 1 s at m = 21-24 with max_patterns
   raised; the worst seen, random +-1 patterns of rank 11-13 at m = 16,
@@ -350,13 +353,14 @@ def _sign_fits(v, lo, hi):
 
 @njit(cache=True)
 def _zeros_solvable_mod2(con, pm1, sv, cf, zl, nz):
-    """False when c_l = 0 (every l with sv[l] = 0) has no solution mod 2 in the labels of zl[:nz].
+    """Whether some labels of zl[:nz] make c_l = 0 mod 4 (pm1) or mod 2 (01) for every l with sv[l] = 0.
 
-    c_l = cf_l + sum_r x_rl t_r with x_rl = con[zl[r], l]. With 01 coding
-    t_r is the label bit, so sum_r (x_rl mod 2) t_r = cf_l (mod 2); with pm1
-    coding t_r = 1 - 2 b_r (b_r = 1 off) and c_l = 0 reads
-    sum_r x_rl b_r = (cf_l + sum_r x_rl) / 2, which must be an integer, and
-    is taken mod 2. Gaussian elimination over GF(2) on bit masks.
+    A necessary condition for c_l = 0 exactly. c_l = cf_l + sum_r x_rl t_r
+    with x_rl = con[zl[r], l]. With 01 coding t_r is the label bit:
+    sum_r (x_rl mod 2) t_r = cf_l (mod 2). With pm1 coding t_r = 1 - 2 b_r
+    (b_r = 1 off), so c_l = 0 (mod 4) reads: cf_l + sum_r x_rl is even and
+    sum_r (x_rl mod 2) b_r = (cf_l + sum_r x_rl) / 2 (mod 2). Either way a
+    linear system over GF(2), solved by elimination on bit masks (nz <= 63).
     Compiled with numba.
     """
     piv = np.zeros(64, dtype=np.int64)
