@@ -209,16 +209,22 @@ def _train_top_online(table, orders, fstep, fcheck, pm1, table_k, saturate, uses
 
 
 @njit(cache=True, parallel=True)
-def _deep_many(tables, online, feats, fstep, fcheck, orders, pm1, table_k, saturate, uses_output, uses_weight,
-               init, etas, any_epoch, tol, learnt):
+def _deep_many(tables, online, feats, reps, fstep, fcheck, orders, pm1, table_k, saturate, uses_output,
+               uses_weight, init, etas, any_epoch, tol, learnt):
     """learnt[f, k]: restart k's output gate learns tables[f] on its hidden
-    features. Compiled, threaded over functions.
+    features. reps[k, p]: the first input with p's feature row (p itself
+    when the features change during training). Compiled, threaded over
+    functions.
     """
     s = init.shape[1]
     for f in prange(tables.shape[0]):
         u = np.empty(s)
         w = np.empty(s)
         for k in range(init.shape[0]):
+            if not _fibre_constant(tables[f], reps[k]):
+                # two inputs with one feature row and two labels: no output gate clears both margins
+                learnt[f, k] = False
+                continue
             if online:
                 ok = _train_top_online(tables[f], orders[k], fstep[k], fcheck[k], pm1, table_k, saturate,
                                        uses_output, uses_weight, init[k], etas, any_epoch, tol, u, w)
@@ -226,6 +232,16 @@ def _deep_many(tables, online, feats, fstep, fcheck, orders, pm1, table_k, satur
                 ok = _train_gate(tables[f], feats[k], pm1, table_k, saturate, uses_output, uses_weight, init[k],
                                  orders[k], etas, any_epoch, tol, u, w)
             learnt[f, k] = ok
+
+
+@njit(cache=True, inline="always")
+def _fibre_constant(table, rep):
+    """Whether the table gives every input the label of its fibre's first input. Compiled with numba."""
+    for p in range(rep.shape[0]):
+        q = rep[p]
+        if ((table[p >> 6] >> np.uint64(p & 63)) ^ (table[q >> 6] >> np.uint64(q & 63))) & np.uint64(1):
+            return False
+    return True
 
 
 @njit(cache=True, inline="always")
@@ -427,12 +443,28 @@ def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weigh
     if threads is not None:
         numba.set_num_threads(threads)
     try:
-        _deep_many(arr, layer.online, layer.features, layer.fstep, layer.fcheck, layer.orders,
+        _deep_many(arr, layer.online, layer.features, _fibre_reps(layer), layer.fstep, layer.fcheck, layer.orders,
                    protocol.encoding == "pm1", protocol.rule_table(r), r.saturate, r.uses_output, r.uses_weight,
                    layer.init, protocol.etas(), protocol.criterion == "any-epoch", protocol.tolerance, learnt)
     finally:
         numba.set_num_threads(prev)
     return learnt
+
+
+def _fibre_reps(layer):
+    """reps[k, p]: the first input whose frozen feature row equals p's (p itself when the layer is online).
+
+    Hidden-first, an output gate never learns a table that labels two inputs of
+    one feature row differently (equal activations, opposite required signs), so
+    those (table, restart) pairs are refused without training, which is exact.
+    """
+    K, P = layer.features.shape[:2]
+    reps = np.tile(np.arange(P, dtype=np.int64), (K, 1))
+    if not layer.online:
+        for k in range(K):
+            _, first, inv = np.unique(layer.features[k], axis=0, return_index=True, return_inverse=True)
+            reps[k] = first[inv.ravel()]
+    return reps
 
 
 def _top_rule(rule):

@@ -386,3 +386,46 @@ def test_learn_two_layers_errors(capsys, argv, msg):
     assert msg in out.err and len(out.err.strip().splitlines()) == 1
 
 
+
+
+# --------------------------------------------------------------------------
+# the fibre shortcut: a table split by a feature row is refused untrained
+# --------------------------------------------------------------------------
+
+
+def _no_shortcut(layer):
+    return np.tile(np.arange(layer.features.shape[1], dtype=np.int64), (layer.features.shape[0], 1))
+
+
+@pytest.mark.parametrize("top", TOP_RULES)
+@pytest.mark.parametrize("hid", HIDDEN_RULES)
+def test_the_fibre_shortcut_changes_no_verdict(hid, top, monkeypatch):
+    import gates.deep as d
+    from gates.families import list_functions
+
+    # every function of n = 3, h = 3 (few distinct feature rows, so most pairs are refused untrained)
+    tables = list_functions("all", 3)
+    net = DeepNet(3, hid)
+    layer = d.hidden_layer(3, net, Protocol(restarts=4, seed=11))
+    fast = deep_train(tables, 3, top, net, layer=layer)
+    monkeypatch.setattr(d, "_fibre_reps", _no_shortcut)
+    assert np.array_equal(fast, deep_train(tables, 3, top, net, layer=layer))
+
+
+def test_mutant_fibre_shortcut_merging_two_rows_is_caught(monkeypatch):
+    import gates.deep as d
+    from gates.families import list_functions
+
+    tables = list_functions("all", 3)
+    net = DeepNet(4, "none")
+    layer = d.hidden_layer(3, net, Protocol(restarts=4, seed=11))
+    slow = deep_train(tables, 3, "gradient", net, layer=layer)
+
+    def merged(layer):  # inputs 0 and 1 declared one fibre, whatever their rows
+        reps = _no_shortcut(layer)
+        reps[:, 1] = 0
+        return reps
+
+    monkeypatch.setattr(d, "_fibre_reps", merged)
+    assert not np.array_equal(slow, deep_train(tables, 3, "gradient", net, layer=layer))
+
