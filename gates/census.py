@@ -121,7 +121,7 @@ class CensusResult:
         seed's exhaustive counts with their standard errors.
         """
         k, s = self.trials, self.successes
-        ys = {"learnable": s > 0, "robust": s >= k, "expected_per_restart": s / k}
+        ys = dict(zip(QUANTITIES, (s > 0, s >= k, s / k)))
         if self.net is not None:  # one gate never learns a non-threshold function
             ys["non_threshold"] = (s > 0) & ~self.is_threshold
         if self.members:

@@ -77,7 +77,7 @@ def _cmd_tables(args):
     import time
 
     from .enumeration import DEFAULT_COUNTS_SPEC, write_counts_table
-    from .tables import SEEDS, TABLES, _stems, table_steps, write_learnability_tables
+    from .tables import EXTENDED_SEEDS, SEEDS, TABLES, _stems, table_steps, write_learnability_tables
 
     if args.quick and args.extended:
         raise GatesError("--quick and --extended contradict each other: choose one")
@@ -117,6 +117,7 @@ def _cmd_tables(args):
         "files": files,
         "rows": len(rows),
         "seeds": seeds,
+        **({"extended_seeds": EXTENDED_SEEDS} if args.extended else {}),
         "all_agree": not disagree,
         "seconds": round(time.perf_counter() - t0, 3),
     }
@@ -630,8 +631,8 @@ def build_parser():
                    help="--extended: start no new deep_extended cell after this many seconds; the rest are "
                    "written as 'not run' and resume on the next run (default: no limit)")
     t.add_argument("--seeds", type=int, default=None, metavar="S",
-                   help="seeds per simulated or two-layer cell (default: 5); each cell shows the mean and its "
-                   "95%% t interval")
+                   help="seeds per simulated or two-layer cell (default: 5; deep_extended always uses 3); "
+                   "each cell shows the mean and its 95%% t interval")
     t.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
     t.set_defaults(func=_cmd_tables)
 

@@ -106,6 +106,8 @@ SPEC = {
     + [Cell("all", 5, t, 2, h, 16, "simulate", "npn", members=2) for h, t in PAPER_COMBOS],
 }
 EXTENDED = ("deep_extended",)
+EXTENDED_SEEDS = 3
+"""Seeds per cell of the extended (n = 5) tables, whatever --seeds says."""
 TABLES = ("counts", *SPEC, "shallow_extended")
 
 TITLES = {
@@ -333,7 +335,7 @@ def table_steps(extended=False, quick=False, only=None):
 
 
 def write_learnability_tables(out_dir, protocol=None, extended=False, quick=False, seeds=SEEDS, members=MEMBERS,
-                              progress=None, command=None, memo=None, jobs_dir=".gates-jobs", extended_seeds=3,
+                              progress=None, command=None, memo=None, jobs_dir=".gates-jobs", extended_seeds=EXTENDED_SEEDS,
                               only=None, budget=None):
     """Write every learnability table (CSV, Markdown, manifest) into `out_dir`; returns the files.
 
