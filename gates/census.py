@@ -335,7 +335,10 @@ class SeedRuns:
         for q in per[0]:
             if q == "seed" or q.endswith(("_se", "_ci")):
                 continue
-            e = seed_mean([p[q] for p in per], bounds=(0, first.functions) if first.functions else None)
+            within = [p.get(f"{q}_ci") for p in per]
+            within = None if any(w is None for w in within) else within
+            e = seed_mean([p[q] for p in per], bounds=(0, first.functions) if first.functions else None,
+                          within=within)
             out.update(e.to_dict(q))
         if "features_mean" in first.extra:
             out.update(seed_mean([r.extra["features_mean"] for r in self.results],

@@ -68,11 +68,14 @@ def _clip(low, high, bounds):
     return max(low, bounds[0]), min(high, bounds[1])
 
 
-def seed_mean(values, level=LEVEL, bounds=None):
+def seed_mean(values, level=LEVEL, bounds=None, within=None):
     """Mean of per-seed values with Student's t interval over the seeds.
 
     `bounds` (lo, hi): the range the quantity cannot leave (a count lies in
     [0, functions]); the interval is clipped to it, which keeps its coverage.
+    `within`: each seed's own interval (lo, hi) when the per-seed values are
+    estimates. If every seed gives the same value the spread over seeds is 0
+    and says nothing; the interval is then the hull of the seeds' own.
 
     Examples
     --------
@@ -90,6 +93,11 @@ def seed_mean(values, level=LEVEL, bounds=None):
     if v.size == 1:
         return Estimate(mean, None, None, None, "one seed: no interval", 1)
     se = float(v.std(ddof=1) / sqrt(v.size))
+    if se == 0 and within is not None:
+        lows, highs = zip(*within)
+        return Estimate(mean, 0.0, *_clip(min(lows), max(highs), bounds),
+                        f"mean over {v.size} seeds, all equal: the hull of the seeds' own {level:.0%} intervals",
+                        int(v.size))
     half = float(stats.t.ppf(0.5 + level / 2, v.size - 1)) * se
     return Estimate(mean, se, *_clip(mean - half, mean + half, bounds),
                     f"mean over {v.size} seeds, Student t {level:.0%} interval ({v.size - 1} df)", int(v.size))
@@ -124,6 +132,20 @@ def stratified_total(sizes, outcomes, level=LEVEL, bounds=None):
     parts = n * n * y.var(axis=1, ddof=1) / m
     var = float(parts.sum())
     se = float(np.sqrt(var))
+    if var == 0 and y.size and 0 <= y.min() and y.max() <= 1:
+        # no class varies within its draws (say, no draw hit): the t interval is empty and says nothing
+        # about members never drawn. A class with y_c hits among N_c passes all m draws with probability
+        # <= exp(-y_c m / N_c), so at most ln(2/alpha) max(N_c / m) hits hide in the all-0 classes
+        # (and as many misses in the all-1 classes), each side at alpha / 2.
+        k = np.log(2 / (1 - level))
+        zero, one = (y == 0).all(axis=1), (y == 1).all(axis=1)
+        up = k * float(n[zero].max()) / m if zero.any() else 0.0
+        down = k * float(n[one].max()) / m if one.any() else 0.0
+        return Estimate(value, 0.0, *_clip(value - down, value + up, bounds),
+                        f"stratified sampling: {m} uniform members per class of {n.shape[0]:,}, weight orbit/{m}; "
+                        f"no class varied within its draws, so the {level:.0%} interval is the zero-hit bound "
+                        f"ln({2 / (1 - level):.0f}) x largest orbit / {m} on members never drawn",
+                        int(y.size))
     # Satterthwaite's effective degrees of freedom: few informative classes give a wide t interval
     df = var * var / float((parts * parts).sum() / (m - 1)) if var > 0 else np.inf
     half = float(stats.t.ppf(0.5 + level / 2, df)) * se

@@ -16,11 +16,14 @@ def best(fn, repeat=3):
 
 
 def report(doc, workloads):
-    """Run the workloads (callables returning dicts) and print them, or one JSON list with --json."""
+    """Run the workloads (callables returning a dict or a list of dicts) and print them, or one JSON list with --json."""
     ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    rows = [w() for w in workloads]
+    rows = []
+    for w in workloads:
+        r = w()
+        rows += r if isinstance(r, list) else [r]
     if args.json:
         print(json.dumps(rows))
         return

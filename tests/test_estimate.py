@@ -127,3 +127,48 @@ def test_intervals_are_clipped_to_the_range_of_a_count():
     assert raw.low < 0 and e.low == 0 and e.high == raw.high and e.value == raw.value
     s = stratified_total([4, 6], np.array([[1, 1], [0, 1]]), bounds=(0, 10))
     assert s.high == 10 and stratified_total([4, 6], np.array([[1, 1], [0, 1]])).high > 10
+
+
+# --------------------------------------------------------------------------
+# rare outcomes: no class varies within its draws
+# --------------------------------------------------------------------------
+
+
+def draw_rare(rng, sizes, hits, m):
+    """Outcomes (C, m): m members drawn without replacement from each class, the first hits[c] of them 1."""
+    return np.array([(rng.choice(n, m, replace=False) < h).astype(float) for n, h in zip(sizes, hits)])
+
+
+def test_zero_hit_bound_by_hand():
+    e = stratified_total([3840, 10], np.zeros((2, 2)))
+    assert e.value == 0 and e.low == 0 and e.high == pytest.approx(math.log(40) * 3840 / 2)
+    o = stratified_total([3840, 10], np.array([[1.0, 1.0], [0.0, 0.0]]))
+    assert o.low == pytest.approx(3840 - math.log(40) * 3840 / 2) and o.high == pytest.approx(3840 + math.log(40) * 5)
+    assert "zero-hit bound" in e.method
+
+
+def test_rare_hits_are_covered_where_the_t_interval_is_empty():
+    # 200 classes of 2,000 members, 3 of them hiding 5 hits each: almost every draw of 2 members per class
+    # sees no hit. The truth (15) must still lie in the interval at >= 95%; the t interval alone ([0, 0]
+    # whenever nothing is seen, the old behaviour: the mutant) covers it only when a hit happens to be drawn.
+    rng = np.random.default_rng(7)
+    sizes = np.full(200, 2000)
+    hits = np.zeros(200, int)
+    hits[:3] = 5
+    trials, covered, covered_t = 300, 0, 0
+    for _ in range(trials):
+        y = draw_rare(rng, sizes, hits, 2)
+        e = stratified_total(sizes, y)
+        covered += e.low <= 15 <= e.high
+        se = math.sqrt((sizes**2 * y.var(axis=1, ddof=1) / 2).sum())
+        covered_t += abs(e.value - 15) <= 12.71 * se  # the widest t interval (1 df) around the same estimate
+    assert stats.binomtest(covered, trials, 0.95, alternative="less").pvalue > 0.01
+    assert stats.binomtest(covered_t, trials, 0.95, alternative="less").pvalue < 1e-6
+
+
+def test_seeds_that_agree_keep_their_own_uncertainty():
+    e = seed_mean([0, 0, 0], within=[(0, 5), (0, 7), (0, 3)])
+    assert (e.value, e.low, e.high) == (0, 0, 7) and "hull" in e.method
+    assert seed_mean([0, 0, 0]).high == 0  # exact per-seed values: nothing to widen
+    v = seed_mean([1, 2, 3], within=[(0, 50)] * 3)
+    assert v.high < 50  # seeds that differ: the t interval over seeds, as before
