@@ -74,8 +74,9 @@ def seed_mean(values, level=LEVEL, bounds=None, within=None):
     `bounds` (lo, hi): the range the quantity cannot leave (a count lies in
     [0, functions]); the interval is clipped to it, which keeps its coverage.
     `within`: each seed's own interval (lo, hi) when the per-seed values are
-    estimates. If every seed gives the same value the spread over seeds is 0
-    and says nothing; the interval is then the hull of the seeds' own.
+    estimates (stratified sampling). A few seeds cannot measure a sampling
+    error that is mostly zero and rarely large (rare learnt members), so the
+    interval is widened to at least the mean of the seeds' own intervals.
 
     Examples
     --------
@@ -93,14 +94,16 @@ def seed_mean(values, level=LEVEL, bounds=None, within=None):
     if v.size == 1:
         return Estimate(mean, None, None, None, "one seed: no interval", 1)
     se = float(v.std(ddof=1) / sqrt(v.size))
-    if se == 0 and within is not None:
-        lows, highs = zip(*within)
-        return Estimate(mean, 0.0, *_clip(min(lows), max(highs), bounds),
-                        f"mean over {v.size} seeds, all equal: the hull of the seeds' own {level:.0%} intervals",
-                        int(v.size))
     half = float(stats.t.ppf(0.5 + level / 2, v.size - 1)) * se
-    return Estimate(mean, se, *_clip(mean - half, mean + half, bounds),
-                    f"mean over {v.size} seeds, Student t {level:.0%} interval ({v.size - 1} df)", int(v.size))
+    low, high = mean - half, mean + half
+    method = f"mean over {v.size} seeds, Student t {level:.0%} interval ({v.size - 1} df)"
+    if within is not None:
+        w = np.asarray(within, dtype=np.float64)
+        if w.shape != (v.size, 2):
+            raise InputError(f"within must hold one (low, high) per seed, got shape {w.shape}")
+        low, high = min(low, float(w[:, 0].mean())), max(high, float(w[:, 1].mean()))
+        method += ", widened to at least the mean of the seeds' own intervals"
+    return Estimate(mean, se, *_clip(low, high, bounds), method, int(v.size))
 
 
 def stratified_total(sizes, outcomes, level=LEVEL, bounds=None):

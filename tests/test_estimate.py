@@ -166,9 +166,14 @@ def test_rare_hits_are_covered_where_the_t_interval_is_empty():
     assert stats.binomtest(covered_t, trials, 0.95, alternative="less").pvalue < 1e-6
 
 
-def test_seeds_that_agree_keep_their_own_uncertainty():
+def test_seed_intervals_keep_the_within_seed_uncertainty():
     e = seed_mean([0, 0, 0], within=[(0, 5), (0, 7), (0, 3)])
-    assert (e.value, e.low, e.high) == (0, 0, 7) and "hull" in e.method
+    assert (e.value, e.low, e.high) == (0, 0, 5) and "widened" in e.method
     assert seed_mean([0, 0, 0]).high == 0  # exact per-seed values: nothing to widen
-    v = seed_mean([1, 2, 3], within=[(0, 50)] * 3)
-    assert v.high < 50  # seeds that differ: the t interval over seeds, as before
+    plain = seed_mean([1, 2, 3])
+    narrow = seed_mean([1, 2, 3], within=[(v - 0.1, v + 0.1) for v in (1, 2, 3)])
+    assert (narrow.low, narrow.high) == (plain.low, plain.high)  # the t interval already holds them
+    wide = seed_mean([1, 2, 3], within=[(0, 50)] * 3)
+    assert wide.high == 50 and wide.low == plain.low
+    with pytest.raises(InputError, match="one \\(low, high\\) per seed"):
+        seed_mean([1, 2], within=[(0, 1)])
