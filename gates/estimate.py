@@ -135,27 +135,24 @@ def stratified_total(sizes, outcomes, level=LEVEL, bounds=None):
     parts = n * n * y.var(axis=1, ddof=1) / m
     var = float(parts.sum())
     se = float(np.sqrt(var))
-    if var == 0 and y.size and 0 <= y.min() and y.max() <= 1:
-        # no class varies within its draws (say, no draw hit): the t interval is empty and says nothing
-        # about members never drawn. A class with y_c hits among N_c passes all m draws with probability
-        # <= exp(-y_c m / N_c), so at most ln(2/alpha) max(N_c / m) hits hide in the all-0 classes
-        # (and as many misses in the all-1 classes), each side at alpha / 2.
-        k = np.log(2 / (1 - level))
-        zero, one = (y == 0).all(axis=1), (y == 1).all(axis=1)
-        up = k * float(n[zero].max()) / m if zero.any() else 0.0
-        down = k * float(n[one].max()) / m if one.any() else 0.0
-        return Estimate(value, 0.0, *_clip(value - down, value + up, bounds),
-                        f"stratified sampling: {m} uniform members per class of {n.shape[0]:,}, weight orbit/{m}; "
-                        f"no class varied within its draws, so the {level:.0%} interval is the zero-hit bound "
-                        f"ln({2 / (1 - level):.0f}) x largest orbit / {m} on members never drawn",
-                        int(y.size))
     # Satterthwaite's effective degrees of freedom: few informative classes give a wide t interval
     df = var * var / float((parts * parts).sum() / (m - 1)) if var > 0 else np.inf
     half = float(stats.t.ppf(0.5 + level / 2, df)) * se
-    return Estimate(value, se, *_clip(value - half, value + half, bounds),
-                    f"stratified sampling: {m} uniform members per class of {n.shape[0]:,}, weight orbit/{m}; "
-                    f"Student t {level:.0%} interval, Satterthwaite df from the within-class variances",
-                    int(y.size))
+    low, high = value - half, value + half
+    method = (f"stratified sampling: {m} uniform members per class of {n.shape[0]:,}, weight orbit/{m}; "
+              f"Student t {level:.0%} interval, Satterthwaite df from the within-class variances")
+    if y.size and 0 <= y.min() and y.max() <= 1:
+        # The t interval sees no variance in a class whose draws all agree, yet rare learnt members can
+        # hide there. A class with y_c of N_c members learnt shows m draws without one with probability
+        # <= exp(-y_c m / N_c), so at most ln(2/alpha) max N_c / m learnt members hide in the all-0
+        # classes (and as many unlearnt ones in the all-1 classes), each side at alpha / 2.
+        k = float(np.log(2 / (1 - level)))
+        zero, one = (y == 0).all(axis=1), (y == 1).all(axis=1)
+        high += k * float(n[zero].max()) / m if zero.any() else 0.0
+        low -= k * float(n[one].max()) / m if one.any() else 0.0
+        method += (f", widened by the zero-hit bound ln({2 / (1 - level):.0f}) x largest orbit / {m} on the "
+                   f"classes whose draws all agree")
+    return Estimate(value, se, *_clip(low, high, bounds), method, int(y.size))
 
 
 @njit(cache=True)
