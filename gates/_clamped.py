@@ -36,13 +36,12 @@ from numba import njit
 
 from .errors import InputError
 
+__all__ = []  # private: reached through gates.deep_exact.output_sets
+
 MITM_MIN_PATTERNS = 18
 """hebb-tanh: zero-margin patterns from which their labels meet in the middle (fewer: depth first)."""
 MITM_MAX_HALF = 16
 """Largest half (2^16 label sums) held in memory by the meet in the middle."""
-
-# kernels
-# --------------------------------------------------------------------------
 
 
 @njit(cache=True, inline="always")
