@@ -297,7 +297,7 @@ def stratify(rows, seed, members=MEMBERS):
         raise InputError(f"members per class must be an integer >= 2 (a class variance needs two draws), "
                          f"got {members!r}")
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), _SAMPLE_TAG]))
-    tables = random_members(rows.tables[:, 0], rows.n, rows.group, int(members), rng).reshape(-1, 1)
+    tables = random_members(rows.tables, rows.n, rows.group, int(members), rng).reshape(-1, rows.tables.shape[1])
     reduction = (f"stratified sampling of {rows.group.upper()} classes: {members} uniform random members per "
                  f"class, weight orbit size / {members}")
     return replace(rows, tables=tables, weights=np.repeat(rows.weights, members),

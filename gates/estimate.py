@@ -177,7 +177,7 @@ def random_members(reps, n, group, m, rng):
 
     Parameters
     ----------
-    reps : (C,) or (C, 1) uint64 representatives (n <= 6)
+    reps : (C,) or (C, W) uint64 representatives (W = 1 for n <= 6, 2^(n-6) for n = 7, 8)
     n : int
     group : {"p", "np", "npn"}
     m : int >= 1
@@ -185,7 +185,7 @@ def random_members(reps, n, group, m, rng):
 
     Returns
     -------
-    (C * m,) uint64: the members of class c are rows c*m .. c*m + m - 1.
+    (C * m,) uint64 for n <= 6, else (C * m, W): the members of class c are rows c*m .. c*m + m - 1.
 
     Examples
     --------
@@ -198,16 +198,22 @@ def random_members(reps, n, group, m, rng):
         raise InputError(f"group {group!r} is unknown: allowed p, np, npn")
     if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
         raise InputError(f"members per class must be an integer >= 1, got {m!r}")
-    if not 0 <= n <= 6:
-        raise InputError(f"random members take one-word tables (n <= 6), got n = {n}")
-    reps = np.ascontiguousarray(np.asarray(reps, dtype=np.uint64).reshape(-1))
-    rows = np.repeat(reps, m)
+    if not 0 <= n <= 8:
+        raise InputError(f"random members are drawn for n <= 8, got n = {n}")
+    words = 1 if n <= 6 else 1 << (n - 6)
+    reps = np.ascontiguousarray(np.asarray(reps, dtype=np.uint64).reshape(-1, words))
+    rows = np.repeat(reps, m, axis=0)
     r = rows.shape[0]
     perms = rng.permuted(np.tile(np.arange(n, dtype=np.int64), (r, 1)), axis=1) if n else np.zeros((r, 0), np.int64)
     flips = rng.integers(0, 1 << n, r, dtype=np.int64) if group != "p" else np.zeros(r, np.int64)
     negs = rng.integers(0, 2, r).astype(np.bool_) if group == "npn" else np.zeros(r, np.bool_)
+    if words > 1:  # multi-word tables (n = 7, 8): the general transform, one row at a time
+        from .truth import transform
+
+        return np.array([transform(rows[i], n, perms[i].tolist(), int(flips[i]), bool(negs[i])) for i in range(r)],
+                        dtype=np.uint64).reshape(r, words)
     mask = np.uint64((1 << (1 << n)) - 1)
     out = np.empty(r, dtype=np.uint64)
-    _apply_transforms(rows, n, np.ascontiguousarray(perms), flips, negs, mask, out)
+    _apply_transforms(np.ascontiguousarray(rows[:, 0]), n, np.ascontiguousarray(perms), flips, negs, mask, out)
     return out
 

@@ -177,3 +177,30 @@ def test_seed_intervals_keep_the_within_seed_uncertainty():
     assert wide.high == 50 and wide.low == plain.low
     with pytest.raises(InputError, match="one \\(low, high\\) per seed"):
         seed_mean([1, 2], within=[(0, 1)])
+
+
+def _chow_invariant(words, n, group):
+    """ones (folded by output negation for npn) and the sorted |2 c_i - ones|: constant on an orbit."""
+    t = sum(int(w) << (64 * k) for k, w in enumerate(words))
+    pts = [p for p in range(1 << n) if (t >> p) & 1]
+    ones = len(pts)
+    chow = sorted(abs(2 * sum((p >> i) & 1 for p in pts) - ones) for i in range(n))
+    if group == "p":
+        chow = sorted(2 * sum((p >> i) & 1 for p in pts) - ones for i in range(n))
+    return (min(ones, (1 << n) - ones) if group == "npn" else ones), chow
+
+
+def test_random_members_of_two_word_tables_lie_in_the_orbit():
+    # n = 7 (two words per table): every draw keeps the representative's Chow invariant, and the draws differ
+    w = (1, 2, 1, 3, 1, 1, 2)  # an asymmetric threshold function of 7 inputs
+    t = sum(1 << p for p in range(128) if sum(w[i] * ((p >> i) & 1) for i in range(7)) >= 6)
+    rep = np.array([t & (2**64 - 1), t >> 64], dtype=np.uint64)
+    for group in ("p", "np", "npn"):
+        draws = random_members(rep[None], 7, group, 6, np.random.default_rng(5))
+        assert draws.shape == (6, 2) and len({tuple(d) for d in draws.tolist()}) > 1
+        want = _chow_invariant(rep, 7, group)
+        assert all(_chow_invariant(d, 7, group) == want for d in draws)
+    # the invariant can fail: a table with one bit moved is not in the orbit
+    moved = rep.copy()
+    moved[1] ^= np.uint64(1)
+    assert _chow_invariant(moved, 7, "npn") != _chow_invariant(rep, 7, "npn")
