@@ -279,19 +279,22 @@ def _random_memories(n, m, rng):
     return rng.choice(1 << n, size=m, replace=False) if m <= 1 << n else rng.integers(0, 1 << n, m)
 
 
-def uniqueness_search(n=3, coeff_range=(-2, -1, 0, 1, 2), encodings=ENCODINGS, memory_sets=12, seed=0):
+def uniqueness_search(n=3, coeff_range=(-2, -1, 0, 1, 2), encodings=ENCODINGS, memory_sets=12, seed=0,
+                      flips=True):
     """Every rule (c0, c1, c2, c3) with coefficients in `coeff_range`, in each
     encoding: a counterexample to invariance (memories, isometry) or
     ``invariant`` on all `memory_sets` random memory sets (1..3 memories)
     under every isometry of the n-cube.
 
     Rules whose weights vanish on every memory set tried (all edges ties)
-    are reported as ``trivial``: they orient nothing.
+    are reported as ``trivial``: they orient nothing. `flips` False tries
+    the permutations only (a mutant of ``gates verify hopfield``: the
+    search then misses the counterexamples that need a sign flip).
     """
     n = _check_n(n, 5)
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 9]))
     sets = [_random_memories(n, int(rng.integers(1, 4)), rng) for _ in range(memory_sets)]
-    group = list(isometries(n, "all"))
+    group = [(perm, f) for perm, f in isometries(n, "all") if flips or f == 0]
     out = []
     for encoding in encodings:
         for rule in itertools.product(coeff_range, repeat=4):
@@ -375,38 +378,45 @@ def hopfield_study(n, memories=3, rule=HEBB, encoding="pm1", which="all", seed=0
     }
 
 
-def check_hopfield(seed=0):
+def check_hopfield(seed=0, mutant=None):
     """The `gates verify hopfield` check: simple Hebb storage commutes with every
     isometry (n = 1..5 exhaustively, n = 6..10 sampled), and the search over
     symmetric degree-2 rules leaves only Hebb, anti-Hebb and zero."""
+    if mutant is not None and mutant not in check_hopfield.mutants:
+        raise InputError(f"mutant {mutant!r} of check_hopfield is unknown: "
+                         f"allowed {', '.join(check_hopfield.mutants)}")
+    # the mutant stores with Hebb plus the activity terms o_i + o_j (symmetric, degree 2, not Hebb)
+    rule = (0, 1, 1, 0) if mutant == "non-hebb-storage" else HEBB
     rng = np.random.default_rng(np.random.SeedSequence([seed, 11]))
     checked = violations = 0
     for n in range(1, 6):
         group = list(isometries(n, "all"))
         for _ in range(6 if n < 5 else 2):
             mem = rng.choice(1 << n, size=int(rng.integers(1, min(4, 1 << n) + 1)), replace=False)
-            base = orientation(mem, n)
+            base = orientation(mem, n, rule)
             for perm, flips in group:
-                ok, _ = check_invariance(mem, n, perm, flips, base=base)
+                ok, _ = check_invariance(mem, n, perm, flips, rule=rule, base=base)
                 checked += 1
                 violations += not ok
     sampled = 0
     for n in range(6, 11):
         for _ in range(3):
             mem = rng.choice(1 << n, size=int(rng.integers(1, 6)), replace=False)
-            base = orientation(mem, n)
+            base = orientation(mem, n, rule)
             for perm, flips in isometries(n, "sample:40", seed=int(rng.integers(1 << 30))):
-                ok, _ = check_invariance(mem, n, perm, flips, base=base)
+                ok, _ = check_invariance(mem, n, perm, flips, rule=rule, base=base)
                 sampled += 1
                 violations += not ok
-    search = uniqueness_search(3, seed=seed)
+    search = uniqueness_search(3, seed=seed, flips=mutant != "permutations-only")
     invariant = [dict(r, kind=classify_invariant(r["rule"], r["encoding"]))
                  for r in search if r["verdict"] != "counterexample"]
-    broken = next(r for r in search if r["verdict"] == "counterexample")
+    broken = next((r for r in search if r["verdict"] == "counterexample"), None)
     holds = violations == 0 and all(r["kind"] in ("hebb", "anti-hebb", "zero") for r in invariant)
-    evidence = {"hebb_isometries_checked": checked, "hebb_sampled_checks_n6_to_10": sampled,
+    evidence = {"mutant": mutant, "storage_rule": list(rule), "hebb_isometries_checked": checked,
+                "hebb_sampled_checks_n6_to_10": sampled,
                 "hebb_violations": violations, "rules_searched": len(search),
-                "search": "coefficients -2..2, n = 3, 12 memory sets, every isometry",
+                "search": "coefficients -2..2, n = 3, 12 memory sets, "
+                          + ("every isometry" if mutant != "permutations-only" else "permutations only"),
                 "invariant_rules": [{k: r[k] for k in ("rule", "encoding", "verdict", "kind")} for r in invariant],
                 "counterexample": broken}
     lines = [f"simple Hebb: {checked:,} (memory set, isometry) checks for n = 1..5 (every isometry) and "
@@ -416,3 +426,11 @@ def check_hopfield(seed=0):
     lines += [f"  {r['encoding']:<4}{str(r['rule']):<18}{r['verdict']:<10}{r['kind']}" for r in invariant]
     lines.append(f"a counterexample, to replay: {broken}")
     return {"holds": holds, "evidence": evidence, "lines": lines}
+
+
+check_hopfield.mutants = {
+    "non-hebb-storage": "memories stored by the symmetric degree-2 rule o_i o_j + (o_i + o_j) instead of simple "
+                        "Hebb: its orientation does not commute with the sign flips",
+    "permutations-only": "the uniqueness search tries the permutations of the cube but no sign flips, so rules "
+                         "other than Hebb pass as invariant",
+}

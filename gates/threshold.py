@@ -513,7 +513,11 @@ def _blocks(tables, n):
     return labels, np.asarray(ess, dtype=np.int64)
 
 
-def _orbit_sizes(labels, ess, n):
+def _orbit_sizes(labels, ess, n, negations=True):
+    """NP orbit sizes: n! / prod(block sizes!) permutations times 2^(essential inputs) negations.
+
+    `negations` False drops the negation factor (a mutant of ``gates verify counting``).
+    """
     sizes = np.empty(labels.shape[0], dtype=np.int64)
     fact = [factorial(k) for k in range(n + 1)]
     for r in range(labels.shape[0]):
@@ -521,7 +525,7 @@ def _orbit_sizes(labels, ess, n):
         denom = 1
         for cnt in counts:
             denom *= fact[cnt]
-        sizes[r] = (fact[n] // denom) << int(ess[r]).bit_count()
+        sizes[r] = (fact[n] // denom) << (int(ess[r]).bit_count() if negations else 0)
     return sizes
 
 
