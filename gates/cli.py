@@ -341,10 +341,10 @@ def _cmd_single_unit(args):
         return 0
     if args.study == "supervised-hebb":
         print("supervised simple Hebb on a threshold gate: the cosine condition against simulation")
-        print(f"{'kind':<16}{'datasets':>9}{'condition':>10}{'learnt':>8}{'agree':>7}{'tiny':>6}")
+        print(f"{'kind':<17}{'bias':<6}{'datasets':>9}{'condition':>10}{'learnt':>8}{'agree':>7}{'tiny':>6}")
         for kind, r in res["summary"].items():
-            print(f"{kind:<16}{r['datasets']:>9}{r['condition_holds']:>10}{r['learnt']:>8}{r['agree']:>7}"
-                  f"{r['tiny']:>6}")
+            print(f"{kind:<17}{'yes' if r['bias'] else 'no':<6}{r['datasets']:>9}{r['condition_holds']:>10}"
+                  f"{r['learnt']:>8}{r['agree']:>7}{r['tiny']:>6}")
     else:
         h = summary["hebb"]
         print(f"data: {res['data']['source']} ({res['data']['n']} images of {res['data']['d']} pixels)")
@@ -715,7 +715,8 @@ def build_parser():
         "single-unit",
         help="the paper's single-unit experiments: supervised Hebb datasets, Hebb and Riccati on images",
         description="supervised-hebb: the canonical-form cosine condition against simulation on random "
-        "separable, orthogonal and common-orthant datasets; images: simple Hebb on a linear unit (angle to "
+        "near-orthogonal +-1 (no bias), orthogonal identity (without and with a bias) and common-orthant "
+        "datasets; images: simple Hebb on a linear unit (angle to "
         "the centre of gravity, norm) and a Riccati rule against its closed form, on the 8x8 digits that "
         "scikit-learn ships (pip install 'gates[images]') or a user MNIST (IDX or .npy). Nothing is downloaded.",
     )

@@ -1,11 +1,11 @@
 """The paper's single-unit experiments: supervised Hebb on a threshold gate, Hebb and Riccati on images.
 
 **(a) Supervised simple Hebb on one threshold gate** (paper §2, the
-canonical-form theorem). Append a bias input 1 (x~ = [x, 1]) and code the
-targets t in {-1, +1}. The canonical vectors are c_k = t_k x~_k, and a gate
-w classifies example k correctly iff w . c_k > 0. Clamped Hebb,
-dw = eta t x~ = eta c_k, does not read w, so the order of presentation does
-not matter and after e epochs
+canonical-form theorem). Code the targets t in {-1, +1}; with a bias input
+append 1 (x~ = [x, 1]), without one x~ = x. The canonical vectors are
+c_k = t_k x~_k, and a gate w classifies example k correctly iff
+w . c_k > 0. Clamped Hebb, dw = eta t x~ = eta c_k, does not read w, so the
+order of presentation does not matter and after e epochs
 
     w_e = w_0 + eta e C,        C = sum_k c_k.
 
@@ -17,17 +17,25 @@ at epoch e iff w_0 . c_k + eta e (c_k . C) > 0, so a margin that is tiny
 next to |w_0 . c_k| ~ init_scale |c_k| leaves the outcome to w_0. The study
 flags those datasets instead of hiding them.
 
-Three families of training sets, as in the paper's figure:
+Four families of training sets (:data:`HEBB_KINDS`), each with its own
+bias setting (:data:`HEBB_BIAS`), after the paper's figure and text:
 
-* ``separable``: X random binary {0, 1}^(P x n), targets from a random
-  hyperplane v . (x - z) > 0 (v ~ N(0, I), z uniform in the cube), redrawn
-  until both classes occur;
-* ``orthogonal``: X the rows of the n x n identity (the first P rows when
-  P < n), random targets. Without bias every margin is 1; with the bias,
-  c_k . C = 1 + t_k S with S = sum_l t_l, so the set is learnable iff the
-  targets are balanced (S = 0), and for odd P with |S| = 1 a margin is
-  exactly 0 (decided by w_0);
-* ``common-orthant``: a random sign vector s, random targets t_k,
+* ``near-orthogonal`` (no bias): X uniform in {-1, +1}^(P x n), targets
+  t = sign(X v) from a random teacher v ~ N(0, I) through the origin, so
+  the set is separable without a bias. For n >> P the rows are nearly
+  orthogonal (x_k . x_l ~ sqrt(n) next to |x_k|^2 = n), and the paper notes
+  such sets are learnable with high probability;
+* ``orthogonal`` (no bias, the paper's set): X the rows of the n x n
+  identity (the first P rows when P < n), random targets. Every margin is
+  c_k . C = 1: always learnable;
+* ``orthogonal-bias``: the same data with a bias input. Then
+  c_k = t_k [e_k, 1], C = [t, S] with S = sum_l t_l, and c_k . C = 1 + t_k S.
+  A k with t_k = -sign(S) has margin 1 - |S| <= 0, so the set is learnable
+  iff S = 0 (balanced targets) or all targets are equal (|S| = P); for odd
+  P with |S| = 1 (not all equal) a margin is exactly 0 (decided by w_0).
+  For uniform random targets the learnable fraction is
+  (C(P, P/2) [P even] + 2) / 2^P for P >= 2 (:func:`orthogonal_bias_prediction`);
+* ``common-orthant`` (bias): a random sign vector s, random targets t_k,
   x_k = t_k s * u_k with u_k ~ U(0.1, 1)^n, so every t_k x_k lies in the
   orthant of s and all pairwise products are positive (the sufficient
   condition) without bias. The bias column adds t_k t_l to c_k . c_l, so with
@@ -52,7 +60,9 @@ from .errors import InputError
 
 __all__ = [
     "HEBB_KINDS",
+    "HEBB_BIAS",
     "hebb_dataset",
+    "orthogonal_bias_prediction",
     "hebb_condition",
     "supervised_hebb",
     "supervised_hebb_study",
@@ -64,7 +74,27 @@ __all__ = [
     "write_image_study",
 ]
 
-HEBB_KINDS = ("separable", "orthogonal", "common-orthant")
+HEBB_KINDS = ("near-orthogonal", "orthogonal", "orthogonal-bias", "common-orthant")
+
+#: Whether the gate has a bias input, per dataset kind (the paper's orthogonal
+#: set has none; ``orthogonal-bias`` is the same data with one).
+HEBB_BIAS = {"near-orthogonal": False, "orthogonal": False, "orthogonal-bias": True, "common-orthant": True}
+
+#: One-line description of each kind, for tables.
+HEBB_LABELS = {
+    "near-orthogonal": "random +-1 vectors, n >> P, targets from a teacher through 0",
+    "orthogonal": "identity rows, random targets",
+    "orthogonal-bias": "identity rows, random targets, bias input",
+    "common-orthant": "t_k x_k in one orthant",
+}
+
+#: The mutants of :func:`check_supervised_hebb` (name -> the break).
+_HEBB_MUTANTS = {
+    "condition-without-bias": "the canonical form drops the bias input (c_k = t_k x_k) while the gate keeps it",
+    "anti-hebb": "the simulated update has its sign flipped: dw = -eta T x~",
+    "pairwise-condition": "the sufficient condition (every c_k . c_l > 0, k != l) is used as the iff verdict",
+    "unclamped": "the update reads the gate's own output instead of the target: dw = eta sign(w . x~) x~",
+}
 
 #: A margin decides the finite-epoch outcome when eta*epochs*|c_k . C| exceeds
 #: TINY_Z standard deviations of w_0 . c_k ~ N(0, init_scale^2 |c_k|^2).
@@ -129,14 +159,15 @@ def _angle(u, v):
 
 
 def hebb_dataset(kind, P, n, seed=0):
-    """A random training set of one of the paper's three kinds.
+    """A random training set of one of the paper's kinds.
 
     Parameters
     ----------
-    kind : {"separable", "orthogonal", "common-orthant"}
-        See the module doc.
+    kind : {"near-orthogonal", "orthogonal", "orthogonal-bias", "common-orthant"}
+        See the module doc; ``orthogonal-bias`` draws the same data as
+        ``orthogonal`` (the bias belongs to the gate, :data:`HEBB_BIAS`).
     P : int
-        Number of examples (>= 2 for ``separable``, <= n for ``orthogonal``).
+        Number of examples (<= n for the orthogonal kinds).
     n : int
         Number of inputs (the bias is not counted).
     seed : None, int, numpy.random.SeedSequence or numpy.random.Generator
@@ -162,12 +193,15 @@ def hebb_dataset(kind, P, n, seed=0):
            [0., 0., 1.]])
     >>> sorted(set(t.tolist())) <= [-1.0, 1.0]
     True
+    >>> X, t = hebb_dataset("near-orthogonal", 4, 50, seed=0)
+    >>> sorted(set(X.ravel().tolist()))
+    [-1.0, 1.0]
     """
     if kind not in HEBB_KINDS:
         raise InputError(f"dataset kind {kind!r} is unknown: allowed {', '.join(HEBB_KINDS)}")
     P, n = _int("P", P, 1), _int("n", n, 1)
     rng = np.random.default_rng(seed)
-    if kind == "orthogonal":
+    if kind in ("orthogonal", "orthogonal-bias"):
         if P > n:
             raise InputError(f"an orthogonal set of {n}-dimensional vectors has at most {n} examples, got P={P}")
         X = np.eye(n)[:P].copy()
@@ -178,28 +212,56 @@ def hebb_dataset(kind, P, n, seed=0):
         u = rng.uniform(0.1, 1.0, size=(P, n))
         X = t[:, None] * s[None, :] * u
     else:
-        if P < 2:
-            raise InputError(f"a separable set with both classes needs P >= 2, got P={P}")
+        X = rng.choice([-1.0, 1.0], size=(P, n))
         for _ in range(1000):
-            X = rng.integers(0, 2, size=(P, n)).astype(np.float64)
-            if len(np.unique(X, axis=0)) < 2:
-                continue  # equal rows cannot take both classes
-            for _ in range(100):
-                v = rng.normal(size=n)
-                z = rng.uniform(size=n)
-                a = X @ v - v @ z
-                t = np.where(a > 0, 1.0, -1.0)
-                if (a != 0).all() and 0 < (t > 0).sum() < P:
-                    break
-            else:
-                continue
-            break
-        else:  # pragma: no cover - needs P identical rows a thousand times over
-            raise InputError(f"could not draw a separable set with both classes for P={P}, n={n}")
+            # a teacher through the origin: v separates (X, t) without a bias
+            a = X @ rng.normal(size=n)
+            if (a != 0).all():
+                break
+        else:  # pragma: no cover - a Gaussian teacher is orthogonal to a row with probability 0
+            raise InputError(f"could not draw a teacher off every example for P={P}, n={n}")
+        t = np.where(a > 0, 1.0, -1.0)
     return np.ascontiguousarray(X, dtype=np.float64), np.ascontiguousarray(t, dtype=np.float64)
 
 
-def hebb_condition(X, t, bias=True):
+def orthogonal_bias_prediction(P):
+    """Exact fractions of random target vectors for the identity set with a bias.
+
+    With x_k = e_k and the bias, c_k . C = 1 + t_k S (S = sum_l t_l), so the
+    cosine condition holds iff S = 0 or |S| = P, and some margin is exactly
+    0 iff |S| = 1 < P. For t uniform in {-1, +1}^P (S = 2 B - P, B binomial):
+
+        learnable = (C(P, P/2) [P even] + 2) / 2^P   (P >= 2; 1 for P = 1)
+        ties      = 2 C(P, (P-1)/2) / 2^P            (P odd >= 3; else 0)
+
+    Parameters
+    ----------
+    P : int
+        Number of examples (>= 1).
+
+    Returns
+    -------
+    dict
+        ``learnable`` and ``ties`` as :class:`fractions.Fraction` (exact).
+
+    Examples
+    --------
+    >>> r = orthogonal_bias_prediction(8)
+    >>> r["learnable"], r["ties"]
+    (Fraction(9, 32), Fraction(0, 1))
+    """
+    from fractions import Fraction
+    from math import comb
+
+    P = _int("P", P, 1)
+    if P == 1:
+        return {"learnable": Fraction(1), "ties": Fraction(0)}
+    good = (comb(P, P // 2) if P % 2 == 0 else 0) + 2  # S = 0, plus all +1 and all -1
+    ties = 2 * comb(P, (P - 1) // 2) if P % 2 == 1 else 0  # |S| = 1
+    return {"learnable": Fraction(good, 2**P), "ties": Fraction(ties, 2**P)}
+
+
+def hebb_condition(X, t, bias=True, _verdict="cosine"):
     """The canonical-form condition for supervised simple Hebb.
 
     Parameters
@@ -244,11 +306,14 @@ def hebb_condition(X, t, bias=True):
     cos = np.divide(margins, den, out=np.zeros_like(margins), where=den > 0)
     gram = c @ c.T
     off = ~np.eye(len(c), dtype=bool)
+    pairwise = bool((gram[off] > 0).all())
+    # mutant "pairwise-condition": the sufficient condition taken for the iff one
+    holds = pairwise if _verdict == "pairwise" else bool((margins > 0).all())
     return {
-        "holds": bool((margins > 0).all()),
+        "holds": holds,
         "min_margin": float(margins.min()),
         "min_cosine": float(cos.min()),
-        "all_pairwise_positive": bool((gram[off] > 0).all()),
+        "all_pairwise_positive": pairwise,
         "margins": margins,
         "norms": norms,
         "C": C,
@@ -257,20 +322,20 @@ def hebb_condition(X, t, bias=True):
 
 
 def _decided(cond, eta, epochs, init_scale, z=TINY_Z):
-    """Does the condition fix the outcome after `epochs`, whatever w_0 (up to z sigma)?
+    """Do the margins fix the outcome after `epochs`, whatever w_0 (up to z sigma)?
 
     Example k is right at the end iff w_0 . c_k + eta*epochs*m_k > 0 with
-    w_0 . c_k ~ N(0, (init_scale |c_k|)^2). If the condition holds, every
-    margin must clear z sigma; if it fails, one negative margin must.
+    w_0 . c_k ~ N(0, (init_scale |c_k|)^2). The outcome is fixed when every
+    margin clears z sigma on the positive side (learnt) or one does on the
+    negative side (not learnt); this reads the margins, not the verdict.
     """
     push = eta * epochs * cond["margins"]
     sigma = z * init_scale * cond["norms"]
-    if cond["holds"]:
-        return bool((push > sigma).all())
-    return bool((push < -sigma).any())
+    return bool((push > sigma).all() or (push < -sigma).any())
 
 
-def supervised_hebb(X, t, epochs=200, eta=0.02, seed=0, bias=True, init_scale=0.1):
+def supervised_hebb(X, t, epochs=200, eta=0.02, seed=0, bias=True, init_scale=0.1, _sign=1.0, _clamped=True,
+                    _condition_bias=None, _verdict="cosine"):
     """Train one threshold gate by clamped (supervised) simple Hebb, online.
 
     Each epoch presents the examples in a fresh seeded order and applies
@@ -324,35 +389,61 @@ def supervised_hebb(X, t, epochs=200, eta=0.02, seed=0, bias=True, init_scale=0.
     eta = _positive("eta", eta)
     init_scale = _positive("init_scale", init_scale, zero=True)
     c = _canonical(X, t, bool(bias))
-    cond = hebb_condition(X, t, bias)
+    # mutants: the condition may be computed on another input layout or verdict than the gate's
+    cond = hebb_condition(X, t, bias if _condition_bias is None else _condition_bias, _verdict)
     rng = np.random.default_rng(seed)
     w = rng.normal(0.0, init_scale, c.shape[1]) if init_scale > 0 else np.zeros(c.shape[1])
     w0 = w.copy()
-    step = eta * c  # dw = eta T x~ = eta c_k: the clamped Hebb update
+    step = _sign * eta * c  # dw = eta T x~ = eta c_k: the clamped Hebb update (_sign = -1: anti-Hebb mutant)
+    xt = _canonical(X, np.ones(len(X)), bool(bias))  # x~_k, for the unclamped mutant's output
     norm = np.empty(epochs + 1)
     angle = np.empty(epochs + 1)
     error = np.empty(epochs + 1)
+    C = c.sum(axis=0)
 
     def record(e):
         norm[e] = np.linalg.norm(w)
-        angle[e] = _angle(w, cond["C"])
+        angle[e] = _angle(w, C)
         error[e] = float(np.mean(c @ w <= 0.0))  # t_k (w . x~_k) = w . c_k
 
     record(0)
     for e in range(1, epochs + 1):
         for k in rng.permutation(len(c)):
-            w += step[k]
+            if _clamped:
+                w += step[k]
+            else:  # mutant "unclamped": the output O = sign(w . x~) replaces the target T
+                w += _sign * eta * np.sign(w @ xt[k]) * xt[k]
         record(e)
     return {"epoch": np.arange(epochs + 1), "norm": norm, "angle": angle, "error": error,
             "w0": w0, "w": w, "learnt": bool(error[-1] == 0.0), "condition": cond}
 
 
+def _mutant_settings(mutant):
+    """The private keywords of :func:`supervised_hebb` that inject `mutant`."""
+    if mutant is None:
+        return {}
+    if mutant not in _HEBB_MUTANTS:
+        raise InputError(f"mutant {mutant!r} is unknown: allowed {', '.join(_HEBB_MUTANTS)}")
+    return {"condition-without-bias": {"_condition_bias": False}, "anti-hebb": {"_sign": -1.0},
+            "pairwise-condition": {"_verdict": "pairwise"}, "unclamped": {"_clamped": False}}[mutant]
+
+
+def _closed_form(kind, t, holds):
+    """Does the verdict match the closed form of an orthogonal kind (None: no closed form)?"""
+    if kind == "orthogonal":
+        return holds  # every margin is 1
+    if kind == "orthogonal-bias":
+        S = abs(int(t.sum()))
+        return holds == (S == 0 or S == len(t))
+    return None
+
+
 def supervised_hebb_study(kinds=HEBB_KINDS, datasets=200, P=8, n=48, epochs=200, eta=0.02, seed=0,
-                          bias=True, init_scale=0.1):
+                          bias=None, init_scale=0.1, _mutant=None):
     """The cosine condition against simulation, on many random datasets per kind.
 
     Dataset i of a kind uses the i-th child of
-    ``SeedSequence(seed).spawn(3)[HEBB_KINDS.index(kind)]``: its first
+    ``SeedSequence(seed).spawn(4)[HEBB_KINDS.index(kind)]``: its first
     grandchild draws the data, its second w_0 and the orders. So a dataset
     does not depend on which other kinds run.
 
@@ -363,49 +454,67 @@ def supervised_hebb_study(kinds=HEBB_KINDS, datasets=200, P=8, n=48, epochs=200,
     datasets : int
         Random datasets per kind.
     P, n : int
-        Examples and inputs per dataset (``orthogonal`` needs P <= n).
-    epochs, eta, init_scale, bias
+        Examples and inputs per dataset (the orthogonal kinds need P <= n;
+        ``near-orthogonal`` is near-orthogonal only for n >> P).
+    epochs, eta, init_scale
         As in :func:`supervised_hebb`.
     seed : int
         Root seed.
+    bias : None or bool
+        None (default): each kind's own setting, :data:`HEBB_BIAS`; a bool
+        forces it for every kind.
 
     Returns
     -------
     dict
-        ``summary``: per kind ``datasets``, ``condition_holds``,
-        ``learnt``, ``agree``, ``tiny`` (datasets whose margins leave the
-        finite-epoch outcome to w_0, see :data:`TINY_Z`),
-        ``disagree_decided`` (disagreements among the others: 0 if the
-        theorem holds), ``pairwise_positive``; ``records``: one dict per
-        dataset; ``trajectories``: the :func:`supervised_hebb` result of
-        dataset 0 of each kind; ``protocol``: the settings.
+        ``summary``: per kind ``label``, ``bias``, ``datasets``,
+        ``condition_holds``, ``learnt``, ``agree``, ``tiny`` (datasets
+        whose margins leave the finite-epoch outcome to w_0, see
+        :data:`TINY_Z`), ``disagree_decided`` (disagreements among the
+        others: 0 if the theorem holds), ``pairwise_positive``, and for the
+        orthogonal kinds ``closed_form``: ``rule`` (when the condition holds),
+        ``match`` (datasets whose verdict agrees with it), ``expected_fraction``
+        (exact, as "a/b", for uniform random targets) and ``ties`` (margin
+        exactly 0); ``records``: one dict per dataset; ``trajectories``: the
+        :func:`supervised_hebb` result of dataset 0 of each kind;
+        ``protocol``: the settings.
 
     Examples
     --------
     >>> r = supervised_hebb_study(datasets=20, epochs=50)
     >>> all(s["disagree_decided"] == 0 for s in r["summary"].values())
     True
+    >>> r["summary"]["orthogonal"]["learnt"], r["summary"]["orthogonal"]["bias"]
+    (20, False)
     """
     kinds = tuple(kinds)
     for k in kinds:
         if k not in HEBB_KINDS:
             raise InputError(f"dataset kind {k!r} is unknown: allowed {', '.join(HEBB_KINDS)}")
+    if bias is not None and not isinstance(bias, (bool, np.bool_)):
+        raise InputError(f"bias must be None (each kind's own) or a bool, got {bias!r}")
     datasets = _int("datasets", datasets, 1)
     seed = _int("seed", seed, 0)
     P, n, epochs = _int("P", P, 1), _int("n", n, 1), _int("epochs", epochs, 1)
     eta = _positive("eta", eta)
     init_scale = _positive("init_scale", init_scale, zero=True)
-    if "orthogonal" in kinds and P > n:
-        raise InputError(f"the orthogonal kind needs P <= n, got P={P}, n={n}")
+    if {"orthogonal", "orthogonal-bias"} & set(kinds) and P > n:
+        raise InputError(f"the orthogonal kinds need P <= n, got P={P}, n={n}")
+    mut = _mutant_settings(_mutant)
+    biases = {k: HEBB_BIAS[k] if bias is None else bool(bias) for k in kinds}
     roots = np.random.SeedSequence(seed).spawn(len(HEBB_KINDS))
     summary, records, traj = {}, [], {}
     for kind in kinds:
-        s = {"datasets": datasets, "condition_holds": 0, "learnt": 0, "agree": 0, "tiny": 0,
-             "disagree_decided": 0, "pairwise_positive": 0}
+        b = biases[kind]
+        s = {"label": HEBB_LABELS[kind], "bias": b, "datasets": datasets, "condition_holds": 0, "learnt": 0,
+             "agree": 0, "tiny": 0, "disagree_decided": 0, "pairwise_positive": 0}
+        # the closed forms are for the identity set with its own bias setting
+        closed = (kind == "orthogonal" and not b) or (kind == "orthogonal-bias" and b)
+        match = 0
         for i, child in enumerate(roots[HEBB_KINDS.index(kind)].spawn(datasets)):
             data_seed, train_seed = child.spawn(2)
             X, t = hebb_dataset(kind, P, n, data_seed)
-            r = supervised_hebb(X, t, epochs, eta, train_seed, bias, init_scale)
+            r = supervised_hebb(X, t, epochs, eta, train_seed, b, init_scale, **mut)
             cond = r["condition"]
             decided = _decided(cond, eta, epochs, init_scale)
             agree = cond["holds"] == r["learnt"]
@@ -415,17 +524,28 @@ def supervised_hebb_study(kinds=HEBB_KINDS, datasets=200, P=8, n=48, epochs=200,
             s["tiny"] += not decided
             s["disagree_decided"] += decided and not agree
             s["pairwise_positive"] += cond["all_pairwise_positive"]
-            records.append({"kind": kind, "dataset": i, "condition_holds": cond["holds"],
+            match += bool(closed and _closed_form(kind, t, cond["holds"]))
+            records.append({"kind": kind, "dataset": i, "bias": b, "condition_holds": cond["holds"],
                             "learnt": r["learnt"], "tiny_margin": not decided,
                             "min_margin": cond["min_margin"], "min_cosine": cond["min_cosine"],
-                            "pairwise_positive": cond["all_pairwise_positive"],
+                            "pairwise_positive": cond["all_pairwise_positive"], "targets_sum": int(t.sum()),
                             "final_error": float(r["error"][-1])})
             if i == 0:
                 traj[kind] = r
+        if closed and kind == "orthogonal":
+            s["closed_form"] = {"rule": "always (every margin is 1)", "match": match, "expected_fraction": "1/1",
+                                "ties": "0/1"}
+        elif closed:
+            pred = orthogonal_bias_prediction(P)
+            s["closed_form"] = {"rule": "sum t = 0 or all t equal", "match": match,
+                                "expected_fraction": f"{pred['learnable'].numerator}/{pred['learnable'].denominator}",
+                                "ties": f"{pred['ties'].numerator}/{pred['ties'].denominator}"}
         summary[kind] = s
     protocol = {"kinds": list(kinds), "datasets": datasets, "P": P, "n": n, "epochs": epochs, "eta": eta,
-                "bias": bool(bias), "init": "normal", "init_scale": init_scale, "presentation": "shuffled",
+                "bias": biases, "init": "normal", "init_scale": init_scale, "presentation": "shuffled",
                 "targets": "pm1", "tiny_z": TINY_Z, "representative": "dataset 0 of each kind"}
+    if _mutant is not None:
+        protocol["mutant"] = _mutant
     return {"summary": summary, "records": records, "trajectories": traj, "protocol": protocol, "seed": seed}
 
 
@@ -446,6 +566,15 @@ def _save(fig, path, plt):
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=120)
     plt.close(fig)
+
+
+def _closed_form_text(s):
+    cf = s.get("closed_form")
+    if cf is None:
+        return "-"
+    num, den = (int(v) for v in cf["expected_fraction"].split("/"))
+    return (f"{cf['rule']}: {cf['match']}/{s['datasets']} match; expected fraction "
+            f"{cf['expected_fraction']} = {num / den:.4f} (exact)")
 
 
 def write_supervised_hebb(res, out_dir, command=None):
@@ -476,16 +605,19 @@ def write_supervised_hebb(res, out_dir, command=None):
     from .storage import manifest, manifest_path, write_csv, write_json, write_table
 
     proto = res["protocol"]
-    header = ["kind", "datasets", "condition holds", "learnt", "agree", "tiny margin", "disagree (decided)",
-              "pairwise positive"]
-    rows = [[k, s["datasets"], s["condition_holds"], s["learnt"], s["agree"], s["tiny"], s["disagree_decided"],
-             s["pairwise_positive"]] for k, s in res["summary"].items()]
-    intro = (f"Supervised simple Hebb on one threshold gate ({'with' if proto['bias'] else 'without'} bias), "
+    header = ["kind", "data", "bias", "datasets", "condition holds", "learnt", "agree", "tiny margin",
+              "disagree (decided)", "pairwise positive", "closed form"]
+    rows = [[k, s["label"], "yes" if s["bias"] else "no", s["datasets"], s["condition_holds"], s["learnt"],
+             s["agree"], s["tiny"], s["disagree_decided"], s["pairwise_positive"], _closed_form_text(s)]
+            for k, s in res["summary"].items()]
+    intro = (f"Supervised simple Hebb on one threshold gate, bias input per kind (column 'bias'), "
              f"{proto['datasets']} random datasets per kind, P={proto['P']}, n={proto['n']}, "
              f"{proto['epochs']} epochs, eta={proto['eta']}, w0 ~ N(0, {proto['init_scale']}^2). "
              "'condition holds': every c_k . C > 0 (canonical form); 'learnt': zero training error after "
              "the last epoch; 'tiny margin': eta*epochs*|c_k . C| within "
-             f"{TINY_Z:g} sd of w0 . c_k, so w0 may decide; 'pairwise positive': the sufficient condition.")
+             f"{TINY_Z:g} sd of w0 . c_k, so w0 may decide; 'pairwise positive': the sufficient condition; "
+             "'closed form' (identity sets): when the condition holds, the datasets whose verdict matches it, "
+             "and the exact fraction expected for uniform random targets.")
     files = write_table(out_dir, "supervised_hebb", header, rows, "Supervised simple Hebb: the cosine condition",
                         intro, "supervised-hebb", proto, command=command, seed=res["seed"],
                         results={"summary": res["summary"]})
@@ -493,8 +625,8 @@ def write_supervised_hebb(res, out_dir, command=None):
     trows = [[int(e), kind, round(float(r["norm"][e]), 8), round(float(r["angle"][e]), 6),
               round(float(r["error"][e]), 6)] for kind, r in res["trajectories"].items() for e in r["epoch"]]
     write_csv(os.path.join(out_dir, tname), ["epoch", "kind", "norm", "angle", "error"], trows)
-    cols = ["kind", "dataset", "condition_holds", "learnt", "tiny_margin", "min_margin", "min_cosine",
-            "pairwise_positive", "final_error"]
+    cols = ["kind", "dataset", "bias", "condition_holds", "learnt", "tiny_margin", "min_margin", "min_cosine",
+            "pairwise_positive", "targets_sum", "final_error"]
     write_csv(os.path.join(out_dir, dname), cols,
               [[rec[c] if not isinstance(rec[c], float) else round(rec[c], 10) for c in cols]
                for rec in res["records"]])
@@ -511,8 +643,9 @@ def write_supervised_hebb(res, out_dir, command=None):
         return files, "matplotlib is not installed (pip install '.[plot]'): no supervised_hebb.png"
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.8))
     for kind, r in res["trajectories"].items():
-        a1.plot(r["epoch"], r["norm"], label=kind)
-        a2.plot(r["epoch"], r["angle"], label=kind)
+        label = f"{kind} ({'bias' if res['summary'][kind]['bias'] else 'no bias'})"
+        a1.plot(r["epoch"], r["norm"], label=label)
+        a2.plot(r["epoch"], r["angle"], label=label)
     a1.set_xlabel("epoch")
     a1.set_ylabel("|w|")
     a2.set_xlabel("epoch")
@@ -524,28 +657,95 @@ def write_supervised_hebb(res, out_dir, command=None):
     return files + ["supervised_hebb.png"], None
 
 
-def check_supervised_hebb(seed=0):
-    """Verify the canonical-form theorem by simulation (a few seconds).
+def check_supervised_hebb(seed=0, mutant=None):
+    """Verify the canonical-form theorem on the paper's datasets by simulation (about a second).
 
-    Runs :func:`supervised_hebb_study` with 60 datasets per kind; the theorem
-    holds iff the condition and the simulated outcome agree on every dataset
-    whose margins are not tiny (those are reported, not counted).
+    Runs :func:`supervised_hebb_study` on the four kinds of
+    :data:`HEBB_KINDS`, 60 datasets each (P = 8, n = 48, 100 epochs,
+    eta = 0.04). It holds iff
+
+    * the cosine condition and the simulated outcome agree on every dataset
+      whose margins are not tiny (those are reported, not counted), and
+      both verdicts occur among the decided datasets;
+    * ``orthogonal`` (identity, no bias): the condition holds and the gate
+      learns on every dataset (every margin is 1);
+    * ``orthogonal-bias``: every verdict equals the closed form (holds iff
+      sum t = 0 or all t are equal), and the count of learnable datasets is
+      consistent with the exact fraction of :func:`orthogonal_bias_prediction`
+      (two-sided exact binomial test, p >= 1e-4: a sound generator fails it
+      on about 1 seed in 10^4).
+
+    Parameters
+    ----------
+    seed : int
+        Root seed of the study.
+    mutant : str, optional
+        One of ``check_supervised_hebb.mutants``: breaks the mechanism
+        through a private parameter of :func:`supervised_hebb` (the check
+        must then fail).
 
     Returns
     -------
     dict
-        ``holds`` (bool) and ``evidence`` (the summary per kind and the
-        protocol).
+        ``holds`` (bool), ``evidence`` (the summary per kind, the
+        closed-form comparison, the protocol, the mutant) and ``lines``.
+
+    Raises
+    ------
+    InputError
+        An unknown mutant.
 
     Examples
     --------
     >>> check_supervised_hebb()["holds"]
     True
+    >>> check_supervised_hebb(mutant="anti-hebb")["holds"]
+    False
     """
-    res = supervised_hebb_study(datasets=60, epochs=100, eta=0.04, seed=seed)
+    from scipy.stats import binomtest
+
+    _mutant_settings(mutant)  # validates the name before the work
+    res = supervised_hebb_study(datasets=60, epochs=100, eta=0.04, seed=seed, _mutant=mutant)
     summary = res["summary"]
-    ok = all(s["disagree_decided"] == 0 for s in summary.values())
-    return {"holds": ok, "evidence": {"summary": summary, "protocol": res["protocol"], "seed": seed}}
+    P = res["protocol"]["P"]
+    agree = all(s["disagree_decided"] == 0 for s in summary.values())
+    decided = [r for r in res["records"] if not r["tiny_margin"]]
+    both = any(r["condition_holds"] for r in decided) and any(not r["condition_holds"] for r in decided)
+    orth = summary["orthogonal"]
+    orth_ok = orth["condition_holds"] == orth["learnt"] == orth["closed_form"]["match"] == orth["datasets"]
+    ob = summary["orthogonal-bias"]
+    pred = orthogonal_bias_prediction(P)
+    test = binomtest(ob["condition_holds"], ob["datasets"], float(pred["learnable"]))
+    ci = test.proportion_ci(0.95)  # Clopper-Pearson
+    closed = {"orthogonal": {"all_learnt": orth_ok},
+              "orthogonal-bias": {"match": ob["closed_form"]["match"], "datasets": ob["datasets"],
+                                  "condition_holds": ob["condition_holds"],
+                                  "predicted_fraction": ob["closed_form"]["expected_fraction"],
+                                  "predicted_count": float(pred["learnable"]) * ob["datasets"],
+                                  "measured_fraction_ci95": [float(ci.low), float(ci.high)],
+                                  "binomial_p": float(test.pvalue)}}
+    ob_ok = ob["closed_form"]["match"] == ob["datasets"] and test.pvalue >= 1e-4
+    holds = bool(agree and both and orth_ok and ob_ok)
+    lines = [f"{'kind':<17}{'bias':<6}{'datasets':>9}{'condition':>10}{'learnt':>8}{'agree':>7}{'tiny':>6}"
+             f"{'disagree':>10}"]
+    lines += [f"{k:<17}{'yes' if s['bias'] else 'no':<6}{s['datasets']:>9}{s['condition_holds']:>10}"
+              f"{s['learnt']:>8}{s['agree']:>7}{s['tiny']:>6}{s['disagree_decided']:>10}" for k, s in summary.items()]
+    lines.append(f"orthogonal, no bias: condition holds and learnt on {orth['learnt']}/{orth['datasets']} "
+                 "(closed form: every margin is 1)")
+    lines.append(f"orthogonal + bias: condition holds on {ob['condition_holds']}/{ob['datasets']} (exact count); "
+                 f"closed form (sum t = 0 or all equal) matches {ob['closed_form']['match']}/{ob['datasets']}; "
+                 f"predicted fraction {ob['closed_form']['expected_fraction']} = {float(pred['learnable']):.4f} "
+                 f"(exact), measured {ob['condition_holds'] / ob['datasets']:.4f}, 95% CI "
+                 f"[{ci.low:.3f}, {ci.high:.3f}] (estimated, Clopper-Pearson), binomial p = {test.pvalue:.3g}")
+    if mutant is not None:
+        lines.append(f"mutant {mutant}: {_HEBB_MUTANTS[mutant]}")
+    return {"holds": holds,
+            "evidence": {"summary": summary, "closed_form": closed, "agree": agree, "both_verdicts": both,
+                         "protocol": res["protocol"], "seed": seed, "mutant": mutant},
+            "lines": lines}
+
+
+check_supervised_hebb.mutants = dict(_HEBB_MUTANTS)
 
 
 # --------------------------------------------------------------------------

@@ -186,7 +186,7 @@ def test_polynomial_rule_commands_print_one_json_object(tmp_path, capsys):
     assert s["summary"]["raw_rules"] == 3**4 - 1 and len(s["top"]) == 10
     s = run_json(capsys, "single-unit", "supervised-hebb", "--datasets", "10")
     assert {k: v["datasets"] for k, v in s["summary"].items()} == {
-        "separable": 10, "orthogonal": 10, "common-orthant": 10}
+        "near-orthogonal": 10, "orthogonal": 10, "orthogonal-bias": 10, "common-orthant": 10}
 
 
 def test_channel_prints_one_json_object(tmp_path, capsys):

@@ -8,6 +8,10 @@
   that w_0 cannot decide (eta*epochs*|c_k . C| > |w_0| |c_k| >= |w_0 . c_k|).
 * supervised_hebb is compared with the naive trainer started from the same
   w_0 (the clamped update does not read w, so the order does not matter).
+* The paper's datasets: the identity without bias is learnt for every target
+  vector (exhaustive); with the bias, the learnable fraction is counted over
+  all 2^P target vectors and compared with a combinatorial formula written
+  here; the near-orthogonal +-1 sets are separable by an LP (scipy linprog).
 * Hebb on a linear unit is compared with a power-iteration eigenvector, and
   the Riccati curves with a Runge-Kutta integration and moments by loops.
 """
@@ -16,6 +20,7 @@ import csv
 import json
 import math
 import random
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -24,10 +29,12 @@ from hypothesis import strategies as st
 
 from gates.errors import InputError
 from gates.single_unit import (
+    HEBB_BIAS,
     HEBB_KINDS,
     check_supervised_hebb,
     hebb_condition,
     hebb_dataset,
+    orthogonal_bias_prediction,
     supervised_hebb,
     supervised_hebb_study,
     write_supervised_hebb,
@@ -70,6 +77,12 @@ def test_orthogonal_is_identity(n):
         X, t = hebb_dataset("orthogonal", n, n, seed)
         assert X.tolist() == [[1.0 if i == j else 0.0 for j in range(n)] for i in range(n)]
         assert set(t.tolist()) <= {-1.0, 1.0} and t.shape == (n,)
+        # the same data; the bias belongs to the gate
+        Xb, tb = hebb_dataset("orthogonal-bias", n, n, seed)
+        assert np.array_equal(X, Xb) and np.array_equal(t, tb)
+    # the paper's orthogonal set has no bias input; its second row has one
+    assert HEBB_BIAS == {"near-orthogonal": False, "orthogonal": False, "orthogonal-bias": True,
+                         "common-orthant": True}
     X, _ = hebb_dataset("orthogonal", 2, 5, 0)
     assert X.tolist() == [[1, 0, 0, 0, 0], [0, 1, 0, 0, 0]]
     with pytest.raises(InputError, match="at most 3 examples"):
@@ -91,13 +104,32 @@ def test_common_orthant_pairwise_positive():
         assert naive.hebb_condition(lists(X), t.tolist(), bias=True)[3]
 
 
-def test_separable_by_a_hyperplane():
-    for seed in range(40):
-        P, n = 3 + seed % 8, 2 + seed % 5
-        X, t = hebb_dataset("separable", P, n, seed)
-        assert X.shape == (P, n) and set(X.ravel().tolist()) <= {0.0, 1.0}
-        assert set(t.tolist()) == {-1.0, 1.0}
-        assert naive.perceptron_separates(lists(X), t.tolist())
+def lp_separates(X, t, bias):
+    """Is there w with t_k (w . x~_k) >= 1 for every k? (linprog feasibility: independent of the teacher)"""
+    from scipy.optimize import linprog
+
+    A = np.array([[-tk * v for v in naive.with_bias(x, bias)] for x, tk in zip(lists(X), list(t))])
+    r = linprog(np.zeros(A.shape[1]), A_ub=A, b_ub=-np.ones(len(A)), bounds=[(None, None)] * A.shape[1],
+                method="highs")
+    assert r.status in (0, 2), r.message  # 0 feasible, 2 infeasible
+    return r.status == 0
+
+
+def test_near_orthogonal_pm1_and_separable():
+    # the LP can say no: XOR in +-1 coding, with a bias
+    assert not lp_separates([[-1, -1], [-1, 1], [1, -1], [1, 1]], [-1, 1, 1, -1], bias=True)
+    # with no bias, x and -x cannot take the same class
+    assert not lp_separates([[1, -1, 1], [-1, 1, -1]], [1, 1], bias=False)
+    cosines = []
+    for seed in range(30):
+        P, n = 3 + seed % 8, 40 + seed % 3
+        X, t = hebb_dataset("near-orthogonal", P, n, seed)
+        assert X.shape == (P, n) and set(X.ravel().tolist()) == {-1.0, 1.0}
+        assert set(t.tolist()) <= {-1.0, 1.0}
+        assert lp_separates(X, t, bias=False)  # through the origin: the gate needs no bias
+        cosines += [abs(naive.dot(a, b)) / n for i, a in enumerate(lists(X)) for b in lists(X)[:i]]
+    # near-orthogonal: for random +-1 rows |cos| has mean about sqrt(2 / (pi n)) ~ 0.12 at n ~ 41
+    assert np.mean(cosines) < 0.16 and max(cosines) < 0.7
 
 
 def test_datasets_seeded_and_validated():
@@ -108,9 +140,9 @@ def test_datasets_seeded_and_validated():
     with pytest.raises(InputError, match="dataset kind 'random' is unknown"):
         hebb_dataset("random", 4, 4, 0)
     with pytest.raises(InputError, match="P must be an integer >= 1"):
-        hebb_dataset("separable", 0, 4, 0)
-    with pytest.raises(InputError, match="needs P >= 2"):
-        hebb_dataset("separable", 1, 4, 0)
+        hebb_dataset("near-orthogonal", 0, 4, 0)
+    with pytest.raises(InputError, match="dataset kind 'separable' is unknown"):
+        hebb_dataset("separable", 4, 4, 0)
 
 
 # --------------------------------------------------------------------------
@@ -162,7 +194,7 @@ def random_sets(rnd, count):
         P, n = rnd.randint(2, 6), rnd.randint(1, 5)
         X = [[rnd.gauss(0, 1) for _ in range(n)] for _ in range(P)]
         yield "gaussian", X, [rnd.choice([-1.0, 1.0]) for _ in range(P)]
-        kind = HEBB_KINDS[i % 3]
+        kind = HEBB_KINDS[i % len(HEBB_KINDS)]
         X, t = hebb_dataset(kind, P, max(n, P), rnd.randrange(2**32))
         yield kind, lists(X), t.tolist()
 
@@ -232,6 +264,73 @@ def test_exact_tie_is_an_error():
     assert not r["learnt"] and not naive.clamped_hebb_gate(lists(X), t, [0.0] * 4, 10, 0.5)[1]
 
 
+# --------------------------------------------------------------------------
+# closed forms of the identity sets (paper §2: "the identity matrix with random targets")
+# --------------------------------------------------------------------------
+
+
+def all_targets(P):
+    return [[1.0 if (m >> k) & 1 else -1.0 for k in range(P)] for m in range(2**P)]
+
+
+def identity(P, n=None):
+    n = P if n is None else n
+    return [[1.0 if i == j else 0.0 for j in range(n)] for i in range(P)]
+
+
+def by_positives(P):
+    """(learnable, ties) target vectors of the identity with a bias, counted by B = number of +1 targets.
+
+    c_k = t_k [e_k, 1] and C = [t, S], S = 2B - P: a +1 example has margin 1 + S, a -1 example 1 - S.
+    """
+    good = ties = 0
+    for B in range(P + 1):
+        S = 2 * B - P
+        margins = ([1 + S] if B > 0 else []) + ([1 - S] if B < P else [])
+        if min(margins) > 0:
+            good += math.comb(P, B)
+        elif min(margins) == 0:
+            ties += math.comb(P, B)
+    return good, ties
+
+
+def test_identity_without_bias_always_learnt():
+    """Every margin is t_k^2 = 1, whatever the targets: learnt for all 2^P target vectors."""
+    rnd = random.Random(11)
+    for P in range(1, 8):
+        for n in (P, P + 2):
+            I = identity(P, n)
+            for t in all_targets(P):
+                holds, m, _, _, margins = naive.hebb_condition(I, t, bias=False)
+                assert holds and margins == [1.0] * P
+                w0 = [rnd.gauss(0, 0.1) for _ in range(n)]
+                assert naive.clamped_hebb_gate(I, t, w0, 20, 0.05, bias=False)[1]
+    # and the package's simulation, from random starts
+    for i, t in enumerate(all_targets(6)):
+        assert supervised_hebb(identity(6, 9), t, epochs=20, eta=0.05, seed=i, bias=False)["learnt"]
+
+
+def test_identity_with_bias_closed_form():
+    assert by_positives(8) == (70 + 2, 0) and by_positives(3) == (2, 6) and by_positives(1) == (2, 0)
+    for P in range(1, 15):
+        good, ties = by_positives(P)
+        r = orthogonal_bias_prediction(P)
+        assert r["learnable"] == Fraction(good, 2**P) and r["ties"] == Fraction(ties, 2**P)
+    # exhaustive: the naive condition over every target vector
+    for P in range(1, 10):
+        counted = [naive.hebb_condition(identity(P), t, bias=True) for t in all_targets(P)]
+        good = sum(c[0] for c in counted)
+        ties = sum(not c[0] and c[1] == 0 for c in counted)
+        assert (good, ties) == by_positives(P)
+    # the simulation learns exactly the closed-form count; from w0 = 0 a tie (activation 0) is an error
+    for P, init in ((8, 0.1), (7, 0.0)):
+        learnt = sum(supervised_hebb(identity(P), t, epochs=30, eta=0.05, seed=i, bias=True, init_scale=init)
+                     ["learnt"] for i, t in enumerate(all_targets(P)))
+        assert learnt == by_positives(P)[0]
+    with pytest.raises(InputError, match="P must be an integer >= 1"):
+        orthogonal_bias_prediction(0)
+
+
 def test_supervised_hebb_validates():
     X, t = [[1.0, 0.0]], [1]
     for kw, msg in [({"epochs": 0}, "epochs must be an integer >= 1"), ({"eta": -1.0}, "eta must be"),
@@ -252,10 +351,11 @@ def study():
 
 def test_study_summary(study):
     recs = study["records"]
-    assert len(recs) == 3 * 40
+    assert len(recs) == 4 * 40
     for kind, s in study["summary"].items():
         mine = [r for r in recs if r["kind"] == kind]
         assert s["datasets"] == len(mine) == 40
+        assert s["bias"] == HEBB_BIAS[kind] and all(r["bias"] == s["bias"] for r in mine)
         assert s["condition_holds"] == sum(r["condition_holds"] for r in mine)
         assert s["learnt"] == sum(r["learnt"] for r in mine)
         assert s["agree"] == sum(r["learnt"] == r["condition_holds"] for r in mine)
@@ -264,9 +364,17 @@ def test_study_summary(study):
         assert s["agree"] >= s["datasets"] - s["tiny"]
         # learnt means zero final error
         assert all((r["final_error"] == 0) == r["learnt"] for r in mine)
-    sep = study["summary"]["separable"]
-    assert 0 < sep["condition_holds"] < sep["datasets"]  # both outcomes occur
+    ob = study["summary"]["orthogonal-bias"]
+    assert 0 < ob["condition_holds"] < ob["datasets"]  # both outcomes occur
     assert study["summary"]["common-orthant"]["pairwise_positive"] == 40
+    # identity, no bias: every set learnt; with the bias: learnable iff sum t = 0 or all targets equal
+    orth = study["summary"]["orthogonal"]
+    assert orth["condition_holds"] == orth["learnt"] == orth["closed_form"]["match"] == 40
+    for r in recs:
+        if r["kind"] == "orthogonal-bias":
+            assert r["condition_holds"] == r["learnt"] == (abs(r["targets_sum"]) in (0, 8))
+    assert ob["closed_form"]["match"] == 40 and ob["closed_form"]["expected_fraction"] == "9/32"
+    assert "closed_form" not in study["summary"]["near-orthogonal"]
     # the condition in the records is the naive one: margins are integers for binary data
     assert all(r["min_margin"] == round(r["min_margin"]) for r in recs if r["kind"] != "common-orthant")
 
@@ -274,9 +382,15 @@ def test_study_summary(study):
 def test_study_kinds_are_independent(study):
     alone = supervised_hebb_study(kinds=("orthogonal",), datasets=40, epochs=100, eta=0.04, seed=3)
     assert alone["records"] == [r for r in study["records"] if r["kind"] == "orthogonal"]
+    # forcing the bias: the identity with a bias is the orthogonal-bias kind's setting (no closed form recorded)
+    forced = supervised_hebb_study(kinds=("orthogonal",), datasets=40, epochs=100, eta=0.04, seed=3, bias=True)
+    assert forced["protocol"]["bias"] == {"orthogonal": True} and "closed_form" not in forced["summary"]["orthogonal"]
+    assert forced["summary"]["orthogonal"]["condition_holds"] < 40
+    with pytest.raises(InputError, match="bias must be None"):
+        supervised_hebb_study(kinds=("orthogonal",), datasets=2, bias="yes")
     other = supervised_hebb_study(kinds=("orthogonal",), datasets=40, epochs=100, eta=0.04, seed=4)
     assert other["records"] != alone["records"]
-    with pytest.raises(InputError, match="needs P <= n"):
+    with pytest.raises(InputError, match="need P <= n"):
         supervised_hebb_study(P=9, n=4, datasets=2)
     with pytest.raises(InputError, match="kind 'x' is unknown"):
         supervised_hebb_study(kinds=("x",))
@@ -288,12 +402,17 @@ def test_write_supervised_hebb(study, tmp_path):
         assert (tmp_path / f).exists(), f
     with open(tmp_path / "supervised_hebb_trajectories.csv") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == 3 * 101 and set(rows[0]) == {"epoch", "kind", "norm", "angle", "error"}
+    assert len(rows) == 4 * 101 and set(rows[0]) == {"epoch", "kind", "norm", "angle", "error"}
     with open(tmp_path / "supervised_hebb_datasets.csv") as fh:
-        assert len(list(csv.DictReader(fh))) == 120
+        drows = list(csv.DictReader(fh))
+    assert len(drows) == 160 and {r["bias"] for r in drows if r["kind"] == "orthogonal"} == {"False"}
+    md = (tmp_path / "supervised_hebb.md").read_text()
+    assert "| orthogonal-bias | identity rows, random targets, bias input | yes |" in md
+    assert "| orthogonal | identity rows, random targets | no |" in md
     meta = json.loads((tmp_path / "supervised_hebb.manifest.json").read_text())
     assert meta["kind"] == "supervised-hebb" and meta["seed"] == 3 and meta["protocol"]["P"] == 8
-    assert meta["results"]["summary"]["separable"]["datasets"] == 40
+    assert meta["results"]["summary"]["near-orthogonal"]["datasets"] == 40
+    assert meta["protocol"]["bias"] == HEBB_BIAS
     meta = json.loads((tmp_path / "supervised_hebb_trajectories.manifest.json").read_text())
     assert meta["files"] == ["supervised_hebb_trajectories.csv", "supervised_hebb_datasets.csv"]
     try:
@@ -323,9 +442,38 @@ def test_write_without_matplotlib(study, tmp_path, monkeypatch):
 
 def test_check_supervised_hebb():
     r = check_supervised_hebb(seed=1)
-    assert r["holds"] is True
+    assert r["holds"] is True and r["evidence"]["mutant"] is None
     s = r["evidence"]["summary"]
     assert set(s) == set(HEBB_KINDS) and all(v["disagree_decided"] == 0 for v in s.values())
+    assert s["orthogonal"]["learnt"] == s["orthogonal"]["datasets"]
+    ob = r["evidence"]["closed_form"]["orthogonal-bias"]
+    assert ob["match"] == ob["datasets"] and ob["predicted_fraction"] == "9/32"
+    assert ob["predicted_count"] == pytest.approx(60 * (math.comb(8, 4) + 2) / 2**8)
+    assert any("orthogonal + bias" in line for line in r["lines"])
+
+
+# the reason each mutant must be caught for: (kind, summary field, predicate)
+MUTANT_REASONS = {
+    "condition-without-bias": lambda s: s["orthogonal-bias"]["disagree_decided"] > 0
+    and s["orthogonal"]["disagree_decided"] == s["near-orthogonal"]["disagree_decided"] == 0,
+    "anti-hebb": lambda s: s["orthogonal"]["learnt"] == 0 and s["orthogonal"]["condition_holds"] == 60,
+    "pairwise-condition": lambda s: s["orthogonal"]["disagree_decided"] == 60,  # verdict no, gate learns
+    "unclamped": lambda s: s["orthogonal"]["learnt"] < 60 == s["orthogonal"]["condition_holds"],
+}
+
+
+def test_check_supervised_hebb_mutants_listed():
+    assert set(check_supervised_hebb.mutants) == set(MUTANT_REASONS)
+    assert all(isinstance(v, str) and v for v in check_supervised_hebb.mutants.values())
+    with pytest.raises(InputError, match="mutant 'nope' is unknown: allowed condition-without-bias"):
+        check_supervised_hebb(mutant="nope")
+
+
+@pytest.mark.parametrize("mutant", sorted(MUTANT_REASONS))
+def test_check_supervised_hebb_catches(mutant):
+    r = check_supervised_hebb(seed=1, mutant=mutant)
+    assert r["holds"] is False and r["evidence"]["mutant"] == mutant
+    assert MUTANT_REASONS[mutant](r["evidence"]["summary"])
 
 
 # --------------------------------------------------------------------------
