@@ -39,8 +39,11 @@ ends at a critical point (|grad E| < `critical`, default 1e-6) on every
 target.
 """
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .errors import InputError
 from .truth import check_n
@@ -111,7 +114,7 @@ def _canonical_sign(w):
     return w if w[k] >= 0 else -w
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _grads(W, v, X, pi, T, mask, gW, gv, Hp):
     """Weighted error E = 1/2 sum pi r^2 and its gradients into gW, gv; Hp: (h,) scratch (compiled)."""
     P, h = X.shape[0], W.shape[0]
@@ -138,7 +141,7 @@ def _grads(W, v, X, pi, T, mask, gW, gv, Hp):
     return E
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _backprop(W0, v0, X, pi, T, mask, tol, max_steps, memory):
     """Full-batch gradient descent on (W, v), Barzilai-Borwein steps with the
     non-monotone Armijo test of Raydan (1997). Returns (W, v, steps) (compiled)."""
@@ -173,14 +176,20 @@ def _backprop(W0, v0, X, pi, T, mask, tol, max_steps, memory):
     return W, v, step
 
 
-@njit(cache=True, parallel=True)
-def _backprop_many(W0s, v0s, X, pi, Ts, mask, tol, max_steps):
-    """:func:`_backprop` for every target, threaded over targets (compiled)."""
+def _backprop_many(W0s, v0s, X, pi, Ts, mask, tol, max_steps, workers=None):
+    """:func:`_backprop` for every target, in threads (the kernel releases the GIL).
+
+    Each target's run is independent and deterministic, so the result does
+    not depend on the number of threads.
+    """
     Wb, vb = np.empty_like(W0s), np.empty_like(v0s)
     steps = np.empty(Ts.shape[0], dtype=np.int64)
-    for k in prange(Ts.shape[0]):
-        W, v, s = _backprop(W0s[k], v0s[k], X, pi, Ts[k], mask, tol, max_steps, 10)
-        Wb[k], vb[k], steps[k] = W, v, s
+
+    def run(k):
+        Wb[k], vb[k], steps[k] = _backprop(W0s[k], v0s[k], X, pi, Ts[k], mask, tol, max_steps, 10)
+
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        list(pool.map(run, range(Ts.shape[0])))
     return Wb, vb, steps
 
 

@@ -73,7 +73,8 @@ CHECKS = (
           "example c_k = T_k x~_k has a positive dot product with their sum (canonical-form theorem): the "
           "exact asymptotic verdict agrees with simulation.", "gates.theorems:check_hebb_canonical"),
     Check("supervised-hebb", "The canonical-form cosine condition predicts exactly which of the paper's "
-          "datasets (random separable, orthogonal, common orthant) supervised simple Hebb learns.",
+          "datasets (near-orthogonal +-1, the identity without and with a bias, common orthant) supervised "
+          "simple Hebb learns; the identity sets follow their closed forms.",
           "gates.single_unit:check_supervised_hebb"),
     Check("linear-dynamics", "On a linear unit: simple Hebb aligns with the principal direction and its norm "
           "diverges; Oja converges to the unit principal eigenvector; the delta rule converges to least "
@@ -82,8 +83,9 @@ CHECKS = (
     Check("counting", "Threshold functions are a vanishing fraction of all functions: log2 of their number "
           "grows like n^2 (at most log2 C(2^n, n+1), Cover), while log2 of all functions is 2^n.",
           "gates.theorems:check_counting"),
-    Check("deep-local", "Deep local learning (unsupervised hidden rule, supervised top) stops short of a "
-          "critical point of the error except in trivial cases; backprop reaches one.",
+    Check("deep-local", "Deep local learning (hidden layer at the target-independent fixed point of Oja's rule, "
+          "top by gradient descent) stops short of a critical point of the error on every target not in the "
+          "span of its features; backprop from the same start reaches one.",
           "gates.theorems:check_deep_local"),
     Check("hopfield", "Hopfield storage by simple Hebb commutes with every isometry of the cube (the "
           "orientation is invariant), and no other degree-2 symmetric rule does.",
