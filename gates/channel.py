@@ -649,15 +649,16 @@ def step(name, net, w, X, T, rng=None, eps=1e-4, k=8, D=32, *, _bp_noise=0.0, _b
     - ``bp``: h = -g by backpropagation (1 forward, 1 backward; W scalars, W D bits).
     - ``pwlr``: perturb each weight in turn, d_i = (E(w + eps e_i) - E(w)) / eps,
       h = -d (W + 1 forward; W scalars, W D bits).
-    - ``pwlb``: as pwlr, h = -sign(d), a unit step along each e_i (W bits).
+    - ``pwlb``: as pwlr, h = -sign(d) / sqrt(W), the unit vector at the
+      centre of the gradient's orthant (W bits).
     - ``palr``: perturb each unit's activity (pre-activation) in turn,
       deltas by forward difference, weights by the local rule
       dE/dW_l[i, j] = sum_p delta_{p,i} a~_{l-1}[p, j]; h = minus that
       (1 + re-propagations forward; per example N perturbations and N
       scalars; the paper: "D bits of feedback per unit as well as per
       weight", so W D bits, as backprop).
-    - ``palb``: as palr with sign(delta) in place of delta (1 bit per unit
-      and per weight: W bits).
+    - ``palb``: as palr with sign(delta) in place of delta, scaled to unit
+      length (1 bit per unit and per weight: W bits).
     - ``pwgr``: d = (E(w + eps u) - E(w)) / eps, h = -d u
       (2 forward, 1 global perturbation, 1 scalar, D bits).
     - ``pwgb``: same u, binary feedback: keep u if the error fell, else take
@@ -728,7 +729,9 @@ def step(name, net, w, X, T, rng=None, eps=1e-4, k=8, D=32, *, _bp_noise=0.0, _b
         E0 = net.error(w, X, T)
         d = (_weight_perturbation_errors(net, w, X, T, eps) - E0) / eps
         real = name == "pwlr"
-        direction = -d if real else -np.sign(d)
+        # binary feedback: the unit vector of the gradient's orthant (paper: "a random descent unit vector
+        # ... in the corresponding orthant"; we take its centre)
+        direction = -d if real else -np.sign(d) / math.sqrt(W)
         counts = dict(forward=float(W + 1), backward=0.0, perturb=W, scalars=W, bits=W * D if real else W)
     elif name in ("palr", "palb"):
         deltas = net.unit_deltas_fd(w, X, T, eps)
@@ -736,6 +739,9 @@ def step(name, net, w, X, T, rng=None, eps=1e-4, k=8, D=32, *, _bp_noise=0.0, _b
         if not real:
             deltas = np.sign(deltas)
         direction = -net.weight_gradient_from_deltas(w, X, deltas)
+        if not real:  # binary feedback carries no magnitude: a unit-length direction, as pwlb's
+            norm = float(np.linalg.norm(direction))
+            direction = direction / norm if norm > 0 else direction
         if _palr_per_batch:  # the old mixture: bits of the whole batch over operations per example
             P = deltas.shape[0]
             counts = dict(forward=_unit_deltas_cost(net), backward=0.0, perturb=N * P, scalars=N * P,
@@ -1061,7 +1067,7 @@ def theory_improvement(name, W, k=8, grad_norm=1.0):
     - pwlb, palb: None (sign vectors: it depends on the data).
 
     The binary algorithms' h has unit length, not gradient units, so their
-    ratio carries 1 / |g|.
+    ratio carries 1 / |g| (for pwlb and palb it is cos / |g|).
 
     Examples
     --------
@@ -1617,8 +1623,9 @@ def channel_study(sizes=DEFAULT_HIDDEN, algorithms=ALGORITHMS, k=8, budget=3000.
                 "improvement": "first-order decrease of the error at equal eta relative to backprop's: "
                                "(-g . h) / |g|^2 per weight state, averaged; dW = eta h",
                 "eta": "the same multiplier eta on every algorithm's update vector h: -g (bp), the finite-"
-                       "difference derivatives (pwlr, palr), -sign per weight (pwlb), -d u (pwgr), -sign(d) u "
-                       "(pwgb), -sum d_i u_i (pwgrk), the best u_i or 0 (pwgbk); u = z / sqrt(W), z ~ N(0, I_W)",
+                       "difference derivatives (pwlr, palr), -d u (pwgr), -sum d_i u_i (pwgrk); binary feedback "
+                       "gives unit length: -sign(d) / sqrt(W) (pwlb), the local rule on sign(delta) normalised "
+                       "(palb), -sign(d) u (pwgb), the best u_i or 0 (pwgbk); u = z / sqrt(W), z ~ N(0, I_W)",
                 "kinds": dict(KIND)}
     tuned = {}  # each algorithm at its best step length, per net: the fairest equal-budget comparison
     for r in runs:
@@ -1664,7 +1671,8 @@ def write_channel(res, out_dir, command=None):
     cos_kind "measured"), ``channel_fits.csv`` (every fitted exponent with
     its kind, identity or measured, method and 95% interval),
     ``channel_training.csv``, and when matplotlib is installed
-    ``channel_cosine.png`` (mean cos against W, log-log, with the theory) and
+    ``channel_cosine.png`` (mean cos and mean improvement ratio against W,
+    log-log, with the theory) and
     ``channel_training.png`` (error against operations per weight, log-log).
 
     Returns
@@ -1711,26 +1719,35 @@ def write_channel(res, out_dir, command=None):
         import matplotlib.pyplot as plt
     except ImportError:
         return files, "matplotlib is not installed (pip install '.[plot]'): no plots"
-    fig, ax = plt.subplots(figsize=(7, 5))
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 5))
     k = proto["k"]
     markers = "osD^vPX*h"  # distinct shapes: bp, pwlr and palr sit on top of each other at 1
     for j, a in enumerate(dict.fromkeys(r["algorithm"] for r in res["rows"])):
+        style = dict(fmt=markers[j % 9], ms=8 - 0.5 * (j % 9), mfc="none", capsize=2, label=a)
         rs = [r for r in res["rows"] if r["algorithm"] == a and r["cos_mean"] > 0]
-        if not rs:
-            continue
-        Ws = np.array([r["W"] for r in rs], float)
-        line = ax.errorbar(Ws, [r["cos_mean"] for r in rs], yerr=[r["cos_se"] for r in rs], fmt=markers[j % 9],
-                           ms=8 - 0.5 * (j % 9), mfc="none", capsize=2, label=a)
-        th = [r["cos_theory"] for r in rs]
-        if all(t is not None for t in th) and a not in EXACT:
-            grid = np.geomspace(Ws.min(), Ws.max(), 40)
-            ax.plot(grid, [theory_cos(a, int(round(W)), k) for W in grid], "--", lw=1,
-                    color=line[0].get_color())
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("W (weights)")
+        if rs:
+            Ws = np.array([r["W"] for r in rs], float)
+            line = ax.errorbar(Ws, [r["cos_mean"] for r in rs], yerr=[r["cos_se"] for r in rs], **style)
+            th = [r["cos_theory"] for r in rs]
+            if all(t is not None for t in th) and a not in EXACT:
+                grid = np.geomspace(Ws.min(), Ws.max(), 40)
+                ax.plot(grid, [theory_cos(a, int(round(W)), k) for W in grid], "--", lw=1,
+                        color=line[0].get_color())
+        rs = [r for r in res["rows"] if r["algorithm"] == a and r.get("improvement_ratio", 0) > 0]
+        if rs:
+            line = ax2.errorbar([r["W"] for r in rs], [r["improvement_ratio"] for r in rs],
+                                yerr=[r["improvement_se"] for r in rs], **style)
+            th = [r.get("improvement_theory") for r in rs]
+            if all(t is not None for t in th) and a not in EXACT:  # the theory at the measured states' |g|
+                ax2.plot([r["W"] for r in rs], th, "--", lw=1, color=line[0].get_color())
+    for a_ in (ax, ax2):
+        a_.set_xscale("log")
+        a_.set_yscale("log")
+        a_.set_xlabel("W (weights)")
     ax.set_ylabel("mean cos(update, -gradient)")
-    ax.set_title("Improvement relative to the gradient step (dashed: exact theory)")
+    ax.set_title("Cosine: a fixed-length step (dashed: exact theory)", fontsize=10)
+    ax2.set_ylabel("mean (-g . h) / |g|^2")
+    ax2.set_title("First-order decrease at equal eta, relative to backprop's (dashed: theory)", fontsize=10)
     ax.legend(fontsize=7, ncol=3)
     fig.tight_layout()
     with atomic_path(os.path.join(out_dir, "channel_cosine.png")) as tmp:
@@ -1940,7 +1957,8 @@ def check_channel(seed=0, mutant=None):
              f"improvement at equal eta (measured): backprop's first-order decrease is |g|^2 and its cosine 1 at "
              f"every state: {bp_exact}; no gradient-unit update decreases more on average: {bp_max}; "
              f"the first-order decreases match the error's central differences: {fd_ok}",
-             "decrease ratio bp / algorithm (measured, mean (-g.h)/|g|^2), smallest -> largest W: "
+             "decrease ratio bp / algorithm (measured; mean (-g.h)/|g|^2; binary feedback moves by unit-length "
+             "h, so its ratio carries 1/|g|), smallest -> largest W: "
              + ", ".join(f"{a} {v[0]:.3g} -> {v[-1]:.3g}" for a, v in imp_ratio.items()),
              "exponent of the mean decrease ratio in W (measured, weighted least squares, 95% interval): "
              + ", ".join(f"{a} {f['slope']:+.3f} {ci(f)}" for a, f in ifits.items() if a in GLOBAL)

@@ -196,9 +196,13 @@ def test_directions_follow_the_definitions():
     d = step("pwlr", net, w, X, T, eps=1e-7).direction
     np.testing.assert_allclose(d, -g, rtol=1e-4, atol=1e-6 * np.abs(g).max())
     big = np.abs(g) > 1e-3 * np.abs(g).max()
-    s = step("pwlb", net, w, X, T, eps=1e-7).direction
+    s = step("pwlb", net, w, X, T, eps=1e-7).direction * math.sqrt(net.n_weights)  # unit length: signs / sqrt(W)
     assert set(np.unique(s)) <= {-1.0, 0.0, 1.0}
     np.testing.assert_array_equal(s[big], -np.sign(g[big]))
+    # palb: the local rule on the signs of the deltas, at unit length
+    signs = np.sign(net.unit_deltas(w, X, T))
+    r = net.weight_gradient_from_deltas(w, X, signs)
+    np.testing.assert_allclose(step("palb", net, w, X, T, eps=1e-7).direction, -r / np.linalg.norm(r), atol=1e-12)
     for name in ("pwgr", "pwgb", "pwgrk", "pwgbk"):
         for seed in range(5):
             assert cosine(step(name, net, w, X, T, rng=seed, k=4), g) > 0  # first order: always downhill
