@@ -1095,9 +1095,10 @@ def predicted_exponent(name, quantity="cos"):
     """The paper's exponent of W.
 
     cos: W^-1/2 for the global perturbations, W^0 for the exact ones.
-    improvement (first-order decrease relative to backprop's at equal eta):
-    W^0 for the exact ones, W^-1 for pwgr and pwgrk, W^-1/2 for pwgb and
-    pwgbk (at a gradient norm that does not change with W). rate: W^-1 for
+    improvement (first-order decrease relative to backprop's at equal eta;
+    from the paper's g . u ~ N(0, |g|^2 / W) for a unit random u): W^0 for
+    the exact ones, W^-1 for pwgr and pwgrk ((g . u)^2), W^-1/2 for pwgb and
+    pwgbk (|g . u|, at a gradient norm that does not change with W). rate: W^-1 for
     every weight perturbation, W^0 for bp. None where the paper predicts none
     (sign vectors; activity perturbation's rate depends on the units per
     weight)."""

@@ -727,7 +727,16 @@ def test_check_channel_holds_for_other_seeds(seed):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2])
+def test_check_channel_catches_every_mutant_at_other_seeds(seed):
+    for mutant, claim in MUTANT_CLAIM.items():
+        ev = check_channel(seed=seed, mutant=mutant)["evidence"]
+        assert ev[claim] is False, (mutant, seed)
+
+
+@pytest.mark.slow
 def test_every_global_algorithm_matches_theory_at_every_default_size():
     rows = measure(channel.DEFAULT_HIDDEN, channel.GLOBAL, samples=1500, seed=21)
     for r in rows:
         assert _within(r), r
+        assert abs(r["improvement_ratio"] - r["improvement_theory"]) < 4 * r["improvement_se"], r
