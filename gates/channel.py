@@ -7,9 +7,16 @@ perturbation algorithms P{W,A}{L,G}{B,R}[k] by three numbers per step:
   log2 k for a choice among k);
 * the **operations** per weight (a forward pass costs W multiply-adds per
   example, a backward pass 2 W, generating a global perturbation W);
-* the **rate** R = bits per weight / operations per weight, and the
-  **improvement** of a step of fixed length, which relative to the gradient
-  step's is the cosine between the update and the negative gradient.
+* the **rate** R = bits per weight / operations per weight. Bits and
+  operations are both counted per training example (one on-line step, as the
+  paper counts), so R is a closed-form function of the sizes, D and k: an
+  *identity*, not a measurement (:func:`rate_identity`);
+* the **improvement**: every algorithm moves the weights by dW = eta h, h
+  its update vector (:class:`Step`), and to first order the error falls by
+  eta (-g . h). At equal eta, backprop's decrease is eta |g|^2, the largest of
+  any update of its length (Cauchy-Schwarz). The module reports the ratio
+  (-g . h) / |g|^2 (*measured* on random weight states), and beside it the
+  cosine of h with -g (the improvement of a fixed-length step).
 
 The theorem: backprop has the highest rate and improvement, up to constants,
 and the alternatives fall behind by factors that grow with W. This module
@@ -47,6 +54,9 @@ __all__ = [
     "expected_positive_max",
     "best_of_k_cos",
     "theory_cos",
+    "theory_improvement",
+    "first_order_decrease",
+    "rate_identity",
     "predicted_exponent",
     "measure",
     "fit_exponents",
@@ -64,9 +74,13 @@ ALGORITHMS = ("bp", "pwlr", "pwlb", "palr", "palb", "pwgr", "pwgb", "pwgrk", "pw
 
 GLOBAL = ("pwgr", "pwgb", "pwgrk", "pwgbk")
 EXACT = ("bp", "pwlr", "palr")
+QUANTITIES = ("cos", "improvement", "rate")
+"""What :func:`fit_exponents` fits; the rate is an identity, the others are measured."""
+KIND = {"cos": "measured", "improvement": "measured", "rate": "identity"}
 DEFAULT_HIDDEN = (4, 8, 16, 32, 64)
 """Default hidden widths h of the (8, h, h, 1) nets: W = 61 .. 4,801."""
 
+_FD_STATES = 8  # weight states per row on which measure() checks -g . h against the error's difference
 _CHUNK_BYTES = 256 * 2**20  # working set of one batched pass (spec: <= ~256 MB)
 
 
@@ -556,21 +570,24 @@ def boolean_task(n, table):
 
 @dataclass(frozen=True, eq=False)
 class Step:
-    """One step of a learning algorithm: its update direction and what it cost.
+    """One step of a learning algorithm: its update vector and what it cost.
 
     Attributes
     ----------
     algorithm : str
     direction : ndarray, shape (W,)
-        The unnormalised estimate of the descent direction -g (the caller
-        scales it).
+        The update vector h: the algorithm moves the weights by dW = eta h,
+        eta the step-size multiplier common to all algorithms ("equal eta";
+        see :func:`step` for each h). It estimates the descent direction -g.
     counts : dict
-        ``forward`` (full forward passes over the batch; partial passes count
-        by the fraction of weights they touch), ``backward`` (full backward
-        passes), ``perturb`` (perturbations generated: of weights, or of one
-        unit's activity for one example), ``global`` (of them, perturbations
-        of all W weights at once), ``scalars`` (numbers fed back) and ``bits``
-        (bits fed back to the weights).
+        Per training example (one on-line step, the paper's unit; on a batch
+        the step estimates the gradient of the batch error at the same
+        counts): ``forward`` (full forward passes; partial passes count by the
+        fraction of weights they touch), ``backward`` (full backward passes),
+        ``perturb`` (perturbations generated: of weights, or of one unit's
+        activity), ``global`` (of them, perturbations of all W weights at
+        once), ``scalars`` (numbers fed back) and ``bits`` (bits fed back to
+        the weights).
     ops : float
         Multiply-adds per example: F forward + 2 F backward + W global, where
         F is the cost of one forward pass: W for a layered net, the weight
@@ -615,33 +632,44 @@ def _weight_perturbation_errors(net, w, X, T, eps):
     return out
 
 
-def step(name, net, w, X, T, rng=None, eps=1e-4, k=8, D=32):
+def step(name, net, w, X, T, rng=None, eps=1e-4, k=8, D=32, *, _bp_noise=0.0, _bits_scale=1.0,
+         _palr_per_batch=False, _unscaled_perturbation=False):
     """One step of algorithm `name` at weights `w` on the batch (X, T).
 
-    Definitions (g the true gradient of E on the batch; paper section 5):
+    Each algorithm returns its update vector h; the weights move by eta h
+    (paper section 5: "a learning step dW = eta h"). Equal eta means the same
+    multiplier on every h as defined here: derivative feedback (real) gives
+    h in gradient units, binary feedback gives a signed unit-length
+    direction, the paper's choice ("perturbation algorithms produce a
+    direction, with no natural magnitude"). A random direction is u = z /
+    sqrt(W), z ~ N(0, I_W): components of mean 0 and variance 1/W, |u| ~ 1,
+    as the paper approximates unit vectors. With g the true gradient of E
+    on the batch:
 
-    - ``bp``: -g by backpropagation (1 forward, 1 backward; W scalars, W D bits).
+    - ``bp``: h = -g by backpropagation (1 forward, 1 backward; W scalars, W D bits).
     - ``pwlr``: perturb each weight in turn, d_i = (E(w + eps e_i) - E(w)) / eps,
-      direction -d (W + 1 forward; W scalars, W D bits).
-    - ``pwlb``: as pwlr, direction -sign(d) (W bits).
-    - ``palr``: perturb each unit's activity (pre-activation) in turn for every
-      example, deltas by forward difference, weights by the local rule
-      dE/dW_l[i, j] = sum_p delta_{p,i} a~_{l-1}[p, j]; direction minus that
-      (1 + re-propagations forward; N P scalars).
-    - ``palb``: as palr with sign(delta) (N P binary scalars).
-    - ``pwgr``: u ~ N(0, I_W), d = (E(w + eps u) - E(w)) / eps, direction -d u
+      h = -d (W + 1 forward; W scalars, W D bits).
+    - ``pwlb``: as pwlr, h = -sign(d) / sqrt(W), the unit vector at the
+      centre of the gradient's orthant (W bits).
+    - ``palr``: perturb each unit's activity (pre-activation) in turn,
+      deltas by forward difference, weights by the local rule
+      dE/dW_l[i, j] = sum_p delta_{p,i} a~_{l-1}[p, j]; h = minus that
+      (1 + re-propagations forward; per example N perturbations and N
+      scalars; the paper: "D bits of feedback per unit as well as per
+      weight", so W D bits, as backprop).
+    - ``palb``: as palr with sign(delta) in place of delta, scaled to unit
+      length (1 bit per unit and per weight: W bits).
+    - ``pwgr``: d = (E(w + eps u) - E(w)) / eps, h = -d u
       (2 forward, 1 global perturbation, 1 scalar, D bits).
     - ``pwgb``: same u, binary feedback: keep u if the error fell, else take
-      the opposite -u; direction -sign(d) u (1 bit).
-    - ``pwgrk``: k independent u_i, direction -sum_i d_i u_i (k + 1 forward,
+      the opposite: h = -sign(d) u (1 bit).
+    - ``pwgrk``: k independent u_i, h = -sum_i d_i u_i (k + 1 forward,
       k global perturbations, k scalars, k D bits).
-    - ``pwgbk``: k independent u_i, i* = argmin E(w + eps u_i); direction
+    - ``pwgbk``: k independent u_i, i* = argmin E(w + eps u_i); h =
       u_{i*} if it lowers the error, else 0 (k + 1 forward, log2 k bits).
 
-    Bits are those reaching the weights. For palr the N P deltas fed back to
-    the units carry N P D bits, but the weights receive W derivatives of D bits
-    (paper: PALR "provides D bits of feedback per unit as well as per weight"),
-    so bits = min(N P, W) D, at most backprop's W D; palb sends N P bits.
+    Bits and operations are counted per training example (the unit of the
+    paper's rate), so the rate does not depend on the batch size.
 
     Parameters
     ----------
@@ -653,7 +681,7 @@ def step(name, net, w, X, T, rng=None, eps=1e-4, k=8, D=32):
     rng : None, int or Generator
         Randomness of the global perturbations.
     eps : float
-        Perturbation size (> 0).
+        Perturbation size (> 0): every perturbation has length about eps.
     k : int
         Perturbations of pwgrk / pwgbk (>= 1).
     D : int
@@ -678,6 +706,10 @@ def step(name, net, w, X, T, rng=None, eps=1e-4, k=8, D=32):
     >>> round(cosine(s, net.gradient(net.init(1), X, T)[1]), 6)
     1.0
     """
+    # the private keywords are the mutants of check_channel: _bp_noise adds noise of that fraction of |g|
+    # to backprop's gradient; _bits_scale multiplies the bit count; _palr_per_batch restores the old
+    # counting of palr / palb (bits per batch, operations per example); _unscaled_perturbation draws the
+    # global perturbations N(0, I_W) (length sqrt(W)) instead of unit length
     _algorithm(name)
     k = _int(k, "k (perturbations)")
     D = _int(D, "D (bits per real number)")
@@ -688,13 +720,18 @@ def step(name, net, w, X, T, rng=None, eps=1e-4, k=8, D=32):
     glob = 0
     if name == "bp":
         _, g = net.gradient(w, X, T)
+        if _bp_noise:
+            n = rng.standard_normal(W)
+            g = g + n * (_bp_noise * np.linalg.norm(g) / np.linalg.norm(n))
         direction = -g
         counts = dict(forward=1.0, backward=1.0, perturb=0, scalars=W, bits=W * D)
     elif name in ("pwlr", "pwlb"):
         E0 = net.error(w, X, T)
         d = (_weight_perturbation_errors(net, w, X, T, eps) - E0) / eps
         real = name == "pwlr"
-        direction = -d if real else -np.sign(d)
+        # binary feedback: the unit vector of the gradient's orthant (paper: "a random descent unit vector
+        # ... in the corresponding orthant"; we take its centre)
+        direction = -d if real else -np.sign(d) / math.sqrt(W)
         counts = dict(forward=float(W + 1), backward=0.0, perturb=W, scalars=W, bits=W * D if real else W)
     elif name in ("palr", "palb"):
         deltas = net.unit_deltas_fd(w, X, T, eps)
@@ -702,12 +739,22 @@ def step(name, net, w, X, T, rng=None, eps=1e-4, k=8, D=32):
         if not real:
             deltas = np.sign(deltas)
         direction = -net.weight_gradient_from_deltas(w, X, deltas)
-        P = deltas.shape[0]
-        counts = dict(forward=_unit_deltas_cost(net), backward=0.0, perturb=N * P, scalars=N * P,
-                      bits=min(N * P, W) * D if real else N * P)
+        if not real:  # binary feedback carries no magnitude: a unit-length direction, as pwlb's
+            norm = float(np.linalg.norm(direction))
+            direction = direction / norm if norm > 0 else direction
+        if _palr_per_batch:  # the old mixture: bits of the whole batch over operations per example
+            P = deltas.shape[0]
+            counts = dict(forward=_unit_deltas_cost(net), backward=0.0, perturb=N * P, scalars=N * P,
+                          bits=min(N * P, W) * D if real else N * P)
+        else:  # per example: N unit perturbations and deltas; each weight gets its unit's delta
+            counts = dict(forward=_unit_deltas_cost(net), backward=0.0, perturb=N, scalars=N,
+                          bits=W * D if real else W)
     else:
         kk = 1 if name in ("pwgr", "pwgb") else k
+        # unit-length random directions (variance 1/W per component): the paper's u
         U = rng.standard_normal((kk, W))
+        if not _unscaled_perturbation:
+            U /= math.sqrt(W)
         E0 = net.error(w, X, T)
         Ek = net.errors(w + eps * U, X, T)
         d = (Ek - E0) / eps
@@ -727,6 +774,8 @@ def step(name, net, w, X, T, rng=None, eps=1e-4, k=8, D=32):
             counts = dict(scalars=1, bits=math.log2(kk))
         counts = dict(forward=float(kk + 1), backward=0.0, perturb=kk, **counts)
     counts["global"] = glob
+    if _bits_scale != 1.0:
+        counts["bits"] = counts["bits"] * _bits_scale
     # multiply-adds per example: a forward pass F (= W unless weights are shared), a backward pass
     # 2 F, generating a global perturbation W
     F = _forward_cost(net)
@@ -754,6 +803,110 @@ def cosine(step_or_direction, g):
     if nd == 0 or ng == 0:
         return 0.0
     return float(-(d @ g) / (nd * ng))
+
+
+def first_order_decrease(step_or_direction, g):
+    """-g . h: the first-order decrease of the error per unit eta when the weights move by eta h.
+
+    E(w + eta h) = E(w) + eta g . h + O(eta^2), so at the same step-size
+    multiplier eta (equal eta) an algorithm lowers the error by eta (-g . h),
+    backprop (h = -g) by eta |g|^2 (paper section 5, "the improvement").
+    Among updates of backprop's length |g|, |g|^2 is the largest
+    (Cauchy-Schwarz), reached only by h = -g.
+
+    Parameters
+    ----------
+    step_or_direction : Step or array, shape (W,)
+        The update vector h.
+    g : array, shape (W,)
+        The true gradient.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> first_order_decrease(np.array([-3.0, -4.0]), np.array([3.0, 4.0]))   # backprop: |g|^2
+    25.0
+    """
+    d = step_or_direction.direction if isinstance(step_or_direction, Step) else np.asarray(step_or_direction, float)
+    g = np.asarray(g, dtype=np.float64)
+    if d.shape != g.shape:
+        raise InputError(f"update has shape {d.shape}, gradient {g.shape}: they must match")
+    return float(-(d @ g))
+
+
+def _decrease_fd(net, w, X, T, h, delta=1e-4):
+    """-g . h from the error alone: a central difference of E along h, step length `delta`
+    (E(w - t h) - E(w + t h)) / (2 t), t = delta / |h|; error O(delta^2)."""
+    nh = float(np.linalg.norm(h))
+    if nh == 0:
+        return 0.0
+    t = delta / nh
+    Em, Ep = net.errors(np.stack([w - t * h, w + t * h]), X, T)
+    return float((Em - Ep) / (2 * t))
+
+
+def rate_identity(name, net, k=8, D=32):
+    """Bits per weight, operations per weight and the rate of algorithm `name`, from the counting formulas alone.
+
+    Per training example (the paper's unit), with W weights, F the cost of a
+    forward pass (W for a layered net) and c the forward passes of an
+    activity-perturbation sweep (for a layered net 1 + sum over units of the
+    fraction of the weights at and above the unit's layer):
+
+    ======  ==========  ====================
+    name    bits        operations
+    ======  ==========  ====================
+    bp      W D         3 F
+    pwlr    W D         (W + 1) F
+    pwlb    W           (W + 1) F
+    palr    W D         c F
+    palb    W           c F
+    pwgr    D           2 F + W
+    pwgb    1           2 F + W
+    pwgrk   k D         (k + 1) F + k W
+    pwgbk   log2 k      (k + 1) F + k W
+    ======  ==========  ====================
+
+    The rate is their ratio: an identity of the sizes, D and k, whatever the
+    weights, data or batch size. :func:`step` counts the same quantities
+    from the work it does; the two must agree.
+
+    Parameters
+    ----------
+    name : str
+    net : FeedForward, recurrent net, hidden width or sizes tuple
+    k, D : int
+
+    Returns
+    -------
+    dict
+        bits_per_weight, ops_per_weight, rate.
+
+    Examples
+    --------
+    >>> rate_identity("bp", FeedForward((8, 4, 4, 1)))["rate"]   # D / 3
+    10.666666666666666
+    """
+    _algorithm(name)
+    k = _int(k, "k (perturbations)")
+    D = _int(D, "D (bits per real number)")
+    net = _as_net(net)
+    W = net.n_weights
+    if isinstance(net, FeedForward):  # from the sizes, not from the net's own bookkeeping
+        sizes = net.sizes
+        per_layer = [m * (n + 1) for n, m in zip(sizes[:-1], sizes[1:])]
+        F = float(sum(per_layer))
+        c = 1.0 + sum(m * sum(per_layer[l:]) for l, m in enumerate(sizes[1:])) / F
+    else:
+        F, c = _forward_cost(net), _unit_deltas_cost(net)
+    bits, ops = {
+        "bp": (W * D, 3 * F), "pwlr": (W * D, (W + 1) * F), "pwlb": (W, (W + 1) * F),
+        "palr": (W * D, c * F), "palb": (W, c * F), "pwgr": (D, 2 * F + W), "pwgb": (1, 2 * F + W),
+        "pwgrk": (k * D, (k + 1) * F + k * W), "pwgbk": (math.log2(k), (k + 1) * F + k * W)}[name]
+    return {"bits_per_weight": bits / W, "ops_per_weight": ops / W, "rate": bits / ops}
 
 
 # --------------------------------------------------------------------------
@@ -823,7 +976,11 @@ def expected_positive_max(k):
     >>> round(expected_positive_max(1), 6) == round(1 / math.sqrt(2 * math.pi), 6)
     True
     """
-    k = _int(k, "k (perturbations)")
+    return _expected_positive_max(_int(k, "k (perturbations)"))
+
+
+@functools.lru_cache(maxsize=256)  # measure() asks once per weight state (pwgbk's theory)
+def _expected_positive_max(k):
     z = np.linspace(0.0, 16.0, 16001)
     # 1 - Phi^k = -expm1(k log(1 - Q)), accurate where Phi is close to 1
     f = -np.expm1(k * np.log1p(-_upper_tail(z)))
@@ -896,17 +1053,63 @@ def theory_cos(name, W, k=8):
     return None
 
 
+def theory_improvement(name, W, k=8, grad_norm=1.0):
+    """The expected first-order decrease of algorithm `name` relative to backprop's, at equal eta.
+
+    E[(-g . h) / |g|^2] over the algorithm's randomness, at a gradient of
+    norm `grad_norm`, for the update vectors h of :func:`step` (random
+    directions u = z / sqrt(W), z ~ N(0, I_W); first order in eps):
+
+    - bp, pwlr, palr: 1 (h = -g; the others up to the finite difference);
+    - pwgr: E (g . u)^2 / |g|^2 = 1 / W; pwgrk: k / W;
+    - pwgb: E |g . u| / |g|^2 = sqrt(2 / pi) / (sqrt(W) |g|);
+    - pwgbk: E max(0, max_i z_i) / (sqrt(W) |g|) (:func:`expected_positive_max`);
+    - pwlb, palb: None (sign vectors: it depends on the data).
+
+    The binary algorithms' h has unit length, not gradient units, so their
+    ratio carries 1 / |g| (for pwlb and palb it is cos / |g|).
+
+    Examples
+    --------
+    >>> theory_improvement("pwgr", 100), theory_improvement("pwgrk", 100, k=8)
+    (0.01, 0.08)
+    """
+    _algorithm(name)
+    W = _check_W(W)
+    k = _int(k, "k (perturbations)")
+    grad_norm = _positive(grad_norm, "grad_norm")
+    if name in EXACT:
+        return 1.0
+    if name == "pwgr":
+        return 1.0 / W
+    if name == "pwgrk":
+        return k / W
+    if name == "pwgb":
+        return math.sqrt(2 / math.pi) / (math.sqrt(W) * grad_norm)
+    if name == "pwgbk":
+        return expected_positive_max(k) / (math.sqrt(W) * grad_norm)
+    return None
+
+
 def predicted_exponent(name, quantity="cos"):
-    """The paper's exponent of W: mean cos ~ W^-1/2 for the global perturbations,
-    W^0 for the exact ones; rate ~ W^-1 for every weight perturbation, W^0 for
-    bp. None where the paper predicts none (sign vectors; activity
-    perturbation's rate depends on the units per weight)."""
+    """The paper's exponent of W.
+
+    cos: W^-1/2 for the global perturbations, W^0 for the exact ones.
+    improvement (first-order decrease relative to backprop's at equal eta;
+    from the paper's g . u ~ N(0, |g|^2 / W) for a unit random u): W^0 for
+    the exact ones, W^-1 for pwgr and pwgrk ((g . u)^2), W^-1/2 for pwgb and
+    pwgbk (|g . u|, at a gradient norm that does not change with W). rate: W^-1 for
+    every weight perturbation, W^0 for bp. None where the paper predicts none
+    (sign vectors; activity perturbation's rate depends on the units per
+    weight)."""
     _algorithm(name)
     if quantity == "cos":
         return -0.5 if name in GLOBAL else 0.0 if name in EXACT else None
+    if quantity == "improvement":
+        return {"pwgr": -1.0, "pwgrk": -1.0, "pwgb": -0.5, "pwgbk": -0.5}.get(name, 0.0 if name in EXACT else None)
     if quantity == "rate":
         return 0.0 if name == "bp" else None if name in ("palr", "palb") else -1.0
-    raise InputError(f"quantity {quantity!r} is unknown: allowed cos, rate")
+    raise InputError(f"quantity {quantity!r} is unknown: allowed {', '.join(QUANTITIES)}")
 
 
 # --------------------------------------------------------------------------
@@ -945,14 +1148,20 @@ def _algorithms(algorithms):
 
 
 def measure(nets, algorithms=ALGORITHMS, k=8, samples=64, seed=0, batch=32, eps=1e-4, D=32,
-            activation="tanh", progress=None):
-    """Bits, operations, rate and mean cosine with the gradient, per net and algorithm.
+            activation="tanh", progress=None, *, _bp_noise=0.0, _bits_scale=None, _palr_per_batch=False,
+            _unscaled_perturbation=False):
+    """Bits, operations and rate (identities), and the improvement and cosine (measured), per net and algorithm.
 
     For each net, `samples` weight states (fresh ``init`` seeds) each with a
     fresh batch of `batch` examples from the net's fixed teacher; every
-    algorithm takes one step from each, and its cosine with the true gradient
-    is averaged. Every algorithm draws its perturbations from its own stream
-    (seed, net, sample, algorithm), so a row does not depend on the others.
+    algorithm takes one step from each. Measured per state: the first-order
+    decrease of the error at equal eta relative to backprop's, (-g . h) /
+    |g|^2 (:func:`first_order_decrease`), and the cosine of h with -g; both
+    are averaged. On the first 8 states the decrease is also measured from
+    the error alone (a central difference along h), a check of the
+    first-order term. Every
+    algorithm draws its perturbations from its own stream (seed, net, sample,
+    algorithm), so a row does not depend on the others.
 
     Parameters
     ----------
@@ -973,17 +1182,23 @@ def measure(nets, algorithms=ALGORITHMS, k=8, samples=64, seed=0, batch=32, eps=
     Returns
     -------
     list of dict
-        One row per (net, algorithm): net, W, N, algorithm, samples,
-        bits_per_weight, ops_per_weight, rate, cos_mean, cos_se, cos_theory
-        (None if the theory gives none), cos_dev_se ((mean - theory) / se),
-        (for the global perturbations), improvement_ratio (mean cos relative to
-        the gradient step's, which is 1).
+        One row per (net, algorithm): net, W, N, algorithm, samples;
+        bits_per_weight, ops_per_weight, rate (rate_kind "identity": the
+        counting formulas, see :func:`rate_identity`); improvement_ratio (mean
+        of (-g . h) / |g|^2), improvement_se, improvement_min / _max,
+        improvement_theory (mean over the states of :func:`theory_improvement`
+        at their |g|; None for the sign vectors), improvement_dev_se ((mean -
+        theory) / se), improvement_fd_dev (largest |finite-difference decrease
+        - (-g . h)| / (|g| |h|) over the first 8 states); cos_mean, cos_se, cos_min,
+        cos_max, cos_theory, cos_dev_se (global perturbations); grad_sq_mean
+        (mean |g|^2, backprop's decrease per unit eta); cos_kind and
+        improvement_kind "measured".
 
     Examples
     --------
     >>> rows = measure([4], ("bp", "pwgr"), samples=4)
-    >>> [(r["algorithm"], r["W"]) for r in rows]
-    [('bp', 61), ('pwgr', 61)]
+    >>> [(r["algorithm"], r["W"], r["rate_kind"], r["improvement_kind"]) for r in rows]
+    [('bp', 61, 'identity', 'measured'), ('pwgr', 61, 'identity', 'measured')]
     """
     algorithms = _algorithms(algorithms)
     k = _int(k, "k (perturbations)")
@@ -991,93 +1206,190 @@ def measure(nets, algorithms=ALGORITHMS, k=8, samples=64, seed=0, batch=32, eps=
     batch = _int(batch, "batch (examples)")
     seed = _int(seed, "seed", 0)
     nets = [_as_net(n, activation) for n in nets]
+    bits_scale = dict(_bits_scale or {})
     rows = []
     for i, net in enumerate(nets):
         cos = {a: np.empty(samples) for a in algorithms}
+        imp = {a: np.empty(samples) for a in algorithms}
+        fd_dev = {a: 0.0 for a in algorithms}
+        th_imp = {a: np.empty(samples) for a in algorithms}
+        gsq = np.empty(samples)
         last = {}
         for s in range(samples):
             init_ss, data_ss, *alg_ss = np.random.SeedSequence([seed, i, s]).spawn(2 + len(ALGORITHMS))
             w = net.init(init_ss)
             X, T = teacher_task(net, batch, data_ss, teacher_seed=seed * 1000 + i)
             _, g = net.gradient(w, X, T)
+            gsq[s] = g @ g
+            gn = math.sqrt(gsq[s])
             for a in algorithms:
-                st = step(a, net, w, X, T, rng=alg_ss[ALGORITHMS.index(a)], eps=eps, k=k, D=D)
+                st = step(a, net, w, X, T, rng=alg_ss[ALGORITHMS.index(a)], eps=eps, k=k, D=D,
+                          _bp_noise=_bp_noise if a == "bp" else 0.0, _bits_scale=bits_scale.get(a, 1.0),
+                          _palr_per_batch=_palr_per_batch, _unscaled_perturbation=_unscaled_perturbation)
                 cos[a][s] = cosine(st, g)
+                dec = first_order_decrease(st, g)
+                imp[a][s] = dec / gsq[s] if gsq[s] > 0 else 0.0
+                bound = gn * float(np.linalg.norm(st.direction))
+                if bound > 0 and s < _FD_STATES:  # the error's own decrease along h agrees with -g . h
+                    fd_dev[a] = max(fd_dev[a], abs(_decrease_fd(net, w, X, T, st.direction) - dec) / bound)
+                th = theory_improvement(a, net.n_weights, k, gn) if gn > 0 else None
+                th_imp[a][s] = np.nan if th is None else th
                 last[a] = st
             if progress is not None:
                 progress(1)
         for a in algorithms:
-            st, c = last[a], cos[a]
+            st, c, m = last[a], cos[a], imp[a]
             mean, se = float(c.mean()), float(c.std(ddof=1) / math.sqrt(samples))
+            imean, ise = float(m.mean()), float(m.std(ddof=1) / math.sqrt(samples))
             th = theory_cos(a, net.n_weights, k)
+            ith = None if np.isnan(th_imp[a]).any() else float(th_imp[a].mean())
             rows.append({"net": _describe(net), "W": net.n_weights, "N": net.n_units, "algorithm": a,
                          "samples": samples, "bits_per_weight": st.bits_per_weight,
-                         "ops_per_weight": st.ops_per_weight, "rate": st.rate, "cos_mean": mean, "cos_se": se,
-                         "cos_theory": th,
+                         "ops_per_weight": st.ops_per_weight, "rate": st.rate, "rate_kind": KIND["rate"],
+                         "improvement_ratio": imean, "improvement_se": ise, "improvement_min": float(m.min()),
+                         "improvement_max": float(m.max()), "improvement_theory": ith,
                          # exact-derivative rows: theory 1 up to the O(eps) finite difference, which se misses
+                         "improvement_dev_se": (None if ith is None or ise == 0 or a in EXACT
+                                                else (imean - ith) / ise),
+                         "improvement_fd_dev": fd_dev[a], "improvement_kind": KIND["improvement"],
+                         "cos_mean": mean, "cos_se": se, "cos_min": float(c.min()), "cos_max": float(c.max()),
+                         "cos_theory": th,
                          "cos_dev_se": None if th is None or se == 0 or a in EXACT else (mean - th) / se,
-                         "improvement_ratio": mean})
+                         "cos_kind": KIND["cos"], "grad_sq_mean": float(gsq.mean())})
     return rows
 
 
-def _fit(x, y):
-    """Least squares y = slope x + intercept: (slope, slope_se, intercept, r2)."""
+def _fit(x, y, sd=None):
+    """Least squares y = slope x + intercept: (slope, slope_se, intercept, r2, weighted, inflated).
+
+    With `sd` (the standard error of each y, all > 0): weighted, weights
+    1 / sd^2, slope_se from the weights and inflated by sqrt(chi2 / dof) when
+    the points scatter more than their errors say. Otherwise ordinary, the
+    slope_se from the residuals."""
     x, y = np.asarray(x, float), np.asarray(y, float)
-    A = np.vstack([x, np.ones_like(x)]).T
-    (slope, intercept), *_ = np.linalg.lstsq(A, y, rcond=None)
+    n = len(x)
+    weighted = sd is not None and all(np.isfinite(sd)) and all(np.asarray(sd, float) > 0)
+    wt = 1.0 / np.asarray(sd, float) ** 2 if weighted else np.ones(n)
+    xm, ym = float(wt @ x / wt.sum()), float(wt @ y / wt.sum())
+    sxx = float(wt @ (x - xm) ** 2)
+    slope = float(wt @ ((x - xm) * (y - ym)) / sxx) if sxx > 0 else 0.0
+    intercept = ym - slope * xm
     res = y - (slope * x + intercept)
-    ss_res, ss_tot = float(res @ res), float(((y - y.mean()) ** 2).sum())
+    ss_res, ss_tot = float(wt @ res ** 2), float(wt @ (y - ym) ** 2)
     r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else (1.0 if ss_res == 0 else 0.0)
-    sxx = float(((x - x.mean()) ** 2).sum())
-    se = math.sqrt(ss_res / (len(x) - 2) / sxx) if len(x) > 2 and sxx > 0 else float("nan")
-    return float(slope), se, float(intercept), r2
+    inflated = False
+    if n <= 2 or sxx == 0:
+        se = float("nan")
+    elif weighted:
+        inflated = ss_res / (n - 2) > 1.0  # chi2 / dof
+        se = math.sqrt(1.0 / sxx) * max(1.0, math.sqrt(ss_res / (n - 2)))
+    else:
+        se = math.sqrt(ss_res / (n - 2) / sxx)
+    return slope, se, float(intercept), r2, weighted, inflated
 
 
 def fit_exponents(rows, quantity="cos"):
-    """Per algorithm, the least-squares exponent of W: log(mean cos) (or log
-    rate) = slope log W + intercept, over the rows' sizes.
+    """Per algorithm, the exponent of W: log y = slope log W + intercept, over the rows' sizes.
+
+    Each fit is labelled by its ``kind``:
+
+    - ``"identity"`` for the rate: bits and operations are counting formulas
+      of the sizes (:func:`rate_identity`), so the slope (-1 for the weight
+      perturbations, 0 for backprop) and r^2 = 1 follow from the formulas;
+      it is not a measurement and gets no interval;
+    - ``"measured"`` for the mean cosine and the mean improvement ratio (the
+      first-order decrease relative to backprop's at equal eta): averages
+      over random weight states and perturbations. Method: weighted least
+      squares of log(mean) on log W, weights 1 / s.e.(log mean)^2 (s.e. of
+      the mean / mean, the delta method); slope s.e. from the weights,
+      inflated by sqrt(chi2 / dof) when the points scatter more than their
+      errors; 95% interval slope +- 1.96 s.e. (t with n - 2 dof when
+      inflated). Ordinary least squares when a row has no positive s.e.
 
     Parameters
     ----------
     rows : list of dict
-        As returned by :func:`measure` (needs W, algorithm, cos_mean, rate).
-    quantity : {"cos", "rate"}
+        As returned by :func:`measure`.
+    quantity : {"cos", "improvement", "rate"}
 
     Returns
     -------
     list of dict
-        algorithm, quantity, sizes, W_min, W_max, slope, slope_se, intercept,
-        r2, predicted (the paper's exponent, or None) and theory_slope (the
-        same fit of the exact finite-W theory, where there is one). Rows with
-        a non-positive value are left out of the fit; an algorithm with fewer
-        than two sizes left gets no fit.
+        algorithm, quantity, kind, method, sizes, W_min, W_max, slope,
+        slope_se, ci95 ([lo, hi], None for an identity), intercept, r2,
+        predicted (the paper's exponent, or None) and theory_slope (the same
+        fit of the exact finite-W theory, where there is one). Rows with a
+        non-positive value are left out; an algorithm with fewer than two
+        sizes left gets no fit.
 
     Examples
     --------
     >>> rows = [{"algorithm": "pwgr", "W": W, "cos_mean": 2 * W ** -0.5, "rate": 1 / W} for W in (10, 100, 1000)]
-    >>> round(fit_exponents(rows)[0]["slope"], 6)
-    -0.5
+    >>> f = fit_exponents(rows)[0]
+    >>> round(f["slope"], 6), f["kind"]
+    (-0.5, 'measured')
+    >>> fit_exponents(rows, "rate")[0]["kind"]
+    'identity'
     """
-    if quantity not in ("cos", "rate"):
-        raise InputError(f"quantity {quantity!r} is unknown: allowed cos, rate")
-    key = "cos_mean" if quantity == "cos" else "rate"
+    if quantity not in QUANTITIES:
+        raise InputError(f"quantity {quantity!r} is unknown: allowed {', '.join(QUANTITIES)}")
+    key, se_key, th_key = {"cos": ("cos_mean", "cos_se", "cos_theory"),
+                           "improvement": ("improvement_ratio", "improvement_se", "improvement_theory"),
+                           "rate": ("rate", None, None)}[quantity]
+    kind = KIND[quantity]
     out = []
     for a in dict.fromkeys(r["algorithm"] for r in rows):
-        rs = [r for r in rows if r["algorithm"] == a and r[key] is not None and r[key] > 0]
+        rs = [r for r in rows if r["algorithm"] == a and r.get(key) is not None and r[key] > 0]
         Ws = sorted({r["W"] for r in rs})
         if len(Ws) < 2:
             continue
         x = [math.log(r["W"]) for r in rs]
-        slope, se, intercept, r2 = _fit(x, [math.log(r[key]) for r in rs])
+        y = [math.log(r[key]) for r in rs]
+        sd = None
+        if kind == "measured" and all(r.get(se_key) is not None for r in rs):
+            sd = [r[se_key] / r[key] for r in rs]  # s.e. of log(mean), delta method
+        slope, se, intercept, r2, weighted, inflated = _fit(x, y, sd)
         theory = None
-        if quantity == "cos":
-            th = [r.get("cos_theory") for r in rs]
+        if th_key is not None:
+            th = [r.get(th_key) for r in rs]
             if all(t is not None and t > 0 for t in th):
                 theory = _fit(x, [math.log(t) for t in th])[0]
-        out.append({"algorithm": a, "quantity": quantity, "sizes": len(Ws), "W_min": Ws[0], "W_max": Ws[-1],
-                    "slope": slope, "slope_se": se, "intercept": intercept, "r2": r2,
-                    "predicted": predicted_exponent(a, quantity), "theory_slope": theory})
+        if kind == "identity":
+            method = "least squares of log(rate) on log W over exact counts (no noise: fixed by the formulas)"
+            ci = None
+        else:
+            if weighted:
+                method = ("weighted least squares of log(mean) on log W, weights 1/s.e.(log mean)^2 (delta method)"
+                          + ("; s.e. inflated by sqrt(chi2/dof), 95% interval with t(n-2)" if inflated
+                             else "; 95% interval +-1.96 s.e."))
+            else:
+                method = "ordinary least squares of log(mean) on log W, s.e. from the residuals, 95% interval t(n-2)"
+            q = 1.959964 if weighted and not inflated else _t975(len(x) - 2)
+            ci = None if not math.isfinite(se) else [slope - q * se, slope + q * se]
+        out.append({"algorithm": a, "quantity": quantity, "kind": kind, "method": method, "sizes": len(Ws),
+                    "W_min": Ws[0], "W_max": Ws[-1], "slope": slope, "slope_se": se, "ci95": ci,
+                    "intercept": intercept, "r2": r2, "predicted": predicted_exponent(a, quantity),
+                    "theory_slope": theory})
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _t975(dof):
+    """The 97.5% quantile of Student's t with `dof` degrees of freedom: bisection on
+    its distribution function, the density integrated by the trapezoid rule."""
+    if dof < 1:
+        return float("nan")
+    logc = math.lgamma((dof + 1) / 2) - math.lgamma(dof / 2) - 0.5 * math.log(dof * math.pi)
+
+    def cdf(q):
+        x = np.linspace(0.0, q, 20001)
+        return 0.5 + float(np.trapezoid(np.exp(logc - (dof + 1) / 2 * np.log1p(x * x / dof)), x))
+
+    lo, hi = 1.9, 13.0  # t_0.975 is 12.71 at one degree of freedom and falls to 1.96
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if cdf(mid) < 0.975 else (lo, mid)
+    return 0.5 * (lo + hi)
 
 
 # --------------------------------------------------------------------------
@@ -1262,7 +1574,9 @@ def channel_study(sizes=DEFAULT_HIDDEN, algorithms=ALGORITHMS, k=8, budget=3000.
     -------
     dict
         rows (per size x algorithm, see :func:`measure`), fits (exponent of
-        mean cos in W), rate_fits, training (runs: curves, final and best
+        mean cos in W, measured), improvement_fits (exponent of the mean
+        first-order decrease relative to backprop's, measured), rate_fits
+        (identities), each fit labelled by its ``kind``; training (runs: curves, final and best
         errors, the points where an algorithm is below backprop at equal
         operations; bp_dominates; tuned: each algorithm at its best step
         length per net; winner_tuned), recurrent (BPTT against central
@@ -1274,7 +1588,7 @@ def channel_study(sizes=DEFAULT_HIDDEN, algorithms=ALGORITHMS, k=8, budget=3000.
     >>> res = channel_study(sizes=(4, 8), algorithms=("bp", "pwgr"), samples=4, budget=30,
     ...                     recurrent=False, train_sizes=(4,), step_lengths=(0.1,))
     >>> sorted(res)
-    ['fits', 'protocol', 'rate_fits', 'recurrent', 'rows', 'seconds', 'training']
+    ['fits', 'improvement_fits', 'protocol', 'rate_fits', 'recurrent', 'rows', 'seconds', 'training']
     """
     t0 = time.perf_counter()
     algorithms = _algorithms(algorithms)
@@ -1303,7 +1617,17 @@ def channel_study(sizes=DEFAULT_HIDDEN, algorithms=ALGORITHMS, k=8, budget=3000.
                 "train_nets": [_describe(n) for n in train_nets], "step_lengths": list(step_lengths),
                 "schedule": "s_t = step_length / sqrt(1 + t/100), w += s_t d/|d|", "train_examples": train_examples,
                 "ops": "multiply-adds per example: W forward + 2W backward + W per global perturbation",
-                "bits": "fed back to the weights: D per real, 1 per binary, log2 k per choice; palr min(N P, W) D"}
+                "bits": "fed back to the weights per example: D per real, 1 per binary, log2 k per choice; "
+                        "palr D per unit and per weight (W D), palb 1 per weight (W)",
+                "unit": "bits and operations both per training example (one on-line step): the rate does not "
+                        "depend on the batch size",
+                "improvement": "first-order decrease of the error at equal eta relative to backprop's: "
+                               "(-g . h) / |g|^2 per weight state, averaged; dW = eta h",
+                "eta": "the same multiplier eta on every algorithm's update vector h: -g (bp), the finite-"
+                       "difference derivatives (pwlr, palr), -d u (pwgr), -sum d_i u_i (pwgrk); binary feedback "
+                       "gives unit length: -sign(d) / sqrt(W) (pwlb), the local rule on sign(delta) normalised "
+                       "(palb), -sign(d) u (pwgb), the best u_i or 0 (pwgbk); u = z / sqrt(W), z ~ N(0, I_W)",
+                "kinds": dict(KIND)}
     tuned = {}  # each algorithm at its best step length, per net: the fairest equal-budget comparison
     for r in runs:
         per = tuned.setdefault(r["net"], {})
@@ -1315,8 +1639,8 @@ def channel_study(sizes=DEFAULT_HIDDEN, algorithms=ALGORITHMS, k=8, budget=3000.
                 "bp_dominates_its_best_so_far": all(b["points_below_bp_best"] == 0 for r in runs for b in r["below_bp"]),
                 "tuned": tuned,
                 "winner_tuned": {n: min(per, key=lambda a: per[a]["final_error"]) for n, per in tuned.items()}}
-    return {"rows": rows, "fits": fit_exponents(rows, "cos"), "rate_fits": fit_exponents(rows, "rate"),
-            "training": training,
+    return {"rows": rows, "fits": fit_exponents(rows, "cos"), "improvement_fits": fit_exponents(rows, "improvement"),
+            "rate_fits": fit_exponents(rows, "rate"), "training": training,
             "recurrent": rec, "protocol": protocol, "seconds": round(time.perf_counter() - t0, 2)}
 
 
@@ -1328,18 +1652,29 @@ def _r(x, digits=6):
     return x
 
 
-RATE_HEADER = ["net", "W", "N", "algorithm", "bits_per_weight", "ops_per_weight", "rate", "cos_mean", "cos_se",
-               "cos_theory", "cos_dev_se", "improvement_ratio", "samples"]
+RATE_HEADER = ["net", "W", "N", "algorithm", "bits_per_weight", "ops_per_weight", "rate", "rate_kind",
+               "improvement_ratio", "improvement_se", "improvement_theory", "improvement_dev_se", "improvement_kind",
+               "cos_mean", "cos_se", "cos_theory", "cos_dev_se", "cos_kind", "samples"]
+FIT_HEADER = ["algorithm", "quantity", "kind", "sizes", "W_min", "W_max", "slope", "slope_se", "ci95_lo", "ci95_hi",
+              "intercept", "r2", "predicted", "theory_slope", "method"]
+
+
+def _fit_row(f):
+    ci = f.get("ci95") or [None, None]
+    return [_r(f[h]) if h in f else _r(ci[h == "ci95_hi"]) for h in FIT_HEADER]
 
 
 def write_channel(res, out_dir, command=None):
     """Write the study's files into `out_dir`, atomically.
 
     ``channel_rates.{csv,md,manifest.json}`` (the rate and improvement table,
-    recurrent rows included), ``channel_fits.csv``, ``channel_training.csv``,
-    and when matplotlib is installed ``channel_cosine.png`` (mean cos against
-    W, log-log, with the theory) and ``channel_training.png`` (error against
-    operations per weight, log-log).
+    recurrent rows included; rate_kind "identity", improvement_kind and
+    cos_kind "measured"), ``channel_fits.csv`` (every fitted exponent with
+    its kind, identity or measured, method and 95% interval),
+    ``channel_training.csv``, and when matplotlib is installed
+    ``channel_cosine.png`` (mean cos and mean improvement ratio against W,
+    log-log, with the theory) and
+    ``channel_training.png`` (error against operations per weight, log-log).
 
     Returns
     -------
@@ -1351,11 +1686,9 @@ def write_channel(res, out_dir, command=None):
     rows = list(res["rows"])
     rec = res.get("recurrent") or {}
     rows += rec.get("rows", [])
-    table = [[_r(r[h]) for h in RATE_HEADER] for r in rows]
-    fits = res["fits"] + res.get("rate_fits", [])
-    fit_header = ["algorithm", "quantity", "sizes", "W_min", "W_max", "slope", "slope_se", "intercept", "r2",
-                  "predicted", "theory_slope"]
-    write_csv(os.path.join(out_dir, "channel_fits.csv"), fit_header, [[_r(f[h]) for h in fit_header] for f in fits])
+    table = [[_r(r.get(h)) for h in RATE_HEADER] for r in rows]
+    fits = res["fits"] + res.get("improvement_fits", []) + res.get("rate_fits", [])
+    write_csv(os.path.join(out_dir, "channel_fits.csv"), FIT_HEADER, [_fit_row(f) for f in fits])
     tr_rows = []
     for run in res["training"]["runs"]:
         for a, curve in run["curves"].items():
@@ -1364,12 +1697,17 @@ def write_channel(res, out_dir, command=None):
               ["net", "W", "step_length", "algorithm", "ops_per_weight", "ops", "error"], tr_rows)
     files = ["channel_fits.csv", "channel_training.csv"]
     proto = res["protocol"]
-    intro = (f"Per network and algorithm: bits fed back per weight (D = {proto['D']}), multiply-adds per weight "
-             "per example, the rate R = bits / ops, and the mean cosine of the update with the negative gradient "
-             f"(= the improvement of a fixed-length step relative to the gradient step's) over {proto['samples']} "
-             "weight states, with its standard error, the exact finite-W theory and (mean - theory) / s.e. "
-             "Fitted exponents in channel_fits.csv, training curves in channel_training.csv.")
-    results = {"fits": res["fits"], "rate_fits": res.get("rate_fits", []),
+    intro = (f"Per network and algorithm: bits fed back per weight (D = {proto['D']}) and multiply-adds per weight, "
+             "both per training example, and the rate R = bits / ops: exact counts, so the rate and its exponent "
+             "in W are identities (rate_kind), not measurements. Measured over "
+             f"{proto['samples']} weight states (improvement_kind, cos_kind): the improvement ratio, the "
+             "first-order decrease of the error at equal eta relative to backprop's, (-g . h) / |g|^2, with its "
+             "standard error, the exact theory and (mean - theory) / s.e.; and the mean cosine of the update with "
+             "-g (the improvement of a fixed-length step), likewise. Fitted exponents, each labelled identity or "
+             "measured with its method and 95% interval, in channel_fits.csv; training curves in "
+             "channel_training.csv.")
+    results = {"fits": res["fits"], "improvement_fits": res.get("improvement_fits", []),
+               "rate_fits": res.get("rate_fits", []),
                "training": {**{k: v for k, v in res["training"].items() if k != "runs"},
                             "runs": [{k: v for k, v in r.items() if k != "curves"} for r in res["training"]["runs"]]},
                "recurrent": {k: v for k, v in rec.items() if k != "rows"}, "seconds": res["seconds"]}
@@ -1382,26 +1720,35 @@ def write_channel(res, out_dir, command=None):
         import matplotlib.pyplot as plt
     except ImportError:
         return files, "matplotlib is not installed (pip install '.[plot]'): no plots"
-    fig, ax = plt.subplots(figsize=(7, 5))
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 5))
     k = proto["k"]
     markers = "osD^vPX*h"  # distinct shapes: bp, pwlr and palr sit on top of each other at 1
     for j, a in enumerate(dict.fromkeys(r["algorithm"] for r in res["rows"])):
+        style = dict(fmt=markers[j % 9], ms=8 - 0.5 * (j % 9), mfc="none", capsize=2, label=a)
         rs = [r for r in res["rows"] if r["algorithm"] == a and r["cos_mean"] > 0]
-        if not rs:
-            continue
-        Ws = np.array([r["W"] for r in rs], float)
-        line = ax.errorbar(Ws, [r["cos_mean"] for r in rs], yerr=[r["cos_se"] for r in rs], fmt=markers[j % 9],
-                           ms=8 - 0.5 * (j % 9), mfc="none", capsize=2, label=a)
-        th = [r["cos_theory"] for r in rs]
-        if all(t is not None for t in th) and a not in EXACT:
-            grid = np.geomspace(Ws.min(), Ws.max(), 40)
-            ax.plot(grid, [theory_cos(a, int(round(W)), k) for W in grid], "--", lw=1,
-                    color=line[0].get_color())
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("W (weights)")
+        if rs:
+            Ws = np.array([r["W"] for r in rs], float)
+            line = ax.errorbar(Ws, [r["cos_mean"] for r in rs], yerr=[r["cos_se"] for r in rs], **style)
+            th = [r["cos_theory"] for r in rs]
+            if all(t is not None for t in th) and a not in EXACT:
+                grid = np.geomspace(Ws.min(), Ws.max(), 40)
+                ax.plot(grid, [theory_cos(a, int(round(W)), k) for W in grid], "--", lw=1,
+                        color=line[0].get_color())
+        rs = [r for r in res["rows"] if r["algorithm"] == a and r.get("improvement_ratio", 0) > 0]
+        if rs:
+            line = ax2.errorbar([r["W"] for r in rs], [r["improvement_ratio"] for r in rs],
+                                yerr=[r["improvement_se"] for r in rs], **style)
+            th = [r.get("improvement_theory") for r in rs]
+            if all(t is not None for t in th) and a not in EXACT:  # the theory at the measured states' |g|
+                ax2.plot([r["W"] for r in rs], th, "--", lw=1, color=line[0].get_color())
+    for a_ in (ax, ax2):
+        a_.set_xscale("log")
+        a_.set_yscale("log")
+        a_.set_xlabel("W (weights)")
     ax.set_ylabel("mean cos(update, -gradient)")
-    ax.set_title("Improvement relative to the gradient step (dashed: exact theory)")
+    ax.set_title("Cosine: a fixed-length step (dashed: exact theory)", fontsize=10)
+    ax2.set_ylabel("mean (-g . h) / |g|^2")
+    ax2.set_title("First-order decrease at equal eta, relative to backprop's (dashed: theory)", fontsize=10)
     ax.legend(fontsize=7, ncol=3)
     fig.tight_layout()
     with atomic_path(os.path.join(out_dir, "channel_cosine.png")) as tmp:
@@ -1435,16 +1782,74 @@ def write_channel(res, out_dir, command=None):
 # --------------------------------------------------------------------------
 
 
-def check_channel(seed=0):
+_CHECK_SAMPLES = (12, 160)  # weight states per size: exact and sign algorithms, global perturbations
+_CHANNEL_MUTANTS = {
+    "bp-noisy-gradient": "backprop's gradient perturbed by random noise of 10% of its norm: its update is no "
+                         "longer -g, so its cosine is not 1 and its first-order decrease not |g|^2",
+    "bits-doubled": "pwgr's bit count doubled (2 D per step instead of D): its rate no longer equals the counting "
+                    "identity",
+    "palr-per-batch": "the old counting of palr / palb: bits of the whole batch (min(N P, W) D) over operations "
+                      "per example, so the rate depends on the batch size",
+    "unscaled-perturbation": "the global perturbations drawn N(0, I_W) (length ~ sqrt(W)) instead of unit length: "
+                             "at equal eta their updates are too long, pwgr's decrease no longer falls as 1/W",
+}
+
+
+def _mutant_faults(mutant):
+    """The private keywords of :func:`measure` that a mutant of :func:`check_channel` sets."""
+    if mutant is None:
+        return {}
+    if mutant not in _CHANNEL_MUTANTS:
+        raise InputError(f"mutant {mutant!r} is unknown for check channel: allowed {', '.join(_CHANNEL_MUTANTS)}")
+    return {"bp-noisy-gradient": {"_bp_noise": 0.1}, "bits-doubled": {"_bits_scale": {"pwgr": 2.0}},
+            "palr-per-batch": {"_palr_per_batch": True},
+            "unscaled-perturbation": {"_unscaled_perturbation": True}}[mutant]
+
+
+def _rates_at_batch(nets, batch, seed, faults):
+    """{(W, algorithm): rate} from one step of every algorithm on one weight state, batch `batch`."""
+    out = {}
+    for i, net in enumerate(nets):
+        w = net.init(np.random.SeedSequence([seed, i, 0xBA7]))
+        X, T = teacher_task(net, batch, np.random.SeedSequence([seed, i, 0xBA8]), teacher_seed=seed * 1000 + i)
+        for a in ALGORITHMS:
+            st = step(a, net, w, X, T, rng=0, _bp_noise=faults.get("_bp_noise", 0.0) if a == "bp" else 0.0,
+                      _bits_scale=(faults.get("_bits_scale") or {}).get(a, 1.0),
+                      _palr_per_batch=faults.get("_palr_per_batch", False),
+                      _unscaled_perturbation=faults.get("_unscaled_perturbation", False))
+            out[net.n_weights, a] = st.rate
+    return out
+
+
+def check_channel(seed=0, mutant=None):
     """The `gates verify channel` check, on the default sizes (W = 61 .. 4,801).
 
-    Holds when, in the measured numbers: at every size backprop has the
-    highest rate and the highest mean cosine; every other algorithm's rate
-    falls behind backprop's by a factor that grows with W, and the global
-    perturbations' cosine too (the exact-derivative ones, pwlr and palr, keep
-    backprop's cosine: their loss is in the rate alone); the fitted exponent
-    of pwgr's mean cosine is within 0.1 of -1/2; and every global
-    perturbation's mean cosine is within 5 standard errors of its exact theory.
+    Rates (identities of the counts): every row's rate equals
+    :func:`rate_identity` and does not change between batches of 2 and 32
+    examples; backprop's is the highest at every size and every other
+    algorithm's falls behind by a factor that grows with W.
+
+    Improvement at equal eta (measured on 12 weight states per size, 160 for
+    the global perturbations): backprop's first-order decrease is |g|^2 at
+    every state (its update is exactly -g, cosine 1: the Cauchy-Schwarz
+    maximum for a step of its length), and at every size no algorithm whose
+    update is in gradient units (pwlr, palr, pwgr, pwgrk) decreases the
+    error more on average; the exact-derivative ones (pwlr, palr) keep
+    backprop's decrease and cosine; the global perturbations fall behind by
+    factors that grow with W, in decrease and in cosine; the fitted exponent
+    of pwgr's and pwgrk's decrease is within 0.15 of the exact -1 and that of
+    pwgr's cosine within 0.1 of -1/2; every global perturbation's mean
+    decrease and mean cosine are within 5 standard errors of their exact
+    theory; and every first-order decrease agrees with the error's own
+    central difference along the update (to 1e-4 of |g| |h|).
+
+    Parameters
+    ----------
+    seed : int
+    mutant : None or str
+        A name in ``check_channel.mutants``: a deliberate break of the
+        measurement, threaded into :func:`measure` / :func:`step`, after
+        which the check must fail.
 
     Returns
     -------
@@ -1457,45 +1862,119 @@ def check_channel(seed=0):
     True
     """
     seed = _int(seed, "seed", 0)
+    faults = _mutant_faults(mutant)
     t0 = time.perf_counter()
-    rows = measure(DEFAULT_HIDDEN, ALGORITHMS, samples=24, seed=seed)
-    # the global perturbations are cheap and noisy: more samples for their exponents
-    extra = measure(DEFAULT_HIDDEN, GLOBAL, samples=160, seed=seed + 1)
-    rows = [r for r in rows if r["algorithm"] not in GLOBAL] + extra
+    # the exact and sign algorithms need few states; the global perturbations are cheap and noisy: more
+    # states for their exponents
+    rows = measure(DEFAULT_HIDDEN, [a for a in ALGORITHMS if a not in GLOBAL], samples=_CHECK_SAMPLES[0], seed=seed,
+                   **faults)
+    extra = measure(DEFAULT_HIDDEN, GLOBAL, samples=_CHECK_SAMPLES[1], seed=seed + 1, **faults)
+    rows = rows + extra
     Ws = sorted({r["W"] for r in rows})
     at = {(r["W"], r["algorithm"]): r for r in rows}
     others = [a for a in ALGORITHMS if a != "bp"]
+    nets = [_as_net(h) for h in DEFAULT_HIDDEN]
+    net_of = {n.n_weights: n for n in nets}
+
+    # rates: identities of the counts, independent of the batch size
+    ident = {(W, a): rate_identity(a, net_of[W])["rate"] for W in Ws for a in ALGORITHMS}
+    ident_dev = max(abs(at[key]["rate"] / ident[key] - 1) for key in ident)
+    rates_identity = ident_dev < 1e-12
+    small, large = _rates_at_batch(nets, 2, seed, faults), _rates_at_batch(nets, 32, seed, faults)
+    batch_dev = max(abs(small[key] / large[key] - 1) for key in small)
+    batch_invariant = batch_dev < 1e-12
     best_rate = all(at[W, "bp"]["rate"] > max(at[W, a]["rate"] for a in others) for W in Ws)
-    best_cos = all(at[W, "bp"]["cos_mean"] >= max(at[W, a]["cos_mean"] for a in others) - 1e-9 for W in Ws)
     rate_ratio = {a: [at[W, "bp"]["rate"] / at[W, a]["rate"] for W in Ws] for a in others}
-    cos_ratio = {a: [at[W, "bp"]["cos_mean"] / max(at[W, a]["cos_mean"], 1e-300) for W in Ws] for a in others}
     rate_grows = all(all(np.diff(v) > 0) for v in rate_ratio.values())
+
+    # improvement at equal eta, and the cosine
+    bp_dev = max(max(abs(at[W, "bp"]["improvement_min"] - 1), abs(at[W, "bp"]["improvement_max"] - 1),
+                     abs(at[W, "bp"]["cos_min"] - 1)) for W in Ws)
+    bp_exact = bp_dev < 1e-9
+    gradient_units = ("pwlr", "palr", "pwgr", "pwgrk")
+    bp_max = all(at[W, "bp"]["improvement_ratio"] >= max(at[W, a]["improvement_ratio"] for a in gradient_units) - 1e-3
+                 for W in Ws)
+    best_cos = all(at[W, "bp"]["cos_mean"] >= max(at[W, a]["cos_mean"] for a in others) - 1e-9 for W in Ws)
+    exact_keep = all(abs(at[W, a]["cos_mean"] - 1) < 1e-3 and abs(at[W, a]["improvement_ratio"] - 1) < 1e-3
+                     for a in ("pwlr", "palr") for W in Ws)
+    imp_ratio = {a: [at[W, "bp"]["improvement_ratio"] / max(at[W, a]["improvement_ratio"], 1e-300) for W in Ws]
+                 for a in others}
+    cos_ratio = {a: [at[W, "bp"]["cos_mean"] / max(at[W, a]["cos_mean"], 1e-300) for W in Ws] for a in others}
     cos_grows = all(cos_ratio[a][-1] > cos_ratio[a][0] for a in GLOBAL)
-    exact_keep = all(abs(at[W, a]["cos_mean"] - 1) < 1e-3 for a in ("pwlr", "palr") for W in Ws)
+    imp_grows = all(imp_ratio[a][-1] > imp_ratio[a][0] for a in GLOBAL)
     fits = {f["algorithm"]: f for f in fit_exponents(rows, "cos")}
+    ifits = {f["algorithm"]: f for f in fit_exponents(rows, "improvement")}
+    rfits = {f["algorithm"]: f for f in fit_exponents(rows, "rate")}
     pwgr_slope = fits["pwgr"]["slope"]
+    imp_slopes_ok = all(abs(ifits[a]["slope"] + 1) < 0.15 for a in ("pwgr", "pwgrk"))
     devs = {a: [at[W, a]["cos_dev_se"] for W in Ws] for a in GLOBAL}
+    idevs = {a: [at[W, a]["improvement_dev_se"] for W in Ws] for a in GLOBAL}
     theory_ok = all(abs(d) < 5 for v in devs.values() for d in v)
-    holds = bool(best_rate and best_cos and rate_grows and cos_grows and exact_keep and abs(pwgr_slope + 0.5) < 0.1
-                 and theory_ok)
-    evidence = {"W": Ws, "bp_highest_rate_every_size": best_rate, "bp_highest_cos_every_size": best_cos,
+    itheory_ok = all(abs(d) < 5 for v in idevs.values() for d in v)
+    fd_dev = max(r["improvement_fd_dev"] for r in rows)
+    fd_ok = fd_dev < 1e-4
+    claims = {"rates_are_counting_identities": rates_identity, "rates_independent_of_batch": batch_invariant,
+              "bp_highest_rate_every_size": best_rate, "rate_ratio_grows_with_W": rate_grows,
+              "bp_decrease_is_g_squared_every_state": bp_exact, "bp_largest_decrease_every_size": bp_max,
+              "bp_highest_cos_every_size": best_cos, "pwlr_palr_keep_bp_decrease_and_cos": exact_keep,
+              "global_decrease_ratio_grows_with_W": imp_grows, "global_cos_ratio_grows_with_W": cos_grows,
+              "pwgr_pwgrk_decrease_exponent_near_minus_1": imp_slopes_ok,
+              "pwgr_cos_exponent_near_minus_half": abs(pwgr_slope + 0.5) < 0.1,
+              "global_decrease_within_5_se_of_theory": itheory_ok, "global_cos_within_5_se_of_theory": theory_ok,
+              "first_order_decrease_is_the_error_difference": fd_ok}
+    holds = bool(all(claims.values()))
+
+    def fit_ev(f):
+        return {"kind": f["kind"], "slope": _r(f["slope"], 4), "se": _r(f["slope_se"], 3),
+                "ci95": None if f["ci95"] is None else [_r(v, 4) for v in f["ci95"]],
+                "predicted": f["predicted"], "theory_slope": None if f["theory_slope"] is None
+                else _r(f["theory_slope"], 4), "r2": _r(f["r2"], 4)}
+
+    evidence = {"W": Ws, "mutant": mutant, **claims,
+                "rate_identity_max_rel_dev": ident_dev, "rate_batch_2_vs_32_max_rel_dev": batch_dev,
+                "palr_rate_batch_2_vs_32": {W: [small[W, "palr"], large[W, "palr"]] for W in Ws},
+                "bp_max_dev_from_exact": bp_dev, "first_order_vs_error_difference_max_dev": fd_dev,
                 "rate_ratio_bp_over": {a: [_r(x, 4) for x in v] for a, v in rate_ratio.items()},
+                "improvement_ratio_bp_over": {a: [_r(x, 4) for x in v] for a, v in imp_ratio.items()},
                 "cos_ratio_bp_over": {a: [_r(x, 4) for x in v] for a, v in cos_ratio.items()},
-                "rate_ratio_grows_with_W": rate_grows, "global_cos_ratio_grows_with_W": cos_grows,
-                "pwlr_palr_keep_bp_cos": exact_keep,
-                "cos_exponents": {a: {"slope": _r(f["slope"], 4), "se": _r(f["slope_se"], 3),
-                                      "predicted": f["predicted"], "r2": _r(f["r2"], 4)} for a, f in fits.items()},
+                "rate_exponents": {a: fit_ev(f) for a, f in rfits.items()},
+                "improvement_exponents": {a: fit_ev(f) for a, f in ifits.items()},
+                "cos_exponents": {a: fit_ev(f) for a, f in fits.items()},
+                "global_improvement_dev_se": {a: [_r(x, 3) for x in v] for a, v in idevs.items()},
                 "global_cos_dev_se": {a: [_r(x, 3) for x in v] for a, v in devs.items()},
-                "samples": {"all": 24, "global": 160}, "seconds": round(time.perf_counter() - t0, 2)}
-    lines = [f"W = {', '.join(map(str, Ws))} ((8, h, h, 1) tanh nets, teacher task, 24 weight states per size; "
-             "160 for the global perturbations)",
-             f"backprop has the highest rate at every size: {best_rate}; the highest mean cos: {best_cos}",
-             "rate ratio bp / algorithm, smallest -> largest W: "
+                "samples": {"others": _CHECK_SAMPLES[0], "global": _CHECK_SAMPLES[1]}, "seconds": round(time.perf_counter() - t0, 2)}
+
+    def ci(f):
+        return f"[{f['ci95'][0]:+.3f}, {f['ci95'][1]:+.3f}]" if f["ci95"] else ""
+
+    lines = [f"W = {', '.join(map(str, Ws))} ((8, h, h, 1) tanh nets, teacher task, {_CHECK_SAMPLES[0]} weight "
+             f"states per size; {_CHECK_SAMPLES[1]} for the global perturbations)" + (f"; MUTANT {mutant}" if mutant else ""),
+             f"rates (identity: exact counts per example): every rate equals its counting formula: {rates_identity}; "
+             f"the same at batch 2 and 32: {batch_invariant}; backprop's the highest at every size: {best_rate}",
+             "rate ratio bp / algorithm (identity), smallest -> largest W: "
              + ", ".join(f"{a} {v[0]:.3g} -> {v[-1]:.3g}" for a, v in rate_ratio.items()),
-             "cos ratio bp / algorithm, smallest -> largest W: "
+             "exponent of the rate in W (identity, exact): "
+             + ", ".join(f"{a} {f['slope']:+.3f}" for a, f in rfits.items()),
+             f"improvement at equal eta (measured): backprop's first-order decrease is |g|^2 and its cosine 1 at "
+             f"every state: {bp_exact}; no gradient-unit update decreases more on average: {bp_max}; "
+             f"the first-order decreases match the error's central differences: {fd_ok}",
+             "decrease ratio bp / algorithm (measured; mean (-g.h)/|g|^2; binary feedback moves by unit-length "
+             "h, so its ratio carries 1/|g|), smallest -> largest W: "
+             + ", ".join(f"{a} {v[0]:.3g} -> {v[-1]:.3g}" for a, v in imp_ratio.items()),
+             "exponent of the mean decrease ratio in W (measured, weighted least squares, 95% interval): "
+             + ", ".join(f"{a} {f['slope']:+.3f} {ci(f)}" for a, f in ifits.items() if a in GLOBAL)
+             + f" (pwgr, pwgrk within 0.15 of -1: {imp_slopes_ok})",
+             "cos ratio bp / algorithm (measured), smallest -> largest W: "
              + ", ".join(f"{a} {v[0]:.3g} -> {v[-1]:.3g}" for a, v in cos_ratio.items()),
-             "fitted exponent of mean cos in W: "
-             + ", ".join(f"{a} {f['slope']:+.3f}" for a, f in fits.items())
+             "exponent of mean cos in W (measured, weighted least squares, 95% interval): "
+             + ", ".join(f"{a} {f['slope']:+.3f} {ci(f)}" for a, f in fits.items() if a in GLOBAL)
              + f" (pwgr within 0.1 of -0.5: {abs(pwgr_slope + 0.5) < 0.1})",
-             f"global perturbations within 5 s.e. of the exact theory at every size: {theory_ok}"]
+             f"global perturbations within 5 s.e. of the exact theory at every size: decrease {itheory_ok}, "
+             f"cos {theory_ok}"]
+    failed = [k for k, v in claims.items() if not v]
+    if failed:
+        lines.append("FAILED: " + ", ".join(failed))
     return {"holds": holds, "evidence": evidence, "lines": lines}
+
+
+check_channel.mutants = dict(_CHANNEL_MUTANTS)

@@ -404,7 +404,7 @@ def _cmd_channel(args):
         res = channel_study(progress=update, **kw)
     finally:
         close()
-    summary = {k: res[k] for k in ("rows", "fits", "seconds") if k in res}
+    summary = {k: res[k] for k in ("rows", "fits", "improvement_fits", "rate_fits", "seconds") if k in res}
     summary["recurrent"] = res.get("recurrent")
     if args.out:
         out = write_channel(res, args.out, command=args.command_line)
@@ -413,20 +413,31 @@ def _cmd_channel(args):
     if args.json:
         print(json.dumps(summary, default=float))
         return 0
-    print(f"{'W':>6} {'algorithm':<8}{'bits/w':>10}{'ops/w':>10}{'rate':>11}{'cos':>9}{'theory':>9}")
+    print("rate = bits / ops per example (identity: exact counts); decrease = first-order error decrease at "
+          "equal eta relative to backprop's, (-g.h)/|g|^2, and cos (measured)")
+    print(f"{'W':>6} {'algorithm':<8}{'bits/w':>10}{'ops/w':>10}{'rate':>11}{'decrease':>11}{'theory':>11}"
+          f"{'cos':>9}{'theory':>9}")
     for r in res["rows"]:
-        th = r.get("cos_theory")
+        th, ith = r.get("cos_theory"), r.get("improvement_theory")
         print(f"{r['W']:>6} {r['algorithm']:<8}{r['bits_per_weight']:>10.3g}{r['ops_per_weight']:>10.3g}"
-              f"{r['rate']:>11.3g}{r['cos_mean']:>9.3f}" + (f"{th:>9.3f}" if th is not None else f"{'-':>9}"))
+              f"{r['rate']:>11.3g}{r['improvement_ratio']:>11.3g}"
+              + (f"{ith:>11.3g}" if ith is not None else f"{'-':>11}")
+              + f"{r['cos_mean']:>9.3f}" + (f"{th:>9.3f}" if th is not None else f"{'-':>9}"))
     rec = res.get("recurrent") or {}
     if rec.get("available"):
         print(f"recurrent net {rec['net']} unfolded in time (W = {rec['W']}): BPTT vs finite differences, "
               f"max relative error {rec['bptt_max_rel_error']:.2g}")
         for r in rec.get("rows", []):
-            print(f"  {r['algorithm']:<8} rate {r['rate']:.3g}, cos {r['cos_mean']:.3f}")
-    print("fitted exponents of mean cos in W:")
-    for f in res["fits"]:
-        print(f"  {f['algorithm']:<8} slope {f['slope']:+.3f} (predicted {f.get('predicted')}), r^2 {f['r2']:.3f}")
+            print(f"  {r['algorithm']:<8} rate {r['rate']:.3g} (identity), decrease {r['improvement_ratio']:.3g}, "
+                  f"cos {r['cos_mean']:.3f} (measured)")
+    for title, fits in (("mean decrease ratio", res.get("improvement_fits", [])), ("mean cos", res["fits"]),
+                        ("rate", res.get("rate_fits", []))):
+        print(f"fitted exponents of {title} in W:")
+        for f in fits:
+            ci = f.get("ci95")
+            print(f"  {f['algorithm']:<8} slope {f['slope']:+.3f} [{f.get('kind', 'measured')}]"
+                  + (f" 95% interval [{ci[0]:+.3f}, {ci[1]:+.3f}]" if ci else "")
+                  + f" (predicted {f.get('predicted')}), r^2 {f['r2']:.3f}")
     if args.out:
         print(f"wrote {', '.join(summary['files'])} into {args.out}" + (f" ({summary['note']})" if "note" in summary else ""))
     return 0

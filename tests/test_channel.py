@@ -21,14 +21,17 @@ from gates.channel import (
     check_channel,
     cosine,
     expected_positive_max,
+    first_order_decrease,
     fit_exponents,
     measure,
     predicted_exponent,
     projection_cos,
     random_direction_cos,
+    rate_identity,
     step,
     teacher_task,
     theory_cos,
+    theory_improvement,
     train,
     write_channel,
 )
@@ -155,9 +158,9 @@ def test_counts_follow_the_definitions():
         "bp": dict(forward=1, backward=1, perturb=0, scalars=W, bits=W * D, ops=3 * W),
         "pwlr": dict(forward=W + 1, backward=0, perturb=W, scalars=W, bits=W * D, ops=(W + 1) * W),
         "pwlb": dict(forward=W + 1, backward=0, perturb=W, scalars=W, bits=W, ops=(W + 1) * W),
-        "palr": dict(forward=palr_fwd, backward=0, perturb=N * P, scalars=N * P, bits=min(N * P, W) * D,
-                     ops=palr_fwd * W),
-        "palb": dict(forward=palr_fwd, backward=0, perturb=N * P, scalars=N * P, bits=N * P, ops=palr_fwd * W),
+        # per example: N unit perturbations and deltas, D bits per unit and per weight (1 for palb)
+        "palr": dict(forward=palr_fwd, backward=0, perturb=N, scalars=N, bits=W * D, ops=palr_fwd * W),
+        "palb": dict(forward=palr_fwd, backward=0, perturb=N, scalars=N, bits=W, ops=palr_fwd * W),
         "pwgr": dict(forward=2, backward=0, perturb=1, scalars=1, bits=D, ops=3 * W),
         "pwgb": dict(forward=2, backward=0, perturb=1, scalars=1, bits=1, ops=3 * W),
         "pwgrk": dict(forward=k + 1, backward=0, perturb=k, scalars=k, bits=k * D, ops=(2 * k + 1) * W),
@@ -172,6 +175,10 @@ def test_counts_follow_the_definitions():
         assert s.bits_per_weight == pytest.approx(c["bits"] / W)
         assert s.ops_per_weight == pytest.approx(c["ops"] / W)
         assert s.rate == pytest.approx(c["bits"] / c["ops"])
+        ident = rate_identity(name, net, k=k, D=D)  # the closed forms, from the sizes alone
+        assert ident["bits_per_weight"] == pytest.approx(c["bits"] / W), name
+        assert ident["ops_per_weight"] == pytest.approx(c["ops"] / W), name
+        assert ident["rate"] == pytest.approx(c["bits"] / c["ops"], rel=1e-12), name
     # and the passes actually made, through the plain interface, are the ones counted
     for name in ("bp", "pwlr", "pwlb", "pwgr", "pwgb", "pwgrk", "pwgbk"):
         cn = CountingNet(net)
@@ -189,14 +196,18 @@ def test_directions_follow_the_definitions():
     d = step("pwlr", net, w, X, T, eps=1e-7).direction
     np.testing.assert_allclose(d, -g, rtol=1e-4, atol=1e-6 * np.abs(g).max())
     big = np.abs(g) > 1e-3 * np.abs(g).max()
-    s = step("pwlb", net, w, X, T, eps=1e-7).direction
+    s = step("pwlb", net, w, X, T, eps=1e-7).direction * math.sqrt(net.n_weights)  # unit length: signs / sqrt(W)
     assert set(np.unique(s)) <= {-1.0, 0.0, 1.0}
     np.testing.assert_array_equal(s[big], -np.sign(g[big]))
+    # palb: the local rule on the signs of the deltas, at unit length
+    signs = np.sign(net.unit_deltas(w, X, T))
+    r = net.weight_gradient_from_deltas(w, X, signs)
+    np.testing.assert_allclose(step("palb", net, w, X, T, eps=1e-7).direction, -r / np.linalg.norm(r), atol=1e-12)
     for name in ("pwgr", "pwgb", "pwgrk", "pwgbk"):
         for seed in range(5):
             assert cosine(step(name, net, w, X, T, rng=seed, k=4), g) > 0  # first order: always downhill
-    # pwgr: -d u with u the generator's first normal vector
-    u = np.random.default_rng(3).standard_normal((1, net.n_weights))[0]
+    # pwgr: -d u with u the generator's first normal vector scaled to length ~1 (variance 1/W per component)
+    u = np.random.default_rng(3).standard_normal((1, net.n_weights))[0] / math.sqrt(net.n_weights)
     dd = (net.error(w + 1e-4 * u, X, T) - net.error(w, X, T)) / 1e-4
     np.testing.assert_allclose(step("pwgr", net, w, X, T, rng=3).direction, -dd * u)
     np.testing.assert_allclose(step("pwgb", net, w, X, T, rng=3).direction, -np.sign(dd) * u)
@@ -268,6 +279,10 @@ def test_theory_of_the_exact_and_sign_algorithms():
         assert theory_cos(a, 100) is None and predicted_exponent(a) is None
     for a in ("pwgr", "pwgb", "pwgrk", "pwgbk"):
         assert predicted_exponent(a) == -0.5 and predicted_exponent(a, "rate") == -1.0
+    assert [predicted_exponent(a, "improvement") for a in ("bp", "pwlb", "pwgr", "pwgrk", "pwgb", "pwgbk")] == [
+        0.0, None, -1.0, -1.0, -0.5, -0.5]
+    with pytest.raises(InputError):
+        predicted_exponent("bp", "speed")
 
 
 def _within(row, z=4.0):
@@ -303,9 +318,14 @@ def test_measure_rows():
                                                          (31, "bp"), (31, "pwlr"), (31, "pwlb"), (31, "pwgbk")]
     for r in rows:
         assert set(r) >= {"W", "N", "algorithm", "bits_per_weight", "ops_per_weight", "rate", "cos_mean", "cos_se",
-                          "cos_theory", "improvement_ratio"}
+                          "cos_theory", "improvement_ratio", "improvement_se", "improvement_theory",
+                          "improvement_fd_dev", "grad_sq_mean"}
+        assert (r["rate_kind"], r["cos_kind"], r["improvement_kind"]) == ("identity", "measured", "measured")
         assert r["rate"] == pytest.approx(r["bits_per_weight"] / r["ops_per_weight"])
+        assert r["improvement_fd_dev"] < 1e-5  # -g . h is the error's own first-order decrease
     assert rows[0]["cos_mean"] == pytest.approx(1.0) and rows[1]["cos_mean"] == pytest.approx(1.0, abs=1e-6)
+    assert rows[0]["improvement_ratio"] == pytest.approx(1.0, abs=1e-12) and rows[0]["improvement_se"] < 1e-12
+    assert rows[1]["improvement_ratio"] == pytest.approx(1.0, abs=1e-4)
     # every algorithm has its own random stream: a row does not depend on the others measured
     alone = measure([4], ("pwgbk",), samples=3, seed=2)[0]
     assert alone["cos_mean"] == rows[3]["cos_mean"]
@@ -322,6 +342,9 @@ def test_fit_exponents_recovers_a_known_slope():
         rows.append({"algorithm": "pwgbk", "W": W, "cos_mean": 0.5 * W ** 0.2 * math.exp(0.01 * rng.standard_normal()),
                      "rate": 1.0, "cos_theory": None})
     fits = {f["algorithm"]: f for f in fit_exponents(rows)}
+    assert {f["kind"] for f in fits.values()} == {"measured"}
+    assert {f["kind"] for f in fit_exponents(rows, "rate")} == {"identity"}
+    assert all(f["ci95"] is None for f in fit_exponents(rows, "rate"))
     assert fits["pwgr"]["slope"] == pytest.approx(-0.37, abs=1e-12)
     assert fits["pwgr"]["intercept"] == pytest.approx(math.log(3.0))
     assert fits["pwgr"]["r2"] == pytest.approx(1.0)
@@ -397,8 +420,17 @@ def test_study_and_files(tmp_path):
     with open(tmp_path / "channel_rates.csv") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 10 and rows[0]["algorithm"] == "bp" and float(rows[0]["rate"]) == pytest.approx(32 / 3, rel=1e-5)
+    assert {r["rate_kind"] for r in rows} == {"identity"} and {r["improvement_kind"] for r in rows} == {"measured"}
     man = json.loads((tmp_path / "channel_rates.manifest.json").read_text())
     assert man["kind"] == "channel" and man["protocol"]["k"] == 8 and "fits" in man["results"]
+    assert {f["kind"] for f in man["results"]["rate_fits"]} == {"identity"}
+    assert {f["kind"] for f in man["results"]["improvement_fits"]} == {"measured"}
+    assert man["protocol"]["kinds"] == {"cos": "measured", "improvement": "measured", "rate": "identity"}
+    with open(tmp_path / "channel_fits.csv") as fh:
+        fits = list(csv.DictReader(fh))
+    assert {(f["quantity"], f["kind"]) for f in fits} == {("cos", "measured"), ("improvement", "measured"),
+                                                           ("rate", "identity")}
+    assert all(f["method"] for f in fits)
     with open(tmp_path / "channel_training.csv") as fh:
         tr = list(csv.DictReader(fh))
     assert {r["step_length"] for r in tr} == {"0.1", "0.3"}
@@ -411,8 +443,49 @@ def test_check_channel_holds():
     res = check_channel(seed=0)
     assert res["holds"], res["lines"]
     ev = res["evidence"]
-    assert ev["W"] == [61, 153, 433, 1377, 4801]
+    assert ev["W"] == [61, 153, 433, 1377, 4801] and ev["mutant"] is None
+    for claim in ("rates_are_counting_identities", "rates_independent_of_batch", "bp_decrease_is_g_squared_every_state",
+                  "bp_largest_decrease_every_size", "global_decrease_ratio_grows_with_W",
+                  "pwgr_pwgrk_decrease_exponent_near_minus_1", "global_decrease_within_5_se_of_theory",
+                  "first_order_decrease_is_the_error_difference"):
+        assert ev[claim] is True, claim
     assert abs(ev["cos_exponents"]["pwgr"]["slope"] + 0.5) < 0.1
+    assert {f["kind"] for f in ev["rate_exponents"].values()} == {"identity"}
+    assert {f["kind"] for f in ev["improvement_exponents"].values()} == {"measured"}
+    lo, hi = ev["improvement_exponents"]["pwgrk"]["ci95"]
+    assert lo < -1 < hi  # the exact theory, k / W
+    for W, (small, large) in ev["palr_rate_batch_2_vs_32"].items():
+        assert small == large == pytest.approx(rate_identity("palr", {61: 4, 153: 8, 433: 16, 1377: 32, 4801: 64}[W])[
+            "rate"], rel=1e-12)
+    assert any("identity" in line for line in res["lines"]) and any("measured" in line for line in res["lines"])
+
+
+# which claim each mutant must break (the check fails for the right reason)
+MUTANT_CLAIM = {"bp-noisy-gradient": "bp_decrease_is_g_squared_every_state",
+                "bits-doubled": "rates_are_counting_identities",
+                "palr-per-batch": "rates_independent_of_batch",
+                "unscaled-perturbation": "pwgr_pwgrk_decrease_exponent_near_minus_1"}
+
+
+def test_every_mutant_has_its_test():
+    assert set(check_channel.mutants) == set(MUTANT_CLAIM)
+    with pytest.raises(InputError, match="allowed bp-noisy-gradient"):
+        check_channel(mutant="no-such-mutant")
+
+
+@pytest.mark.parametrize("mutant", sorted(MUTANT_CLAIM))
+def test_check_channel_catches_the_mutant(mutant):
+    res = check_channel(seed=0, mutant=mutant)
+    assert not res["holds"], res["lines"]
+    ev = res["evidence"]
+    assert ev["mutant"] == mutant and ev[MUTANT_CLAIM[mutant]] is False
+    if mutant == "bp-noisy-gradient":  # 10% noise: cos = 1 / sqrt(1.01) up to the noise's own angle
+        assert ev["bp_highest_cos_every_size"] is False and 1e-3 < ev["bp_max_dev_from_exact"] < 0.05
+    if mutant == "bits-doubled":  # a factor 2 on pwgr's rate, and nothing else
+        assert ev["rate_identity_max_rel_dev"] == pytest.approx(1.0)
+        assert ev["rates_independent_of_batch"] is True
+    if mutant == "palr-per-batch":
+        assert ev["rates_are_counting_identities"] is False
 
 
 def test_recurrent_net_runs_every_algorithm():
@@ -431,6 +504,158 @@ def test_recurrent_net_runs_every_algorithm():
     palr = step("palr", net, w, X, T, eps=1e-6)
     np.testing.assert_allclose(-palr.direction, g, rtol=1e-4, atol=1e-6 * np.abs(g).max())
     assert palr.counts["forward"] == pytest.approx(1 + net.unit_weight_span().sum() / F)
+
+
+# --------------------------------------------------------------------------
+# the improvement: first-order decrease of the error at equal eta
+# --------------------------------------------------------------------------
+
+
+def _naive_E(sizes, activation, X, T):
+    return lambda v: naive.layered_error(list(v), X.tolist(), T.tolist(), sizes, activation)
+
+
+def test_bp_first_order_decrease_is_g_squared_by_the_error_difference():
+    sizes = (3, 4, 2)
+    net, w, X, T = _setup(sizes, "tanh", 6)
+    E = _naive_E(sizes, "tanh", X, T)
+    g_naive = np.array(naive.central_gradient(E, w))
+    _, g = net.gradient(w, X, T)
+    st = step("bp", net, w, X, T)
+    eta = 1e-5
+    fd = (E(w + eta * g_naive) - E(w - eta * g_naive)) / (2 * eta)  # the error's decrease along h = -g, per eta
+    assert fd == pytest.approx(float(g_naive @ g_naive), rel=1e-6)  # = eta |g|^2 to first order
+    assert first_order_decrease(st, g) == pytest.approx(fd, rel=1e-6)
+    # the largest of any update of backprop's length (Cauchy-Schwarz)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        h = rng.standard_normal(net.n_weights)
+        h *= np.linalg.norm(g) / np.linalg.norm(h)
+        assert first_order_decrease(h, g) < fd
+    with pytest.raises(InputError):
+        first_order_decrease(np.ones(3), np.ones(4))
+
+
+def test_every_first_order_decrease_is_the_error_difference_along_its_update():
+    sizes = (4, 5, 1)
+    net, w, X, T = _setup(sizes, "logistic", 7)
+    E = _naive_E(sizes, "logistic", X, T)
+    g = np.array(naive.central_gradient(E, w))
+    for name in ALGORITHMS:
+        h = step(name, net, w, X, T, rng=1, k=4).direction
+        nh = np.linalg.norm(h)
+        if nh == 0:
+            continue
+        t = 1e-4 / nh
+        fd = (E(w - t * h) - E(w + t * h)) / (2 * t)
+        assert first_order_decrease(h, g) == pytest.approx(fd, rel=1e-5, abs=1e-8 * nh * np.linalg.norm(g)), name
+
+
+def test_improvement_theory_against_monte_carlo():
+    # the update vectors of step() built by hand from Gaussian directions u = z / sqrt(W), not through step()
+    rng = np.random.default_rng(7)
+    W, k, n = 40, 5, 20_000
+    g = 0.3 * rng.standard_normal(W)
+    gg = g @ g
+    U = rng.standard_normal((n, k, W)) / math.sqrt(W)
+    p = U @ g  # g . u_i, shape (n, k)
+    samples = {"pwgr": p[:, 0] ** 2 / gg,  # h = -(g . u) u
+               "pwgrk": (p ** 2).sum(axis=1) / gg,  # h = -sum_i (g . u_i) u_i
+               "pwgb": np.abs(p[:, 0]) / gg,  # h = -sign(g . u) u
+               "pwgbk": np.maximum(0.0, (-p).max(axis=1)) / gg}  # h = the best u_i if it helps, else 0
+    for name, x in samples.items():
+        want = theory_improvement(name, W, k, math.sqrt(gg))
+        assert abs(x.mean() - want) < 4 * x.std() / math.sqrt(n), name
+    assert theory_improvement("pwgr", 50) == 1 / 50 and theory_improvement("pwgrk", 50, k=3) == 3 / 50
+    assert theory_improvement("bp", 50) == theory_improvement("palr", 50) == 1.0
+    assert theory_improvement("pwlb", 50) is None and theory_improvement("palb", 50) is None
+    assert theory_improvement("pwgb", 100, grad_norm=2.0) == pytest.approx(math.sqrt(2 / math.pi) / 20)
+    with pytest.raises(InputError):
+        theory_improvement("pwgb", 100, grad_norm=0)
+
+
+def test_measured_improvement_is_its_theory():
+    rows = measure([8], channel.GLOBAL, k=8, samples=300, seed=31)
+    for r in rows:
+        assert r["W"] == 153
+        assert abs(r["improvement_ratio"] - r["improvement_theory"]) < 4 * r["improvement_se"], r
+        assert r["improvement_fd_dev"] < 1e-5
+    by = {r["algorithm"]: r for r in rows}
+    assert by["pwgr"]["improvement_theory"] == pytest.approx(1 / 153, rel=1e-12)
+    assert by["pwgrk"]["improvement_theory"] == pytest.approx(8 / 153, rel=1e-12)
+
+
+# --------------------------------------------------------------------------
+# the rate: an identity of the counts, the same at every batch size
+# --------------------------------------------------------------------------
+
+
+def test_palr_rate_does_not_depend_on_the_batch_size():
+    sizes, D = (8, 16, 16, 1), 32
+    net = FeedForward(sizes)
+    w = net.init(2)
+    W, N = net.n_weights, net.n_units
+    layer_w = [m * (n + 1) for n, m in zip(sizes[:-1], sizes[1:])]
+    cost = 1 + sum(m * sum(layer_w[l:]) for l, m in enumerate(sizes[1:])) / W  # forward passes per example
+    rates, old = {}, {}
+    for P in (2, 32):
+        X, T = teacher_task(net, P, seed=P)
+        rates[P] = {a: step(a, net, w, X, T, rng=0).rate for a in ALGORITHMS}
+        old[P] = step("palr", net, w, X, T, _palr_per_batch=True).rate
+    assert rates[2] == pytest.approx(rates[32], rel=1e-12)
+    assert rates[2]["palr"] == pytest.approx(D / cost, rel=1e-12)  # D bits per weight over cost W per weight
+    assert rates[2]["palb"] == pytest.approx(1 / cost, rel=1e-12)
+    # the old mixture (the batch's bits min(N P, W) D over operations per example) changes with P
+    assert old[2] == pytest.approx(min(N * 2, W) * D / (W * cost), rel=1e-12)
+    assert old[32] == pytest.approx(min(N * 32, W) * D / (W * cost), rel=1e-12)
+    assert old[32] / old[2] > 3
+
+
+def test_rate_identity_on_other_nets():
+    rec = pytest.importorskip("gates.recurrent")
+    net = rec.Recurrent(n_in=2, n_hidden=3, n_out=1, steps=3)
+    X, T = teacher_task(net, 4, seed=0)
+    w = net.init(1)
+    for a in ALGORITHMS:
+        assert step(a, net, w, X, T, rng=0, k=4).rate == pytest.approx(rate_identity(a, net, k=4)["rate"], rel=1e-12)
+    assert rate_identity("pwgbk", 4, k=16, D=8)["bits_per_weight"] == pytest.approx(4 / 61)
+    for bad in (lambda: rate_identity("sgd", 4), lambda: rate_identity("bp", 4, k=0), lambda: rate_identity("bp", 4, D=0)):
+        with pytest.raises(InputError):
+            bad()
+
+
+# --------------------------------------------------------------------------
+# measured exponents: weighted least squares and its interval
+# --------------------------------------------------------------------------
+
+
+def test_t_quantiles():
+    for dof, q in ((1, 12.706), (2, 4.303), (4, 2.776), (10, 2.228), (30, 2.042)):
+        assert channel._t975(dof) == pytest.approx(q, abs=1e-3)
+
+
+def test_weighted_fit_matches_a_reference_and_its_interval_covers():
+    x = np.log([61.0, 153, 433, 1377, 4801])
+    sd = np.array([0.02, 0.05, 0.03, 0.08, 0.04])  # s.e. of log(mean)
+    rng = np.random.default_rng(3)
+    y = 0.4 - 0.5 * x + sd * rng.standard_normal(5)
+    rows = [{"algorithm": "pwgr", "W": int(round(math.exp(a))), "cos_mean": math.exp(b),
+             "cos_se": s * math.exp(b)} for a, b, s in zip(x, y, sd)]
+    f = fit_exponents(rows)[0]
+    (slope, _), cov = np.polyfit(x, y, 1, w=1 / sd, cov="unscaled")  # numpy's weighted fit, sigma = sd
+    chi2 = float(np.sum(((y - np.polyval([slope, _], x)) / sd) ** 2))
+    assert f["slope"] == pytest.approx(slope, rel=1e-9)
+    assert f["slope_se"] == pytest.approx(math.sqrt(cov[0, 0]) * max(1.0, math.sqrt(chi2 / 3)), rel=1e-9)
+    assert f["kind"] == "measured" and "weighted" in f["method"]
+    covered = 0
+    reps = 400
+    for _ in range(reps):
+        y = 0.4 - 0.5 * x + sd * rng.standard_normal(5)
+        rows = [{"algorithm": "pwgr", "W": int(round(math.exp(a))), "cos_mean": math.exp(b),
+                 "cos_se": s * math.exp(b)} for a, b, s in zip(x, y, sd)]
+        lo, hi = fit_exponents(rows)[0]["ci95"]
+        covered += lo < -0.5 < hi
+    assert 0.93 <= covered / reps <= 0.995  # at least nominal: the scatter inflation only widens it
 
 
 # --------------------------------------------------------------------------
@@ -472,6 +697,7 @@ def test_bad_input():
         lambda: measure([0], ("bp",)),
         lambda: measure([4], (), samples=2),
         lambda: fit_exponents([], "speed"),
+        lambda: check_channel(seed=-1),
         lambda: random_direction_cos(0),
         lambda: projection_cos(10, 0),
         lambda: projection_cos(4, 5, orthonormal=True),
@@ -501,7 +727,16 @@ def test_check_channel_holds_for_other_seeds(seed):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2])
+def test_check_channel_catches_every_mutant_at_other_seeds(seed):
+    for mutant, claim in MUTANT_CLAIM.items():
+        ev = check_channel(seed=seed, mutant=mutant)["evidence"]
+        assert ev[claim] is False, (mutant, seed)
+
+
+@pytest.mark.slow
 def test_every_global_algorithm_matches_theory_at_every_default_size():
     rows = measure(channel.DEFAULT_HIDDEN, channel.GLOBAL, samples=1500, seed=21)
     for r in rows:
         assert _within(r), r
+        assert abs(r["improvement_ratio"] - r["improvement_theory"]) < 4 * r["improvement_se"], r

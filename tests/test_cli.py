@@ -200,3 +200,7 @@ def test_channel_prints_one_json_object(tmp_path, capsys):
         assert r["bits_per_weight"] == pytest.approx({"bp": 32, "pwlr": 32, "pwgr": 32 / W}[a])
     assert s["recurrent"]["bptt_max_rel_error"] < 1e-6
     assert (tmp_path / "channel_rates.manifest.json").exists()
+    # every exponent says whether it is an identity of the counts or a measurement
+    assert {f["kind"] for f in s["rate_fits"]} == {"identity"}
+    assert {f["kind"] for f in s["fits"] + s["improvement_fits"]} == {"measured"}
+    assert {r["rate_kind"] for r in s["rows"]} == {"identity"}
