@@ -291,19 +291,23 @@ def uniqueness_search(n=3, coeff_range=(-2, -1, 0, 1, 2), encodings=ENCODINGS, m
     the permutations only (a mutant of ``gates verify hopfield``: the
     search then misses the counterexamples that need a sign flip).
     """
+    return list(_uniqueness_iter(n, coeff_range, encodings, memory_sets, seed, flips))
+
+
+def _uniqueness_iter(n, coeff_range, encodings, memory_sets, seed, flips):
+    """The rows of :func:`uniqueness_search`, one rule at a time."""
     n = _check_n(n, 5)
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 9]))
     sets = [_random_memories(n, int(rng.integers(1, 4)), rng) for _ in range(memory_sets)]
-    group = [(perm, f) for perm, f in isometries(n, "all") if flips or f == 0]
-    out = []
+    group = [(perm, mask) for perm, mask in isometries(n, "all") if flips or mask == 0]
     for encoding in encodings:
         for rule in itertools.product(coeff_range, repeat=4):
             verdict, example = "invariant", None
             trivial = all(not storage_weights(m, n, rule, encoding).any() for m in sets)
             for m in sets:
                 base = orientation(m, n, rule, encoding)
-                for perm, flips in group:
-                    ok, ex = check_invariance(m, n, perm, flips, rule, encoding, base)
+                for perm, mask in group:
+                    ok, ex = check_invariance(m, n, perm, mask, rule, encoding, base)
                     if not ok:
                         verdict, example = "counterexample", ex
                         break
@@ -311,8 +315,7 @@ def uniqueness_search(n=3, coeff_range=(-2, -1, 0, 1, 2), encodings=ENCODINGS, m
                     break
             if verdict == "invariant" and trivial:
                 verdict = "trivial"
-            out.append({"rule": list(rule), "encoding": encoding, "verdict": verdict, "example": example})
-    return out
+            yield {"rule": list(rule), "encoding": encoding, "verdict": verdict, "example": example}
 
 
 def classify_invariant(rule, encoding):
@@ -398,8 +401,14 @@ def check_hopfield(seed=0, mutant=None):
                 ok, _ = check_invariance(mem, n, perm, flips, rule=rule, base=base)
                 checked += 1
                 violations += not ok
+                if violations:
+                    break  # one violation decides the check (and spares a mutant the rest)
+            if violations:
+                break
+        if violations:
+            break
     sampled = 0
-    for n in range(6, 11):
+    for n in range(6, 11) if not violations else ():
         for _ in range(3):
             mem = rng.choice(1 << n, size=int(rng.integers(1, 6)), replace=False)
             base = orientation(mem, n, rule)
@@ -407,11 +416,17 @@ def check_hopfield(seed=0, mutant=None):
                 ok, _ = check_invariance(mem, n, perm, flips, rule=rule, base=base)
                 sampled += 1
                 violations += not ok
-    search = uniqueness_search(3, seed=seed, flips=mutant != "permutations-only")
-    invariant = [dict(r, kind=classify_invariant(r["rule"], r["encoding"]))
-                 for r in search if r["verdict"] != "counterexample"]
+    search, invariant = [], []
+    for r in _uniqueness_iter(3, (-2, -1, 0, 1, 2), ENCODINGS, 12, seed, mutant != "permutations-only") \
+            if not violations else ():
+        search.append(r)
+        if r["verdict"] != "counterexample":
+            invariant.append(dict(r, kind=classify_invariant(r["rule"], r["encoding"])))
+            if invariant[-1]["kind"] not in ("hebb", "anti-hebb", "zero"):
+                break  # a rule other than Hebb passed: the check fails here
+    complete = len(search) == 2 * 5**4
     broken = next((r for r in search if r["verdict"] == "counterexample"), None)
-    holds = violations == 0 and all(r["kind"] in ("hebb", "anti-hebb", "zero") for r in invariant)
+    holds = violations == 0 and complete and all(r["kind"] in ("hebb", "anti-hebb", "zero") for r in invariant)
     evidence = {"mutant": mutant, "storage_rule": list(rule), "hebb_isometries_checked": checked,
                 "hebb_sampled_checks_n6_to_10": sampled,
                 "hebb_violations": violations, "rules_searched": len(search),
@@ -425,6 +440,8 @@ def check_hopfield(seed=0, mutant=None):
              f"{len(search)} searched, {len(invariant)} not broken:"]
     lines += [f"  {r['encoding']:<4}{str(r['rule']):<18}{r['verdict']:<10}{r['kind']}" for r in invariant]
     lines.append(f"a counterexample, to replay: {broken}")
+    if not complete:
+        lines.append(f"stopped early after {len(search)} rules: the check already fails")
     return {"holds": holds, "evidence": evidence, "lines": lines}
 
 
