@@ -476,9 +476,14 @@ def test_linear_mutants_listed():
         check_linear_dynamics(mutant="oja")
 
 
+@pytest.fixture(scope="module")
+def linear_evidence():
+    return check_linear_dynamics(seed=0)["evidence"]
+
+
 @pytest.mark.parametrize("mutant", sorted(MUTANT_BREAKS))
-def test_check_linear_dynamics_catches_mutant(mutant):
-    good = check_linear_dynamics(seed=0)["evidence"]
+def test_check_linear_dynamics_catches_mutant(mutant, linear_evidence):
+    good = linear_evidence
     out = check_linear_dynamics(seed=0, mutant=mutant)
     assert not out["holds"] and out["evidence"]["mutant"] == mutant
     key, floor = MUTANT_BREAKS[mutant]
