@@ -956,7 +956,7 @@ def riccati_tanh_images(X, y=None, digit=9, rule=TANH_RULE, epochs=100, eta=0.02
         against the simulation, which is the online noise and step error,
         and against the prediction, which is the error of the two
         approximations); ``weights``, ``simulated``, ``riccati``,
-        ``coefficients``, ``w0`` of the typical weights; ``full``
+        ``o_free`` (R(t)), ``coefficients``, ``w0`` of the typical weights; ``full``
         (the whole (epochs+1, D) trajectories, every a, b, c, w0 and the
         mean image); ``settings``.
 
@@ -1081,7 +1081,7 @@ def riccati_tanh_images(X, y=None, digit=9, rule=TANH_RULE, epochs=100, eta=0.02
                 "mutant": _mutant}
     return {"t": t, "epoch": np.arange(epochs + 1), "tau": tau, **fit, "diverged": int((~ok).sum()),
             "per_weight": per_weight, "o_free_clock": free_fit, "approximation": approx, "mean_ode": mean_ode,
-            "weights": pick, "simulated": W[:, pick], "riccati": pred[:, pick],
+            "weights": pick, "simulated": W[:, pick], "riccati": pred[:, pick], "o_free": free[:, pick],
             "coefficients": {"a": a[pick], "b": b[pick], "c": c[pick]}, "w0": w0[pick],
             "full": {"simulated": W, "riccati": pred, "mean_ode": Wm, "w0": w0, "a": a, "b": b, "c": c,
                      "mean_input": mu},
@@ -1286,7 +1286,7 @@ def write_image_study(res, out_dir, command=None):
         ``hebb_images.csv`` (epoch, norm, log10_norm, angle_cog, angle_pc),
         ``riccati_images.csv`` (epoch, t, weight, a, b, c, simulated,
         riccati), ``riccati_tanh_images.csv`` (epoch, t, tau, weight, a, b,
-        c, simulated, riccati, mean_ode), a manifest beside each, and
+        c, simulated, riccati, o_free, mean_ode), a manifest beside each, and
         ``hebb_images.png`` / ``riccati_images.png`` /
         ``riccati_tanh_images.png`` when matplotlib is installed.
     note : str or None
@@ -1338,10 +1338,11 @@ def write_image_study(res, out_dir, command=None):
         # per picked weight: simulation, prediction R(tau(t)) and the exact expected ODE (no approximation)
         rows = [[int(e), float(tnh["t"][e]), float(tnh["tau"][e]), j, float(co["a"][i]), float(co["b"][i]),
                  float(co["c"][i]), float(tnh["simulated"][e, i]), float(tnh["riccati"][e, i]),
-                 float(full["mean_ode"][e, j])]
+                 float(tnh["o_free"][e, i]), float(full["mean_ode"][e, j])]
                 for i, j in enumerate(tnh["weights"]) for e in tnh["epoch"]]
         put("riccati_tanh_images.csv", ["epoch", "t", "tau", "weight", "a", "b", "c", "simulated", "riccati",
-                                        "mean_ode"], rows, "riccati-tanh-images", {**tnh["settings"], "data": data},
+                                        "o_free", "mean_ode"], rows, "riccati-tanh-images",
+            {**tnh["settings"], "data": data},
             {k: tnh[k] for k in ("r2", "max_abs_deviation", "max_rel_error", "diverged", "per_weight",
                                  "o_free_clock", "approximation", "mean_ode", "weights")})
     plt = _plot_module()
@@ -1381,10 +1382,11 @@ def write_image_study(res, out_dir, command=None):
             line, = ax.plot(tnh["t"], tnh["simulated"][:, i], lw=1.5, label=f"w{j} simulated")
             ax.plot(tnh["t"], tnh["riccati"][:, i], "o", color=line.get_color(), mfc="none", ms=4,
                     markevery=max(1, len(tnh["t"]) // 15))
+            ax.plot(tnh["t"], tnh["o_free"][:, i], ":", color=line.get_color(), lw=1)
         ax.set_xlabel("t = eta * epoch")
         ax.set_ylabel("weight")
-        ax.set_title(f"tanh unit, {tnh['settings']['rule']} (reads O): simulation (lines) and Riccati in the "
-                     f"clock tau(t) (circles), R^2 = {tnh['r2']:.4f}", fontsize=9)
+        ax.set_title(f"tanh unit, {tnh['settings']['rule']} (reads O), R^2 = {tnh['r2']:.6f}\nsimulation "
+                     "(lines), Riccati in the clock tau(t) (circles), O-free clock t (dotted)", fontsize=9)
         ax.legend(fontsize=7, ncol=2)
         fig.tight_layout()
         _save(fig, os.path.join(out_dir, "riccati_tanh_images.png"), plt)
