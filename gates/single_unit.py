@@ -930,7 +930,8 @@ def riccati_tanh_images(X, y=None, digit=9, rule=TANH_RULE, epochs=100, eta=0.02
     rule : str or gates.rules.Rule
         An O-reading rule O * q(x, w) (see above).
     epochs, eta, seed, init_scale
-        Training settings; `seed` seeds w_0 ~ N(0, init_scale^2), the
+        Training settings; `seed` seeds w_0 ~ N(0, init_scale^2) (init_scale
+        > 0: from w = 0 the output is 0 and nothing moves), the
         presentation orders and the random typical weights.
     typical : (int, int)
         How many weights with the largest a_j, and how many others at
@@ -950,7 +951,8 @@ def riccati_tanh_images(X, y=None, digit=9, rule=TANH_RULE, epochs=100, eta=0.02
         move); ``o_free_clock`` (the same fit for the O-free prediction
         R(t), m = 1: how much O matters); ``approximation`` (along the
         simulated trajectory: max |E[tanh S] - tanh(E[S])|, max_j
-        |E[O x_j] - E[O] mu_j| over max_j E[O] mu_j, max sd(S), max
+        |E[O x_j] - E[O] mu_j| over max_j |E[O] mu_j| (the pixel factor of
+        q), max sd(S), max
         |E[O] - tanh(mu . w_pred)|); ``mean_ode`` (max errors over max |w|
         of the exact expected dynamics dw/dt = E[F], integrated by RK4,
         against the simulation, which is the online noise and step error,
@@ -993,7 +995,7 @@ def riccati_tanh_images(X, y=None, digit=9, rule=TANH_RULE, epochs=100, eta=0.02
     r, q = _gated_rule(rule)
     epochs = _int("epochs", epochs, 1)
     eta = _positive("eta", eta)
-    init_scale = _positive("init_scale", init_scale, zero=True)
+    init_scale = _positive("init_scale", init_scale)  # from w = 0, O = tanh(0) = 0 never moves a weight
     seed = _int("seed", seed, 0)
     substeps = _int("substeps", substeps, 1)
     k_top, k_rand = (_int("typical[0]", typical[0], 0), _int("typical[1]", typical[1], 0))
@@ -1076,8 +1078,8 @@ def riccati_tanh_images(X, y=None, digit=9, rule=TANH_RULE, epochs=100, eta=0.02
                                  "tanh(E[S]) (first order / dropout): dw_j/dt = tanh(mu . w) (a_j + b_j w_j + "
                                  "c_j w_j^2)",
                 "prediction": "w_j(t) = R_j(tau(t)), R the closed-form Riccati solution, dtau/dt = "
-                              "tanh(mu . R(tau)) (t(tau) by the trapezoid rule on 4001 points, inverted); "
-                              "nothing fitted",
+                              "tanh(mu . R(tau)) (t(tau) = int dtau / tanh(mu . R), m linear within each cell of "
+                              "a graded grid, then inverted); nothing fitted",
                 "mutant": _mutant}
     return {"t": t, "epoch": np.arange(epochs + 1), "tau": tau, **fit, "diverged": int((~ok).sum()),
             "per_weight": per_weight, "o_free_clock": free_fit, "approximation": approx, "mean_ode": mean_ode,

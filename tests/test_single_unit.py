@@ -576,6 +576,8 @@ def test_riccati_tanh_validates():
         riccati_tanh_images(X, y, digit=7)
     with pytest.raises(InputError, match="mutant 'nope' is unknown"):
         riccati_tanh_images(X, y, digit=1, _mutant="nope")
+    with pytest.raises(InputError, match="init_scale must be a finite number > 0"):
+        riccati_tanh_images(X, digit=None, init_scale=0.0)
     with pytest.raises(InputError, match="overflowed"):
         riccati_tanh_images(X * 1e3, digit=None, eta=50.0, epochs=5)
 
