@@ -1,6 +1,6 @@
 """Image data for the single-unit experiments: IDX (MNIST), ``.npy`` and the bundled digits.
 
-Nothing here downloads. Three sources:
+Nothing here downloads. Four sources:
 
 * ``"digits"``: the 1797 8x8 handwritten digits that scikit-learn ships
   inside its package (:func:`sklearn.datasets.load_digits` reads them from
@@ -9,7 +9,14 @@ Nothing here downloads. Three sources:
   ``train-labels-idx1-ubyte``, plain or ``.gz``): two zero bytes, a type
   code, the number of dimensions, each dimension as a big-endian uint32,
   then the data, big-endian;
-* ``.npy`` arrays, read without pickle.
+* ``.npy`` arrays, read without pickle;
+* ``"segments"``: seven-segment digits drawn on an 8x8 grid with random
+  shifts, stroke intensities, blur and noise (:func:`segment_digits`), made
+  here from a seed, so the image checks run where scikit-learn is missing.
+  They are a stand-in with image-like statistics (non-negative, correlated
+  pixels, ten classes), not handwriting.
+
+Real MNIST is not bundled and cannot be fetched here: give its IDX files.
 
 Images come back as float64 rows ``X`` of shape (N, D) (an (N, H, W) stack is
 flattened row by row), uint8 pixels scaled by 1/255 to [0, 1]; labels as
@@ -24,7 +31,7 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["IDX_TYPES", "load_idx", "load_images", "digits", "image_data"]
+__all__ = ["IDX_TYPES", "load_idx", "load_images", "digits", "segment_digits", "image_data"]
 
 #: IDX type code -> big-endian numpy dtype (the MNIST file format).
 IDX_TYPES = {
@@ -220,6 +227,72 @@ def digits():
     return X, np.ascontiguousarray(np.asarray(bunch.target, dtype=np.int64))
 
 
+#: The seven segments lit for each digit (a top, b upper right, c lower
+#: right, d bottom, e lower left, f upper left, g middle).
+SEGMENTS = ("abcdef", "bc", "abdeg", "abcdg", "bcfg", "acdfg", "acdefg", "abc", "abcdefg", "abcdfg")
+
+
+def _segment_glyph(digit):
+    """The 8x8 seven-segment glyph of a digit: rows 1, 3, 6 and columns 2, 5 of the grid."""
+    g = np.zeros((8, 8))
+    top, mid, bot, left, right = 1, 3, 6, 2, 5
+    strokes = {"a": (top, slice(left, right + 1)), "g": (mid, slice(left, right + 1)),
+               "d": (bot, slice(left, right + 1)), "f": (slice(top, mid + 1), left),
+               "b": (slice(top, mid + 1), right), "e": (slice(mid, bot + 1), left),
+               "c": (slice(mid, bot + 1), right)}
+    for seg in SEGMENTS[digit]:
+        g[strokes[seg]] = 1.0
+    return g
+
+
+def segment_digits(per_digit=100, seed=0):
+    """Seven-segment digits 0..9 on an 8x8 grid, a seeded stand-in for handwriting.
+
+    Each image is the digit's glyph (:data:`SEGMENTS`) shifted by -1, 0 or 1
+    pixel each way, scaled by a stroke intensity U(0.6, 1), blurred toward
+    its 4-neighbour mean by a weight U(0, 0.5), plus N(0, 0.05^2) noise,
+    clipped to [0, 1]. Examples are grouped by digit (0 first).
+
+    Parameters
+    ----------
+    per_digit : int
+        Images of each digit (>= 1).
+    seed : None, int, numpy.random.SeedSequence or numpy.random.Generator
+
+    Returns
+    -------
+    X : numpy.ndarray
+        float64 (10 * per_digit, 64), in [0, 1].
+    y : numpy.ndarray
+        int64 (10 * per_digit,).
+
+    Raises
+    ------
+    InputError
+        `per_digit` not an integer >= 1.
+
+    Examples
+    --------
+    >>> X, y = segment_digits(per_digit=3, seed=1)
+    >>> X.shape, y[:4].tolist(), bool(X.min() >= 0 and X.max() <= 1)
+    ((30, 64), [0, 0, 0, 1], True)
+    """
+    if isinstance(per_digit, bool) or not isinstance(per_digit, (int, np.integer)) or per_digit < 1:
+        raise InputError(f"per_digit must be an integer >= 1, got {per_digit!r}")
+    rng = np.random.default_rng(seed)
+    n = 10 * int(per_digit)
+    y = np.repeat(np.arange(10, dtype=np.int64), per_digit)
+    X = np.empty((n, 64))
+    glyphs = [_segment_glyph(d) for d in range(10)]
+    for i, d in enumerate(y):
+        g = np.roll(glyphs[d], tuple(rng.integers(-1, 2, size=2)), axis=(0, 1)) * rng.uniform(0.6, 1.0)
+        p = np.pad(g, 1)
+        nb = (p[:-2, 1:-1] + p[2:, 1:-1] + p[1:-1, :-2] + p[1:-1, 2:]) / 4
+        beta = rng.uniform(0.0, 0.5)
+        X[i] = np.clip((1 - beta) * g + beta * nb + rng.normal(0.0, 0.05, (8, 8)), 0.0, 1.0).ravel()
+    return np.ascontiguousarray(X), y
+
+
 def _sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -234,7 +307,8 @@ def image_data(source):
     Parameters
     ----------
     source : str
-        ``"digits"`` (scikit-learn's bundled 8x8 digits), one image file
+        ``"digits"`` (scikit-learn's bundled 8x8 digits), ``"segments"``
+        (:func:`segment_digits`, 100 per digit, seed 0), one image file
         (IDX or ``.npy``), or ``"images,labels"``: two files joined by a comma.
 
     Returns
@@ -260,12 +334,17 @@ def image_data(source):
     ('digits', 1797, 64)
     """
     if not isinstance(source, (str, os.PathLike)) or not os.fspath(source).strip():
-        raise InputError(f"image source {source!r} is not allowed: use 'digits', a file, or 'images,labels'")
+        raise InputError(f"image source {source!r} is not allowed: use 'digits', 'segments', a file, or "
+                         "'images,labels'")
     text = os.fspath(source).strip()
     if text == "digits":
         X, y = digits()
         info = {"source": "digits", "origin": "sklearn.datasets.load_digits (bundled with scikit-learn)",
                 "scale": "pixels 0..16 divided by 16", "image_shape": [8, 8]}
+    elif text == "segments":
+        X, y = segment_digits()
+        info = {"source": "segments", "origin": "gates.datasets.segment_digits(per_digit=100, seed=0): "
+                "seven-segment stand-in, not handwriting", "scale": "[0, 1]", "image_shape": [8, 8]}
     else:
         parts = [p.strip() for p in text.split(",")]
         if len(parts) > 2 or not all(parts):

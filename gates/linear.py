@@ -73,6 +73,7 @@ __all__ = [
     "affine_coefficients",
     "exact_trajectory",
     "simulate",
+    "TRANSFERS",
     "riccati",
     "riccati_blowup_time",
     "riccati_coefficients",
@@ -80,6 +81,7 @@ __all__ = [
     "oja_convergence",
     "delta_least_squares",
     "check_linear_dynamics",
+    "LINEAR_MUTANTS",
 ]
 
 MAX_DEGREE = 3
@@ -819,10 +821,16 @@ def write_expectation_tables(out_dir, max_degree=3, command=None):
 # --------------------------------------------------------------------------
 
 
-def _batch_step(terms, w, I, T, Ib):
-    """E[F] over the rows: sum_m coef * mean_p(O_p^a T_p^d I_pj^b) * w_j^c."""
+TRANSFERS = ("linear", "tanh")
+"""Output functions O = f(w . I) that :func:`simulate` trains: the linear unit
+of this module and the tanh unit of the non-linear comparison
+(:func:`gates.single_unit.riccati_tanh_images`)."""
+
+
+def _batch_step(terms, w, I, T, Ib, f=None):
+    """E[F] over the rows: sum_m coef * mean_p(O_p^a T_p^d I_pj^b) * w_j^c, O_p = f(w . I_p)."""
     P = I.shape[0]
-    O = I @ w
+    O = I @ w if f is None else f(I @ w)
     out = np.zeros_like(w)
     for coef, a, b, c, d in terms:
         s = O**a if a else np.ones(P)
@@ -832,8 +840,8 @@ def _batch_step(terms, w, I, T, Ib):
     return out
 
 
-def simulate(rule, I, T, w0, eta, epochs, mode="batch", seed=0):
-    """Train a linear unit with a local rule; the plain numpy reference dynamics.
+def simulate(rule, I, T, w0, eta, epochs, mode="batch", seed=0, transfer="linear"):
+    """Train a linear (or tanh) unit with a local rule; the plain numpy reference dynamics.
 
     * ``batch``: each epoch w += eta * mean_p F(O_p, I_p, w, T_p) (all rows
       see the same w);
@@ -855,6 +863,8 @@ def simulate(rule, I, T, w0, eta, epochs, mode="batch", seed=0):
     mode : {"batch", "online"}
     seed : None, int or numpy Generator
         Only the online order uses it.
+    transfer : {"linear", "tanh"}
+        The unit's output: O = w . I (default) or O = tanh(w . I).
 
     Returns
     -------
@@ -866,7 +876,7 @@ def simulate(rule, I, T, w0, eta, epochs, mode="batch", seed=0):
     Raises
     ------
     InputError
-        Saturating rule, missing T, bad shapes, values, eta, epochs or mode.
+        Saturating rule, missing T, bad shapes, values, eta, epochs, mode or transfer.
 
     Examples
     --------
@@ -886,24 +896,36 @@ def simulate(rule, I, T, w0, eta, epochs, mode="batch", seed=0):
     epochs = _check_epochs(epochs)
     if mode not in MODES:
         raise InputError(f"mode {mode!r} is unknown: allowed {', '.join(MODES)}")
+    if transfer not in TRANSFERS:
+        raise InputError(f"transfer {transfer!r} is unknown: allowed {', '.join(TRANSFERS)}")
+    out_f = np.tanh if transfer == "tanh" else None
     terms = [(float(c), int(a), int(b), int(cw), int(d)) for c, a, b, cw, d in rule.terms]
     out = np.full((epochs + 1, n), np.nan)
     out[0] = w
     Ib = [np.ones(P), I, I**2, I**3]
     rng = np.random.default_rng(seed) if mode == "online" else None
+    powers = sorted({c for _, _, _, c, _ in terms if c})
     step = eta / P
     with np.errstate(over="ignore", invalid="ignore"):
         for e in range(1, epochs + 1):
             if mode == "batch":
-                w = w + eta * _batch_step(terms, w, I, T, Ib)
+                w = w + eta * _batch_step(terms, w, I, T, Ib, out_f)
             else:
                 for p in rng.permutation(P):
                     x = I[p]
-                    o = x @ w
+                    o = x @ w if out_f is None else out_f(x @ w)
                     t = T[p] if T is not None else 0.0
+                    wp = {c: w**c for c in powers}
+                    # F = sum_m (coef O^a T^d) x^b w^c, the same products in the same order as
+                    # (coef O^a T^d) * x^b * w^c, without the x^0 and w^0 arrays of ones
                     f = np.zeros(n)
                     for coef, a, b, c, d in terms:
-                        f += (coef * o**a * t**d) * x**b * w**c
+                        v = coef * o**a * t**d
+                        if b:
+                            v = v * Ib[b][p]
+                        if c:
+                            v = v * wp[c]
+                        f = f + v
                     w = w + step * f
             if not np.all(np.isfinite(w)) or np.max(np.abs(w)) > OVERFLOW:
                 break  # rows e.. stay NaN
@@ -1415,7 +1437,7 @@ def hebb_alignment(I, w0=None, eta=None, epochs=200, seed=0, mode="batch"):
     }
 
 
-def oja_convergence(I, w0=None, eta=None, epochs=500, seed=0, mode="batch"):
+def oja_convergence(I, w0=None, eta=None, epochs=500, seed=0, mode="batch", _rule=None):
     """Oja's rule O*x - O^2*w on a linear unit: |w| -> 1 along the principal eigenvector.
 
     In expectation dw/dt = S w - (w^T S w) w with S = E[I I^T] (uncentred);
@@ -1453,7 +1475,9 @@ def oja_convergence(I, w0=None, eta=None, epochs=500, seed=0, mode="batch"):
     (True, True)
     """
     I, mom, lam, v, lams, eta, w0 = _unsupervised_setup(I, w0, eta, seed, 0.5)
-    W = simulate(get_rule("oja", "unsupervised"), I, None, w0, eta, epochs, mode=mode, seed=seed)
+    # _rule: a mutant's rule in place of Oja's (check_linear_dynamics)
+    rule = get_rule("oja", "unsupervised") if _rule is None else _rule
+    W = simulate(rule, I, None, w0, eta, epochs, mode=mode, seed=seed)
     norm = np.linalg.norm(W, axis=1)
     cos = _line_cos(W, v)
     dist = np.minimum(np.linalg.norm(W - v, axis=1), np.linalg.norm(W + v, axis=1))
@@ -1465,7 +1489,7 @@ def oja_convergence(I, w0=None, eta=None, epochs=500, seed=0, mode="batch"):
     }
 
 
-def delta_least_squares(I, T, w0=None, eta=None, epochs=500, seed=0, mode="batch"):
+def delta_least_squares(I, T, w0=None, eta=None, epochs=500, seed=0, mode="batch", _train_targets=None):
     """The gradient (delta) rule T*x - O*x converges to the least-squares weights.
 
     E[dw]/eta = E[T I] - E[I I^T] w = -grad of (1/2) E[(T - w . I)^2]: batch
@@ -1517,7 +1541,9 @@ def delta_least_squares(I, T, w0=None, eta=None, epochs=500, seed=0, mode="batch
         raise InputError("inputs I are all zero: E[I I^T] = 0 and the delta rule does not move")
     eta = 1.0 / lam if eta is None else _check_eta(eta)
     w0 = np.zeros(n) if w0 is None else _as_vector(w0, n, "initial weights w0")
-    W = simulate(get_rule("gradient"), I, T, w0, eta, epochs, mode=mode, seed=seed)
+    # _train_targets: a mutant's targets for the training loop only; w* below keeps the true T
+    W = simulate(get_rule("gradient"), I, T if _train_targets is None else _as_targets(_train_targets, P), w0, eta,
+                 epochs, mode=mode, seed=seed)
     wstar = np.linalg.lstsq(I, T, rcond=None)[0]
     scale = max(np.linalg.norm(wstar), np.finfo(float).tiny)
     err = np.linalg.norm(W - wstar, axis=1) / scale
@@ -1547,7 +1573,15 @@ def _rk4(f, w0, t_end, steps):
     return w
 
 
-def check_linear_dynamics(seed=0):
+LINEAR_MUTANTS = {
+    "oja-no-decay": "Oja's rule trained without its decay term -O^2 w (simple Hebb O*x)",
+    "riccati-sign": "the Riccati closed form evaluated with the sign of c flipped",
+    "delta-wrong-target": "the delta rule trained on targets shifted by one example (x_p paired with T_{p+1})",
+}
+"""Mutants of :func:`check_linear_dynamics`: each breaks one mechanism it tests."""
+
+
+def check_linear_dynamics(seed=0, mutant=None):
     """Measure the linear-unit predictions on a small Gaussian dataset (a few seconds).
 
     Checks: simple Hebb's norm grows by 1 + eta lambda_max per epoch and its
@@ -1561,17 +1595,30 @@ def check_linear_dynamics(seed=0):
     Parameters
     ----------
     seed : int
+    mutant : str, optional
+        A name in ``check_linear_dynamics.mutants`` (:data:`LINEAR_MUTANTS`):
+        breaks one mechanism (passed down as a parameter of the training or
+        of the closed form); the check must then fail.
 
     Returns
     -------
     dict
-        ``{"holds": bool, "evidence": {name: number}}``.
+        ``{"holds": bool, "evidence": {name: number, ..., "mutant": mutant}}``.
+
+    Raises
+    ------
+    InputError
+        An unknown mutant.
 
     Examples
     --------
     >>> check_linear_dynamics()["holds"]
     True
+    >>> check_linear_dynamics(mutant="oja-no-decay")["holds"]
+    False
     """
+    if mutant is not None and mutant not in LINEAR_MUTANTS:
+        raise InputError(f"mutant {mutant!r} is unknown: allowed {', '.join(LINEAR_MUTANTS)}")
     rng = np.random.default_rng(seed)
     n, P = 4, 300
     mean = np.array([1.0, 0.5, -0.3, 0.8])
@@ -1583,10 +1630,11 @@ def check_linear_dynamics(seed=0):
     ev["hebb_final_norm"] = float(h["norm"][-1])
     ev["hebb_angle_principal_deg"] = h["final_angle_principal_deg"]
     ev["hebb_angle_mu_deg"] = h["final_angle_mu_deg"]
-    o = oja_convergence(I, epochs=1500, seed=seed)
+    o = oja_convergence(I, epochs=1500, seed=seed, _rule="O*x" if mutant == "oja-no-decay" else None)
     ev["oja_norm_error"] = abs(o["final_norm"] - 1)
     ev["oja_distance_to_eigenvector"] = o["final_distance"]
-    dl = delta_least_squares(I, T, epochs=2000, seed=seed)
+    dl = delta_least_squares(I, T, epochs=2000, seed=seed,
+                             _train_targets=np.roll(T, -1) if mutant == "delta-wrong-target" else None)
     ev["delta_lstsq_rel_error"] = dl["final_error"]
     w0 = 0.1 * rng.standard_normal(n)
     errs = []
@@ -1601,10 +1649,14 @@ def check_linear_dynamics(seed=0):
     for name, (a, b, c, w) in cases.items():
         t_end = min(2.0, 0.5 * float(riccati_blowup_time(a, b, c, w)))
         num = _rk4(lambda x: a + b * x + c * x * x, w, t_end, 4000)
-        errs.append(abs(float(riccati(a, b, c, w, t_end)) - num) / max(1.0, abs(num)))
+        c_closed = -c if mutant == "riccati-sign" else c
+        errs.append(abs(float(riccati(a, b, c_closed, w, t_end)) - num) / max(1.0, abs(num)))
     ev["riccati_vs_rk4_max_rel_error"] = float(max(errs))
     holds = (ev["hebb_growth_rel_error"] < 1e-8 and ev["hebb_angle_principal_deg"] < 1e-4
              and ev["oja_norm_error"] < 1e-6 and ev["oja_distance_to_eigenvector"] < 1e-6
              and ev["delta_lstsq_rel_error"] < 1e-8 and ev["exact_vs_simulate_max_rel_error"] < 1e-9
              and ev["riccati_vs_rk4_max_rel_error"] < 1e-9)
-    return {"holds": bool(holds), "evidence": {k: float(v) for k, v in ev.items()}}
+    return {"holds": bool(holds), "evidence": {**{k: float(v) for k, v in ev.items()}, "mutant": mutant}}
+
+
+check_linear_dynamics.mutants = dict(LINEAR_MUTANTS)

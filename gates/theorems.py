@@ -80,6 +80,10 @@ CHECKS = (
           "diverges; Oja converges to the unit principal eigenvector; the delta rule converges to least "
           "squares; degree <= 1 recurrences and Riccati equations have exact solutions.",
           "gates.linear:check_linear_dynamics"),
+    Check("riccati-images", "A tanh unit whose rule reads its output (O*x - O*w^2) follows, weight by weight, the "
+          "Riccati solution of its expected dynamics under the independence and first-order (dropout) "
+          "approximations, on images, when independence holds at the start; the O-free rule is the control.",
+          "gates.single_unit:check_riccati_images"),
     Check("counting", "Threshold functions are a vanishing fraction of all functions: log2 of their number "
           "grows like n^2 (at most log2 C(2^n, n+1), Cover), while log2 of all functions is 2^n.",
           "gates.theorems:check_counting"),

@@ -824,42 +824,49 @@ def riccati_rk4(a, b, c, w0, t_end, steps=2000):
 # --------------------------------------------------------------------------
 
 
-def linear_term_average(rows, targets, w, a, b, c, d):
-    """[average over examples p of O_p^a I_pj^b w_j^c T_p^d for each j], O_p = sum_k w_k I_pk."""
+def linear_term_average(rows, targets, w, a, b, c, d, transfer=None):
+    """[average over examples p of O_p^a I_pj^b w_j^c T_p^d for each j], O_p = transfer(sum_k w_k I_pk).
+
+    transfer None is the identity (a linear unit)."""
     n = len(w)
     out = []
     for j in range(n):
         total = 0.0
         for p, row in enumerate(rows):
             o = sum(w[k] * row[k] for k in range(n))
+            o = transfer(o) if transfer else o
             t = targets[p] if d else 1.0
             total += o**a * row[j] ** b * w[j] ** c * t**d
         out.append(total / len(rows))
     return out
 
 
-def linear_rule_step(rows, targets, w, terms):
+def linear_rule_step(rows, targets, w, terms, transfer=None):
     """[average over p of sum_m coef O^a x_j^b w_j^c T^d] for each j (terms: (coef, a, b, c, d))."""
     out = [0.0] * len(w)
     for coef, a, b, c, d in terms:
-        avg = linear_term_average(rows, targets, w, a, b, c, d)
+        avg = linear_term_average(rows, targets, w, a, b, c, d, transfer)
         out = [u + coef * v for u, v in zip(out, avg)]
     return out
 
 
-def linear_simulate_batch(rows, targets, w0, eta, epochs, terms):
-    """Batch epochs w <- w + eta * average_p F(O_p, I_p, w, T_p); returns [w_0, ..., w_epochs]."""
+def linear_simulate_batch(rows, targets, w0, eta, epochs, terms, transfer=None):
+    """Batch epochs w <- w + eta * average_p F(O_p, I_p, w, T_p); returns [w_0, ..., w_epochs].
+
+    O_p = transfer(w . I_p), the identity (a linear unit) when transfer is None."""
     w = list(w0)
     out = [list(w)]
     for _ in range(epochs):
-        step = linear_rule_step(rows, targets, w, terms)
+        step = linear_rule_step(rows, targets, w, terms, transfer)
         w = [wj + eta * s for wj, s in zip(w, step)]
         out.append(list(w))
     return out
 
 
-def linear_simulate_online(rows, targets, w0, eta, orders, terms):
-    """Online epochs: rows visited in orders[e], step eta / P per row; returns [w_0, ..., w_E]."""
+def linear_simulate_online(rows, targets, w0, eta, orders, terms, transfer=None):
+    """Online epochs: rows visited in orders[e], step eta / P per row; returns [w_0, ..., w_E].
+
+    O = transfer(w . I_p), the identity (a linear unit) when transfer is None."""
     P, n = len(rows), len(w0)
     w = list(w0)
     out = [list(w)]
@@ -867,6 +874,7 @@ def linear_simulate_online(rows, targets, w0, eta, orders, terms):
         for p in order:
             row = rows[p]
             o = sum(w[k] * row[k] for k in range(n))
+            o = transfer(o) if transfer else o
             t = targets[p] if targets is not None else 0.0
             f = [sum(coef * o**a * row[j] ** b * w[j] ** c * t**d for coef, a, b, c, d in terms) for j in range(n)]
             w = [w[j] + eta / P * f[j] for j in range(n)]

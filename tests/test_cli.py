@@ -189,6 +189,22 @@ def test_polynomial_rule_commands_print_one_json_object(tmp_path, capsys):
         "near-orthogonal": 10, "orthogonal": 10, "orthogonal-bias": 10, "common-orthant": 10}
 
 
+def test_single_unit_images_reports_control_and_tanh_unit(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "x.npy", rng.uniform(size=(60, 16)))
+    np.save(tmp_path / "y.npy", np.arange(60) % 3)
+    data = f"{tmp_path / 'x.npy'},{tmp_path / 'y.npy'}"
+    s = run_json(capsys, "single-unit", "images", "--data", data, "--digit", "1", "--out", str(tmp_path / "o"))
+    assert s["riccati"]["settings"]["role"] == "control: rule does not read O"
+    t = s["riccati_tanh"]
+    assert t["settings"]["role"] == "reads O" and t["settings"]["images"] == 20 and t["settings"]["digit"] == 1
+    assert {"r2", "max_rel_error", "o_free_clock", "approximation", "mean_ode"} <= set(t)
+    assert "riccati_tanh_images.csv" in s["files"]
+    assert main(["single-unit", "images", "--data", str(tmp_path / "x.npy")]) == 0  # no labels: no control
+    out = capsys.readouterr().out
+    assert "no labels" in out and "tanh unit, rule reads O" in out and "all images" in out
+
+
 def test_channel_prints_one_json_object(tmp_path, capsys):
     s = run_json(capsys, "channel", "--sizes", "2,4", "--samples", "10", "--algorithms", "bp,pwlr,pwgr",
                  "--budget", "50", "--out", str(tmp_path))

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gates.datasets import IDX_TYPES, digits, image_data, load_idx, load_images
+from gates.datasets import IDX_TYPES, SEGMENTS, digits, image_data, load_idx, load_images, segment_digits
 from gates.errors import InputError
 
 from . import naive
@@ -179,6 +179,38 @@ def test_digits_without_sklearn(monkeypatch):
         digits()
     with pytest.raises(InputError, match="scikit-learn"):
         image_data("digits")
+
+
+def test_segment_glyphs():
+    from gates.datasets import _segment_glyph
+
+    # seven-segment lit counts: 8 lights all seven, 1 two, 7 three
+    assert [len(SEGMENTS[d]) for d in (8, 1, 7)] == [7, 2, 3]
+    eight, one = _segment_glyph(8), _segment_glyph(1)
+    assert one[1:7, 5].tolist() == [1.0] * 6 and one.sum() == 6  # the right column, rows 1..6
+    # 8: three bars of 4 pixels and two columns of 6, meeting at 6 pixels; holes between
+    assert eight.sum() == 3 * 4 + 2 * 6 - 6 and eight[2, 3] == 0 and eight[4, 3] == 0
+    for d in range(10):  # every glyph is inside the frame, so a shift of one pixel never wraps
+        g = _segment_glyph(d)
+        assert g[0].sum() == g[7].sum() == g[:, :2].sum() == g[:, 6:].sum() == 0
+
+
+def test_segment_digits():
+    X, y = segment_digits(per_digit=20, seed=3)
+    assert X.shape == (200, 64) and X.dtype == np.float64 and X.flags.c_contiguous
+    assert 0.0 <= X.min() and X.max() <= 1.0
+    assert y.tolist() == sorted(y.tolist()) and np.bincount(y).tolist() == [20] * 10
+    X2, y2 = segment_digits(per_digit=20, seed=3)
+    assert np.array_equal(X, X2) and np.array_equal(y, y2)
+    assert not np.array_equal(X, segment_digits(per_digit=20, seed=4)[0])
+    # class means look like their glyphs: 1's column (spread over columns 4..6 by the shifts) against column 2
+    one = X[y == 1].mean(axis=0).reshape(8, 8)
+    assert one[2:6, 5].mean() > 0.15 > 0.05 > one[2:6, 2].mean()
+    Xs, ys, info = image_data("segments")
+    assert Xs.shape == (1000, 64) and info["source"] == "segments" and info["image_shape"] == [8, 8]
+    for bad in (0, 2.5, True):
+        with pytest.raises(InputError, match="per_digit"):
+            segment_digits(per_digit=bad)
 
 
 def test_module_needs_no_sklearn():

@@ -242,6 +242,25 @@ def test_simulate_batch_nonaffine_equals_plain_loop():
     np.testing.assert_allclose(simulate(rule, I, T, [0.1, 0.2, 0.3], 0.05, 20), ref, rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("text", ["O*x - O*w^2", "T*x - O^2*w + 0.2*O", "x - O*x*w"])
+def test_simulate_tanh_unit_equals_plain_loop(text):
+    """transfer='tanh': O = tanh(w . x) in the same loops (batch and online with the documented orders)."""
+    I, T = _data(11, P=6, n=3)
+    rule = parse_poly(text)
+    w0 = [0.3, -0.2, 0.5]
+    ref = naive.linear_simulate_batch(I.tolist(), T.tolist(), w0, 0.05, 15, rule.terms, transfer=math.tanh)
+    np.testing.assert_allclose(simulate(rule, I, T, w0, 0.05, 15, transfer="tanh"), ref, rtol=1e-12, atol=1e-14)
+    rng = np.random.default_rng(4)
+    orders = [rng.permutation(6).tolist() for _ in range(5)]
+    ref = naive.linear_simulate_online(I.tolist(), T.tolist(), w0, 0.1, orders, rule.terms, transfer=math.tanh)
+    np.testing.assert_allclose(simulate(rule, I, T, w0, 0.1, 5, mode="online", seed=4, transfer="tanh"), ref,
+                               rtol=1e-12, atol=1e-14)
+    # and the tanh unit is not the linear one
+    assert not np.allclose(simulate(rule, I, T, w0, 0.1, 5, mode="online", seed=4), ref)
+    with pytest.raises(InputError, match="transfer 'relu' is unknown"):
+        simulate(rule, I, T, w0, 0.1, 5, transfer="relu")
+
+
 def test_simulate_stops_on_overflow():
     I = np.array([[2.0, 1.0], [1.0, 3.0]])
     W = simulate("O^2*x", I, None, [1.0, 1.0], 1.0, 30)  # w' ~ |w|^2: finite-time blow-up
@@ -439,6 +458,38 @@ def test_check_linear_dynamics():
     out = check_linear_dynamics(seed=3)
     assert out["holds"], out
     assert out["evidence"]["riccati_vs_rk4_max_rel_error"] < 1e-9
+    assert out["evidence"]["mutant"] is None
+
+
+# each mutant must fail the check, through the measurement it breaks (and only that one)
+MUTANT_BREAKS = {
+    "oja-no-decay": ("oja_norm_error", 1.0),  # Hebb without decay: the norm diverges
+    "riccati-sign": ("riccati_vs_rk4_max_rel_error", 1e-3),
+    "delta-wrong-target": ("delta_lstsq_rel_error", 0.1),  # it converges, to another regression
+}
+
+
+def test_linear_mutants_listed():
+    assert set(check_linear_dynamics.mutants) == set(MUTANT_BREAKS)
+    assert all(isinstance(v, str) and v for v in check_linear_dynamics.mutants.values())
+    with pytest.raises(InputError, match="mutant 'oja' is unknown: allowed oja-no-decay"):
+        check_linear_dynamics(mutant="oja")
+
+
+@pytest.fixture(scope="module")
+def linear_evidence():
+    return check_linear_dynamics(seed=0)["evidence"]
+
+
+@pytest.mark.parametrize("mutant", sorted(MUTANT_BREAKS))
+def test_check_linear_dynamics_catches_mutant(mutant, linear_evidence):
+    good = linear_evidence
+    out = check_linear_dynamics(seed=0, mutant=mutant)
+    assert not out["holds"] and out["evidence"]["mutant"] == mutant
+    key, floor = MUTANT_BREAKS[mutant]
+    assert not out["evidence"][key] <= floor  # broken (inf or NaN count as broken)
+    same = [k for k in good if k not in (key, "mutant") and not (mutant == "oja-no-decay" and k.startswith("oja"))]
+    assert all(out["evidence"][k] == good[k] for k in same)
 
 
 # --------------------------------------------------------------------------

@@ -570,8 +570,11 @@ def test_riccati_images_validates():
 def test_write_image_study(tmp_path):
     from gates.single_unit import hebb_images, riccati_images, write_image_study
 
+    from gates.single_unit import riccati_tanh_images
+
     X, y = synthetic_images(N=30, D=4)
     res = {"hebb": hebb_images(X, epochs=5), "riccati": riccati_images(X, y, digit=2, epochs=6),
+           "riccati_tanh": riccati_tanh_images(X, y, digit=2, epochs=6, typical=(2, 1)),
            "data": {"source": "synthetic"}}
     files, note = write_image_study(res, tmp_path, command=["gates", "test"])
     for f in files:
@@ -584,6 +587,15 @@ def test_write_image_study(tmp_path):
     meta = json.loads((tmp_path / "riccati_images.manifest.json").read_text())
     assert meta["kind"] == "riccati-images" and meta["protocol"]["data"] == {"source": "synthetic"}
     assert meta["results"]["r2"] == res["riccati"]["r2"]
+    assert meta["protocol"]["role"] == "control: rule does not read O"
+    with open(tmp_path / "riccati_tanh_images.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    tnh = res["riccati_tanh"]
+    assert len(rows) == 7 * 3 and [int(r["weight"]) for r in rows[::7]] == tnh["weights"]
+    assert float(rows[6]["riccati"]) == tnh["riccati"][6, 0] and float(rows[6]["tau"]) == tnh["tau"][6]
+    meta = json.loads((tmp_path / "riccati_tanh_images.manifest.json").read_text())
+    assert meta["kind"] == "riccati-tanh-images" and meta["protocol"]["role"] == "reads O"
+    assert meta["results"]["o_free_clock"]["r2"] == tnh["o_free_clock"]["r2"]
     with pytest.raises(InputError, match="nothing to write"):
         write_image_study({}, tmp_path)
 
@@ -596,3 +608,191 @@ def test_image_study_digits():
     res = image_study("digits")
     assert res["riccati"]["r2"] > 0.99
     assert res["hebb"]["final"]["angle_pc"] < 5
+
+
+# --------------------------------------------------------------------------
+# (c) a tanh unit whose rule reads O
+# --------------------------------------------------------------------------
+
+
+def uniform_images(N=60, D=16, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.uniform(size=(N, D)), rng.integers(0, 3, N)
+
+
+def column_means(rows):
+    return [sum(col) / len(rows) for col in zip(*rows)]
+
+
+@pytest.mark.parametrize("rule, extra", [("O*x - O*w^2", (0.0, 0.0, -1.0)),
+                                         ("O*x - 0.5*O*w^2 - 0.3*O*w + 0.05*O", (0.05, -0.3, -0.5))])
+def test_riccati_tanh_prediction_solves_its_expected_ode(rule, extra):
+    """R(tau(t)) against scipy's integration of dw/dt = tanh(mu . w) (a + b w + c w^2), with a, b, c and mu
+    from plain loops; seeds with mu . w0 of both signs (tau runs backward for the negative ones)."""
+    from scipy.integrate import solve_ivp
+
+    from gates.single_unit import riccati_tanh_images
+
+    X, y = uniform_images(N=90, D=8, seed=6)
+    rows = [x for x, lab in zip(lists(X), y.tolist()) if lab == 1]
+    mu = column_means(rows)
+    a0, b, c = extra
+    a = np.array([m + a0 for m in mu])  # q = x + a0 + b w + c w^2: a_j = E[x_j] + a0
+    signs = set()
+    for seed in range(4):
+        r = riccati_tanh_images(X, y, digit=1, rule=rule, epochs=80, eta=0.05, seed=seed)
+        full = r["full"]
+        np.testing.assert_allclose(full["a"], a, rtol=1e-12)
+        np.testing.assert_allclose(full["b"], b, atol=1e-15)
+        np.testing.assert_allclose(full["c"], c, atol=1e-15)
+        np.testing.assert_allclose(full["mean_input"], mu, rtol=1e-12)
+        w0 = full["w0"]
+        sol = solve_ivp(lambda t, w: math.tanh(naive.dot(mu, w)) * (a + b * w + c * w * w), (0.0, r["t"][-1]), w0,
+                        t_eval=r["t"], method="DOP853", rtol=1e-11, atol=1e-13)
+        assert sol.success
+        assert np.max(np.abs(full["riccati"])) > 0.3  # through the lag and the saturation
+        assert np.max(np.abs(sol.y.T - full["riccati"])) < 1e-6
+        signs.add(int(np.sign(r["tau"][-1])))
+        assert np.sign(r["tau"][-1]) == np.sign(naive.dot(mu, w0))
+    assert signs == {-1, 1}
+
+
+def test_riccati_tanh_fit_split_and_o_matters():
+    """Metrics recomputed from the trajectories; the exact expected ODE against scipy; O changes the prediction."""
+    from scipy.integrate import solve_ivp
+
+    from gates.single_unit import riccati_tanh_images
+
+    X, _ = uniform_images()
+    r = riccati_tanh_images(X, digit=None, epochs=120, eta=0.05, seed=1)
+    full = r["full"]
+    W, Pd = full["simulated"], full["riccati"]
+    sim, pred = W.ravel().tolist(), Pd.ravel().tolist()
+    mean = sum(sim) / len(sim)
+    r2 = 1 - sum((p - q) ** 2 for p, q in zip(sim, pred)) / sum((p - mean) ** 2 for p in sim)
+    assert r["r2"] == pytest.approx(r2, rel=1e-9)
+    scale = max(abs(v) for v in sim)
+    assert r["max_rel_error"] == pytest.approx(max(abs(p - q) for p, q in zip(sim, pred)) / scale, rel=1e-12)
+    assert r["r2"] > 0.999 and r["max_rel_error"] < 0.05 and r["diverged"] == 0
+    assert r["o_free_clock"]["max_rel_error"] > 0.3  # the clock t (O taken as 1) misses by far
+    # the exact expected dynamics E_p[tanh(x_p . w) (x_p - w^2)], no approximation
+    rows = lists(X)
+
+    def mean_field(t, w):
+        o = [math.tanh(naive.dot(x, w)) for x in rows]
+        return np.array([sum(op * (x[j] - w[j] ** 2) for op, x in zip(o, rows)) / len(rows) for j in range(len(w))])
+
+    sol = solve_ivp(mean_field, (0.0, r["t"][-1]), full["w0"], t_eval=r["t"], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(full["mean_ode"], sol.y.T, atol=1e-6)
+    assert r["mean_ode"]["vs_simulation"] == pytest.approx(np.max(np.abs(full["mean_ode"] - W)) / scale, rel=1e-9)
+    # the saturated unit settles where the control does: |w_j| -> sqrt(E[x_j])
+    np.testing.assert_allclose(np.abs(W[-1]), np.sqrt(column_means(rows)), atol=0.02)
+    # the dropout gap, measured on the simulated weights by loops
+    gaps = []
+    for w in W.tolist():
+        s = [naive.dot(x, w) for x in rows]
+        gaps.append(abs(sum(math.tanh(v) for v in s) / len(s) - math.tanh(sum(s) / len(s))))
+    assert r["approximation"]["dropout_gap_max"] == pytest.approx(max(gaps), rel=1e-9)
+    assert r["settings"]["role"] == "reads O" and "T*x" not in r["settings"]["rule"]
+
+
+def test_riccati_tanh_mutants_break_it():
+    from gates.single_unit import TANH_MUTANTS, riccati_tanh_images
+
+    X, _ = uniform_images()
+    good = riccati_tanh_images(X, digit=None, epochs=60, eta=0.05, seed=1)
+    for m in TANH_MUTANTS:
+        r = riccati_tanh_images(X, digit=None, epochs=60, eta=0.05, seed=1, _mutant=m)
+        assert r["settings"]["mutant"] == m
+        assert r["diverged"] > 0 or r["max_rel_error"] > 10 * good["max_rel_error"], m
+        if m == "drop-o":  # the O-free unit follows the O-free clock instead
+            assert r["o_free_clock"]["max_rel_error"] < 0.01
+        else:  # the simulation is untouched
+            np.testing.assert_array_equal(r["full"]["simulated"], good["full"]["simulated"])
+
+
+def test_riccati_tanh_validates():
+    from gates.single_unit import riccati_tanh_images
+
+    X, y = uniform_images(N=20, D=3)
+    for rule in ("T*x - T*w^2", "O^2*x", "O*x*T", "x - O*w^2"):
+        with pytest.raises(InputError, match="every term must read O exactly once"):
+            riccati_tanh_images(X, y, digit=1, rule=rule)
+    with pytest.raises(InputError, match="labels y are needed"):
+        riccati_tanh_images(X, digit=1)
+    with pytest.raises(InputError, match="digit 7 must label at least 2 images"):
+        riccati_tanh_images(X, y, digit=7)
+    with pytest.raises(InputError, match="mutant 'nope' is unknown"):
+        riccati_tanh_images(X, y, digit=1, _mutant="nope")
+    with pytest.raises(InputError, match="init_scale must be a finite number > 0"):
+        riccati_tanh_images(X, digit=None, init_scale=0.0)
+    with pytest.raises(InputError, match="overflowed"):
+        riccati_tanh_images(X * 1e3, digit=None, eta=50.0, epochs=5)
+
+
+def test_independence_gap0_by_loops():
+    from gates.single_unit import _independence_gap0
+
+    X, _ = uniform_images(N=15, D=4, seed=2)
+    w0 = [0.3, -0.1, 0.2, 0.05]
+    rows = lists(X)
+    s = [naive.dot(x, w0) for x in rows]
+    ms, mu = sum(s) / len(s), column_means(rows)
+    cov = [sum((sp - ms) * (x[j] - mu[j]) for sp, x in zip(s, rows)) / len(rows) for j in range(4)]
+    want = max(abs(v) for v in cov) / max(abs(ms * m) for m in mu)
+    assert _independence_gap0(X, np.array(w0)) == pytest.approx(want, rel=1e-12)
+
+
+@pytest.fixture(scope="module")
+def riccati_check():
+    from gates.single_unit import check_riccati_images
+
+    return check_riccati_images()
+
+
+def test_check_riccati_images(riccati_check):
+    from gates.single_unit import TANH_REL_TOL
+
+    out = riccati_check
+    assert out["holds"], out["lines"]
+    ev = out["evidence"]
+    assert ev["mutant"] is None and ev["qualifying"] >= 1 and len(ev["runs"]) == 5
+    for run in ev["runs"]:
+        if run["qualifies"]:
+            assert run["max_rel_error"] <= TANH_REL_TOL < run["o_free_max_rel_error"]
+            assert run["noise"] < 0.01  # online noise and steps: the rest is the approximations
+    assert ev["control"]["role"] == "control: rule does not read O" and ev["control"]["r2"] > 0.9999
+    assert any(line.startswith("control: rule does not read O") for line in out["lines"])
+
+
+@pytest.mark.parametrize("mutant", ["riccati-sign", "o-free-clock", "linear-clock", "drop-o"])
+def test_check_riccati_images_catches_mutant(mutant):
+    from gates.single_unit import TANH_REL_TOL, check_riccati_images
+
+    assert mutant in check_riccati_images.mutants
+    out = check_riccati_images(mutant=mutant, runs=1)
+    run = out["evidence"]["runs"][0]
+    assert not out["holds"] and out["evidence"]["mutant"] == mutant
+    assert run["qualifies"]  # it fails on the fit, not for want of a qualifying run
+    assert run["diverged"] > 0 or run["max_rel_error"] > 3 * TANH_REL_TOL
+
+
+def test_check_riccati_images_mutant_names():
+    from gates.single_unit import check_riccati_images
+
+    assert set(check_riccati_images.mutants) == {"riccati-sign", "o-free-clock", "linear-clock", "drop-o"}
+    with pytest.raises(InputError, match="mutant 'x' is unknown: allowed riccati-sign"):
+        check_riccati_images(mutant="x")
+
+
+def test_check_riccati_images_without_sklearn(monkeypatch):
+    import gates.datasets
+    from gates.single_unit import check_riccati_images
+
+    def missing():
+        raise InputError("the 'digits' data need scikit-learn")
+
+    monkeypatch.setattr(gates.datasets, "digits", missing)
+    out = check_riccati_images(runs=2)
+    assert out["evidence"]["data"].startswith("segments (stand-in")
+    assert out["holds"], out["lines"]
