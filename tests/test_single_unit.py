@@ -765,7 +765,10 @@ def test_check_riccati_images(riccati_check):
     assert any(line.startswith("control: rule does not read O") for line in out["lines"])
 
 
-@pytest.mark.parametrize("mutant", ["riccati-sign", "o-free-clock", "linear-clock", "drop-o"])
+RICCATI_MUTANTS = ("riccati-sign", "o-free-clock", "linear-clock", "drop-o")
+
+
+@pytest.mark.parametrize("mutant", RICCATI_MUTANTS)
 def test_check_riccati_images_catches_mutant(mutant):
     from gates.single_unit import TANH_REL_TOL, check_riccati_images
 
@@ -780,7 +783,7 @@ def test_check_riccati_images_catches_mutant(mutant):
 def test_check_riccati_images_mutant_names():
     from gates.single_unit import check_riccati_images
 
-    assert set(check_riccati_images.mutants) == {"riccati-sign", "o-free-clock", "linear-clock", "drop-o"}
+    assert set(check_riccati_images.mutants) == set(RICCATI_MUTANTS)
     with pytest.raises(InputError, match="mutant 'x' is unknown: allowed riccati-sign"):
         check_riccati_images(mutant="x")
 

@@ -109,9 +109,12 @@ def test_every_check_names_mutants_and_refuses_unknown_ones():
 
 # mutants whose test lives beside their study, where it also checks the reason the check fails
 from tests.test_channel import MUTANT_CLAIM as _CHANNEL_MUTANTS  # noqa: E402
+from tests.test_linear import MUTANT_BREAKS as _LINEAR_MUTANTS  # noqa: E402
 from tests.test_single_unit import MUTANT_REASONS as _HEBB_MUTANTS  # noqa: E402
+from tests.test_single_unit import RICCATI_MUTANTS as _RICCATI_MUTANTS  # noqa: E402
 
-_TESTED_ELSEWHERE = {"channel": set(_CHANNEL_MUTANTS), "supervised-hebb": set(_HEBB_MUTANTS)}
+_TESTED_ELSEWHERE = {"channel": set(_CHANNEL_MUTANTS), "supervised-hebb": set(_HEBB_MUTANTS),
+                     "linear-dynamics": set(_LINEAR_MUTANTS), "riccati-images": set(_RICCATI_MUTANTS)}
 _MUTANT_CASES = [(c.name, m) for c in CHECKS for m in getattr(c.function(), "mutants", {})
                  if m not in _TESTED_ELSEWHERE.get(c.name, ())]
 
