@@ -18,11 +18,23 @@ Reductions (each named in the result's ``reduction`` field):
   runs on one positive ordered representative per class, weighted by its
   orbit size.
 
+Rules: a name is resolved for the protocol's coding (with 0/1 coding the
+image of its +-1 formula under x' = 2x - 1, or the +-1 formula literally
+when ``protocol.recode`` is False; :func:`gates.rules.get_rule`); a
+polynomial runs as written, or clamped with ``form="clamped"``
+(:func:`resolve_rule`). The handling is recorded in the rule's and the
+protocol's dictionaries.
+
 Modes: ``simulate`` trains with the protocol; ``exact`` decides from the
 asymptotic direction of clamped Hebb and Oja, c = sum_k T_k x~_k (the
 paper's canonical-form theorem), from w = sign(c) for ``hebb-tanh``, and
 from the perceptron convergence theorem for ``gradient`` (learnable iff
-threshold, certified by :mod:`gates.threshold`).
+threshold, certified by :mod:`gates.threshold`). With 0/1 coding c is
+summed in the coding the weights move in (:func:`exact_coding`): a recoded
+rule moves them as the +-1 rule does, c = sum_k T'_k x'~_k on the +-1 cube,
+and the gate reads its 0/1 inputs, whose activation is the mean of the
++-1 gate's at x and at the all-ones input; the literal rule sums c with
+T = 1/0 over the 0/1 inputs.
 """
 
 import os

@@ -565,7 +565,8 @@ def build_parser():
         "learnt by one gate, so by default only they are trained (--exhaustive trains all). "
         "With --layers 2, a hidden layer learns unsupervised and the output gate clamped; every "
         "function of the family is trained (n <= 4 for all, 5 for monotone) or one per class "
-        "with --classes.",
+        "with --classes. The named rules are +-1 formulas: with --encoding 01 they are recoded by "
+        "x' = 2x - 1 (the same rule class) unless --literal-encoding; a --poly runs as written.",
     )
     lp.add_argument("--family", choices=FAMILIES, default="all", help="which functions (default: all)")
     lp.add_argument("-n", type=int, required=True, help="number of inputs")

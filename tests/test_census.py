@@ -263,6 +263,19 @@ def test_recoded_01_weights_move_as_the_pm1_rule(rule, terms, saturate, bias):
         assert got[v] == want, v
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 4), st.booleans(), st.lists(st.integers(-9, 9), min_size=5, max_size=5))
+def test_a_01_gate_reads_the_mean_of_two_pm1_activations(n, bias, c):
+    """Why a recoded rule still learns other functions in 0/1 coding: with x~01 = (x~' + 1)/2 and the
+    all-ones vector the +-1 row of the all-ones input, c . x~01(p) = (c . x~'(p) + c . x~'(ones)) / 2."""
+    c = c[:n + bias]
+    pm, zo = naive.gate_inputs(n, "pm1", bias), naive.gate_inputs(n, "01", bias)
+    ones = pm[-1]
+    assert all(v == 1 for v in ones)
+    for p in range(2**n):
+        assert 2 * sum(a * b for a, b in zip(c, zo[p])) == sum(a * (b + e) for a, b, e in zip(c, pm[p], ones))
+
+
 @pytest.mark.parametrize("rule", ["hebb", "oja", "hebb-tanh"])
 def test_literal_01_learns_only_the_constants(rule):
     """The literal formula on 0/1 values: T, x >= 0 make c = sum T x~ >= 0, so every 0/1 input has
@@ -721,6 +734,8 @@ def test_learn_out_classes_and_default_reduction(tmp_path, capsys):
         (["-n", "3", "--poly", "x - w", "--form", "clamped"], "reads neither"),
         (["-n", "3", "--poly", "T*x", "--form", "unsupervised"], "reads the target"),
         (["-n", "3", "--literal-encoding"], "--encoding 01"),
+        (["-n", "3", "--poly", "O*x - T*x", "--form", "clamped"], "leaves no term"),
+        (["-n", "3", "--layers", "2", "--form", "unsupervised"], "--form unsupervised"),
         (["-n", "5", "--exhaustive"], "allowed 0 <= n <= 4"),
         (["-n", "3", "--mode", "fast"], "invalid choice"),
     ],
