@@ -114,7 +114,7 @@ def resolve_rule(rule, form=None, poly=None, saturate=False, protocol=None):
         r = parse_poly(poly, name="poly", saturate=saturate)
         if form == "clamped":
             if not (r.uses_output or r.uses_target):
-                raise InputError(f"--form clamped needs O or T in the polynomial: {poly!r} reads neither, so "
+                raise InputError(f"the clamped form needs O or T in the polynomial: {poly!r} reads neither, so "
                                  "clamping (O -> T) cannot make it supervised")
             return r.clamped()
         if form == "unsupervised" and r.uses_target:
