@@ -71,14 +71,17 @@ def _sign(v):
 
 
 @njit(cache=True, nogil=True)
-def _clamped_scan(phi, phit, gram, mult, pmask, full, pm1, saturate, half):
+def _clamped_scan(phi, phit, gram, mult, pmask, full, pm1, saturate, half, judge):
     """Learnt and tied tables of clamped hebb / oja (w = c) or hebb-tanh (w = sign(c)).
 
     Visits the labellings of the m patterns in Gray-code order (pattern m-1
     held off when `half`; its complement is then emitted with it). The
     invariant: d[i] = w . phi[i] for the current labelling L, c = sum_j
     mult_j T_j phi_j, and table = the lift of L. Integers throughout, so
-    the margins T~_i d[i] are exact. Compiled with numba.
+    the margins T~_i d[i] are exact. The gate reads the rows `judge`
+    (phit = judge.T, gram[j, i] = phi_j . judge_i): `phi` itself, except for
+    a recoded rule on 0/1 features, whose c sums the +-1 rows 2 phi - 1.
+    Compiled with numba.
     """
     m, s = phi.shape
     steps = 1 << (m - 1) if half else 1 << m
@@ -95,11 +98,11 @@ def _clamped_scan(phi, phit, gram, mult, pmask, full, pm1, saturate, half):
             sg[l] = _sign(c[l])
         for i in range(m):
             for l in range(s):
-                d[i] += sg[l] * phi[i, l]
+                d[i] += sg[l] * judge[i, l]
     else:
         for i in range(m):
             for l in range(s):
-                d[i] += c[l] * phi[i, l]
+                d[i] += c[l] * judge[i, l]
     learnt = np.empty(1024, dtype=np.uint64)
     ties = np.empty(1024, dtype=np.uint64)
     nl = 0
@@ -575,8 +578,15 @@ def _sign_scan(a, w, mult, pmask, full, pm1, mitm_min):
 
 
 
-def _clamped_tables(pat, mult, pmask, full, rule, encoding, method=None, mitm_min=None):
+def _clamped_tables(pat, mult, pmask, full, rule, encoding, method=None, mitm_min=None, recoded=False):
     """Sorted (learnt, tied) tables of one restart under a clamped rule (hebb, oja, hebb-tanh).
+
+    `recoded` (0/1 features only): the rule is the +-1 rule recoded to 0/1,
+    so its weights move as on the +-1 rows: c = sum_j mult_j T~_j (2 Phi~_j - 1)
+    (the bias 1 stays 1) with T~ = +-1, while the gate reads Phi~_j. The
+    margins then use the asymmetric Gram matrix (2 Phi~_k - 1) . Phi~_i, and
+    complementing a labelling negates c (so half the labellings suffice);
+    hebb, oja search as usual, hebb-tanh only by the scan.
 
     `method` picks the kernel: "search" (hebb, oja: branch and bound over
     the labels), "signs" (hebb-tanh: the sign vectors of c) or "scan" (the
@@ -586,13 +596,20 @@ def _clamped_tables(pat, mult, pmask, full, rule, encoding, method=None, mitm_mi
     Gray steps). `mitm_min` (default ``MITM_MIN_PATTERNS``): zero-margin
     patterns from which hebb-tanh's completion meets in the middle.
     """
-    pm1 = encoding == "pm1"
+    recoded = bool(recoded) and encoding == "01"
+    pm1 = encoding == "pm1" or recoded  # labels +-1 in c
     mitm_min = MITM_MIN_PATTERNS if mitm_min is None else mitm_min
     saturate = rule == "hebb-tanh"
-    gram = pat @ pat.T
+    upd = 2 * pat - 1 if recoded else pat  # the rows c sums
+    gram = upd @ pat.T  # gram[k, i] = upd_k . pat_i: what pattern k adds to d_i
+    if recoded and method == "signs":
+        raise InputError("the sign-vector search assumes c sums the rows the gate reads; a recoded rule "
+                         "on 0/1 features uses the scan")
     if method is None:
         if not saturate:
             method = "search"
+        elif recoded:
+            method = "scan"
         else:
             cols, _ = _columns_up_to_sign(pat)
             method = "signs" if 4 * 3 ** cols.shape[1] <= 2 ** len(pat) else "scan"
@@ -605,8 +622,8 @@ def _clamped_tables(pat, mult, pmask, full, rule, encoding, method=None, mitm_mi
         cols, weights = _columns_up_to_sign(pat)
         lt, tt = _sign_scan(cols, weights, mult, pmask, full, pm1, mitm_min)
     elif method == "scan":
-        lt, tt = _clamped_scan(pat, np.ascontiguousarray(pat.T), np.ascontiguousarray(gram), mult, pmask, full,
-                               pm1, saturate, pm1)
+        lt, tt = _clamped_scan(np.ascontiguousarray(upd), np.ascontiguousarray(pat.T), np.ascontiguousarray(gram),
+                               mult, pmask, full, pm1, saturate, pm1, np.ascontiguousarray(pat))
     else:
         raise InputError(f"method {method!r} does not apply to rule {rule!r}")
     return np.sort(lt), np.sort(tt)

@@ -52,6 +52,7 @@ _PROTOCOL_KEYS = {
     "restarts": (int, 10, "restarts K"),
     "criterion": (str, "final", "final or any-epoch"),
     "tolerance": ((int, float), 1e-6, "relative margin a learnt gate clears"),
+    "recode": (bool, True, "01 coding: named rules recoded from their +-1 formulas (false: literal)"),
 }
 
 
@@ -65,7 +66,8 @@ class LearnStudy:
         "layers": (int, 1, "1 (one gate) or 2 (hidden layer + gate)"),
         "rule": (str, "hebb", "output rule: hebb, oja, hebb-tanh, gradient"),
         "poly": ((str, type(None)), None, "a polynomial rule instead of rule (one gate)"),
-        "form": (str, "clamped", "clamped or unsupervised (one gate)"),
+        "form": ((str, type(None)), None, "clamped or unsupervised (one gate; default: clamped for a named "
+                 "rule, a poly as written)"),
         "mode": (str, "simulate", "simulate or exact (two layers: hidden layer simulated, output decided exactly)"),
         "classes": (str, "none", "none, p, np or npn"),
         "members": (int, 2, "random members per class (stratified sampling, simulate)"),
@@ -85,7 +87,9 @@ class LearnStudy:
     def _protocol(self, spec, seed):
         from .protocol import Protocol
 
-        return Protocol(**{k: spec[k] for k in _PROTOCOL_KEYS}, seed=int(seed))
+        # a job stored before "recode" existed ran the +-1 formulas literally: resume it that way
+        return Protocol(**{k: spec.get(k, False) if k == "recode" else spec[k] for k in _PROTOCOL_KEYS},
+                        seed=int(seed))
 
     def _rows(self, spec):
         key = tuple((k, v if not isinstance(v, list) else tuple(v)) for k, v in sorted(spec.items())
@@ -100,7 +104,9 @@ class LearnStudy:
             else:
                 from .census import census_rows
 
-                self._cache[key] = (census_rows(spec["family"], spec["n"], spec["rule"], spec["form"], spec["mode"],
+                # a job stored before "recode" existed ran a poly as written whatever its form
+                form = None if ("recode" not in spec and spec["poly"] is not None) else spec["form"]
+                self._cache[key] = (census_rows(spec["family"], spec["n"], spec["rule"], form, spec["mode"],
                                                 proto, spec["classes"], spec["exhaustive"], spec["poly"]), None)
         return self._cache[key]
 
@@ -109,7 +115,7 @@ class LearnStudy:
             raise InputError(f"layers {spec['layers']!r} is not available: allowed 1 or 2")
         if spec["layers"] == 2:
             for key, bad in (("exhaustive", spec["exhaustive"]),
-                             ("poly", spec["poly"] is not None), ("form", spec["form"] != "clamped")):
+                             ("poly", spec["poly"] is not None), ("form", spec["form"] == "unsupervised")):
                 if bad:
                     raise InputError(f"{key} is for one gate (layers = 1); two layers simulate every row with "
                                      "a clamped output rule")

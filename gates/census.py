@@ -18,11 +18,23 @@ Reductions (each named in the result's ``reduction`` field):
   runs on one positive ordered representative per class, weighted by its
   orbit size.
 
+Rules: a name is resolved for the protocol's coding (with 0/1 coding the
+image of its +-1 formula under x' = 2x - 1, or the +-1 formula literally
+when ``protocol.recode`` is False; :func:`gates.rules.get_rule`); a
+polynomial runs as written, or clamped with ``form="clamped"``
+(:func:`resolve_rule`). The handling is recorded in the rule's and the
+protocol's dictionaries.
+
 Modes: ``simulate`` trains with the protocol; ``exact`` decides from the
 asymptotic direction of clamped Hebb and Oja, c = sum_k T_k x~_k (the
 paper's canonical-form theorem), from w = sign(c) for ``hebb-tanh``, and
 from the perceptron convergence theorem for ``gradient`` (learnable iff
-threshold, certified by :mod:`gates.threshold`).
+threshold, certified by :mod:`gates.threshold`). With 0/1 coding c is
+summed in the coding the weights move in (:func:`exact_coding`): a recoded
+rule moves them as the +-1 rule does, c = sum_k T'_k x'~_k on the +-1 cube,
+and the gate reads its 0/1 inputs, whose activation is the mean of the
++-1 gate's at x and at the all-ones input; the literal rule sums c with
+T = 1/0 over the 0/1 inputs.
 """
 
 import os
@@ -36,8 +48,8 @@ from . import threshold as _thr
 from .errors import InputError
 from .estimate import Estimate, random_members, seed_mean, stratified_total
 from .families import check_family, list_functions, monotone_functions
-from .protocol import Protocol, _exact_many, _simulate_many
-from .rules import Rule, get_rule, parse_poly
+from .protocol import Protocol, _exact_many_coded, _simulate_many
+from .rules import FORMS, Rule, get_rule, parse_poly
 from .storage import manifest, write_json, write_npy, write_text
 from .truth import check_n, is_monotone, support, to_hex
 
@@ -54,6 +66,7 @@ __all__ = [
     "shallow_successes",
     "census_result",
     "resolve_rule",
+    "exact_coding",
     "check_reduction",
     "MODES",
     "write_census",
@@ -68,13 +81,71 @@ EXACT_RULES = ("hebb", "oja", "hebb-tanh", "gradient")
 LIST_MAX_N = {"all": 4, "monotone": 6, "threshold": 6}
 
 
-def resolve_rule(rule, form="clamped", poly=None, saturate=False):
-    """A :class:`Rule` from a name and form, or from a polynomial string."""
-    if isinstance(rule, Rule):
+def resolve_rule(rule, form=None, poly=None, saturate=False, protocol=None):
+    """A :class:`Rule` from a name and form, or from a polynomial string.
+
+    Parameters
+    ----------
+    rule : str or Rule
+        A name (resolved for the protocol's coding by
+        :meth:`gates.protocol.Protocol.named_rule`: recoded from +-1 with 0/1
+        coding unless ``protocol.recode`` is False), or a Rule used as given.
+    form : {None, "clamped", "unsupervised"}
+        None: clamped for a named rule, a polynomial as written (it is
+        supervised when it reads T). ``clamped`` replaces O by T in a
+        polynomial too; ``unsupervised`` keeps a polynomial that reads no T.
+    poly : str, optional
+        A polynomial (:func:`gates.rules.parse_poly`) instead of `rule`; always
+        as written in the protocol's coding (never recoded).
+    protocol : Protocol, optional
+
+    Raises
+    ------
+    InputError
+        An unknown form; a polynomial that clamping cannot make supervised (no
+        O and no T) or whose terms cancel when clamped; ``unsupervised`` asked
+        of a polynomial that reads T.
+    """
+    if form is not None and form not in FORMS:
+        raise InputError(f"rule form {form!r} is unknown: allowed {', '.join(FORMS)}")
+    if isinstance(rule, Rule) and poly is None:
         return rule
     if poly is not None:
-        return parse_poly(poly, name="poly", saturate=saturate)
-    return get_rule(rule, form)
+        r = parse_poly(poly, name="poly", saturate=saturate)
+        if form == "clamped":
+            if not (r.uses_output or r.uses_target):
+                raise InputError(f"the clamped form needs O or T in the polynomial: {poly!r} reads neither, so "
+                                 "clamping (O -> T) cannot make it supervised")
+            return r.clamped()
+        if form == "unsupervised" and r.uses_target:
+            raise InputError(f"the polynomial {poly!r} reads the target T, so it cannot run unsupervised")
+        return r
+    protocol = Protocol() if protocol is None else protocol
+    return protocol.named_rule(rule, "clamped" if form is None else form)
+
+
+def exact_coding(rule, protocol):
+    """How exact mode decides `rule` under `protocol`, or None when it cannot.
+
+    Returns ``"threshold"`` for the gradient rule (perceptron convergence:
+    learnable iff threshold), else the coding (``"pm1"`` or ``"01"``) in
+    which the clamped hebb / oja / hebb-tanh weights move: their direction
+    tends to c = sum_k T_k x~_k with T and x~ in that coding, and the gate
+    reads its own inputs. A recoded rule on 0/1 activities moves as on the
+    +-1 cube (``"pm1"``); the literal one in 0/1 (``"01"``). Decided on the
+    rule's terms, so a Rule given by hand is recognised by what it computes.
+    """
+    def same(a, b):
+        return tuple(a.terms) == tuple(b.terms) and a.saturate == b.saturate
+
+    if rule.name not in EXACT_RULES:
+        return None
+    if rule.name == "gradient":
+        return "threshold" if same(rule, get_rule("gradient")) else None
+    for recoded, coding in ((True, "pm1"), (False, protocol.encoding)):
+        if same(rule, get_rule(rule.name, "clamped", protocol.encoding, recoded)):
+            return coding
+    return None
 
 
 @dataclass
@@ -146,7 +217,7 @@ class CensusResult:
             "n": self.n,
             "layers": 1 if self.net is None else 2,
             "rule": self.rule.to_dict(),
-            **({} if self.net is None else {"net": self.net.to_dict()}),
+            **({} if self.net is None else {"net": self.net.to_dict(self.protocol)}),
             "mode": self.mode,
             "reduction": self.reduction,
             "functions": self.functions,
@@ -165,6 +236,8 @@ class CensusResult:
             )
         out["protocol"] = self.protocol.to_dict() if self.mode == "simulate" or self.net is not None else {
             "encoding": self.protocol.encoding,
+            "encoding_handling": self.protocol.encoding_handling,
+            "recode": self.protocol.recode,
             "bias": self.protocol.bias,
             "criterion": "asymptotic direction, strict: T~ (w . x~) > 0 on every input",
         }
@@ -197,7 +270,7 @@ def shallow_census(
     family,
     n,
     rule="hebb",
-    form="clamped",
+    form=None,
     mode="simulate",
     protocol=None,
     classes=None,
@@ -214,8 +287,12 @@ def shallow_census(
     family : {"all", "monotone", "threshold"}
     n : int
     rule : str or Rule
-        ``hebb``, ``oja``, ``gradient``, ``hebb-tanh``, or a Rule.
-    form : {"clamped", "unsupervised"}
+        ``hebb``, ``oja``, ``gradient``, ``hebb-tanh``, or a Rule (used as
+        given). A name is resolved for the protocol's coding: with 0/1 coding
+        it is recoded from its +-1 formula unless ``protocol.recode`` is False
+        (see :func:`resolve_rule`).
+    form : {None, "clamped", "unsupervised"}
+        None (default): clamped for a named rule, a polynomial as written.
     mode : {"simulate", "exact"}
     protocol : Protocol, optional
     classes : {None, "p", "np", "npn"}
@@ -352,7 +429,7 @@ class SeedRuns:
         return out
 
 
-def census_rows(family, n, rule="hebb", form="clamped", mode="simulate", protocol=None, classes=None,
+def census_rows(family, n, rule="hebb", form=None, mode="simulate", protocol=None, classes=None,
                 exhaustive=False, poly=None):
     """Validate a shallow census and list its rows (the first half of :func:`shallow_census`).
 
@@ -363,8 +440,8 @@ def census_rows(family, n, rule="hebb", form="clamped", mode="simulate", protoco
     if mode not in MODES:
         raise InputError(f"mode {mode!r} is unknown: allowed {', '.join(MODES)}")
     protocol = Protocol() if protocol is None else protocol
-    r = resolve_rule(rule, form, poly)
-    if mode == "exact" and (r.name not in EXACT_RULES or r.form == "unsupervised" or poly is not None):
+    r = resolve_rule(rule, form, poly, protocol=protocol)
+    if mode == "exact" and (poly is not None or exact_coding(r, protocol) is None):
         raise InputError(
             "exact mode covers the clamped hebb, oja, hebb-tanh and gradient rules; use --mode simulate"
         )
@@ -412,12 +489,18 @@ def shallow_successes(tables, n, rule, protocol, mode="simulate", is_threshold=N
     pm1 = protocol.encoding == "pm1"
     successes = np.zeros(len(tables), dtype=np.int64)
     status = None
-    if mode == "exact" and rule.name == "gradient":
+    coding = exact_coding(rule, protocol) if mode == "exact" else None
+    if mode == "exact" and coding is None:
+        raise InputError(f"exact mode cannot decide the rule {rule.formula()} under {protocol.encoding} coding; "
+                         "use --mode simulate")
+    if coding == "threshold":
         # perceptron convergence theorem: learnable iff threshold (certified)
         successes[:] = _thr.threshold_mask(tables, n) if is_threshold is None else is_threshold
     elif mode == "exact":
         status = np.empty(len(tables), dtype=np.int8)
-        _exact_many(tables, x, pm1, rule.saturate, status)
+        # c in the coding the weights move in (+-1 for a recoded rule), margins on the gate's inputs
+        xc = replace(protocol, encoding=coding).inputs(n)
+        _exact_many_coded(tables, xc, coding == "pm1", x, rule.saturate, status)
         successes[:] = status == 1
     else:
         init, orders = protocol.draws(x.shape[1], x.shape[0])

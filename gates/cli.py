@@ -136,6 +136,7 @@ def _protocol_from(args):
         encoding=args.encoding, bias=not args.no_bias, init=args.init, init_scale=args.init_scale,
         presentation=args.presentation, epochs=args.epochs, eta0=args.eta0, schedule=args.schedule,
         restarts=args.restarts, criterion=args.criterion, seed=args.seed, tolerance=args.tolerance,
+        recode=not getattr(args, "literal_encoding", False),
     )
 
 
@@ -143,9 +144,12 @@ def _cmd_learn(args):
     from .census import shallow_census, write_census
 
     deep_opts = [f"--{k.replace('_', '-')}" for k in ("hidden", "hidden_rule", "order") if getattr(args, k) is not None]
+    if args.literal_encoding and args.encoding == "pm1":
+        raise GatesError("--literal-encoding changes only the 01 coding (the named rules are +-1 formulas): "
+                         "add --encoding 01")
     if args.layers == 2:
         for flag, bad in (("--exhaustive", args.exhaustive), ("--poly", args.poly is not None),
-                          ("--form unsupervised", args.form != "clamped")):
+                          ("--form unsupervised", args.form == "unsupervised")):
             if bad:
                 raise GatesError(f"{flag} is for one gate (--layers 1); two layers train every function "
                                  "with a clamped output rule")
@@ -175,6 +179,8 @@ def _cmd_learn(args):
         return 0
     first = res.results[0]
     what = f"{first.rule.name} ({first.rule.form}, {first.mode})"
+    if first.protocol.encoding != "pm1":
+        what += f" [{first.protocol.encoding}: {first.rule.formula()}, {first.rule.handling}]"
     if first.net is not None:
         what = (f"a {first.net.hidden}-{first.net.hidden_rule} hidden layer ({first.net.order}) under "
                 f"{first.rule.name} ({first.mode})")
@@ -586,7 +592,8 @@ def build_parser():
         "learnt by one gate, so by default only they are trained (--exhaustive trains all). "
         "With --layers 2, a hidden layer learns unsupervised and the output gate clamped; every "
         "function of the family is trained (n <= 4 for all, 5 for monotone) or one per class "
-        "with --classes.",
+        "with --classes. The named rules are +-1 formulas: with --encoding 01 they are recoded by "
+        "x' = 2x - 1 (the same rule class) unless --literal-encoding; a --poly runs as written.",
     )
     lp.add_argument("--family", choices=FAMILIES, default="all", help="which functions (default: all)")
     lp.add_argument("-n", type=int, required=True, help="number of inputs")
@@ -599,14 +606,20 @@ def build_parser():
     lp.add_argument("--order", help="two layers: hidden-first (the hidden layer trains, then the output "
                     "gate) or simultaneous (default: hidden-first)")
     lp.add_argument("--rule", default="hebb", help="hebb, oja, gradient or hebb-tanh (default: hebb)")
-    lp.add_argument("--form", choices=["clamped", "unsupervised"], default="clamped",
-                    help="clamped: the output is replaced by the target (supervised, default)")
+    lp.add_argument("--form", choices=["clamped", "unsupervised"], default=None,
+                    help="clamped: the output is replaced by the target (supervised); default: clamped for a "
+                    "named --rule, a --poly as written (supervised when it reads T)")
     lp.add_argument("--poly", metavar="EXPR", help="a polynomial rule instead of --rule, in O (output), "
-                    "x (input), w (weight), T (target), e.g. 'T*x - T^2*w'")
+                    "x (input), w (weight), T (target), e.g. 'T*x - T^2*w'; run as written in the --encoding")
     lp.add_argument("--mode", choices=["simulate", "exact"], default="simulate",
                     help="simulate the protocol, or decide from the asymptotic direction (default: simulate); "
                     "with --layers 2 the hidden layer is simulated and frozen, the output gate decided exactly")
-    lp.add_argument("--encoding", choices=["pm1", "01"], default="pm1", help="activity coding (default: pm1)")
+    lp.add_argument("--encoding", choices=["pm1", "01"], default="pm1",
+                    help="activity coding (default: pm1); with 01 a named rule is recoded from its +-1 formula "
+                    "by x' = 2x - 1 (the same rule class; gradient stays the delta rule)")
+    lp.add_argument("--literal-encoding", action="store_true",
+                    help="with --encoding 01, apply the named rules' +-1 formulas to 0/1 values unchanged "
+                    "(clamped hebb and oja then only grow the weights)")
     lp.add_argument("--no-bias", action="store_true", help="no bias input")
     lp.add_argument("--init", choices=["normal", "uniform", "zeros"], default="normal",
                     help="initial weight distribution (default: normal)")

@@ -7,7 +7,11 @@ initial weights, a control); the output gate learns *clamped* with
 ``hebb``, ``oja``, ``hebb-tanh`` or ``gradient``. Every gate is the gate of
 :mod:`gates.protocol`, trained by the same update (:func:`_step`), under
 the same :class:`~gates.protocol.Protocol` (coding, init, presentation,
-epochs, eta schedule, K restarts, strict criterion) plus h and the order:
+epochs, eta schedule, K restarts, strict criterion) plus h and the order.
+Both layers resolve a named rule through the protocol
+(:meth:`~gates.protocol.Protocol.named_rule`), so with 0/1 coding the
+hidden and output rules are recoded from their +-1 formulas unless
+``protocol.recode`` is False, as for one gate. The orders:
 
 * ``hidden-first`` (default): the hidden layer trains for the protocol's
   epochs, is frozen, and the output gate then trains for the protocol's
@@ -108,17 +112,29 @@ class DeepNet:
 
     @property
     def rule(self):
-        """The hidden layer's unsupervised Rule, or None for ``none``."""
+        """The hidden layer's unsupervised Rule in its +-1 formula, or None for ``none``."""
+        return self.rule_for(None)
+
+    def rule_for(self, protocol):
+        """The hidden layer's unsupervised Rule for `protocol`'s coding (a named rule is resolved by
+        :meth:`gates.protocol.Protocol.named_rule`, so recoded with 0/1 coding unless
+        ``protocol.recode`` is False; a Rule as given), or None for ``none``."""
         if isinstance(self.hidden_rule, Rule):
             return self.hidden_rule
-        return None if self.hidden_rule == "none" else get_rule(self.hidden_rule, "unsupervised")
+        if self.hidden_rule == "none":
+            return None
+        return get_rule(self.hidden_rule, "unsupervised") if protocol is None else protocol.named_rule(
+            self.hidden_rule, "unsupervised")
 
-    def to_dict(self):
+    def to_dict(self, protocol=None):
+        """The architecture; with `protocol`, the hidden formula as run in its coding."""
         out = asdict(self)
-        r = self.rule
+        r = self.rule_for(protocol)
         if isinstance(self.hidden_rule, Rule):
             out["hidden_rule"] = r.name
         out["hidden_rule_formula"] = "fixed random weights (no learning)" if r is None else r.formula()
+        if r is not None:
+            out["hidden_rule_encoding_handling"] = r.handling
         out["order_meaning"] = {
             "hidden-first": "hidden layer trains for the epochs, then the frozen layer feeds the output "
                             "gate, which trains for the epochs",
@@ -383,7 +399,7 @@ def hidden_layer(n, net, protocol=None, hidden_weights=None):
         if hw.shape != (h, s):
             raise InputError(f"hidden weights must have shape ({h}, {s}) (h, inputs [+ bias]), got {hw.shape}")
         w0[:] = hw
-    rule = net.rule
+    rule = net.rule_for(protocol)
     if rule is None:
         table_k, sat, uo, uw, learn = np.zeros((2, 2, 2, 4)), False, False, False, False
     else:
@@ -431,7 +447,7 @@ def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weigh
     protocol = Protocol() if protocol is None else protocol
     n = check_n(n, 1, 8, "a two-layer network")
     net = DeepNet(default_hidden(n)) if net is None else net
-    r = _top_rule(rule)
+    r = _top_rule(rule, protocol)
     if isinstance(tables, np.ndarray) and tables.ndim == 1 and n <= 6:
         tables = tables.reshape(-1, 1)  # a 1-D array of one-word tables is a batch
     arr = np.ascontiguousarray(as_tables(tables, n)[0])
@@ -467,13 +483,13 @@ def _fibre_reps(layer):
     return reps
 
 
-def _top_rule(rule):
-    """The output gate's supervised Rule: a named rule (clamped) or a Rule as given."""
+def _top_rule(rule, protocol=None):
+    """The output gate's supervised Rule: a named rule (clamped, for the protocol's coding) or a Rule as given."""
     if isinstance(rule, Rule):
         return rule
     if rule not in TOP_RULES:
         raise InputError(f"output rule {rule!r} is unknown: allowed {', '.join(TOP_RULES)}")
-    return get_rule(rule, "clamped")
+    return (Protocol() if protocol is None else protocol).named_rule(rule, "clamped")
 
 
 def _members(family, n, classes):
@@ -594,7 +610,7 @@ def _exact_census(family, n, rule, hidden_rule, hidden, order, protocol, classes
         sets = _EXACT_SETS.get(key)
         if sets is None:
             layer = hidden_layer(n, net, proto)
-            sets = output_sets(layer.features, key[3], proto.encoding)
+            sets = output_sets(layer.features, key[3], proto.encoding, recoded=proto.recode)
             if len(_EXACT_SETS) >= 6:  # the seeds of one pair, reused by its family and oja (or hebb) twins
                 _EXACT_SETS.pop(next(iter(_EXACT_SETS)))
             _EXACT_SETS[key] = sets
@@ -631,7 +647,7 @@ def exact_result(family, n, rule, hidden_rule, hidden, order, protocol, tables, 
     size = count_functions(family, n)[0]
     thr = count_functions("threshold", n)[0] if family != "monotone" else int(
         _in_family(_thr.threshold_functions(n)[0][:, 0], n, "monotone").sum())
-    rows = CensusRows(family, n, _top_rule(rule), "exact: every function decided on the frozen features "
+    rows = CensusRows(family, n, _top_rule(rule, protocol), "exact: every function decided on the frozen features "
                       "(union over restarts)", size, thr, tables, np.ones(len(tables), np.int64), is_thr)
     res = deep_result(rows, net, protocol, successes, seconds, features, mode="exact")
     res.extra["ties"] = int(ties)
@@ -654,14 +670,14 @@ def deep_census_rows(family, n, rule="gradient", hidden_rule="hebb", hidden=None
     protocol = Protocol() if protocol is None else protocol
     n = check_n(n, 1, 8, "a two-layer network")
     net = DeepNet(default_hidden(n) if hidden is None else hidden, hidden_rule, order)
-    r = _top_rule(rule)
+    r = _top_rule(rule, protocol)
     classes = None if classes in (None, "none") else classes
     if classes is not None:
         if classes not in ("p", "np", "npn"):
             raise InputError(f"classes {classes!r} are unknown for a census: allowed none, p, np, npn")
         check_reduction(r, classes, protocol, "simulate")
-        if net.rule is not None:
-            check_reduction(net.rule, classes, protocol, "simulate", output=False)
+        if net.rule_for(protocol) is not None:
+            check_reduction(net.rule_for(protocol), classes, protocol, "simulate", output=False)
     tables, weights, size, reduction = _members(family, n, classes)
     is_thr = np.ones(len(tables), bool) if family == "threshold" else _thr.threshold_mask(tables, n)
     return CensusRows(family, n, r, reduction, size, int(weights[is_thr].sum()), np.ascontiguousarray(tables),

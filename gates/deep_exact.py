@@ -89,6 +89,8 @@ __all__ = [
 EXACT_OUTPUT_RULES = ("hebb", "oja", "hebb-tanh", "gradient")
 DEFAULT_MAX_PATTERNS = {"hebb": 32, "oja": 32, "hebb-tanh": 32, "gradient": 16}
 """Largest m (distinct feature rows) enumerated by default, per output rule."""
+RECODED_TANH_MAX_PATTERNS = 24
+"""Default cap for a recoded hebb-tanh output rule on 0/1 features, decided by the 2^(m-1)-step scan."""
 MAX_PATTERNS_LIMIT = 40
 """No cap above this is accepted: 2^40 labellings is beyond any budget."""
 PERCEPTRON_EPOCHS = 64
@@ -114,6 +116,8 @@ class OutputSets:
     lp_solves : ndarray
         Gradient only: labellings per restart that the cached certificates
         and the perceptron left to an LP (0 otherwise).
+    recoded : bool
+        True when a clamped rule was decided as the +-1 rule recoded to 0/1.
     """
 
     rule: str
@@ -123,6 +127,7 @@ class OutputSets:
     ties: list
     patterns: np.ndarray
     lp_solves: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    recoded: bool = False
 
     def merge(self):
         """Tables learnt by some restart, with how many restarts learn each.
@@ -389,7 +394,7 @@ def feature_patterns(features_k):
     return np.ascontiguousarray(pat), inv.reshape(-1).astype(np.int64), mult.astype(np.int64)
 
 
-def output_sets(features, rule, encoding="pm1", max_patterns=None):
+def output_sets(features, rule, encoding="pm1", max_patterns=None, recoded=False):
     """Exactly which functions the output gate learns on each restart's frozen features.
 
     Parameters
@@ -403,7 +408,14 @@ def output_sets(features, rule, encoding="pm1", max_patterns=None):
         The target coding T (+-1 or 1/0); it enters c = sum_p T(p) Phi~(p).
     max_patterns : int, optional
         Largest number m of distinct feature rows enumerated (2^m
-        labellings); default ``DEFAULT_MAX_PATTERNS[rule]`` (32, gradient 16).
+        labellings); default ``DEFAULT_MAX_PATTERNS[rule]`` (32, gradient 16;
+        a recoded hebb-tanh is scanned, so ``RECODED_TANH_MAX_PATTERNS``, 24).
+    recoded : bool
+        With 01 coding, the output rule is the +-1 rule recoded to 0/1
+        (:func:`gates.rules.get_rule`, the default there): its weights move as
+        on the +-1 rows, c = sum_p T~(p) (2 Phi~(p) - 1) with T~ = +-1, while
+        the gate reads the 0/1 rows. False: the +-1 formula literally (T = 1/0
+        in c). No effect with pm1 coding or on gradient (the delta rule).
 
     Returns
     -------
@@ -439,8 +451,11 @@ def output_sets(features, rule, encoding="pm1", max_patterns=None):
         raise InputError(f"output rule {rule!r} has no exact mode: allowed {', '.join(EXACT_OUTPUT_RULES)}")
     if encoding not in ENCODINGS:
         raise InputError(f"encoding {encoding!r} is unknown: allowed {', '.join(ENCODINGS)}")
+    if not isinstance(recoded, (bool, np.bool_)):
+        raise InputError(f"recoded must be true or false, got {recoded!r}")
+    recoded = bool(recoded) and encoding == "01"
     if max_patterns is None:
-        max_patterns = DEFAULT_MAX_PATTERNS[rule]
+        max_patterns = RECODED_TANH_MAX_PATTERNS if (recoded and rule == "hebb-tanh") else DEFAULT_MAX_PATTERNS[rule]
     if (isinstance(max_patterns, bool) or not isinstance(max_patterns, (int, np.integer))
             or not 1 <= max_patterns <= MAX_PATTERNS_LIMIT):
         raise InputError(f"max_patterns must be an integer in 1..{MAX_PATTERNS_LIMIT}, got {max_patterns!r}")
@@ -477,7 +492,7 @@ def output_sets(features, rule, encoding="pm1", max_patterns=None):
             tabs, lps[k] = _separable_tables(pat, pmask, full)
             res = np.sort(tabs), np.zeros(0, np.uint64)
         else:
-            res = _clamped_tables(pat, mult, pmask, full, rule, encoding)
+            res = _clamped_tables(pat, mult, pmask, full, rule, encoding, recoded=recoded)
         # the clamped searches cannot know their output size beforehand: the cap is checked on
         # what was found, twice over for merge()'s copy (one restart's sets may overshoot it)
         with lock:
@@ -492,7 +507,8 @@ def output_sets(features, rule, encoding="pm1", max_patterns=None):
 
         with ThreadPoolExecutor(max_workers=min(K, numba.get_num_threads())) as pool:
             out = list(pool.map(one, range(K)))
-    return OutputSets(rule, encoding, n, [o[0] for o in out], [o[1] for o in out], ms, lps)
+    return OutputSets(rule, encoding, n, [o[0] for o in out], [o[1] for o in out], ms, lps,
+                      recoded and rule != "gradient")
 
 
 def _separable_tables(pat, pmask, full):

@@ -15,6 +15,10 @@ criterion     ``final``: after the last epoch, T~ (w . x~) > tol |w| |x~| on
               every input (T~ = +-1 target sign); a smaller margin is a tie
 tolerance     tol = 1e-6: the relative margin a learnt gate must clear
 seed          0
+recode        True: with 01 coding a named rule is the image of its +-1
+              formula under x' = 2x - 1 ("recoded", the same rule class);
+              False applies the +-1 formula to 0/1 values ("literal").
+              No effect with pm1 coding (see :func:`gates.rules.get_rule`)
 ============  =========================================================
 
 Randomness is common to all target functions: restart k draws its initial
@@ -62,6 +66,7 @@ class Protocol:
     criterion: str = "final"
     seed: int = 0
     tolerance: float = 1e-6
+    recode: bool = True
 
     def __post_init__(self):
         for name, allowed in (
@@ -85,6 +90,8 @@ class Protocol:
                 raise InputError(f"{name} must be a finite number >= 0, got {v!r}")
         if self.eta0 == 0:
             raise InputError("eta0 must be > 0")
+        if not isinstance(self.recode, (bool, np.bool_)):
+            raise InputError(f"recode must be true or false, got {self.recode!r}")
 
     def to_dict(self):
         out = asdict(self)
@@ -97,9 +104,22 @@ class Protocol:
             "eta_e = eta0 * (1 - e/epochs), e = 0..epochs-1" if self.schedule == "linear" else "eta0"
         )
         out["randomness"] = "restart k uses SeedSequence(seed).spawn(restarts)[k] for every target"
+        out["encoding_handling"] = self.encoding_handling
         out["learnt_means"] = (f"T~ (w . x~) > {self.tolerance:g} |w| |x~| on every input; a smaller margin "
                                "is a tie, never learnt")
         return out
+
+    @property
+    def encoding_handling(self):
+        """``recoded`` or ``literal``: how a named +-1 rule meets 0/1 activities (moot with pm1)."""
+        return "recoded" if self.recode else "literal"
+
+    def named_rule(self, name, form="clamped"):
+        """The named rule for this protocol's coding: :func:`gates.rules.get_rule` with its
+        encoding and recode setting (every census resolves names through here)."""
+        from .rules import get_rule
+
+        return get_rule(name, form, self.encoding, bool(self.recode))
 
     def with_seed(self, seed):
         """The same protocol with another root seed."""
@@ -332,7 +352,7 @@ def _margin_status(table, x, w):
     return status
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def _exact_many(tables, x, pm1, saturate, status):
     """Asymptotic clamped Hebb / Oja: the weights tend to the direction
     c = sum_k T_k x~_k (the canonical-form condition); with saturation
@@ -341,13 +361,25 @@ def _exact_many(tables, x, pm1, saturate, status):
     c is a sum of small integers, so the margins are exact. Compiled,
     threaded over functions.
     """
+    _exact_many_coded(tables, x, pm1, x, saturate, status)
+
+
+@njit(cache=True, parallel=True)
+def _exact_many_coded(tables, xc, cpm1, x, saturate, status):
+    """:func:`_exact_many` with the direction c = sum_k T_k xc~_k taken in the update's coding
+    (targets +-1 when `cpm1`, else 1/0; inputs `xc`) and the margins read on the gate's inputs `x`.
+
+    A recoded rule on 0/1 activities moves its weights as the +-1 rule does on
+    the +-1 cube, so c is the +-1 direction while the gate reads 0/1 inputs.
+    Compiled, threaded over functions.
+    """
     s = x.shape[1]
     for f in prange(tables.shape[0]):
         c = np.zeros(s)
         for p in range(x.shape[0]):
-            t = _target(tables[f], p, pm1)
+            t = _target(tables[f], p, cpm1)
             for j in range(s):
-                c[j] += t * x[p, j]
+                c[j] += t * xc[p, j]
         if saturate:
             for j in range(s):
                 c[j] = 1.0 if c[j] > 0 else (-1.0 if c[j] < 0 else 0.0)

@@ -18,19 +18,38 @@ name           unsupervised                         clamped (O replaced by T)
 
 The apparent degree of a term is a + b + c + d; its effective degree in w is
 c + a, since O itself depends on w (paper, §"stratification").
+
+Encodings. The named formulas are written for +-1 activities. With 0/1
+activities, :func:`get_rule` gives by default (``recode=True``) the image
+of the +-1 rule under the affine map x' = 2x - 1 (and O, T likewise; digest
+§1, "Encodings"), so a named rule means the same rule class in both codings:
+clamped Hebb on 0/1 activities is (2T - 1)(2x - 1) = 4Tx - 2T - 2x + 1, whose
+weights move exactly as clamped Hebb's do on the +-1 cube. ``recode=False``
+applies the +-1 formula to the 0/1 values unchanged ("literal"): T x is then
+never negative, so clamped Hebb and Oja can only grow the weights and learn
+the constants alone. ``gradient`` is left as written in both codings: the
+delta rule (T - O) x is the error gradient of the gate in its own coding,
+and the perceptron convergence theorem is proved for it.
 """
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from .errors import InputError
 
-__all__ = ["Rule", "RULES", "FORMS", "ENCODINGS", "get_rule", "parse_poly", "recode"]
+__all__ = ["Rule", "RULES", "FORMS", "ENCODINGS", "HANDLINGS", "NAMED_CODING", "get_rule", "parse_poly",
+           "recode"]
 
 FORMS = ("clamped", "unsupervised")
 ENCODINGS = ("pm1", "01")
+NAMED_CODING = "pm1"
+"""The coding the named formulas are written in."""
+HANDLINGS = ("as written", "recoded", "literal")
+"""How a rule's formula met the activity coding: ``as written`` (a polynomial or a Rule given as is, a
+named rule in its own +-1 coding, and ``gradient``), ``recoded`` (the +-1 formula carried to 0/1 by the
+affine map) or ``literal`` (the +-1 formula applied to 0/1 values unchanged)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +67,9 @@ class Rule:
     form : str
         "clamped" (O replaced by T), "unsupervised", or "supervised" for a
         rule that reads both O and T (gradient, or a custom polynomial).
+    handling : str
+        How the formula met the activity coding, one of :data:`HANDLINGS`
+        (set by :func:`get_rule`; recorded in :meth:`to_dict`).
 
     Examples
     --------
@@ -61,10 +83,13 @@ class Rule:
     terms: tuple
     saturate: bool = False
     form: str = "supervised"
+    handling: str = "as written"
 
     def __post_init__(self):
         if not self.terms:
             raise InputError("a rule needs at least one term")
+        if self.handling not in HANDLINGS:
+            raise InputError(f"rule handling {self.handling!r} is unknown: allowed {', '.join(HANDLINGS)}")
         for t in self.terms:
             if len(t) != 5 or any(int(e) != e or e < 0 for e in t[1:]):
                 raise InputError(f"a term is (coef, a, b, c, d) with exponents >= 0, got {t!r}")
@@ -91,7 +116,9 @@ class Rule:
     def clamped(self):
         """The supervised form: O replaced by T in every term."""
         terms = _merge(tuple((c, 0, b, w, d + a) for c, a, b, w, d in self.terms))
-        return Rule(self.name, terms, self.saturate, "clamped")
+        if not terms:
+            raise InputError(f"clamping {self.formula()} leaves no term (its O and T terms cancel)")
+        return Rule(self.name, terms, self.saturate, "clamped", self.handling)
 
     def as_array(self):
         """Terms as a float64 (M, 5) array: coef, a, b, c, d."""
@@ -108,6 +135,7 @@ class Rule:
             "terms": [list(t) for t in self.terms],
             "formula": self.formula(),
             "saturate": self.saturate,
+            "encoding_handling": self.handling,
             "apparent_degree": self.apparent_degree,
             "effective_degree": self.effective_degree,
         }
@@ -154,24 +182,56 @@ _BASE = {
 RULES = tuple(_BASE)
 
 
-def get_rule(name, form="clamped"):
-    """A named rule in its clamped (supervised) or unsupervised form.
+def get_rule(name, form="clamped", encoding=NAMED_CODING, recode=True):
+    """A named rule in its clamped (supervised) or unsupervised form, for activities in `encoding`.
+
+    The single place where a named rule meets the activity coding (the
+    census, the two-layer net and batch jobs all resolve names here).
+
+    Parameters
+    ----------
+    name : {"hebb", "oja", "gradient", "hebb-tanh"}
+    form : {"clamped", "unsupervised"}
+    encoding : {"pm1", "01"}
+        The coding of O, x and T the rule will run on.
+    recode : bool
+        With 0/1 coding: True (default) gives the image of the +-1 formula
+        under x' = 2x - 1 (handling ``recoded``: the same rule class), False
+        the +-1 formula on the 0/1 values unchanged (``literal``). No effect
+        with +-1 coding, nor on ``gradient`` (the delta rule, as written in
+        every coding).
 
     Raises
     ------
     InputError
-        For an unknown name or form, or ``gradient`` asked unsupervised.
+        For an unknown name, form or encoding, or ``gradient`` asked unsupervised.
+
+    Examples
+    --------
+    >>> get_rule("hebb", encoding="01").formula()
+    'dw = eta*(4*x*T - 2*x - 2*T + 1)'
+    >>> get_rule("hebb", encoding="01", recode=False).formula()
+    'dw = eta*(x*T)'
     """
     if name not in _BASE:
         raise InputError(f"rule {name!r} is unknown: allowed {', '.join(RULES)} (or a polynomial)")
     if form not in FORMS:
         raise InputError(f"rule form {form!r} is unknown: allowed {', '.join(FORMS)}")
+    if encoding not in ENCODINGS:
+        raise InputError(f"encoding {encoding!r} is unknown: allowed {', '.join(ENCODINGS)}")
+    if not isinstance(recode, (bool, np.bool_)):
+        raise InputError(f"recode must be true or false, got {recode!r}")
     rule = _BASE[name]
     if name == "gradient":
         if form == "unsupervised":
             raise InputError("the gradient rule is supervised only: use form 'clamped'")
         return rule
-    return rule.clamped() if form == "clamped" else rule
+    rule = rule.clamped() if form == "clamped" else rule
+    if encoding == NAMED_CODING:
+        return rule
+    if recode:
+        return replace(_recode(rule, NAMED_CODING, encoding), handling="recoded")
+    return replace(rule, handling="literal")
 
 
 def _affine_power(var, e, scale, shift):
@@ -215,8 +275,10 @@ def recode(rule, source, target):
     )
     if not terms:
         raise InputError(f"rule {rule.formula()} recodes to zero")
-    return Rule(rule.name, terms, rule.saturate, rule.form)
+    return Rule(rule.name, terms, rule.saturate, rule.form, rule.handling)
 
+
+_recode = recode  # get_rule's `recode` argument shadows the function's name there
 
 _TERM = re.compile(r"\s*([+-])?\s*(\d+(?:\.\d*)?(?:e[+-]?\d+)?)?\s*\*?\s*((?:[OxwT](?:\^\d)?\s*\*?\s*)*)")
 

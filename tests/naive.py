@@ -387,7 +387,8 @@ def _power(v, k):
     return r
 
 
-def train_gate(v, n, terms, saturate, uses_output, encoding, bias, w0, orders, etas, any_epoch, tol=1e-6):
+def train_gate(v, n, terms, saturate, uses_output, encoding, bias, w0, orders, etas, any_epoch, tol=1e-6,
+               judge_encoding=None):
     """Train one gate on the table v, literally; return (learnt, closest).
 
     Each step presents the input p = orders[e][q]: the target is T = 1 when
@@ -399,8 +400,11 @@ def train_gate(v, n, terms, saturate, uses_output, encoding, bias, w0, orders, e
     after the last epoch, or after every
     epoch when `any_epoch`. `closest` is the smallest |w . x~| seen in the
     checks made, so a caller can tell a verdict decided at a margin of 0.
+    `judge_encoding` (default `encoding`): the coding of the rows the learnt
+    check reads, e.g. weights trained on +-1 rows judged as a 0/1 gate.
     """
     xs = gate_inputs(n, encoding, bias)
+    js = gate_inputs(n, judge_encoding or encoding, bias)
     off = -1.0 if encoding == "pm1" else 0.0
     u = [float(a) for a in w0]
     w = [math.tanh(a) for a in u] if saturate else list(u)
@@ -417,9 +421,11 @@ def train_gate(v, n, terms, saturate, uses_output, encoding, bias, w0, orders, e
         # a gate has real weights: an overflowed (inf / nan) one learns nothing
         ok = all(math.isfinite(wj) for wj in w)
         for p in range(2**n):
-            a = act(p)
+            a = 0.0
+            for wj, xj in zip(w, js[p]):
+                a += wj * xj
             closest = min(closest, abs(a))
-            if not _clears(a if bit(v, p) else -a, w, xs[p], tol):
+            if not _clears(a if bit(v, p) else -a, w, js[p], tol):
                 ok = False
         return ok
 
@@ -440,18 +446,21 @@ def train_gate(v, n, terms, saturate, uses_output, encoding, bias, w0, orders, e
     return learnt(), closest
 
 
-def exact_status(v, n, encoding="pm1", bias=True, saturate=False):
+def exact_status(v, n, encoding="pm1", bias=True, saturate=False, recoded=False):
     """The canonical-form condition on c = sum_k T_k x~_k (sign(c) if `saturate`).
 
     T_k = 1 when f = 1, else -1 (pm1) or 0 (01). With T~_k = +-1 the sign
     of the target, returns 1 if every T~_k (c . x~_k) > 0, 0 if the
     smallest is exactly 0, -1 if one is negative. Integers throughout.
+    `recoded`: the weights move as the +-1 rule's, so c is summed with +-1
+    targets over the +-1 rows, while the margins read the `encoding` rows.
     """
     rows = [[2 * b - 1 if encoding == "pm1" else b for b in x] + ([1] if bias else []) for x in points(n)]
+    crows = [[2 * b - 1 for b in x] + ([1] if bias else []) for x in points(n)] if recoded else rows
     size = n + (1 if bias else 0)
     c = [0] * size
-    for p, row in enumerate(rows):
-        t = 1 if bit(v, p) else (-1 if encoding == "pm1" else 0)
+    for p, row in enumerate(crows):
+        t = 1 if bit(v, p) else (-1 if encoding == "pm1" or recoded else 0)
         for j in range(size):
             c[j] += t * row[j]
     if saturate:
@@ -1228,7 +1237,7 @@ def strictly_separable(rows, v):
     return zero_in_hull(vectors) is None, None
 
 
-def output_verdicts(rows, rule, encoding="pm1"):
+def output_verdicts(rows, rule, encoding="pm1", recoded=False):
     """(learnt, ties): the sets of tables an output gate reaches on frozen feature rows.
 
     rows[p] is the feature row of input p (integers in {-1, 0, 1}); every
@@ -1236,7 +1245,9 @@ def output_verdicts(rows, rule, encoding="pm1"):
     on equal rows can be learnt. hebb / oja: w = c = sum_p T(p) rows[p],
     T = +-1 (pm1) or 1/0 (01); hebb-tanh: w = sign(c); learnt if every
     T~(p) (w . rows[p]) > 0, a tie if the smallest is 0. gradient: learnt
-    iff strictly separable; no ties.
+    iff strictly separable; no ties. `recoded` (0/1 rows): c = sum_p T~(p)
+    (2 rows[p] - 1) with T~ = +-1 (the +-1 rule's weights; a bias 1 stays 1),
+    the margins still on rows[p].
     """
     P = len(rows)
     learnt, ties = set(), set()
@@ -1249,9 +1260,9 @@ def output_verdicts(rows, rule, encoding="pm1"):
             continue
         c = [0] * len(rows[0])
         for p, row in enumerate(rows):
-            t = 1 if bit(v, p) else (-1 if encoding == "pm1" else 0)
+            t = 1 if bit(v, p) else (-1 if encoding == "pm1" or recoded else 0)
             for j, x in enumerate(row):
-                c[j] += t * x
+                c[j] += t * (2 * x - 1 if recoded else x)
         if rule == "hebb-tanh":
             c = [(x > 0) - (x < 0) for x in c]
         margin = min((1 if bit(v, p) else -1) * sum(a * b for a, b in zip(c, row)) for p, row in enumerate(rows))

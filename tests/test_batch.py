@@ -90,3 +90,25 @@ def test_learn_several_seeds_and_bad_values(tmp_path):
                        ({"n": 9}, "allowed 0 <= n")):
         with pytest.raises(InputError, match=match):
             spec_of(st, **{"n": 3, **bad})
+
+
+def test_learn_jobs_resolve_rules_like_the_interactive_command(tmp_path, capsys):
+    """recode defaults to true, as in `gates learn`; a stored spec from before the key existed (no
+    "recode") runs the +-1 formulas literally, as it did, and its poly as written."""
+    st = STUDIES["learn"]
+    spec = spec_of(st, n=2, rule="hebb", encoding="01", exhaustive=True, epochs=5, restarts=2, chunk_size=5)
+    assert spec["recode"] is True and spec["form"] is None
+    for recode, flag in ((True, []), (False, ["--literal-encoding"])):
+        spec = spec_of(st, n=2, rule="hebb", encoding="01", exhaustive=True, epochs=5, restarts=2, chunk_size=5,
+                       recode=recode)
+        plan = st.plan(spec)
+        st.merge(spec, [st.run(spec, c) for c in plan], str(tmp_path / f"b{recode}"), ["t"])
+        assert main(["learn", "-n", "2", "--rule", "hebb", "--encoding", "01", "--exhaustive", "--epochs", "5",
+                     "--restarts", "2", "--out", str(tmp_path / f"i{recode}"), *flag]) == 0
+        capsys.readouterr()
+        assert filecmp.cmp(tmp_path / f"b{recode}" / "census.csv", tmp_path / f"i{recode}" / "census.csv",
+                           shallow=False)
+    legacy = {k: v for k, v in spec.items() if k != "recode"}
+    assert st._protocol(legacy, 0).recode is False
+    legacy = {**legacy, "poly": "O*x", "form": "clamped"}  # the old default form, which a poly ignored
+    assert st._rows(legacy)[0].rule.terms == ((1.0, 1, 1, 0, 0),)

@@ -37,6 +37,14 @@ HEBB_U = [(1.0, 1, 1, 0, 0)]
 OJA_U = [(1.0, 1, 1, 0, 0), (-1.0, 2, 0, 1, 0)]
 POLY = "T*x - 0.5*O*x*w - 0.25*w^3"
 POLY_TERMS = [(1.0, 0, 1, 0, 1), (-0.5, 1, 1, 1, 0), (-0.25, 0, 0, 3, 0)]
+# With 0/1 coding a named rule is recoded from its +-1 formula by x' = 2x - 1
+# (and O, T likewise), worked by hand: T'x' = (2T - 1)(2x - 1) = 4Tx - 2x - 2T + 1,
+# and T'^2 = (2T - 1)^2 = 1 on {0, 1}, so Oja's T'^2 w is w (O alike).
+HEBB_C_01 = [(4.0, 0, 1, 0, 1), (-2.0, 0, 1, 0, 0), (-2.0, 0, 0, 0, 1), (1.0, 0, 0, 0, 0)]
+OJA_C_01 = HEBB_C_01 + [(-1.0, 0, 0, 1, 0)]
+HEBB_U_01 = [(4.0, 1, 1, 0, 0), (-2.0, 0, 1, 0, 0), (-2.0, 1, 0, 0, 0), (1.0, 0, 0, 0, 0)]
+OJA_U_01 = HEBB_U_01 + [(-1.0, 0, 0, 1, 0)]
+LITERAL_01 = dict(encoding="01", recode=False)  # the +-1 formulas on 0/1 values (the old behaviour)
 
 SMALL = Protocol(epochs=6, restarts=3, seed=3)
 
@@ -52,10 +60,22 @@ SIM_CASES = [
     ("tanh-unsupervised-uniform-constant", dict(rule="hebb-tanh", form="unsupervised"), HEBB_U, True,
      Protocol(init="uniform", init_scale=0.5, schedule="constant", eta0=0.3, epochs=5, restarts=2, seed=1)),
     ("gradient-01", dict(rule="gradient"), GRADIENT, False, Protocol(encoding="01", epochs=8, restarts=3)),
-    ("oja-01", dict(rule="oja"), OJA_C, False, Protocol(encoding="01", epochs=8, restarts=3)),
+    ("gradient-01-literal", dict(rule="gradient"), GRADIENT, False, Protocol(**LITERAL_01, epochs=8, restarts=3)),
+    ("oja-01-literal", dict(rule="oja"), OJA_C, False, Protocol(**LITERAL_01, epochs=8, restarts=3)),
+    ("oja-01", dict(rule="oja"), OJA_C_01, False, Protocol(encoding="01", epochs=8, restarts=3)),
+    ("hebb-01", dict(rule="hebb"), HEBB_C_01, False, Protocol(encoding="01", epochs=8, restarts=3)),
+    ("hebb-tanh-01", dict(rule="hebb-tanh"), HEBB_C_01, True, Protocol(encoding="01", epochs=5, restarts=2)),
+    ("hebb-unsupervised-01", dict(rule="hebb", form="unsupervised"), HEBB_U_01, False,
+     Protocol(encoding="01", epochs=6, restarts=3)),
+    ("oja-unsupervised-01", dict(rule="oja", form="unsupervised"), OJA_U_01, False,
+     Protocol(encoding="01", epochs=6, restarts=3)),
+    ("hebb-unsupervised-01-literal", dict(rule="hebb", form="unsupervised"), HEBB_U, False,
+     Protocol(**LITERAL_01, epochs=6, restarts=3)),
     ("poly-01", dict(poly=POLY), POLY_TERMS, False, Protocol(encoding="01", epochs=5, restarts=2)),
     ("gradient-no-bias", dict(rule="gradient"), GRADIENT, False, Protocol(bias=False, epochs=8, restarts=3)),
-    ("oja-01-no-bias", dict(rule="oja"), OJA_C, False, Protocol(encoding="01", bias=False, epochs=5, restarts=2)),
+    ("oja-01-no-bias", dict(rule="oja"), OJA_C_01, False, Protocol(encoding="01", bias=False, epochs=5, restarts=2)),
+    ("oja-01-literal-no-bias", dict(rule="oja"), OJA_C, False, Protocol(**LITERAL_01, bias=False, epochs=5,
+                                                                        restarts=2)),
     ("oja-cyclic", dict(rule="oja"), OJA_C, False, Protocol(presentation="cyclic", epochs=7, restarts=3)),
     ("gradient-cyclic-any-epoch", dict(rule="gradient"), GRADIENT, False,
      Protocol(presentation="cyclic", criterion="any-epoch", epochs=10, restarts=2)),
@@ -71,7 +91,7 @@ SIM_IDS = [c[0] for c in SIM_CASES]
 
 
 @lru_cache(maxsize=None)
-def census(family, n, rule="hebb", form="clamped", mode="simulate", protocol=Protocol(), classes=None,
+def census(family, n, rule="hebb", form=None, mode="simulate", protocol=Protocol(), classes=None,
            exhaustive=False, poly=None):
     """shallow_census, computed once per argument set for the whole module."""
     return shallow_census(family, n, rule, form=form, mode=mode, protocol=protocol, classes=classes,
@@ -103,9 +123,10 @@ def naive_threshold(n):
 
 
 @lru_cache(maxsize=None)
-def naive_status(n, encoding="pm1", bias=True, saturate=False):
+def naive_status(n, encoding="pm1", bias=True, saturate=False, recoded=False):
     """exact_status of every function of n inputs, as an int8 array indexed by table."""
-    return np.array([naive.exact_status(v, n, encoding, bias, saturate) for v in range(2 ** 2**n)], np.int8)
+    return np.array([naive.exact_status(v, n, encoding, bias, saturate, recoded) for v in range(2 ** 2**n)],
+                    np.int8)
 
 
 # --------------------------------------------------------------------------
@@ -163,9 +184,10 @@ def test_simulate_matches_reference_n4(case, v):
 # --------------------------------------------------------------------------
 
 
-def check_exact(n, rule, encoding, bias):
-    res = census("all", n, rule, mode="exact", protocol=Protocol(encoding=encoding, bias=bias), exhaustive=True)
-    status = naive_status(n, encoding, bias, rule == "hebb-tanh")
+def check_exact(n, rule, encoding, bias, recode=True):
+    res = census("all", n, rule, mode="exact", protocol=Protocol(encoding=encoding, bias=bias, recode=recode),
+                 exhaustive=True)
+    status = naive_status(n, encoding, bias, rule == "hebb-tanh", encoding == "01" and recode)
     tables = res.tables[:, 0].astype(np.int64)
     assert np.array_equal(tables, np.arange(2 ** 2**n))
     assert np.array_equal(res.successes > 0, status == 1)
@@ -177,11 +199,15 @@ def check_exact(n, rule, encoding, bias):
     assert res.extra["ties"] == int(((status == 0) & thr).sum())
 
 
+CODINGS = [("pm1", True), ("01", True), ("01", False)]  # (encoding, recode): 01 recoded (default) and literal
+
+
 @pytest.mark.parametrize("rule", ["hebb", "oja", "hebb-tanh"])
-@pytest.mark.parametrize("encoding, bias", [("pm1", True), ("01", True), ("pm1", False), ("01", False)])
-def test_exact_matches_canonical_form_small_n(rule, encoding, bias):
+@pytest.mark.parametrize("encoding, recode", CODINGS)
+@pytest.mark.parametrize("bias", [True, False])
+def test_exact_matches_canonical_form_small_n(rule, encoding, recode, bias):
     for n in range(4):
-        check_exact(n, rule, encoding, bias)
+        check_exact(n, rule, encoding, bias, recode)
 
 
 @pytest.mark.parametrize("rule", ["hebb", "oja", "hebb-tanh"])
@@ -191,9 +217,10 @@ def test_exact_matches_canonical_form_n4(rule):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("rule", ["hebb", "oja", "hebb-tanh"])
-@pytest.mark.parametrize("encoding, bias", [("01", True), ("pm1", False), ("01", False)])
-def test_exact_matches_canonical_form_n4_other_codings(rule, encoding, bias):
-    check_exact(4, rule, encoding, bias)
+@pytest.mark.parametrize("encoding, bias, recode", [("01", True, True), ("01", True, False), ("pm1", False, True),
+                                                    ("01", False, True), ("01", False, False)])
+def test_exact_matches_canonical_form_n4_other_codings(rule, encoding, bias, recode):
+    check_exact(4, rule, encoding, bias, recode)
 
 
 @pytest.mark.parametrize("n", range(5))
@@ -213,6 +240,113 @@ def test_exact_refusals():
         shallow_census("all", 3, mode="exact", poly="T*x")
     with pytest.raises(InputError):
         shallow_census("all", 3, mode="closed-form")
+
+
+# --------------------------------------------------------------------------
+# 0/1 coding: recoded named rules (default) and the literal formulas
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rule, terms, saturate", [("hebb", HEBB_C, False), ("oja", OJA_C, False),
+                                                   ("hebb-tanh", HEBB_C, True)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_recoded_01_weights_move_as_the_pm1_rule(rule, terms, saturate, bias):
+    """A clamped rule reads no O, so the recoded rule moves the weights exactly as the +-1 rule does
+    on the +-1 rows (same draws); the 0/1 gate then reads those weights on its 0/1 rows. The
+    reference trains the +-1 formula on +-1 rows and judges the final weights as a 0/1 gate."""
+    p = Protocol(encoding="01", bias=bias, epochs=7, restarts=3, seed=2)
+    init, orders = p.draws(3 + bias, 2**3)
+    got = by_table(census("all", 3, rule, protocol=p, exhaustive=True))
+    for v in range(0, 256, 5):
+        want = sum(naive.train_gate(v, 3, terms, saturate, False, "pm1", bias, init[k].tolist(), orders[k].tolist(),
+                                    p.etas().tolist(), False, judge_encoding="01")[0] for k in range(3))
+        assert got[v] == want, v
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 4), st.booleans(), st.lists(st.integers(-9, 9), min_size=5, max_size=5))
+def test_a_01_gate_reads_the_mean_of_two_pm1_activations(n, bias, c):
+    """Why a recoded rule still learns other functions in 0/1 coding: with x~01 = (x~' + 1)/2 and the
+    all-ones vector the +-1 row of the all-ones input, c . x~01(p) = (c . x~'(p) + c . x~'(ones)) / 2."""
+    c = c[:n + bias]
+    pm, zo = naive.gate_inputs(n, "pm1", bias), naive.gate_inputs(n, "01", bias)
+    ones = pm[-1]
+    assert all(v == 1 for v in ones)
+    for p in range(2**n):
+        assert 2 * sum(a * b for a, b in zip(c, zo[p])) == sum(a * (b + e) for a, b, e in zip(c, pm[p], ones))
+
+
+@pytest.mark.parametrize("rule", ["hebb", "oja", "hebb-tanh"])
+def test_literal_01_learns_only_the_constants(rule):
+    """The literal formula on 0/1 values: T, x >= 0 make c = sum T x~ >= 0, so every 0/1 input has
+    c . x~ >= 0 and an off target is never strictly met; the constant 1 is (c . x~ >= c_bias > 0), the
+    constant 0 has c = 0 (a tie, decided by the initial weights, which the rule never moves)."""
+    lit = Protocol(**LITERAL_01)
+    for n in range(1, 5):
+        ones = (1 << (1 << n)) - 1
+        ex = census("all", n, rule, mode="exact", protocol=lit)
+        assert {v for v, k in by_table(ex).items() if k} == {ones} and ex.extra["ties"] == 1
+        sim = census("all", n, rule, protocol=lit, exhaustive=n <= 3)
+        assert {v for v, k in by_table(sim).items() if k} <= {0, ones} and by_table(sim)[ones] == lit.restarts
+
+
+def test_exact_mode_recognises_the_rule_by_its_terms():
+    from gates.census import exact_coding
+    from gates.rules import Rule, get_rule
+
+    rec, lit = Protocol(encoding="01"), Protocol(**LITERAL_01)
+    hebb_pm1, hebb_01 = get_rule("hebb"), get_rule("hebb", encoding="01")
+    assert exact_coding(hebb_01, rec) == "pm1" and exact_coding(hebb_pm1, lit) == "01"
+    # the +-1 formula given by hand under a recoding protocol is the literal rule; the recoded one
+    # under a literal protocol is still recognised as recoded
+    assert exact_coding(hebb_pm1, rec) == "01" and exact_coding(hebb_01, lit) == "pm1"
+    assert exact_coding(get_rule("gradient"), rec) == "threshold"
+    with pytest.raises(InputError, match="exact mode"):
+        shallow_census("all", 2, Rule("hebb", ((2.0, 0, 1, 0, 1),)), mode="exact")
+    with pytest.raises(InputError, match="exact mode"):
+        shallow_census("all", 2, "oja", form="unsupervised", mode="exact", protocol=rec)
+
+
+# --------------------------------------------------------------------------
+# polynomial rules and --form
+# --------------------------------------------------------------------------
+
+
+def test_poly_form_clamped_replaces_o_by_t():
+    p = Protocol(epochs=6, restarts=3, seed=4)
+    for n in (2, 3):
+        a = census("all", n, poly="O*x", form="clamped", protocol=p, exhaustive=True)
+        b = census("all", n, poly="T*x", protocol=p, exhaustive=True)
+        assert by_table(a) == by_table(b)
+        assert a.rule.terms == b.rule.terms == ((1.0, 0, 1, 0, 1),) and a.rule.form == "clamped"
+        # against the reference: clamped Hebb written out
+        assert all(k == naive_successes(v, n, HEBB_C, False, p) for v, k in by_table(a).items())
+
+
+def test_poly_default_is_as_written_and_never_recoded():
+    p = Protocol(epochs=6, restarts=3, seed=4)
+    a = census("all", 2, poly="O*x", protocol=p, exhaustive=True)
+    assert a.rule.form == "unsupervised" and by_table(a) == by_table(
+        census("all", 2, poly="O*x", form="unsupervised", protocol=p, exhaustive=True))
+    assert all(k == naive_successes(v, 2, HEBB_U, False, p) for v, k in by_table(a).items())
+    # a polynomial reads the activities in the protocol's coding as written (no recoding)
+    p01 = Protocol(encoding="01", epochs=6, restarts=3, seed=4)
+    b = census("all", 2, poly="T*x", protocol=p01, exhaustive=True)
+    assert b.rule.handling == "as written" and b.rule.terms == ((1.0, 0, 1, 0, 1),)
+    assert all(k == naive_successes(v, 2, HEBB_C, False, p01) for v, k in by_table(b).items())
+
+
+@pytest.mark.parametrize("poly, form, needle", [
+    ("x - w", "clamped", "reads neither"),
+    ("x", "clamped", "reads neither"),
+    ("T*x - O*x", "clamped", "leaves no term"),
+    ("T*x", "unsupervised", "reads the target"),
+])
+def test_poly_forms_that_cannot_hold_are_refused(poly, form, needle):
+    with pytest.raises(InputError, match=needle):
+        shallow_census("all", 2, poly=poly, form=form)
+    with pytest.raises(InputError, match="form"):
+        shallow_census("all", 2, poly="T*x", form="supervised")
 
 
 # --------------------------------------------------------------------------
@@ -395,7 +529,7 @@ def test_gradient_learns_exactly_the_threshold_functions_n4_exhaustive():
                                 dict(poly=POLY)], ids=lambda kw: "-".join(kw.values()))
 def test_no_rule_learns_a_non_threshold_function(kw):
     for n in range(4):
-        for protocol in (Protocol(), Protocol(encoding="01")):
+        for protocol in (Protocol(), Protocol(encoding="01"), Protocol(**LITERAL_01)):
             got = by_table(census("all", n, protocol=protocol, exhaustive=True, **kw))
             assert {v for v, s in got.items() if s} <= naive_threshold(n)
 
@@ -421,16 +555,18 @@ def test_no_rule_learns_a_non_threshold_function(kw):
 # Statuses 1 and -1 are therefore compared, ties skipped.
 
 
-@pytest.mark.parametrize("encoding", ["pm1", "01"])
+@pytest.mark.parametrize("encoding, recode", CODINGS)
 @pytest.mark.parametrize("bias", [True, False])
-def test_dyadic_hebb_equals_exact_mode(encoding, bias):
-    p = Protocol(encoding=encoding, bias=bias, init="zeros", schedule="constant", eta0=0.0625, epochs=3, restarts=1)
+def test_dyadic_hebb_equals_exact_mode(encoding, recode, bias):
+    p = Protocol(encoding=encoding, bias=bias, init="zeros", schedule="constant", eta0=0.0625, epochs=3, restarts=1,
+                 recode=recode)
+    recoded = encoding == "01" and recode
     for n in range(5):
         for exhaustive in ([True, False] if n <= 3 else [False]):
             # threshold-only skips no status-1 function: c itself separates those
             got = by_table(census("all", n, "hebb", protocol=p, exhaustive=exhaustive))
             for v, s in got.items():
-                assert bool(s) == (naive.exact_status(v, n, encoding, bias) == 1), (n, v)
+                assert bool(s) == (naive.exact_status(v, n, encoding, bias, recoded=recoded) == 1), (n, v)
 
 
 def compare_long(rule, n, protocol):
@@ -440,8 +576,9 @@ def compare_long(rule, n, protocol):
     # can have it: the threshold-only listing misses none of them
     assert set(got) == naive_threshold(n)
     ties = 0
+    recoded = protocol.encoding == "01" and protocol.recode
     for v, s in got.items():
-        status = naive.exact_status(v, n, protocol.encoding, protocol.bias, saturate)
+        status = naive.exact_status(v, n, protocol.encoding, protocol.bias, saturate, recoded)
         if status == 0:
             ties += 1
             continue
@@ -450,19 +587,19 @@ def compare_long(rule, n, protocol):
 
 
 @pytest.mark.parametrize("rule", ["hebb", "oja", "hebb-tanh"])
-@pytest.mark.parametrize("encoding", ["pm1", "01"])
-def test_long_simulation_equals_exact_mode(rule, encoding):
+@pytest.mark.parametrize("encoding, recode", CODINGS)
+def test_long_simulation_equals_exact_mode(rule, encoding, recode):
     for n in range(4):
-        compare_long(rule, n, Protocol(encoding=encoding, epochs=300))
+        compare_long(rule, n, Protocol(encoding=encoding, epochs=300, recode=recode))
     # the default protocol (100 epochs) already agrees at n = 4
-    compare_long(rule, 4, Protocol(encoding=encoding))
+    compare_long(rule, 4, Protocol(encoding=encoding, recode=recode))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("rule", ["hebb", "oja", "hebb-tanh"])
-@pytest.mark.parametrize("encoding", ["pm1", "01"])
-def test_long_simulation_equals_exact_mode_n4_300_epochs(rule, encoding):
-    compare_long(rule, 4, Protocol(encoding=encoding, epochs=300))
+@pytest.mark.parametrize("encoding, recode", CODINGS)
+def test_long_simulation_equals_exact_mode_n4_300_epochs(rule, encoding, recode):
+    compare_long(rule, 4, Protocol(encoding=encoding, epochs=300, recode=recode))
 
 
 # --------------------------------------------------------------------------
@@ -545,18 +682,22 @@ def test_learn_out_simulate(tmp_path, capsys):
     assert "learn -n 2" in meta["command"]
 
 
-@pytest.mark.parametrize("encoding", ["pm1", "01"])
-def test_learn_out_exact(tmp_path, capsys, encoding):
+@pytest.mark.parametrize("encoding, recode", CODINGS)
+def test_learn_out_exact(tmp_path, capsys, encoding, recode):
     out = tmp_path / "exact"
-    learn(capsys, "-n", "3", "--mode", "exact", "--rule", "hebb", "--encoding", encoding, "--exhaustive",
-          "--out", str(out))
+    s = learn(capsys, "-n", "3", "--mode", "exact", "--rule", "hebb", "--encoding", encoding, "--exhaustive",
+              "--out", str(out), *([] if recode else ["--literal-encoding"]))
     rows, meta = read_census(out)
     assert [naive.from_hex(r["table"], 3) for r in rows] == list(range(256))
     for r in rows:
         v = naive.from_hex(r["table"], 3)
-        assert int(r["learnt"]) == (naive.exact_status(v, 3, encoding) == 1)
+        assert int(r["learnt"]) == (naive.exact_status(v, 3, encoding, recoded=encoding == "01" and recode) == 1)
         assert int(r["threshold"]) == (v in naive_threshold(3))
     assert meta["protocol"]["encoding"] == encoding and meta["seed"] is None
+    handling = "recoded" if recode else "literal"
+    assert meta["protocol"]["encoding_handling"] == s["protocol"]["encoding_handling"] == handling
+    assert meta["rule"]["encoding_handling"] == s["rule"]["encoding_handling"] == (
+        handling if encoding == "01" else "as written")
 
 
 def test_learn_out_classes_and_default_reduction(tmp_path, capsys):
@@ -590,6 +731,11 @@ def test_learn_out_classes_and_default_reduction(tmp_path, capsys):
         (["-n", "3", "--epochs", "0"], "epochs"),
         (["-n", "3", "--poly", "2**x"], "cannot read"),
         (["-n", "3", "--poly", "T*x - 0.5*w^2", "--classes", "np"], "odd"),
+        (["-n", "3", "--poly", "x - w", "--form", "clamped"], "reads neither"),
+        (["-n", "3", "--poly", "T*x", "--form", "unsupervised"], "reads the target"),
+        (["-n", "3", "--literal-encoding"], "--encoding 01"),
+        (["-n", "3", "--poly", "O*x - T*x", "--form", "clamped"], "leaves no term"),
+        (["-n", "3", "--layers", "2", "--form", "unsupervised"], "--form unsupervised"),
         (["-n", "5", "--exhaustive"], "allowed 0 <= n <= 4"),
         (["-n", "3", "--mode", "fast"], "invalid choice"),
     ],

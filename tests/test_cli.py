@@ -119,6 +119,8 @@ def gates(*argv, **kw):
          "hidden-first"),
         (["learn", "-n", "3", "--layers", "2", "--mode", "exact", "--rule", "hebb", "--classes", "npn",
           "--out", "{out}"], "drop --classes"),
+        (["learn", "-n", "3", "--poly", "x - w", "--form", "clamped", "--out", "{out}"],
+         "reads neither"),
         (["learn", "-n", "3", "--tolerance", "-1", "--out", "{out}"], "tolerance must be a finite number >= 0"),
         (["learn", "-n", "3", "--tolerance", "nan", "--out", "{out}"], "tolerance must be a finite number >= 0"),
         (["learn", "-n", "3", "--seeds", "0", "--out", "{out}"], "seeds must be an integer >= 1"),
@@ -220,3 +222,41 @@ def test_channel_prints_one_json_object(tmp_path, capsys):
     assert {f["kind"] for f in s["rate_fits"]} == {"identity"}
     assert {f["kind"] for f in s["fits"] + s["improvement_fits"]} == {"measured"}
     assert {r["rate_kind"] for r in s["rows"]} == {"identity"}
+
+
+# --------------------------------------------------------------------------
+# gates learn: encodings and forms
+# --------------------------------------------------------------------------
+
+
+def test_learn_poly_form_clamped_equals_the_target_poly(tmp_path, capsys):
+    """--poly 'O*x' --form clamped is --poly 'T*x' (O replaced by T), row for row."""
+    common = ["learn", "-n", "3", "--epochs", "5", "--restarts", "3", "--exhaustive"]
+    a = run_json(capsys, *common, "--poly", "O*x", "--form", "clamped", "--out", str(tmp_path / "a"))
+    b = run_json(capsys, *common, "--poly", "T*x", "--out", str(tmp_path / "b"))
+    assert a["rule"]["terms"] == b["rule"]["terms"] == [[1.0, 0, 1, 0, 1]]
+    assert a["rule"]["form"] == "clamped" and a["learnable"] == b["learnable"]
+    assert (tmp_path / "a" / "census.csv").read_text() == (tmp_path / "b" / "census.csv").read_text()
+    # without --form the polynomial runs as written: O*x is unsupervised Hebb, not T*x
+    c = run_json(capsys, *common, "--poly", "O*x")
+    assert c["rule"]["form"] == "unsupervised" and c["rule"]["terms"] == [[1.0, 1, 1, 0, 0]]
+
+
+@pytest.mark.parametrize("extra, handling, terms", [
+    ([], "recoded", [[4.0, 0, 1, 0, 1], [-2.0, 0, 1, 0, 0], [-2.0, 0, 0, 0, 1], [1.0, 0, 0, 0, 0]]),
+    (["--literal-encoding"], "literal", [[1.0, 0, 1, 0, 1]]),
+])
+def test_learn_01_records_the_encoding_handling(tmp_path, capsys, extra, handling, terms):
+    out = tmp_path / "run"
+    s = run_json(capsys, "learn", "-n", "2", "--rule", "hebb", "--encoding", "01", "--epochs", "5",
+                 "--restarts", "2", "--out", str(out), *extra)
+    meta = json.loads((out / "census.manifest.json").read_text())
+    assert s["protocol"]["encoding_handling"] == meta["protocol"]["encoding_handling"] == handling
+    assert s["protocol"]["recode"] is meta["protocol"]["recode"] is (handling == "recoded")
+    assert s["rule"]["encoding_handling"] == meta["rule"]["encoding_handling"] == handling
+    assert sorted(map(tuple, s["rule"]["terms"])) == sorted(map(tuple, terms))
+    # two layers: hidden and output rules follow the same option
+    d = run_json(capsys, "learn", "-n", "2", "--layers", "2", "--hidden", "2", "--rule", "oja", "--encoding", "01",
+                 "--epochs", "3", "--restarts", "2", *extra)
+    assert d["rule"]["encoding_handling"] == d["net"]["hidden_rule_encoding_handling"] == handling
+    assert d["protocol"]["encoding_handling"] == handling

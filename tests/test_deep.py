@@ -45,6 +45,12 @@ HIDDEN = {
     "hebb-tanh": ([(1.0, 1, 1, 0, 0)], True),
     "none": (None, False),
 }
+# with 0/1 coding (recoded by default) the +-1 formulas under x' = 2x - 1, worked by hand:
+# (2T - 1)(2x - 1) = 4Tx - 2x - 2T + 1 and (2T - 1)^2 = 1 on {0, 1} (O alike)
+_TX = [(4.0, 0, 1, 0, 1), (-2.0, 0, 1, 0, 0), (-2.0, 0, 0, 0, 1), (1.0, 0, 0, 0, 0)]
+_OX = [(4.0, 1, 1, 0, 0), (-2.0, 0, 1, 0, 0), (-2.0, 1, 0, 0, 0), (1.0, 0, 0, 0, 0)]
+TOP_01 = {**TOP, "hebb": (_TX, False), "oja": (_TX + [(-1.0, 0, 0, 1, 0)], False), "hebb-tanh": (_TX, True)}
+HIDDEN_01 = {**HIDDEN, "hebb": (_OX, False), "oja": (_OX + [(-1.0, 0, 0, 1, 0)], False), "hebb-tanh": (_OX, True)}
 SMALL = Protocol(epochs=5, restarts=3, seed=11)
 
 
@@ -56,8 +62,9 @@ def naive_learnt(v, n, rule, net, protocol, hidden_weights=None):
     init, orders, w0 = protocol.draws(s_top, points, hidden=(net.hidden, s))
     if hidden_weights is not None:
         w0[:] = hidden_weights
-    top_terms, top_sat = TOP[rule]
-    hid_terms, hid_sat = HIDDEN[net.hidden_rule]
+    recoded = protocol.encoding == "01" and protocol.recode
+    top_terms, top_sat = (TOP_01 if recoded else TOP)[rule]
+    hid_terms, hid_sat = (HIDDEN_01 if recoded else HIDDEN)[net.hidden_rule]
     return [
         naive.train_two_layer(v, n, top_terms, top_sat, hid_terms, hid_sat, protocol.encoding, protocol.bias,
                               w0[k].tolist(), init[k].tolist(), orders[k].tolist(), protocol.etas().tolist(),
@@ -80,6 +87,9 @@ CASES = [
     ("oja", "gradient", "hidden-first", 3, Protocol(epochs=6, restarts=2, criterion="any-epoch", eta0=0.4)),
     ("hebb", "oja", "hidden-first", 2, Protocol(encoding="01", epochs=5, restarts=2)),
     ("oja", "gradient", "simultaneous", 3, Protocol(encoding="01", epochs=5, restarts=2, init="uniform")),
+    ("hebb-tanh", "hebb", "simultaneous", 2, Protocol(encoding="01", epochs=5, restarts=2)),
+    ("hebb", "oja", "hidden-first", 2, Protocol(encoding="01", recode=False, epochs=5, restarts=2)),
+    ("oja", "gradient", "simultaneous", 3, Protocol(encoding="01", recode=False, epochs=5, restarts=2)),
     ("hebb", "gradient", "simultaneous", 2, Protocol(bias=False, epochs=5, restarts=2, presentation="cyclic")),
     ("hebb-tanh", "oja", "hidden-first", 2, Protocol(init="zeros", epochs=4, restarts=2, schedule="constant")),
 ]

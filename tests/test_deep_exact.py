@@ -28,11 +28,12 @@ from . import naive
 HIDDEN = ("hebb", "oja", "hebb-tanh", "none")
 
 
-def reference_disagreements(res, features, rule, encoding):
+def reference_disagreements(res, features, rule, encoding, recoded=False):
     """(restart, table, what) wherever `res` differs from the naive reference."""
     out = []
     for k in range(features.shape[0]):
-        learnt, ties = naive.output_verdicts(np.asarray(features[k]).astype(int).tolist(), rule, encoding)
+        learnt, ties = naive.output_verdicts(np.asarray(features[k]).astype(int).tolist(), rule, encoding,
+                                             recoded and encoding == "01" and rule != "gradient")
         got_l = {int(t) for t in res.learnt[k]}
         got_t = {int(t) for t in res.ties[k]}
         out += [(k, v, "learnt") for v in got_l ^ learnt]
@@ -112,11 +113,12 @@ def test_matches_reference_on_hidden_layers(n, h, hidden_rule):
     bias = h != 4
     f = layer_of(n, h, hidden_rule, seed=3 + h, encoding=encoding, bias=bias).features
     for rule in EXACT_OUTPUT_RULES:
-        res = output_sets(f, rule, encoding)
-        assert res.patterns.tolist() == [len(feature_patterns(f[k])[0]) for k in range(3)]
-        assert reference_disagreements(res, f, rule, encoding) == []
-        if rule == "gradient":
-            assert all(len(t) == 0 for t in res.ties)
+        for recoded in ([False, True] if encoding == "01" else [False]):
+            res = output_sets(f, rule, encoding, recoded=recoded)
+            assert res.patterns.tolist() == [len(feature_patterns(f[k])[0]) for k in range(3)]
+            assert reference_disagreements(res, f, rule, encoding, recoded) == []
+            if rule == "gradient":
+                assert all(len(t) == 0 for t in res.ties)
 
 
 def features_strategy(values):
@@ -223,8 +225,8 @@ SIM = {
 }
 
 
-def simulate(n, h, hidden_rule, rule, encoding="pm1", seed=7):
-    protocol = Protocol(restarts=3, seed=seed, schedule="constant", encoding=encoding, **SIM[rule])
+def simulate(n, h, hidden_rule, rule, encoding="pm1", seed=7, recode=True):
+    protocol = Protocol(restarts=3, seed=seed, schedule="constant", encoding=encoding, recode=recode, **SIM[rule])
     net = DeepNet(h, hidden_rule)
     layer = hidden_layer(n, net, protocol)
     tables = np.arange(1 << (1 << n), dtype=np.uint64)
@@ -243,9 +245,9 @@ def novikoff_bound(rows, v, w0_norm, step):
     return 2 * w0_norm / (step * g) + r2 / g**2
 
 
-def check_against_simulation(n, h, hidden_rule, rule, encoding):
-    layer, sim = simulate(n, h, hidden_rule, rule, encoding)
-    res = output_sets(layer.features, rule, encoding)
+def check_against_simulation(n, h, hidden_rule, rule, encoding, recode=True):
+    layer, sim = simulate(n, h, hidden_rule, rule, encoding, recode=recode)
+    res = output_sets(layer.features, rule, encoding, recoded=recode)
     assert simulation_disagreements(res, sim) == []
     if rule == "gradient":
         step = SIM["gradient"]["eta0"] * (2 if encoding == "pm1" else 1)
@@ -263,8 +265,18 @@ def test_agrees_with_long_simulation(rule, hidden_rule):
 
 
 @pytest.mark.parametrize("rule", EXACT_OUTPUT_RULES)
-def test_agrees_with_long_simulation_01(rule):
-    check_against_simulation(3, 3, "none", rule, "01")
+@pytest.mark.parametrize("recode", [True, False])
+def test_agrees_with_long_simulation_01(rule, recode):
+    check_against_simulation(3, 3, "none", rule, "01", recode)
+
+
+@pytest.mark.parametrize("rule", ["hebb", "hebb-tanh"])
+def test_recoded_01_on_a_learnt_hidden_layer(rule):
+    """Recoded hidden (hebb) and output rules together, against the long simulation and the reference."""
+    layer, sim = simulate(3, 3, "hebb", rule, "01")
+    res = output_sets(layer.features, rule, "01", recoded=True)
+    assert res.recoded and simulation_disagreements(res, sim) == []
+    assert reference_disagreements(res, layer.features, rule, "01", True) == []
 
 
 @pytest.mark.slow
@@ -413,3 +425,25 @@ def test_all_zero_features_decide_nothing():
     assert output_sets(f, "gradient", "01").learnt[0].size == 0
     res = output_sets(f, "hebb", "01")  # c = 0: both constant functions tie
     assert res.learnt[0].size == 0 and res.ties[0].tolist() == [0, 15]
+
+
+@pytest.mark.parametrize("recode", [True, False])
+@pytest.mark.parametrize("rule", ["hebb", "hebb-tanh"])
+def test_two_layer_exact_census_in_01_follows_the_protocol(rule, recode):
+    """deep_census(mode="exact") with 0/1 coding: the hidden layer runs the protocol's (recoded or
+    literal) rule, and the output verdicts are the reference's for the same handling."""
+    from gates.deep import deep_census
+
+    p = Protocol(encoding="01", restarts=3, seed=4, recode=recode)
+    res = deep_census("all", 2, rule, "hebb", hidden=2, protocol=p, mode="exact")
+    layer = hidden_layer(2, DeepNet(2, "hebb"), p)
+    want = {}
+    for k in range(3):
+        learnt, _ = naive.output_verdicts(layer.features[k].astype(int).tolist(), rule, "01", recode)
+        for v in learnt:
+            want[v] = want.get(v, 0) + 1
+    assert dict(zip(res.tables[:, 0].tolist(), res.successes.tolist())) == want
+    s = res.summary()
+    handling = "recoded" if recode else "literal"
+    assert s["rule"]["encoding_handling"] == s["net"]["hidden_rule_encoding_handling"] == handling
+    assert s["protocol"]["encoding_handling"] == handling

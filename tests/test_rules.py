@@ -241,3 +241,66 @@ def test_recode_named_rules_keep_their_degree():
     assert set(pm.terms) == {(0.25, 1, 1, 0, 0), (0.25, 1, 0, 0, 0), (0.25, 0, 1, 0, 0), (0.25, 0, 0, 0, 0)}
     with pytest.raises(InputError, match="encoding"):
         recode(pm, "pm1", "binary")
+
+
+# --------------------------------------------------------------------------
+# named rules under 0/1 coding: recoded (default) or literal
+# --------------------------------------------------------------------------
+
+# (2T - 1)(2x - 1) = 4Tx - 2x - 2T + 1 and (2T - 1)^2 = 4T^2 - 4T + 1, expanded by hand
+HEBB_C_01 = {(4, 0, 1, 0, 1), (-2, 0, 1, 0, 0), (-2, 0, 0, 0, 1), (1, 0, 0, 0, 0)}
+HEBB_U_01 = {(4, 1, 1, 0, 0), (-2, 0, 1, 0, 0), (-2, 1, 0, 0, 0), (1, 0, 0, 0, 0)}
+OJA_C_01 = HEBB_C_01 | {(-4, 0, 0, 1, 2), (4, 0, 0, 1, 1), (-1, 0, 0, 1, 0)}
+OJA_U_01 = HEBB_U_01 | {(-4, 2, 0, 1, 0), (4, 1, 0, 1, 0), (-1, 0, 0, 1, 0)}
+RECODED = [("hebb", "clamped", HEBB_C_01), ("hebb", "unsupervised", HEBB_U_01), ("oja", "clamped", OJA_C_01),
+           ("oja", "unsupervised", OJA_U_01), ("hebb-tanh", "clamped", HEBB_C_01),
+           ("hebb-tanh", "unsupervised", HEBB_U_01)]
+
+
+@pytest.mark.parametrize("name, form, terms", RECODED)
+def test_named_rules_recoded_to_01_by_hand(name, form, terms):
+    r = get_rule(name, form, "01")
+    assert term_set(r) == terms and r.handling == "recoded" and r.to_dict()["encoding_handling"] == "recoded"
+    assert r.saturate is (name == "hebb-tanh") and r.form == form
+    # the recoded rule on 0/1 values is the +-1 rule at the mapped values: the same rule class
+    pm = get_rule(name, form)
+    for o in (0, 1):
+        for x in (0, 1):
+            for t in (0, 1):
+                for w in (-1.5, 0.0, 0.25, 2.0):
+                    assert value(r.terms, o, x, w, t) == pytest.approx(
+                        value(pm.terms, 2 * o - 1, 2 * x - 1, w, 2 * t - 1), abs=1e-12)
+    lit = get_rule(name, form, "01", recode=False)
+    assert term_set(lit) == term_set(pm) and lit.handling == "literal"
+    assert get_rule(name, form, "pm1") == get_rule(name, form, "pm1", recode=False) == pm
+    assert pm.handling == "as written"
+
+
+def test_gradient_is_the_delta_rule_in_every_coding():
+    for enc in ("pm1", "01"):
+        for recode in (True, False):
+            r = get_rule("gradient", "clamped", enc, recode)
+            assert term_set(r) == GRADIENT and r.handling == "as written"
+
+
+def test_literal_clamped_hebb_only_grows_on_01_values():
+    """The reviewer's point: T x >= 0 for T, x in {0, 1}; recoded, T'x' takes both signs."""
+    lit = get_rule("hebb", "clamped", "01", recode=False)
+    rec = get_rule("hebb", "clamped", "01")
+    vals = [(x, t) for x in (0, 1) for t in (0, 1)]
+    assert min(value(lit.terms, 0, x, 0, t) for x, t in vals) >= 0
+    assert sorted(value(rec.terms, 0, x, 0, t) for x, t in vals) == [-1, -1, 1, 1]
+
+
+def test_get_rule_refuses_bad_codings():
+    with pytest.raises(InputError, match="encoding"):
+        get_rule("hebb", "clamped", "binary")
+    with pytest.raises(InputError, match="recode"):
+        get_rule("hebb", "clamped", "01", recode="yes")
+    with pytest.raises(InputError, match="handling"):
+        Rule("r", ((1.0, 1, 1, 0, 0),), handling="recoded twice")
+
+
+def test_clamping_that_cancels_every_term_is_refused():
+    with pytest.raises(InputError, match="leaves no term"):
+        parse_poly("T*x - O*x").clamped()
