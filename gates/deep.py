@@ -441,7 +441,7 @@ def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weigh
     Examples
     --------
     >>> from gates.deep import DeepNet, deep_train
-    >>> bool(deep_train([0x6], 2, "gradient", DeepNet(2, "hebb")).any())   # XOR
+    >>> bool(deep_train([0x6], 2, "gradient", DeepNet(4, "hebb")).any())   # XOR
     True
     """
     protocol = Protocol() if protocol is None else protocol
@@ -552,7 +552,7 @@ def deep_census(family, n, rule="gradient", hidden_rule="hebb", hidden=None, ord
     Examples
     --------
     >>> from gates.deep import deep_census
-    >>> deep_census("all", 2, "gradient", "hebb", hidden=2).learnable > 14   # beyond one gate
+    >>> deep_census("all", 2, "gradient", "hebb", hidden=4).learnable > 14   # beyond one gate
     True
     """
     t0 = time.perf_counter()
