@@ -1490,6 +1490,16 @@ def image_study(source="digits", digit=9, rule="T*x - T*w^2", seed=0, hebb=None,
     return out
 
 
+def _plot_weights(ax, res, dotted=None):
+    """Simulated weights (lines) and their Riccati prediction (circles); `dotted`: a third curve per weight."""
+    for i, j in enumerate(res["weights"]):
+        line, = ax.plot(res["t"], res["simulated"][:, i], lw=1.5, label=f"w{j} simulated")
+        ax.plot(res["t"], res["riccati"][:, i], "o", color=line.get_color(), mfc="none", ms=4,
+                markevery=max(1, len(res["t"]) // 15))
+        if dotted is not None:
+            ax.plot(res["t"], res[dotted][:, i], ":", color=line.get_color(), lw=1)
+
+
 def write_image_study(res, out_dir, command=None):
     """Write the image experiments into `out_dir`, atomically.
 
@@ -1589,10 +1599,7 @@ def write_image_study(res, out_dir, command=None):
         files.append("hebb_images.png")
     if ric is not None:
         fig, ax = plt.subplots(figsize=(7, 4.5))
-        for i, j in enumerate(ric["weights"]):
-            line, = ax.plot(ric["t"], ric["simulated"][:, i], lw=1.5, label=f"w{j} simulated")
-            ax.plot(ric["t"], ric["riccati"][:, i], "o", color=line.get_color(), mfc="none", ms=4,
-                    markevery=max(1, len(ric["t"]) // 15))
+        _plot_weights(ax, ric)
         ax.set_xlabel("t = eta * epoch")
         ax.set_ylabel("weight")
         ax.set_title(f"{ric['settings']['rule']}, digit {ric['settings']['digit']}: simulation (lines) and "
@@ -1603,11 +1610,7 @@ def write_image_study(res, out_dir, command=None):
         files.append("riccati_images.png")
     if tnh is not None:
         fig, ax = plt.subplots(figsize=(7, 4.5))
-        for i, j in enumerate(tnh["weights"]):
-            line, = ax.plot(tnh["t"], tnh["simulated"][:, i], lw=1.5, label=f"w{j} simulated")
-            ax.plot(tnh["t"], tnh["riccati"][:, i], "o", color=line.get_color(), mfc="none", ms=4,
-                    markevery=max(1, len(tnh["t"]) // 15))
-            ax.plot(tnh["t"], tnh["o_free"][:, i], ":", color=line.get_color(), lw=1)
+        _plot_weights(ax, tnh, dotted="o_free")
         ax.set_xlabel("t = eta * epoch")
         ax.set_ylabel("weight")
         ax.set_title(f"tanh unit, {tnh['settings']['rule']} (reads O), R^2 = {tnh['r2']:.6f}\nsimulation "
