@@ -249,21 +249,18 @@ def deep_local_rows(n, targets, names, seed, q=None, starts=20, tol=1e-6, max_st
         W_star[i] = sols[0]
     Phi = np.hstack([np.tanh(X @ W_star.T), np.ones((1 << n, 1))])
     starts_W, starts_v = [], []
-    for _ in targets:
+    for _ in targets:  # N(0, 1/fan-in): each hidden unit sees 2 inputs and the bias
         starts_W.append(rng.normal(0.0, np.sqrt(1.0 / 3.0), (h, n + 1)) * mask)
         starts_v.append(rng.normal(0.0, np.sqrt(1.0 / (h + 1)), h + 1))
     W0s, v0s = np.array(starts_W), np.array(starts_v)
     Ts = np.ascontiguousarray(np.array(targets, dtype=np.float64))
     Wb, vb, steps = _backprop_many(W0s, v0s, X, pi, Ts, mask, tol, max_steps)
-    if mutant == "hidden-gets-error":
-        # the mutant: the hidden layer descends the error too (no Oja), i.e. the net is backprop
-        W_loc = Wb
     rows = []
     for k, (name, T) in enumerate(zip(names, targets)):
         if mutant == "hidden-gets-error":
-            Phi_t = np.hstack([np.tanh(X @ W_loc[k].T), np.ones((1 << n, 1))])
-            residual = _top_limit(Phi_t, pi, T, v0s[k])[1]
-            Wk, vk = W_loc[k], vb[k]
+            # the mutant: the hidden layer descends the error too (no Oja), so the net is backprop
+            Wk, vk = Wb[k], vb[k]
+            residual = _top_limit(np.hstack([np.tanh(X @ Wk.T), np.ones((1 << n, 1))]), pi, T, v0s[k])[1]
         else:
             Wk = W_star
             vk, residual = _top_limit(Phi, pi, T, v0s[k])
