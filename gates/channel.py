@@ -1373,23 +1373,11 @@ def fit_exponents(rows, quantity="cos"):
     return out
 
 
-@functools.lru_cache(maxsize=64)
 def _t975(dof):
-    """The 97.5% quantile of Student's t with `dof` degrees of freedom: bisection on
-    its distribution function, the density integrated by the trapezoid rule."""
-    if dof < 1:
-        return float("nan")
-    logc = math.lgamma((dof + 1) / 2) - math.lgamma(dof / 2) - 0.5 * math.log(dof * math.pi)
+    """The 97.5% quantile of Student's t with `dof` degrees of freedom (scipy)."""
+    from scipy.special import stdtrit
 
-    def cdf(q):
-        x = np.linspace(0.0, q, 20001)
-        return 0.5 + float(np.trapezoid(np.exp(logc - (dof + 1) / 2 * np.log1p(x * x / dof)), x))
-
-    lo, hi = 1.9, 13.0  # t_0.975 is 12.71 at one degree of freedom and falls to 1.96
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if cdf(mid) < 0.975 else (lo, mid)
-    return 0.5 * (lo + hi)
+    return float(stdtrit(dof, 0.975)) if dof >= 1 else float("nan")
 
 
 # --------------------------------------------------------------------------
