@@ -110,6 +110,8 @@ _HEBB_MUTANTS = {
     "anti-hebb": "the simulated update has its sign flipped: dw = -eta T x~",
     "pairwise-condition": "the sufficient condition (every c_k . c_l > 0, k != l) is used as the iff verdict",
     "unclamped": "the update reads the gate's own output instead of the target: dw = eta sign(w . x~) x~",
+    "balanced-targets": "the identity sets draw balanced targets (sum t = 0) instead of uniform ones: every "
+                        "verdict still matches, only the binomial test of the learnable fraction can see it",
 }
 
 #: A margin decides the finite-epoch outcome when eta*epochs*|c_k . C| exceeds
@@ -174,7 +176,7 @@ def _angle(u, v):
 # --------------------------------------------------------------------------
 
 
-def hebb_dataset(kind, P, n, seed=0):
+def hebb_dataset(kind, P, n, seed=0, _balanced=False):
     """A random training set of one of the paper's kinds.
 
     Parameters
@@ -222,6 +224,8 @@ def hebb_dataset(kind, P, n, seed=0):
             raise InputError(f"an orthogonal set of {n}-dimensional vectors has at most {n} examples, got P={P}")
         X = np.eye(n)[:P].copy()
         t = rng.choice([-1.0, 1.0], size=P)
+        if _balanced:  # the balanced-targets mutant: half +1, half -1, in random order
+            t = rng.permutation(np.where(np.arange(P) < P // 2, 1.0, -1.0))
     elif kind == "common-orthant":
         s = rng.choice([-1.0, 1.0], size=n)
         t = rng.choice([-1.0, 1.0], size=P)
@@ -441,7 +445,8 @@ def _mutant_settings(mutant):
     if mutant not in _HEBB_MUTANTS:
         raise InputError(f"mutant {mutant!r} is unknown: allowed {', '.join(_HEBB_MUTANTS)}")
     return {"condition-without-bias": {"_condition_bias": False}, "anti-hebb": {"_sign": -1.0},
-            "pairwise-condition": {"_verdict": "pairwise"}, "unclamped": {"_clamped": False}}[mutant]
+            "pairwise-condition": {"_verdict": "pairwise"}, "unclamped": {"_clamped": False},
+            "balanced-targets": {}}[mutant]
 
 
 def _closed_form(kind, t, holds):
@@ -529,7 +534,7 @@ def supervised_hebb_study(kinds=HEBB_KINDS, datasets=200, P=8, n=48, epochs=200,
         match = 0
         for i, child in enumerate(roots[HEBB_KINDS.index(kind)].spawn(datasets)):
             data_seed, train_seed = child.spawn(2)
-            X, t = hebb_dataset(kind, P, n, data_seed)
+            X, t = hebb_dataset(kind, P, n, data_seed, _balanced=_mutant == "balanced-targets")
             r = supervised_hebb(X, t, epochs, eta, train_seed, b, init_scale, **mut)
             cond = r["condition"]
             decided = _decided(cond, eta, epochs, init_scale)

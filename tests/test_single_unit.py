@@ -459,6 +459,9 @@ MUTANT_REASONS = {
     "anti-hebb": lambda s: s["orthogonal"]["learnt"] == 0 and s["orthogonal"]["condition_holds"] == 60,
     "pairwise-condition": lambda s: s["orthogonal"]["disagree_decided"] == 60,  # verdict no, gate learns
     "unclamped": lambda s: s["orthogonal"]["learnt"] < 60 == s["orthogonal"]["condition_holds"],
+    # every verdict agrees and matches the closed form: only the binomial test sees the generator
+    "balanced-targets": lambda s: s["orthogonal-bias"]["condition_holds"] == 60
+    and s["orthogonal-bias"]["closed_form"]["match"] == 60 and all(k["disagree_decided"] == 0 for k in s.values()),
 }
 
 
