@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import InputError, require_memory
+from .errors import InputError, check_mutant, require_memory
 
 __all__ = [
     "ACTIVATIONS",
@@ -1787,8 +1787,7 @@ def _mutant_faults(mutant):
     """The private keywords of :func:`measure` that a mutant of :func:`check_channel` sets."""
     if mutant is None:
         return {}
-    if mutant not in _CHANNEL_MUTANTS:
-        raise InputError(f"mutant {mutant!r} is unknown for check channel: allowed {', '.join(_CHANNEL_MUTANTS)}")
+    check_mutant(mutant, _CHANNEL_MUTANTS)
     return {"bp-noisy-gradient": {"_bp_noise": 0.1}, "bits-doubled": {"_bits_scale": {"pwgr": 2.0}},
             "palr-per-batch": {"_palr_per_batch": True},
             "unscaled-perturbation": {"_unscaled_perturbation": True}}[mutant]

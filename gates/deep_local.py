@@ -45,7 +45,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numba import njit
 
-from .errors import InputError
+from .errors import InputError, check_mutant
 from .truth import check_n
 
 __all__ = ["DEFAULT_Q", "skewed_inputs", "receptive_fields", "oja_fixed_point", "deep_local_study",
@@ -230,8 +230,7 @@ def deep_local_rows(n, targets, names, seed, q=None, starts=20, tol=1e-6, max_st
     Returns (rows, setting) where setting describes the inputs, the hidden
     fixed points and their uniqueness over `starts` random starts.
     """
-    if mutant not in (None, *MUTANTS):
-        raise InputError(f"mutant {mutant!r} is unknown: allowed {', '.join(MUTANTS)}")
+    check_mutant(mutant, MUTANTS)
     X, pi, q = skewed_inputs(n, q)
     mask = receptive_fields(n)
     h = n

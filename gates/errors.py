@@ -78,3 +78,10 @@ def _human(nbytes):
             return f"{nbytes:.0f} {unit}" if unit == "B" else f"{nbytes:.1f} {unit}"
         nbytes /= 1024
     return f"{nbytes} B"
+
+
+def check_mutant(mutant, allowed):
+    """`mutant` itself if it is None or one of `allowed` (a theorem check's mutants); else one-line InputError."""
+    if mutant is not None and mutant not in allowed:
+        raise InputError(f"mutant {mutant!r} is unknown: allowed {', '.join(allowed)}")
+    return mutant

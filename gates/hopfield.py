@@ -32,7 +32,7 @@ import time
 import networkx as nx
 import numpy as np
 
-from .errors import InputError, require_memory
+from .errors import InputError, check_mutant, require_memory
 
 __all__ = [
     "HEBB",
@@ -385,9 +385,7 @@ def check_hopfield(seed=0, mutant=None):
     """The `gates verify hopfield` check: simple Hebb storage commutes with every
     isometry (n = 1..5 exhaustively, n = 6..10 sampled), and the search over
     symmetric degree-2 rules leaves only Hebb, anti-Hebb and zero."""
-    if mutant is not None and mutant not in check_hopfield.mutants:
-        raise InputError(f"mutant {mutant!r} of check_hopfield is unknown: "
-                         f"allowed {', '.join(check_hopfield.mutants)}")
+    check_mutant(mutant, check_hopfield.mutants)
     # the mutant stores with Hebb plus the activity terms o_i + o_j (symmetric, degree 2, not Hebb)
     rule = (0, 1, 1, 0) if mutant == "non-hebb-storage" else HEBB
     rng = np.random.default_rng(np.random.SeedSequence([seed, 11]))

@@ -58,7 +58,7 @@ from itertools import combinations_with_replacement
 
 import numpy as np
 
-from .errors import InputError, require_memory
+from .errors import InputError, check_mutant, require_memory
 from .rules import Rule, parse_poly, get_rule
 
 __all__ = [
@@ -1617,8 +1617,7 @@ def check_linear_dynamics(seed=0, mutant=None):
     >>> check_linear_dynamics(mutant="oja-no-decay")["holds"]
     False
     """
-    if mutant is not None and mutant not in LINEAR_MUTANTS:
-        raise InputError(f"mutant {mutant!r} is unknown: allowed {', '.join(LINEAR_MUTANTS)}")
+    check_mutant(mutant, LINEAR_MUTANTS)
     rng = np.random.default_rng(seed)
     n, P = 4, 300
     mean = np.array([1.0, 0.5, -0.3, 0.8])

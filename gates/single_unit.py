@@ -68,7 +68,7 @@ import os
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, check_mutant
 
 __all__ = [
     "HEBB_KINDS",
@@ -442,8 +442,7 @@ def _mutant_settings(mutant):
     """The private keywords of :func:`supervised_hebb` that inject `mutant`."""
     if mutant is None:
         return {}
-    if mutant not in _HEBB_MUTANTS:
-        raise InputError(f"mutant {mutant!r} is unknown: allowed {', '.join(_HEBB_MUTANTS)}")
+    check_mutant(mutant, _HEBB_MUTANTS)
     return {"condition-without-bias": {"_condition_bias": False}, "anti-hebb": {"_sign": -1.0},
             "pairwise-condition": {"_verdict": "pairwise"}, "unclamped": {"_clamped": False},
             "balanced-targets": {}}[mutant]
@@ -1206,8 +1205,7 @@ def riccati_tanh_images(X, y=None, digit=9, rule=TANH_RULE, epochs=100, eta=0.02
     """
     from .linear import riccati_coefficients, simulate
 
-    if _mutant is not None and _mutant not in TANH_MUTANTS:
-        raise InputError(f"mutant {_mutant!r} is unknown: allowed {', '.join(TANH_MUTANTS)}")
+    check_mutant(_mutant, TANH_MUTANTS)
     X = _images(X)
     if digit is None:
         Xd = X
@@ -1415,8 +1413,7 @@ def check_riccati_images(seed=0, mutant=None, runs=5):
     >>> check_riccati_images(runs=2)["holds"]  # doctest: +SKIP
     True
     """
-    if mutant is not None and mutant not in TANH_MUTANTS:
-        raise InputError(f"mutant {mutant!r} is unknown: allowed {', '.join(TANH_MUTANTS)}")
+    check_mutant(mutant, TANH_MUTANTS)
     seed = _int("seed", seed, 0)
     runs = _int("runs", runs, 1)
     X, y, data = _check_images()

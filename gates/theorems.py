@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .deep_local import MUTANTS as _DEEP_LOCAL_MUTANTS
-from .errors import InputError
+from .errors import InputError, check_mutant
 
 __all__ = ["Check", "CHECKS", "check_names", "run_checks", "THRESHOLD_COUNTS", "check_perceptron",
            "check_hebb_canonical", "check_counting", "check_deep_local"]
@@ -42,9 +42,7 @@ __all__ = ["Check", "CHECKS", "check_names", "run_checks", "THRESHOLD_COUNTS", "
 
 def _mutant(fn, mutant):
     """Validate a check's `mutant` argument against its registered mutants."""
-    if mutant is not None and mutant not in fn.mutants:
-        raise InputError(f"mutant {mutant!r} of {fn.__name__} is unknown: allowed {', '.join(fn.mutants)}")
-    return mutant
+    return check_mutant(mutant, fn.mutants)
 
 
 # --------------------------------------------------------------------------
@@ -334,7 +332,8 @@ def check_deep_local(seed=0, mutant=None):
              f"hidden fixed point unique over {res['protocol']['starts']} random starts per unit: "
              f"{s['fixed_point_unique']} (largest spread "
              f"{max(x['fixed_point_spread'] for x in res['settings']):.1e})",
-             f"{s['targets']} targets ({', '.join(dict.fromkeys(r['set'] for r in res['rows']))}); trivial "
+             f"{s['targets']} targets ({', '.join(dict.fromkeys(r['set'] for r in res['rows']))}; every count "
+             f"below is exact for seed {seed}); trivial "
              f"(least-squares residual on the learnt features < 1e-9, decided before training): {s['trivial']} "
              f"({', '.join(t['target'] for t in s['trivial_targets'])})",
              f"deep local learning (top at its least-squares limit): |dE/dW_hidden| >= "

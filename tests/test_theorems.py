@@ -174,3 +174,11 @@ def test_counting_mutants_break_the_count_and_the_bound():
     assert _np_count(2) == A000609[2] and _np_count(2, negations=False) < A000609[2]
     # Cover in n dimensions: 2 (C(3, 0) + C(3, 1)) = 8 < 14 at n = 2
     assert _cover_bound(2, bias=False) == 8 and _cover_bound(2) == 14
+
+
+def test_check_mutant_accepts_none_and_the_listed_names_only():
+    from gates.errors import check_mutant
+
+    assert check_mutant(None, {"a": "x"}) is None and check_mutant("a", {"a": "x"}) == "a"
+    with pytest.raises(_InputError, match="mutant 'b' is unknown: allowed a, c"):
+        check_mutant("b", {"a": "x", "c": "y"})
