@@ -49,12 +49,17 @@ from .rules import get_rule
 
 __all__ = [
     "DeepTargetsConfig",
+    "paper_config",
+    "gate_evaluations",
     "SAMPLERS",
+    "SEARCHES",
+    "FITS",
     "SCHEDULES",
     "BASELINES",
     "synthetic_data",
     "forward",
     "hamming_error",
+    "class_error",
     "sample_candidates",
     "choose_targets",
     "deep_targets",
@@ -66,56 +71,125 @@ __all__ = [
 
 SAMPLERS = ("flip", "flip-k", "uniform", "exhaustive", "seen")
 SCHEDULES = ("bottom-up", "top-down", "up-down", "random")
-ACCEPT = ("always", "non-increasing")
+SEARCHES = ("unit", "joint")
+FITS = ("pocket", "perceptron")
+ACCEPT = ("always", "non-increasing", "anneal")
 BASELINES = ("deep-local-hebb", "deep-local-oja", "random-features", "backprop", "ste")
 EXHAUSTIVE_MAX = 12  # 2^12 candidates per group; 2^16 took ~35 s per epoch on the default data
 
 
+def _int(v, lo):
+    return not (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo)
+
+
 @dataclass(frozen=True)
 class DeepTargetsConfig:
-    """Every setting of a deep-targets run (defaults: see the README)."""
+    """Every setting of a deep-targets run (defaults: see the README).
+
+    The ingredients (each switchable, each recorded in manifests):
+
+    * ``search``: ``unit`` (default) takes, for one hidden unit at a time,
+      the single flip of its activity on every example as the candidate
+      and keeps it as that example's target when it lowers the output
+      error (the weight of the example is the error it gains or loses);
+      ``joint`` samples whole activity vectors per group of examples with
+      ``sampler`` (the paper's loop as first built here);
+    * ``sampler``: for ``joint``, one name for every hidden layer or one
+      per hidden layer (e.g. ``("flip", "exhaustive", "flip")``);
+    * ``fit``: ``pocket`` (default) is a perceptron with margin ``margin``
+      (times the fan-in + 1) that keeps the best weights seen on its
+      (weighted) targets, starting from the current ones, so a gate never
+      gets worse on its targets; ``perceptron`` keeps the last iterate;
+    * ``denoise``: each epoch the network sees its inputs with this
+      fraction of bits flipped afresh (targets stay clean);
+    * ``accept``: ``non-increasing`` undoes a layer update that raises the
+      training error, ``always`` keeps it, ``anneal`` keeps an uphill one
+      with probability exp(-rise / T), T falling linearly from
+      ``temperature`` (in errors) to 0 over the epochs;
+    * ``restarts``: independent initialisations, the one with the least
+      final training error is kept (all of them are charged to the budget);
+    * ``budget``: stop once this many gate evaluations are spent.
+    """
 
     layers: tuple = (32, 16, 6, 16, 32)
     encoding: str = "pm1"
-    sampler: str = "flip"
+    search: str = "unit"
+    sampler: object = "flip"
     flip_p: float = 0.15
     flip_k: int = 1
     samples: int = 64
     schedule: str = "up-down"
-    epochs: int = 100
-    inner_epochs: int = 2
+    epochs: int = 40
+    inner_epochs: int = 10
     eta: float = 0.1
+    fit: str = "pocket"
+    margin: float = 0.3
+    denoise: float = 0.05
     accept: str = "non-increasing"
+    temperature: float = 20.0
+    restarts: int = 1
+    budget: object = None
     seed: int = 0
 
     def __post_init__(self):
         sizes = tuple(self.layers)
-        if len(sizes) < 2 or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1
-                                 for s in sizes):
+        if len(sizes) < 2 or not all(_int(s, 1) for s in sizes):
             raise InputError(f"layers must be >= 2 positive sizes like 32,16,6,16,32, got {self.layers!r}")
         object.__setattr__(self, "layers", tuple(int(s) for s in sizes))
-        for name, allowed in (("encoding", ("pm1", "01")), ("sampler", SAMPLERS), ("schedule", SCHEDULES),
-                              ("accept", ACCEPT)):
+        hidden = self.layers[1:-1]
+        samplers = (self.sampler,) * len(hidden) if isinstance(self.sampler, str) else tuple(self.sampler)
+        if not isinstance(self.sampler, str) and len(samplers) != len(hidden):
+            raise InputError(f"give one sampler or one per hidden layer ({len(hidden)}), got {len(samplers)}")
+        for name in samplers:
+            if name not in SAMPLERS:
+                raise InputError(f"sampler {name!r} is unknown: allowed {', '.join(SAMPLERS)}")
+        object.__setattr__(self, "sampler", self.sampler if isinstance(self.sampler, str) else samplers)
+        for name, allowed in (("encoding", ("pm1", "01")), ("schedule", SCHEDULES), ("accept", ACCEPT),
+                              ("search", SEARCHES), ("fit", FITS)):
             if getattr(self, name) not in allowed:
                 raise InputError(f"{name} {getattr(self, name)!r} is unknown: allowed {', '.join(allowed)}")
-        for name, lo in (("samples", 1), ("epochs", 0), ("inner_epochs", 1), ("flip_k", 1), ("seed", 0)):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-                raise InputError(f"{name} must be an integer >= {lo}, got {v!r}")
+        for name, lo in (("samples", 1), ("epochs", 0), ("inner_epochs", 1), ("flip_k", 1), ("seed", 0),
+                         ("restarts", 1)):
+            if not _int(getattr(self, name), lo):
+                raise InputError(f"{name} must be an integer >= {lo}, got {getattr(self, name)!r}")
+        if self.budget is not None and not _int(self.budget, 1):
+            raise InputError(f"budget must be a positive integer of gate evaluations, got {self.budget!r}")
         if not 0 < self.flip_p <= 1:
             raise InputError(f"flip_p must be in (0, 1], got {self.flip_p!r}")
         if not self.eta > 0:
             raise InputError(f"eta must be > 0, got {self.eta!r}")
-        if self.sampler == "exhaustive" and max(self.layers[1:-1], default=0) > EXHAUSTIVE_MAX:
-            raise InputError(f"the exhaustive sampler enumerates 2^units candidates: hidden layers of at most "
-                             f"{EXHAUSTIVE_MAX} units, got {max(self.layers[1:-1])}; use --sampler flip")
+        if not self.margin >= 0:
+            raise InputError(f"margin must be >= 0, got {self.margin!r}")
+        if not 0 <= self.denoise < 0.5:
+            raise InputError(f"denoise must be in [0, 0.5), got {self.denoise!r}")
+        if not self.temperature > 0:
+            raise InputError(f"temperature must be > 0, got {self.temperature!r}")
+        for width, name in zip(hidden, samplers):
+            if self.search == "joint" and name == "exhaustive" and width > EXHAUSTIVE_MAX:
+                raise InputError(f"the exhaustive sampler enumerates 2^units candidates: hidden layers of at most "
+                                 f"{EXHAUSTIVE_MAX} units, got {width}; use flip for that layer "
+                                 f"(one sampler per hidden layer, e.g. flip,exhaustive,flip)")
+
+    def layer_sampler(self, l):
+        """The sampler of hidden layer l (1-based)."""
+        return self.sampler if isinstance(self.sampler, str) else self.sampler[l - 1]
 
     @property
     def off(self):
         return -1.0 if self.encoding == "pm1" else 0.0
 
     def to_dict(self):
-        return asdict(self)
+        d = asdict(self)
+        d["sampler"] = self.sampler if isinstance(self.sampler, str) else list(self.sampler)
+        return d
+
+
+def paper_config(**kw):
+    """The algorithm as first built here (joint flip sampling, 2 plain perceptron passes, 100 epochs,
+    no margin, no input noise): the issue-16 starting point, kept reachable."""
+    base = dict(search="joint", fit="perceptron", margin=0.0, denoise=0.0, epochs=100, inner_epochs=2)
+    base.update(kw)
+    return DeepTargetsConfig(**base)
 
 
 # --------------------------------------------------------------------------
@@ -188,6 +262,22 @@ def hamming_error(out, target):
     return float(np.mean(out != target))
 
 
+def class_error(weights, A0, labels, off):
+    """Classification error of a network whose last layer has one unit per class.
+
+    The predicted class is the unit with the largest input (w . a + b) in
+    the last layer (the first on ties), so a network that turns on no or
+    several class units still names one class.
+    """
+    acts = forward(weights[:-1], A0, off)
+    W = weights[-1]
+    scores = acts[-1] @ W[:, :-1].T + W[:, -1]
+    labels = np.asarray(labels)
+    if labels.shape != (len(scores),) or labels.min() < 0 or labels.max() >= W.shape[0]:
+        raise InputError(f"labels must be {len(scores)} integers in 0..{W.shape[0] - 1}")
+    return float(np.mean(np.argmax(scores, axis=1) != labels))
+
+
 # --------------------------------------------------------------------------
 # kernels
 # --------------------------------------------------------------------------
@@ -253,7 +343,7 @@ def _error_bits(key, lut, loff, lrows, lbytes, members, tbits, bound):
 
 @njit(cache=True, parallel=True)
 def _choose(cands, cur, pre1, nxt_cur, cur_err, W1, wflat, woff, wrows, wcols, order, start, tbits, off, keys,
-            best, best_err, lut, loff, lrows, lbytes, use_bits):
+            best, best_err, counts, lut, loff, lrows, lbytes, use_bits):
     """best[g]: the index of group g's chosen candidate (-1: keep the current activity).
 
     Least summed output error, then least Hamming distance to the current
@@ -262,7 +352,10 @@ def _choose(cands, cur, pre1, nxt_cur, cur_err, W1, wflat, woff, wrows, wcols, o
     added to the next layer's input (pre1 is the current one); a candidate
     that leaves the next layer's activity unchanged has the current error
     and loses; the error of each distinct next-layer activity is computed
-    once per group (memo, when that layer has <= 64 units). Compiled,
+    once per group (memo, when that layer has <= 64 units). counts[g]:
+    the gate evaluations spent on group g (the next layer's gates per
+    candidate that differs from the current activity, plus every gate
+    above for each next-layer activity actually pushed up). Compiled,
     threaded over groups.
     """
     G, S, n_l = cands.shape
@@ -271,6 +364,9 @@ def _choose(cands, cur, pre1, nxt_cur, cur_err, W1, wflat, woff, wrows, wcols, o
     for k in range(wrows.shape[0]):
         width = max(width, wrows[k])
     memo_on = n1 <= 64
+    above = 0
+    for k in range(wrows.shape[0]):
+        above += wrows[k]
     hsize = 1
     while hsize < 2 * S:
         hsize *= 2
@@ -290,6 +386,7 @@ def _choose(cands, cur, pre1, nxt_cur, cur_err, W1, wflat, woff, wrows, wcols, o
         herr = herr_all[g]
         members = order[start[g]:start[g + 1]]
         be, bd, bk, bi = cur_err[g], 0, -1.0, -1
+        spent = 0
         for s in range(S):
             d = 0
             for j in range(n_l):
@@ -298,6 +395,7 @@ def _choose(cands, cur, pre1, nxt_cur, cur_err, W1, wflat, woff, wrows, wcols, o
                     d += 1
             if d == 0:
                 continue
+            spent += n1
             same = True
             key = np.uint64(0)
             for i in range(n1):
@@ -323,6 +421,7 @@ def _choose(cands, cur, pre1, nxt_cur, cur_err, W1, wflat, woff, wrows, wcols, o
                 if herr[slot] >= 0:
                     e = herr[slot]
             if e < 0:
+                spent += above
                 if use_bits:
                     e = _error_bits(key, lut, loff, lrows, lbytes, members, tbits, be)
                 else:
@@ -337,6 +436,7 @@ def _choose(cands, cur, pre1, nxt_cur, cur_err, W1, wflat, woff, wrows, wcols, o
                 be, bd, bk, bi = e, d, keys[g, s], s
         best[g] = bi
         best_err[g] = be
+        counts[g] = spent
 
 
 @njit(cache=True)
@@ -359,6 +459,78 @@ def _train_layer(W, X, T, orders, eta, table_k, off, uses_weight):
                 _step(u, w, X[p], T[p, i], eta, off, table_k, False, True, uses_weight)
         for j in range(s):
             W[i, j] = u[j]
+
+
+@njit(cache=True)
+def _weighted_errors(w, X1, t, c):
+    """Summed weight c_p of the examples p where the gate sign(w . x_p) misses its target t_p (+-1)."""
+    e = 0.0
+    for p in range(X1.shape[0]):
+        if c[p] == 0.0:
+            continue
+        a = 0.0
+        for j in range(X1.shape[1]):
+            a += w[j] * X1[p, j]
+        if (a > 0.0) != (t[p] > 0.0):
+            e += c[p]
+    return e
+
+
+@njit(cache=True)
+def _pocket(w, X1, t, c, orders, eta, kappa, keep_best):
+    """Perceptron with margin and a pocket, for one gate; compiled.
+
+    Passes over the examples in the rows of `orders`; example p (input row
+    x_p with the bias 1 last, target t_p = +-1, weight c_p >= 0) moves the
+    weights by eta c_p t_p x_p when t_p w . x_p <= kappa. After each pass
+    the weighted error sum_p c_p [sign(w . x_p) != t_p] is measured and the
+    best weights so far, starting from the given ones, are kept in w: the
+    gate never ends worse on its targets than it started (the invariant the
+    non-increasing training error rests on); without `keep_best` the last
+    iterate is kept (a plain perceptron with margin). Returns (gate evaluations,
+    final weighted error): one per example visited, one per update, one per
+    example of each error measurement.
+    """
+    m, s = X1.shape
+    best = w.copy()
+    u = w.copy()
+    evals = 0
+    active = 0
+    for p in range(m):
+        if c[p] != 0.0:
+            active += 1
+    be = _weighted_errors(w, X1, t, c)
+    evals += active
+    if be == 0.0 and keep_best:
+        return evals, be  # nothing can be strictly better
+    for e in range(orders.shape[0]):
+        for q in range(m):
+            p = orders[e, q]
+            if c[p] == 0.0:
+                continue
+            a = 0.0
+            for j in range(s):
+                a += u[j] * X1[p, j]
+            evals += 1
+            if t[p] * a <= kappa:
+                evals += 1
+                for j in range(s):
+                    u[j] += eta * c[p] * t[p] * X1[p, j]
+        if not keep_best:
+            continue
+        ce = _weighted_errors(u, X1, t, c)
+        evals += active
+        if ce < be:
+            be = ce
+            for j in range(s):
+                best[j] = u[j]
+    if not keep_best:
+        for j in range(s):
+            w[j] = u[j]
+        return evals, _weighted_errors(u, X1, t, c)
+    for j in range(s):
+        w[j] = best[j]
+    return evals, be
 
 
 # --------------------------------------------------------------------------
@@ -466,7 +638,7 @@ def sample_candidates(cur, sampler, samples, rng, off, flip_p=0.15, flip_k=1, se
     return np.where(mask, flipped, cur[:, None, :])
 
 
-def choose_targets(weights, l, acts, Y, cands, keys, off, workers=None):
+def choose_targets(weights, l, acts, Y, cands, keys, off, workers=None, return_evals=False):
     """Targets for hidden layer l (1..L-1) from candidate activities.
 
     Parameters
@@ -492,6 +664,8 @@ def choose_targets(weights, l, acts, Y, cands, keys, off, workers=None):
         Index of each group's candidate, -1 where the current activity stays.
     errors : (G,) int
         Summed output error of each group's target.
+    evals : int
+        Only with ``return_evals``: the gate evaluations spent.
     """
     uniq, order, start, inv = _groups(acts[l])
     W1 = np.ascontiguousarray(weights[l])
@@ -511,17 +685,21 @@ def choose_targets(weights, l, acts, Y, cands, keys, off, workers=None):
         raise InputError(f"candidates must have shape ({len(uniq)}, S, {uniq.shape[1]}), got {cands.shape}")
     best = np.empty(len(uniq), np.int64)
     best_err = np.empty(len(uniq), np.int64)
+    counts = np.zeros(len(uniq), np.int64)
     prev = numba.get_num_threads()
     if workers is not None:
         numba.set_num_threads(min(int(workers), numba.config.NUMBA_NUM_THREADS))
     try:
         _choose(cands, np.ascontiguousarray(uniq), pre1, nxt_cur, cur_err, W1, wflat, woff, wrows, wcols, order,
-                start, _pack(Y), off, np.ascontiguousarray(keys, dtype=np.float64), best, best_err, *_tables(ups, off, W1.shape[0]))
+                start, _pack(Y), off, np.ascontiguousarray(keys, dtype=np.float64), best, best_err, counts,
+                *_tables(ups, off, W1.shape[0]))
     finally:
         numba.set_num_threads(prev)
     target_rows = uniq.copy()
     pick = best >= 0
     target_rows[pick] = cands[np.nonzero(pick)[0], best[pick]]
+    if return_evals:
+        return target_rows[inv], best, best_err, int(counts.sum())
     return target_rows[inv], best, best_err
 
 
@@ -566,48 +744,194 @@ def deep_targets(train, test=None, config=None, progress=None, workers=None, tar
     Returns
     -------
     dict
-        ``curve``: (epoch, train error, test error) rows, epoch 0 the
-        initial network; ``weights``; ``seconds``; ``layer_updates``:
-        (epoch, layer, error before, error after, accepted).
+        ``curve``: (epoch, train error, held-out error) rows, epoch 0 the
+        initial network; ``evals``: the gate evaluations spent up to each
+        row (counted as in :func:`gate_evaluations`); ``weights``;
+        ``seconds``; ``layer_updates``: (epoch, layer, error before, error
+        after, accepted) for the joint search; with restarts, ``restarts``:
+        the final (train, held-out) error of each, the kept one first.
     """
     cfg = DeepTargetsConfig() if config is None else config
-    A_train, A_test, Y_train, Y_test = _check_data(train, test, cfg, targets, test_targets)
-    off = cfg.off
+    data = _check_data(train, test, cfg, targets, test_targets)
     ss = np.random.SeedSequence(cfg.seed)
-    init_seq, run_seq = ss.spawn(2)
+    seqs = [ss] + [np.random.SeedSequence([cfg.seed, 1000 + r]) for r in range(1, cfg.restarts)]
+    budget = None if cfg.budget is None else -(-cfg.budget // cfg.restarts)
+    t0 = time.perf_counter()
+    runs, spent = [], 0
+    for r, seq in enumerate(seqs):
+        run = _run_once(data, cfg, seq, budget, progress if r == 0 else None, workers)
+        run["evals"] = [spent + e for e in run["evals"]]
+        spent = run["evals"][-1]
+        runs.append(run)
+    best = min(range(len(runs)), key=lambda k: (runs[k]["curve"][-1][1], k))
+    out = runs[best]
+    if cfg.restarts > 1:
+        # the kept run's curve, placed after every run's spending
+        out["evals"] = [e - out["evals"][-1] + spent for e in out["evals"]]
+        out["restarts"] = [runs[best]["curve"][-1][1:]] + [runs[k]["curve"][-1][1:] for k in range(len(runs))
+                                                           if k != best]
+    out["seconds"] = time.perf_counter() - t0
+    return out
+
+
+def gate_evaluations(layers, examples):
+    """Gate evaluations of one forward pass of `examples` inputs: examples x sum(layers[1:]).
+
+    The unit of compute of this module (one input vector through one gate,
+    i.e. one fan-in-length dot product). Counted: every forward pass the
+    algorithm needs (one per epoch, and from a changed layer upward after
+    each change), every candidate pushed through the layers above (each
+    gate it actually reaches, after the shortcuts of :func:`choose_targets`),
+    every example a perceptron visits (one) and each update it makes (one),
+    and each error measurement of the pocket (one per example). The held-out
+    and training errors written to the curves are bookkeeping, not counted.
+    """
+    return int(examples) * int(sum(layers[1:]))
+
+
+def _run_once(data, cfg, seq, budget, progress, workers):
+    A_train, A_test, Y_train, Y_test = data
+    off = cfg.off
+    init_seq, run_seq = seq.spawn(2)
     weights = init_weights(cfg.layers, np.random.default_rng(init_seq))
     rng = np.random.default_rng(run_seq)
     table_k = _perceptron_table(off)
     L = len(weights)
+    m = len(A_train)
     curve = [(0, *_errors(weights, A_train, A_test, off, Y_train, Y_test))]
+    evals = [0]
+    spent = 0
     updates = []
     t0 = time.perf_counter()
-    acts = forward(weights, A_train, off)  # kept current: recomputed only when a layer changes
     for epoch in range(1, cfg.epochs + 1):
+        if budget is not None and spent >= budget:
+            break
+        X_in = A_train
+        if cfg.denoise > 0:
+            X_in = np.where(rng.random(A_train.shape) < cfg.denoise, np.where(A_train > 0, off, 1.0), A_train)
+        acts = forward(weights, X_in, off)  # kept current below
+        spent += gate_evaluations(cfg.layers, m)
         for l in _visits(cfg.schedule, L, epoch, rng):
+            if budget is not None and spent >= budget:
+                break
+            if cfg.search == "unit":
+                spent += _unit_visit(weights, l, acts, Y_train, cfg, rng, off, budget, spent)
+                continue
             before = int(np.sum(acts[-1] != Y_train))
             if l == L:
                 T = Y_train
             else:
                 uniq = _groups(acts[l])[0]
-                cands = sample_candidates(uniq, cfg.sampler, cfg.samples, rng, off, cfg.flip_p, cfg.flip_k,
-                                          seen=acts[l])
+                cands = sample_candidates(uniq, cfg.layer_sampler(l), cfg.samples, rng, off, cfg.flip_p,
+                                          cfg.flip_k, seen=acts[l])
                 keys = rng.random(cands.shape[:2])
-                T, _, _ = choose_targets(weights, l, acts, Y_train, cands, keys, off, workers)
+                T, _, _, ev = choose_targets(weights, l, acts, Y_train, cands, keys, off, workers, True)
+                spent += ev
             saved = weights[l - 1].copy()
-            _train(weights[l - 1], acts[l - 1], T, rng, cfg.inner_epochs, cfg.eta, table_k, off)
-            trained = forward(weights, A_train, off)
+            spent += _fit_layer(weights[l - 1], acts[l - 1], T, rng, cfg, table_k, off)
+            trained = acts[:l] + forward(weights[l - 1:], acts[l - 1], off)[1:]
+            spent += gate_evaluations(cfg.layers[l - 1:], m)
             after = int(np.sum(trained[-1] != Y_train))
-            accepted = not (cfg.accept == "non-increasing" and after > before)
+            if cfg.accept == "anneal":
+                temp = cfg.temperature * (1.0 - (epoch - 1) / max(cfg.epochs, 1))
+                accepted = after <= before or rng.random() < np.exp(-(after - before) / max(temp, 1e-12))
+            else:
+                accepted = not (cfg.accept == "non-increasing" and after > before)
             if accepted:
                 acts = trained
             else:
                 weights[l - 1] = saved
-            updates.append((epoch, l, before, after, accepted))
+            updates.append((epoch, l, before, after, bool(accepted)))
         curve.append((epoch, *_errors(weights, A_train, A_test, off, Y_train, Y_test)))
+        evals.append(spent)
         if progress is not None:
             progress(1)
-    return {"curve": curve, "weights": weights, "seconds": time.perf_counter() - t0, "layer_updates": updates}
+    return {"curve": curve, "evals": evals, "weights": weights, "seconds": time.perf_counter() - t0,
+            "layer_updates": updates}
+
+
+def _unit_visit(weights, l, acts, Y, cfg, rng, off, budget, spent):
+    """One visit of layer l by the unit search; updates weights and acts in place; returns the evaluations.
+
+    For unit i, every example's candidate is its activity with unit i
+    flipped; pushed through the fixed layers above it changes that
+    example's output error by d_p. The target of unit i on example p is
+    the flip when d_p < 0, else the current value, with weight |d_p|
+    (examples with d_p = 0 do not constrain the unit). With every other
+    unit fixed, the training error after the unit's change equals the
+    current error plus the change of the weighted error of its targets,
+    so the pocket (which never raises the weighted error) never raises the
+    training error on these inputs. The output layer's units learn the
+    data (weight 1).
+    """
+    L = len(weights)
+    m = len(Y)
+    W = weights[l - 1]
+    X1 = np.ascontiguousarray(np.concatenate([acts[l - 1], np.ones((m, 1))], axis=1))
+    kappa = cfg.margin * X1.shape[1]
+    above = int(sum(cfg.layers[l + 1:]))
+    used = 0
+    err = np.sum(acts[-1] != Y, axis=1)
+    Wn = weights[l] if l < L else None
+    pre = acts[l] @ Wn[:, :-1].T + Wn[:, -1] if l < L else None
+    for i in rng.permutation(W.shape[0]):
+        if budget is not None and spent + used >= budget:
+            break
+        if l == L:
+            t = Y[:, i]
+            c = np.ones(m)
+        else:
+            h = acts[l][:, i]
+            flip = np.where(h > 0, off, 1.0)
+            a = np.where(pre + np.outer(flip - h, Wn[:, i]) > 0, 1.0, off)
+            for Wk in weights[l + 1:]:
+                a = np.where(a @ Wk[:, :-1].T + Wk[:, -1] > 0, 1.0, off)
+            d = np.sum(a != Y, axis=1) - err
+            used += m * above
+            t = np.where(d < 0, flip, h)
+            c = np.abs(d).astype(np.float64)
+        tt = np.ascontiguousarray(np.where(t > 0, 1.0, -1.0))
+        orders = np.stack([rng.permutation(m) for _ in range(cfg.inner_epochs)]).astype(np.int64)
+        w = W[i].copy()
+        ev, _ = _pocket(w, X1, tt, c, orders, cfg.eta, kappa, cfg.fit == "pocket")
+        used += ev
+        if np.array_equal(w, W[i]):
+            continue
+        W[i] = w
+        col = np.where(X1 @ w > 0, 1.0, off)
+        used += m
+        if l < L:
+            pre += np.outer(col - acts[l][:, i], Wn[:, i])
+            acts[l][:, i] = col
+            a = np.where(pre > 0, 1.0, off)
+            acts[l + 1][:] = a
+            for k, Wk in enumerate(weights[l + 1:], start=l + 2):
+                a = np.where(a @ Wk[:, :-1].T + Wk[:, -1] > 0, 1.0, off)
+                acts[k][:] = a
+            used += m * above
+            err = np.sum(acts[-1] != Y, axis=1)
+        else:
+            acts[l][:, i] = col
+    return used
+
+
+def _fit_layer(W, Xin, T, rng, cfg, table_k, off):
+    """The joint search's layer step: every gate toward its column of T; returns the evaluations."""
+    m = Xin.shape[0]
+    if cfg.fit == "perceptron":
+        _train(W, Xin, T, rng, cfg.inner_epochs, cfg.eta, table_k, off)
+        return 2 * cfg.inner_epochs * m * W.shape[0]
+    X1 = np.ascontiguousarray(np.concatenate([Xin, np.ones((m, 1))], axis=1))
+    kappa = cfg.margin * X1.shape[1]
+    ones = np.ones(m)
+    used = 0
+    for i in range(W.shape[0]):
+        tt = np.ascontiguousarray(np.where(T[:, i] > 0, 1.0, -1.0))
+        orders = np.stack([rng.permutation(m) for _ in range(cfg.inner_epochs)]).astype(np.int64)
+        w = W[i].copy()
+        used += _pocket(w, X1, tt, ones, orders, cfg.eta, kappa, True)[0]
+        W[i] = w
+    return used
 
 
 def _perceptron_table(off):

@@ -1,0 +1,362 @@
+"""The deep-targets study: tasks, compute-matched comparisons over seeds, ablations, committed outputs.
+
+Everything here is built on :mod:`gates.deep_targets` (the algorithm) and
+:mod:`gates.deep_baselines` (the baselines, their gate-evaluation counts
+and their tuning). Two tasks:
+
+* ``autoencoder``: the default experiment, 768 vectors of 32 bits from a
+  random threshold decoder of a 6-bit code with 5% bit flips
+  (:func:`gates.deep_targets.synthetic_data`), 512 for training and 256
+  held out, network 32-16-6-16-32; the error is the Hamming error per
+  output component; 0.05 is the noise floor;
+* ``digits``: 8x8 digit images binarised to 64 bits (pixel >= 0.5), the
+  handwritten digits bundled with scikit-learn when the images extra is
+  installed, else the seeded seven-segment stand-in of
+  :func:`gates.datasets.segment_digits` (the manifest says which), a seeded
+  quarter held out; network 64-32-16-10, two threshold layers feeding ten
+  class units trained toward one-hot targets; the error is the
+  classification error (the class unit with the largest input wins).
+
+Every method gets the same budget of gate evaluations
+(:func:`gates.deep_targets.gate_evaluations`), and the numbers are means
+over seeds with Student t 95% intervals: estimates, as every seed draws
+new data, weights and example orders.
+"""
+
+import os
+import time
+
+import numpy as np
+
+from .deep_targets import DeepTargetsConfig, class_error, deep_targets, forward, paper_config, synthetic_data
+from .errors import InputError
+from .estimate import seed_mean
+
+__all__ = ["TASKS", "ABLATION", "task_data", "compare_at_budget", "ablation", "run_study", "write_study",
+           "DEFAULT_BUDGET"]
+
+TASKS = ("autoencoder", "digits")
+#: Gate evaluations every method may spend (about 430 backprop epochs on the default autoencoder data).
+DEFAULT_BUDGET = 200_000_000
+
+#: Ingredients switched one at a time (name, description, config changes from the default).
+ABLATION = (
+    ("paper loop (before issue 16)", "joint flip sampling per activity group, 2 plain perceptron passes, "
+     "no margin, no input noise", "paper"),
+    ("paper loop + exhaustive bottleneck", "the same with all 64 activities sampled at the 6-unit layer",
+     {"paper": True, "sampler": ("flip", "exhaustive", "flip")}),
+    ("paper loop + pocket with margin", "joint flip sampling, each gate fitted by the pocket with margin 0.3, "
+     "10 passes", {"search": "joint", "denoise": 0.0}),
+    ("paper loop + annealed uphill moves", "joint flip sampling, uphill layer updates kept with probability "
+     "exp(-rise / T), T from 20 errors to 0", {"paper": True, "accept": "anneal"}),
+    ("unit search, plain perceptron", "unit search, last perceptron iterate, no margin, no input noise",
+     {"fit": "perceptron", "margin": 0.0, "denoise": 0.0}),
+    ("unit search + pocket", "unit search, pocket, no margin, no input noise", {"margin": 0.0, "denoise": 0.0}),
+    ("unit search + pocket + margin", "unit search, pocket, margin 0.3, no input noise", {"denoise": 0.0}),
+    ("default: + input noise", "unit search, pocket, margin 0.3, 5% input flips per epoch", {}),
+    ("default + 4 restarts", "the default, best of 4 initialisations by training error", {"restarts": 4}),
+)
+
+
+def _binarised_digits():
+    try:
+        from .datasets import digits
+
+        X, y = digits()
+        source = "sklearn.datasets.load_digits (bundled with scikit-learn), pixel/16 >= 0.5"
+    except InputError:
+        from .datasets import segment_digits
+
+        X, y = segment_digits(per_digit=180, seed=0)
+        source = ("gates.datasets.segment_digits(per_digit=180, seed=0), pixel >= 0.5: the seven-segment "
+                  "stand-in (scikit-learn is not installed)")
+    return (X >= 0.5).astype(np.uint8), y, source
+
+
+def task_data(task, seed):
+    """The data of a task for one seed.
+
+    Returns
+    -------
+    dict
+        ``train``, ``test`` (0/1 inputs), ``targets``, ``test_targets``
+        (None for the autoencoder), ``labels``, ``test_labels`` (digits),
+        ``layers``, ``metric`` (``hamming`` or ``class``), ``floor`` and
+        ``info`` (for manifests).
+    """
+    if task == "autoencoder":
+        X, info = synthetic_data(seed=seed)
+        info.update(train=512, test=len(X) - 512)
+        return {"train": X[:512], "test": X[512:], "targets": None, "test_targets": None, "labels": None,
+                "test_labels": None, "layers": (32, 16, 6, 16, 32), "metric": "hamming",
+                "floor": info["noise"], "info": info}
+    if task == "digits":
+        X, y, source = _binarised_digits()
+        perm = np.random.default_rng(np.random.SeedSequence([int(seed), 11])).permutation(len(X))
+        k = len(X) // 4
+        te, tr = perm[:k], perm[k:]
+        onehot = (y[:, None] == np.arange(10)[None, :]).astype(np.uint8)
+        info = {"source": source, "examples": int(len(X)), "train": int(len(tr)), "test": int(len(te)),
+                "split": "seeded permutation ([seed, 11]), a quarter held out", "bits": 64, "classes": 10}
+        return {"train": X[tr], "test": X[te], "targets": onehot[tr], "test_targets": onehot[te],
+                "labels": y[tr], "test_labels": y[te], "layers": (64, 32, 16, 10), "metric": "class",
+                "floor": None, "info": info}
+    raise InputError(f"task {task!r} is unknown: allowed {', '.join(TASKS)}")
+
+
+def _config(layers, seed, budget, change):
+    """The default config with one ablation change; ``"paper"`` is :func:`paper_config`."""
+    cap = 1_000_000  # epochs: the budget stops every run
+    if change == "paper":
+        return paper_config(layers=layers, seed=seed, budget=budget, epochs=cap)
+    change = dict(change)
+    if change.pop("paper", False):
+        return paper_config(layers=layers, seed=seed, budget=budget, epochs=cap, **change)
+    return DeepTargetsConfig(layers=layers, seed=seed, budget=budget, epochs=cap, **change)
+
+
+def _scores(d, weights, off):
+    """Held-out (and training) error in the task's metric."""
+    A = np.where(d["train"] > 0, 1.0, off)
+    At = np.where(d["test"] > 0, 1.0, off)
+    if d["metric"] == "class":
+        return class_error(weights, A, d["labels"], off), class_error(weights, At, d["test_labels"], off)
+    return (float(np.mean(forward(weights, A, off)[-1] != A)), float(np.mean(forward(weights, At, off)[-1] != At)))
+
+
+def _curve_scores(d, run, off):
+    """(evals, held-out error) per curve point in the task's metric (the class error needs the weights,
+    so for digits only the final point is re-scored; the curve keeps the Hamming error)."""
+    return [(int(e), float(c[2])) for e, c in zip(run["evals"], run["curve"])]
+
+
+def compare_at_budget(task, seed, budget=DEFAULT_BUDGET, baselines=("backprop", "ste", "deep-local-hebb",
+                                                                      "random-features"), tune=True):
+    """Deep targets (default config) and the baselines on one seed, every method stopped at `budget`.
+
+    Returns
+    -------
+    dict
+        ``methods``: {name: {"train", "test", "evals", "seconds", "curve": [(evals, held-out Hamming
+        error)], and for tuned baselines "tuning"}}.
+    """
+    from .deep_baselines import baseline, tuned_baseline
+
+    d = task_data(task, seed)
+    off = -1.0
+    out = {}
+    t0 = time.perf_counter()
+    cfg = _config(d["layers"], seed, budget, {})
+    run = deep_targets(d["train"], d["test"], cfg, targets=d["targets"], test_targets=d["test_targets"])
+    tr, te = _scores(d, run["weights"], off)
+    out["deep-targets"] = {"train": tr, "test": te, "evals": int(run["evals"][-1]),
+                           "seconds": round(time.perf_counter() - t0, 2), "curve": _curve_scores(d, run, off)}
+    for kind in baselines:
+        t0 = time.perf_counter()
+        bcfg = DeepTargetsConfig(layers=d["layers"], seed=seed, epochs=1_000_000)
+        tuning = None
+        if tune and kind in ("backprop", "ste"):
+            run = tuned_baseline(kind, d["train"], d["test"], bcfg, budget=budget, targets=d["targets"],
+                                 test_targets=d["test_targets"], seed=seed)
+            t = run["tuning"]
+            tuning = {"choice": t["choice"], "epochs_cap": t["epochs_cap"], "seconds": round(t["seconds"], 2),
+                      "grid": [{k: v for k, v in g.items() if k != "val_curve"} for g in t["grid"]],
+                      "split": {k: v for k, v in t["split"].items() if k != "val_index"}}
+        else:
+            run = baseline(kind, d["train"], d["test"], bcfg, budget=budget, targets=d["targets"],
+                           test_targets=d["test_targets"])
+        tr, te = _scores(d, run["weights"], off)
+        rec = {"train": tr, "test": te, "evals": int(run["evals"][-1]), "seconds": round(time.perf_counter() - t0, 2),
+               "curve": _curve_scores(d, run, off)}
+        if tuning is not None:
+            rec["tuning"] = tuning
+        out[kind] = rec
+    return {"task": task, "seed": seed, "budget": budget, "layers": list(d["layers"]), "metric": d["metric"],
+            "floor": d["floor"], "data": d["info"], "methods": out}
+
+
+def ablation(task, seeds, budget=DEFAULT_BUDGET, variants=ABLATION, progress=None):
+    """Held-out error of each ingredient variant on each seed, at the same budget.
+
+    Returns
+    -------
+    dict
+        ``rows``: [{"variant", "description", "config", "test": [per seed], "train": [per seed]}].
+    """
+    rows = []
+    for name, desc, change in variants:
+        tests, trains = [], []
+        cfg0 = None
+        for seed in seeds:
+            d = task_data(task, seed)
+            cfg = _config(d["layers"], seed, budget, change)
+            cfg0 = cfg0 or cfg
+            run = deep_targets(d["train"], d["test"], cfg, targets=d["targets"], test_targets=d["test_targets"])
+            tr, te = _scores(d, run["weights"], cfg.off)
+            trains.append(tr)
+            tests.append(te)
+            if progress is not None:
+                progress(1)
+        cfgd = cfg0.to_dict()
+        cfgd.pop("seed")
+        rows.append({"variant": name, "description": desc, "config": cfgd, "test": tests, "train": trains})
+    return {"task": task, "seeds": list(seeds), "budget": budget, "rows": rows}
+
+
+def run_study(tasks=TASKS, seeds=(1, 2, 3, 4, 5), budget=DEFAULT_BUDGET, ablate=True, tune=True, progress=None):
+    """Compute-matched comparisons on every task and seed, and the ablation of the autoencoder."""
+    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1:
+        raise InputError(f"budget must be a positive integer of gate evaluations, got {budget!r}")
+    seeds = [int(s) for s in seeds]
+    if not seeds or any(s < 0 for s in seeds):
+        raise InputError(f"seeds must be non-negative integers, got {seeds!r}")
+    for t in tasks:
+        if t not in TASKS:
+            raise InputError(f"task {t!r} is unknown: allowed {', '.join(TASKS)}")
+    out = {"seeds": seeds, "budget": int(budget), "tasks": {}}
+    for t in tasks:
+        per_seed = []
+        for s in seeds:
+            per_seed.append(compare_at_budget(t, s, budget, tune=tune))
+            if progress is not None:
+                progress(1)
+        out["tasks"][t] = per_seed
+    if ablate and "autoencoder" in tasks:
+        out["ablation"] = ablation("autoencoder", seeds, budget, progress=progress)
+    return out
+
+
+def summarise(study):
+    """Per task and method: mean and 95% t interval of the held-out error over seeds, wins of deep targets."""
+    out = {}
+    for task, per_seed in study["tasks"].items():
+        methods = list(per_seed[0]["methods"])
+        rows = {}
+        for m in methods:
+            te = [r["methods"][m]["test"] for r in per_seed]
+            tr = [r["methods"][m]["train"] for r in per_seed]
+            rows[m] = {"test": seed_mean(te, bounds=(0, 1)), "train": seed_mean(tr, bounds=(0, 1)), "tests": te,
+                       "evals": int(np.mean([r["methods"][m]["evals"] for r in per_seed])),
+                       "seconds": float(np.mean([r["methods"][m]["seconds"] for r in per_seed]))}
+        others = [m for m in methods if m != "deep-targets"]
+        best = [min(r["methods"][m]["test"] for m in others) for r in per_seed] if others else []
+        dt = [r["methods"]["deep-targets"]["test"] for r in per_seed]
+        out[task] = {"rows": rows, "wins": int(sum(a < b for a, b in zip(dt, best))), "seeds": len(per_seed),
+                     "best_baseline": best, "floor": per_seed[0]["floor"],
+                     "diff": seed_mean([a - b for a, b in zip(dt, best)]) if best else None}
+    return out
+
+
+def _fmt(e, digits=3):
+    if e.low is None:
+        return f"{e.value:.{digits}f}"
+    return f"{e.value:.{digits}f} [{e.low:.{digits}f}, {e.high:.{digits}f}]"
+
+
+def write_study(study, out_dir, command=None):
+    """Write the summary, the ablation, the per-seed runs, the curves and (with matplotlib) the plot.
+
+    Files: ``summary.{csv,md,manifest.json}``, ``ablation.{csv,md,manifest.json}``,
+    ``runs.csv`` (every seed, method and task), ``curves.csv`` (held-out error
+    against gate evaluations) and ``curves.png``. Returns (files, note).
+    """
+    from .storage import atomic_path, write_csv, write_table
+
+    summ = summarise(study)
+    files = []
+    protocol = {"seeds": study["seeds"], "budget_gate_evaluations": study["budget"],
+                "deep_targets_default": DeepTargetsConfig().to_dict(),
+                "tasks": {t: {"layers": ps[0]["layers"], "metric": ps[0]["metric"], "data": ps[0]["data"]}
+                          for t, ps in study["tasks"].items()},
+                "tuning": {t: {s["seed"]: {m: v["tuning"] for m, v in s["methods"].items() if "tuning" in v}
+                               for s in ps} for t, ps in study["tasks"].items()}}
+    header = ["task", "method", "held-out error", "low", "high", "train error", "gate evaluations", "seconds",
+              "per seed"]
+    rows, md = [], []
+    for task, s in summ.items():
+        for m, r in s["rows"].items():
+            e = r["test"]
+            rows.append([task, m, round(e.value, 5), None if e.low is None else round(e.low, 5),
+                         None if e.high is None else round(e.high, 5), round(r["train"].value, 5), r["evals"],
+                         round(r["seconds"], 2), " ".join(f"{v:.4f}" for v in r["tests"])])
+            md.append([task, m, _fmt(e), f"{r['train'].value:.3f}", f"{r['evals']:,}", f"{r['seconds']:.1f}"])
+    notes = []
+    for task, s in summ.items():
+        line = (f"{task}: deep targets below the best baseline on {s['wins']} of {s['seeds']} seeds; "
+                f"deep targets minus best baseline {_fmt(s['diff'])}" if s["diff"] is not None else task)
+        if s["floor"] is not None:
+            dt = s["rows"]["deep-targets"]["test"]
+            line += f"; distance of deep targets to the {s['floor']} noise floor {_fmt(seed_mean([v - s['floor'] for v in s['rows']['deep-targets']['tests']]))}"
+        notes.append(line)
+    results = {t: {"wins": s["wins"], "seeds": s["seeds"],
+                   "methods": {m: {"test": r["test"].value, "low": r["test"].low, "high": r["test"].high,
+                                   "tests": r["tests"], "evals": r["evals"]} for m, r in s["rows"].items()}}
+               for t, s in summ.items()}
+    files += write_table(out_dir, "summary", header, rows, "Sampling deep targets against compute-matched baselines",
+                         f"Held-out error (autoencoder: Hamming error per component; digits: classification error), "
+                         f"mean over seeds {study['seeds']} with its Student t 95% interval: estimates. Every "
+                         f"method stopped at {study['budget']:,} gate evaluations; backprop and ste tuned on a "
+                         f"validation split of the training rows (grid in the manifest). " + " ".join(notes),
+                         "deep-targets-study", protocol, command=command, seed=study["seeds"][0], results=results,
+                         md_rows=md, md_header=["task", "method", "held-out error [95% t]", "train", "gate evals",
+                                                "seconds"])
+    runs = [[t, r["seed"], m, round(v["train"], 6), round(v["test"], 6), v["evals"], v["seconds"]]
+            for t, ps in study["tasks"].items() for r in ps for m, v in r["methods"].items()]
+    write_csv(os.path.join(out_dir, "runs.csv"), ["task", "seed", "method", "train_error", "test_error",
+                                                   "gate_evaluations", "seconds"], runs)
+    curves = [[t, r["seed"], m, e, round(x, 6)] for t, ps in study["tasks"].items() for r in ps
+              for m, v in r["methods"].items() for e, x in v["curve"]]
+    write_csv(os.path.join(out_dir, "curves.csv"), ["task", "seed", "method", "gate_evaluations",
+                                                     "held_out_hamming_error"], curves)
+    files += ["runs.csv", "curves.csv"]
+    if "ablation" in study:
+        ab = study["ablation"]
+        arows, amd = [], []
+        for r in ab["rows"]:
+            e = seed_mean(r["test"], bounds=(0, 1))
+            arows.append([r["variant"], round(e.value, 5), None if e.low is None else round(e.low, 5),
+                          None if e.high is None else round(e.high, 5), round(float(np.mean(r["train"])), 5)]
+                         + [round(v, 5) for v in r["test"]])
+            amd.append([r["variant"], _fmt(e), f"{np.mean(r['train']):.3f}"] + [f"{v:.3f}" for v in r["test"]])
+        seeds_h = [f"seed {s}" for s in ab["seeds"]]
+        files += write_table(out_dir, "ablation", ["variant", "held-out error", "low", "high", "train error"] + seeds_h,
+                             arows, "Ablation of the deep-targets ingredients (autoencoder)",
+                             f"Held-out Hamming error per component on the default autoencoder, each variant "
+                             f"stopped at {ab['budget']:,} gate evaluations; mean over seeds with its Student t 95% "
+                             f"interval (estimates) and each seed's value.", "deep-targets-ablation",
+                             {"budget_gate_evaluations": ab["budget"], "seeds": ab["seeds"],
+                              "variants": [{"variant": r["variant"], "description": r["description"],
+                                            "config": r["config"]} for r in ab["rows"]]},
+                             command=command, seed=ab["seeds"][0], md_rows=amd,
+                             md_header=["variant", "held-out [95% t]", "train"] + seeds_h)
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return files, "matplotlib is not installed (pip install '.[plot]'): no curves.png"
+    tasks = list(study["tasks"])
+    fig, axes = plt.subplots(1, len(tasks), figsize=(6.5 * len(tasks), 4.5), squeeze=False)
+    for ax, t in zip(axes[0], tasks):
+        ps = study["tasks"][t]
+        grid = np.geomspace(1e5, study["budget"], 60)
+        for m in ps[0]["methods"]:
+            ys = []
+            for r in ps:
+                c = np.array(r["methods"][m]["curve"], dtype=np.float64)
+                idx = np.searchsorted(c[:, 0], grid, side="right") - 1
+                ys.append(np.where(idx >= 0, c[np.maximum(idx, 0), 1], np.nan))
+            ax.plot(grid, np.nanmean(np.array(ys), axis=0), label=m)
+        if ps[0]["floor"] is not None:
+            ax.axhline(ps[0]["floor"], color="grey", ls=":", label="noise floor")
+        ax.set_xscale("log")
+        ax.set_xlabel("gate evaluations")
+        ax.set_ylabel("held-out Hamming error (mean over seeds)")
+        ax.set_title(f"{t} {'-'.join(map(str, ps[0]['layers']))}")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    with atomic_path(os.path.join(out_dir, "curves.png")) as tmp:
+        fig.savefig(tmp, format="png", dpi=120)
+    plt.close(fig)
+    return files + ["curves.png"], None
