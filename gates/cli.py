@@ -492,54 +492,97 @@ def _cmd_batch(args):
 
 
 def _cmd_deep_targets(args):
-    from .deep_targets import (BASELINES, DeepTargetsConfig, compare, load_data, synthetic_data,
-                               write_deep_targets)
+    from .deep_targets_study import TASKS, STUDY_BASELINES, run_study, study_units, summarise, write_study
+    from .deep_baselines import BASELINES
 
-    def sizes(text):
+    def ints(text, what):
         try:
-            return tuple(int(s) for s in text.split(","))
+            return tuple(int(v) for v in text.split(","))
         except ValueError:
-            raise GatesError(f"--layers {text!r} is not a comma-separated list of sizes like 32,16,6,16,32") from None
+            raise GatesError(f"--{what} {text!r} is not a comma-separated list of integers") from None
 
-    if args.data:
-        train, test = load_data(args.data, args.test_fraction, args.seed)
-        info = {"file": os.path.abspath(args.data), "train": len(train), "test": 0 if test is None else len(test),
-                "split": f"seeded permutation, last {args.test_fraction:g} held out"}
-        n = train.shape[1]
-        layers = sizes(args.layers) if args.layers else (n, max(1, n // 2), max(1, min(6, n // 4)), max(1, n // 2), n)
-    else:
-        layers = sizes(args.layers) if args.layers else (32, 16, 6, 16, 32)
-        X, info = synthetic_data(n=layers[0], seed=args.seed)
-        train, test = X[:512], X[512:]
-        info.update({"train": 512, "test": len(X) - 512})
-    baselines = [] if args.baselines == "none" else (list(BASELINES) if args.baselines == "all"
-                                                     else args.baselines.split(","))
-    cfg = DeepTargetsConfig(layers=layers, encoding=args.encoding, sampler=args.sampler, flip_p=args.flip_p,
-                            flip_k=args.flip_k, samples=args.samples, schedule=args.schedule, epochs=args.epochs,
-                            inner_epochs=args.inner_epochs, eta=args.eta, accept=args.accept, seed=args.seed)
-    update, close = _progress(cfg.epochs, "deep targets", "epoch")
+    def budget(text):
+        try:
+            v = float(text)
+        except ValueError:
+            v = float("nan")
+        if not (v == v and v >= 1 and v == int(v)):
+            raise GatesError(f"--budget {text!r} must be a positive whole number of gate evaluations, e.g. 2e8")
+        return int(v)
+
+    layers = ints(args.layers, "layers") if args.layers else None
+    seeds = (args.seed,) if args.seed is not None else ints(args.seeds, "seeds")
+    tasks = ("file",) if args.data else (TASKS if args.task == "all" else (args.task,))
+    if args.data and args.task not in ("all", "autoencoder"):
+        raise GatesError(f"--data is an autoencoder task; drop --task {args.task}")
+    baselines = (() if args.baselines == "none" else BASELINES if args.baselines == "all"
+                 else STUDY_BASELINES if args.baselines == "default" else tuple(args.baselines.split(",")))
+    options = {k: getattr(args, k) for k in ("encoding", "search", "fit", "margin", "denoise", "group", "accept",
+                                             "temperature", "restarts", "epochs", "inner_epochs", "eta",
+                                             "schedule", "flip_p", "flip_k", "samples")
+               if getattr(args, k) is not None}
+    if args.sampler is not None:
+        names = args.sampler.split(",")
+        options["sampler"] = names[0] if len(names) == 1 else tuple(names)
+    if args.preset == "paper":
+        options = {**dict(search="joint", fit="perceptron", margin=0.0, denoise=0.0, epochs=100, inner_epochs=2),
+                   **options}
+    run_budget = None if args.budget == "none" else budget(args.budget)
+    ablate = not args.no_ablation
+    if args.workers is not None:
+        import numba
+
+        if args.workers < 1:
+            raise GatesError(f"--workers must be >= 1, got {args.workers}")
+        numba.set_num_threads(min(args.workers, numba.config.NUMBA_NUM_THREADS))
+    update, close = _progress(study_units(tasks, seeds, ablate), "deep targets", "run")
     try:
-        res = compare(train, test, cfg, baselines, progress=update, workers=args.workers)
+        res = run_study(tasks, seeds, run_budget, ablate, not args.no_tune, update, options, layers, args.data,
+                        baselines)
     finally:
         close()
-    summary = {"config": cfg.to_dict(), "data": info, "final": res["final"]}
+    summ = summarise(res)
+    summary = {"seeds": res["seeds"], "budget": res["budget"], "options": options, "tasks": {}}
+    for t, s in summ.items():
+        summary["tasks"][t] = {
+            "metric": res["tasks"][t][0]["metric"], "layers": res["tasks"][t][0]["layers"],
+            "data": res["tasks"][t][0]["data"], "config": res["tasks"][t][0]["config"],
+            "wins": s["wins"], "floor": s["floor"],
+            "methods": {m: {"test": r["test"].value, "test_interval": [r["test"].low, r["test"].high],
+                            "interval_method": r["test"].method, "train": r["train"].value, "tests": r["tests"],
+                            "evals": r["evals"], "seconds": round(r["seconds"], 2)} for m, r in s["rows"].items()}}
+    if "ablation" in res:
+        summary["ablation"] = [{"variant": r["variant"], "tests": r["test"],
+                                "test": float(sum(r["test"]) / len(r["test"]))} for r in res["ablation"]["rows"]]
     if args.out:
-        files, note = write_deep_targets(res, args.out, cfg, info, args.command_line)
+        files, note = write_study(res, args.out, args.command_line)
         summary["out"] = os.path.abspath(args.out)
         summary["files"] = files
         if note:
             summary["note"] = note
     if args.json:
         print(json.dumps(summary))
-    else:
-        print(f"threshold-gate network {'-'.join(map(str, cfg.layers))}, {cfg.epochs} epochs, "
-              f"{info['train']} training / {info['test']} held-out examples")
-        print(f"{'method':<18}{'train':>9}{'held-out':>10}{'seconds':>9}")
-        for m, f in res["final"].items():
-            test = "-" if f["test"] is None else f"{f['test']:.4f}"
-            print(f"{m:<18}{f['train']:>9.4f}{test:>10}{f['seconds']:>9.2f}")
-        if args.out:
-            print(f"wrote {', '.join(summary['files'])} into {args.out}" + (f" ({summary['note']})" if "note" in summary else ""))
+        return 0
+    kind = "estimates: mean over seeds with Student t 95% interval" if len(seeds) > 1 else "one seed: no interval"
+    print(f"sampling deep targets, seeds {','.join(map(str, res['seeds']))}, budget "
+          f"{'none' if res['budget'] is None else format(res['budget'], ',')} gate evaluations ({kind})")
+    for t, s in summ.items():
+        metric = "held-out classification error" if res["tasks"][t][0]["metric"] == "class" else \
+            "held-out Hamming error per component"
+        print(f"\n{t} {'-'.join(map(str, res['tasks'][t][0]['layers']))}: {metric}")
+        for m, r in s["rows"].items():
+            e = r["test"]
+            iv = "" if e.low is None else f" [{e.low:.4f}, {e.high:.4f}]"
+            print(f"  {m:<18}{e.value:.4f}{iv:<20} train {r['train'].value:.4f}  evals {r['evals']:>13,}  "
+                  f"{r['seconds']:.1f} s")
+        if s["rows"] and len(s["rows"]) > 1:
+            print(f"  deep targets below the best baseline on {s['wins']} of {s['seeds']} seeds")
+        if s["floor"] is not None:
+            print(f"  noise floor {s['floor']}")
+    if "ablation" in res:
+        print("\nablation (autoencoder, held-out error, mean over seeds):")
+        for r in summary["ablation"]:
+            print(f"  {r['variant']:<40}{r['test']:.4f}")
     return 0
 
 
@@ -678,37 +721,58 @@ def build_parser():
 
     d = sub.add_parser(
         "deep-targets",
-        help="train a threshold-gate autoencoder by sampling deep targets, against baselines",
-        description="Sampling deep targets (paper section 4) on a network of threshold gates, beside "
-        "deep local learning, random features, backprop on a tanh relaxation and a straight-through "
-        "estimator, on the same data, initial weights and epochs. Default data: 768 vectors of 32 bits "
-        "from a random threshold decoder of a 6-bit code with 5%% bit flips (512 train, 256 held out).",
+        help="sampling deep targets on threshold-gate networks against compute-matched baselines",
+        description="Sampling deep targets (paper section 4) on networks of threshold gates, beside backprop "
+        "on a tanh relaxation and a straight-through estimator (both tuned on a validation split), deep local "
+        "learning and random features, every method stopped at the same number of gate evaluations. Tasks: "
+        "the default autoencoder (768 vectors of 32 bits from a random threshold decoder of a 6-bit code with "
+        "5%% bit flips, 512 train / 256 held out, 32-16-6-16-32) and binarised 8x8 digits (64-32-16-10, ten "
+        "class units). Also an ablation of the algorithm's ingredients on the autoencoder.",
     )
-    d.add_argument("--layers", help="sizes, e.g. 32,16,6,16,32 (default: that, or n,n/2,min(6,n/4),n/2,n "
-                   "for --data)")
-    d.add_argument("--data", metavar="FILE.npy", help="a 0/1 array (rows = examples), read without pickle")
-    d.add_argument("--test-fraction", type=float, default=0.25, help="held-out rows of --data (default: 0.25)")
-    d.add_argument("--encoding", choices=["pm1", "01"], default="pm1", help="activity coding (default: pm1)")
-    d.add_argument("--sampler", choices=["flip", "flip-k", "uniform", "exhaustive", "seen"], default="flip",
-                   help="candidate activities: flip each unit with --flip-p, flip exactly --flip-k units, "
-                   "uniform, all 2^units (hidden layers <= 12 units), or activities seen on the training set "
-                   "(default: flip)")
-    d.add_argument("--flip-p", type=float, default=0.15, help="flip probability (default: 0.15)")
-    d.add_argument("--flip-k", type=int, default=1, help="units flipped by flip-k (default: 1)")
-    d.add_argument("--samples", type=int, default=64, help="candidates per example group (default: 64)")
-    d.add_argument("--schedule", choices=["bottom-up", "top-down", "up-down", "random"], default="up-down",
+    d.add_argument("--task", choices=["autoencoder", "digits", "all"], default="all", help="(default: all)")
+    d.add_argument("--seeds", default="1,2,3,4,5", help="comma-separated seeds (default: 1,2,3,4,5)")
+    d.add_argument("--seed", type=int, help="one seed (replaces --seeds)")
+    d.add_argument("--budget", default="2e8", help="gate evaluations each method may spend, or none (then "
+                   "--epochs ends deep targets and baselines run config epochs) (default: 2e8)")
+    d.add_argument("--baselines", default="default", help="comma-separated: backprop, ste, deep-local-hebb, "
+                   "deep-local-oja, random-features; or all, none, default (all but deep-local-oja)")
+    d.add_argument("--no-tune", action="store_true", help="backprop and ste at lr 0.5 (sgd) instead of tuned")
+    d.add_argument("--no-ablation", action="store_true", help="skip the ablation of the ingredients")
+    d.add_argument("--data", metavar="FILE.npy", help="an autoencoder on a 0/1 array (rows = examples), read "
+                   "without pickle, a seeded quarter held out")
+    d.add_argument("--layers", help="sizes, e.g. 32,16,6,16,32; the ends must fit the task")
+    d.add_argument("--preset", choices=["default", "paper"], default="default",
+                   help="paper: the loop before issue 16 (joint flip sampling, 2 plain perceptron passes, "
+                   "no margin, no input noise, 100 epochs)")
+    d.add_argument("--search", choices=["unit", "joint"], help="unit: one unit's flip per example, weighted "
+                   "by the output error it gains; joint: sampled activity vectors per group (default: unit)")
+    d.add_argument("--sampler", help="joint search: flip, flip-k, uniform, exhaustive, seen, or one per hidden "
+                   "layer like flip,exhaustive,flip (an exhaustive layer is searched jointly also with --search "
+                   "unit; <= 12 units) (default: flip)")
+    d.add_argument("--group", choices=["activity", "input"], help="examples sharing one target in a joint "
+                   "search: same activity (paper) or same input to the layer (default: activity)")
+    d.add_argument("--fit", choices=["pocket", "perceptron"], help="layer step: pocket perceptron with margin "
+                   "(keeps the best weights) or the last perceptron iterate (default: pocket)")
+    d.add_argument("--margin", type=float, help="perceptron margin, times fan-in + 1 (default: 0.3)")
+    d.add_argument("--denoise", type=float, help="fraction of input bits flipped afresh each epoch (default: 0.05)")
+    d.add_argument("--accept", choices=["non-increasing", "always", "anneal"],
+                   help="joint search: undo, keep, or keep with probability exp(-rise/T) an update that "
+                   "raises the training error (default: non-increasing)")
+    d.add_argument("--temperature", type=float, help="initial temperature of --accept anneal, in errors (default: 20)")
+    d.add_argument("--restarts", type=int, help="initialisations, the best by training error kept (default: 1)")
+    d.add_argument("--encoding", choices=["pm1", "01"], help="activity coding (default: pm1)")
+    d.add_argument("--flip-p", type=float, help="flip probability (default: 0.15)")
+    d.add_argument("--flip-k", type=int, help="units flipped by flip-k (default: 1)")
+    d.add_argument("--samples", type=int, help="candidates per example group (default: 64)")
+    d.add_argument("--schedule", choices=["bottom-up", "top-down", "up-down", "random"],
                    help="order of the layers in each epoch (default: up-down, alternating)")
-    d.add_argument("--epochs", type=int, default=100, help="epochs (default: 100)")
-    d.add_argument("--inner-epochs", type=int, default=2, help="perceptron passes per layer visit (default: 2)")
-    d.add_argument("--eta", type=float, default=0.1, help="perceptron learning rate (default: 0.1)")
-    d.add_argument("--accept", choices=["non-increasing", "always"], default="non-increasing",
-                   help="undo a layer update that raises the training error, or keep it (default: non-increasing)")
-    d.add_argument("--baselines", default="all", help="comma-separated: deep-local-hebb, deep-local-oja, "
-                   "random-features, backprop, ste; or all, or none (default: all)")
-    d.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
+    d.add_argument("--epochs", type=int, help="epoch cap (default: none with a budget, else 40)")
+    d.add_argument("--inner-epochs", type=int, help="perceptron passes per unit or layer visit (default: 10)")
+    d.add_argument("--eta", type=float, help="perceptron learning rate (default: 0.1)")
     d.add_argument("--workers", type=int, help="threads (default: all cores); results do not depend on it")
     d.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
-    d.add_argument("--out", metavar="DIR", help="write curves.csv, summary.{csv,md,manifest.json}, curves.png")
+    d.add_argument("--out", metavar="DIR", help="write summary.{csv,md,manifest.json}, ablation.{csv,md,"
+                   "manifest.json}, runs.csv, curves.csv and curves.png")
     d.set_defaults(func=_cmd_deep_targets)
 
     h = sub.add_parser(

@@ -61,6 +61,7 @@ __all__ = [
     "hamming_error",
     "class_error",
     "sample_candidates",
+    "input_groups",
     "choose_targets",
     "deep_targets",
     "baseline",
@@ -72,6 +73,7 @@ __all__ = [
 SAMPLERS = ("flip", "flip-k", "uniform", "exhaustive", "seen")
 SCHEDULES = ("bottom-up", "top-down", "up-down", "random")
 SEARCHES = ("unit", "joint")
+GROUPS = ("activity", "input")
 FITS = ("pocket", "perceptron")
 ACCEPT = ("always", "non-increasing", "anneal")
 BASELINES = ("deep-local-hebb", "deep-local-oja", "random-features", "backprop", "ste")
@@ -95,7 +97,15 @@ class DeepTargetsConfig:
       ``joint`` samples whole activity vectors per group of examples with
       ``sampler`` (the paper's loop as first built here);
     * ``sampler``: for ``joint``, one name for every hidden layer or one
-      per hidden layer (e.g. ``("flip", "exhaustive", "flip")``);
+      per hidden layer (e.g. ``("flip", "exhaustive", "flip")``); with the
+      ``unit`` search, a layer given ``exhaustive`` is searched jointly
+      (all its activities per group), the others unit by unit;
+    * ``group``: the examples that share one target in the joint search:
+      those with the same current activity at the layer (``activity``, the
+      paper's non-injective case) or with the same input to the layer
+      (``input``: the layer cannot tell them apart, so they need one
+      target; examples that share an activity but not an input may then
+      move apart);
     * ``fit``: ``pocket`` (default) is a perceptron with margin ``margin``
       (times the fan-in + 1) that keeps the best weights seen on its
       (weighted) targets, starting from the current ones, so a gate never
@@ -118,6 +128,7 @@ class DeepTargetsConfig:
     flip_p: float = 0.15
     flip_k: int = 1
     samples: int = 64
+    group: str = "activity"
     schedule: str = "up-down"
     epochs: int = 40
     inner_epochs: int = 10
@@ -145,7 +156,7 @@ class DeepTargetsConfig:
                 raise InputError(f"sampler {name!r} is unknown: allowed {', '.join(SAMPLERS)}")
         object.__setattr__(self, "sampler", self.sampler if isinstance(self.sampler, str) else samplers)
         for name, allowed in (("encoding", ("pm1", "01")), ("schedule", SCHEDULES), ("accept", ACCEPT),
-                              ("search", SEARCHES), ("fit", FITS)):
+                              ("search", SEARCHES), ("fit", FITS), ("group", GROUPS)):
             if getattr(self, name) not in allowed:
                 raise InputError(f"{name} {getattr(self, name)!r} is unknown: allowed {', '.join(allowed)}")
         for name, lo in (("samples", 1), ("epochs", 0), ("inner_epochs", 1), ("flip_k", 1), ("seed", 0),
@@ -165,7 +176,7 @@ class DeepTargetsConfig:
         if not self.temperature > 0:
             raise InputError(f"temperature must be > 0, got {self.temperature!r}")
         for width, name in zip(hidden, samplers):
-            if self.search == "joint" and name == "exhaustive" and width > EXHAUSTIVE_MAX:
+            if name == "exhaustive" and width > EXHAUSTIVE_MAX:
                 raise InputError(f"the exhaustive sampler enumerates 2^units candidates: hidden layers of at most "
                                  f"{EXHAUSTIVE_MAX} units, got {width}; use flip for that layer "
                                  f"(one sampler per hidden layer, e.g. flip,exhaustive,flip)")
@@ -605,6 +616,14 @@ def _groups(A):
     return np.ascontiguousarray(uniq), order.astype(np.int64), start.astype(np.int64), inv
 
 
+def input_groups(prev, cur):
+    """Groups of the examples that share one input to a layer: (current activity of each group, order,
+    start, group of each), in the layout of :func:`_groups` (a group's activity rows are all equal, since
+    the layer is a function of its input)."""
+    _, order, start, inv = _groups(prev)
+    return np.ascontiguousarray(np.asarray(cur)[order[start[:-1]]]), order, start, inv
+
+
 def sample_candidates(cur, sampler, samples, rng, off, flip_p=0.15, flip_k=1, seen=None):
     """Candidate activities (G, S, n) for the current activities cur (G, n).
 
@@ -638,7 +657,7 @@ def sample_candidates(cur, sampler, samples, rng, off, flip_p=0.15, flip_k=1, se
     return np.where(mask, flipped, cur[:, None, :])
 
 
-def choose_targets(weights, l, acts, Y, cands, keys, off, workers=None, return_evals=False):
+def choose_targets(weights, l, acts, Y, cands, keys, off, workers=None, return_evals=False, groups=None):
     """Targets for hidden layer l (1..L-1) from candidate activities.
 
     Parameters
@@ -666,8 +685,11 @@ def choose_targets(weights, l, acts, Y, cands, keys, off, workers=None, return_e
         Summed output error of each group's target.
     evals : int
         Only with ``return_evals``: the gate evaluations spent.
+
+    `groups` (uniq, order, start, inv) replaces the grouping by current
+    activity (see :func:`input_groups`); ``cands`` then follows its order.
     """
-    uniq, order, start, inv = _groups(acts[l])
+    uniq, order, start, inv = _groups(acts[l]) if groups is None else groups
     W1 = np.ascontiguousarray(weights[l])
     pre1 = uniq @ W1[:, :-1].T + W1[:, -1]
     nxt_cur = np.where(pre1 > 0, 1.0, off)
@@ -814,18 +836,18 @@ def _run_once(data, cfg, seq, budget, progress, workers):
         for l in _visits(cfg.schedule, L, epoch, rng):
             if budget is not None and spent >= budget:
                 break
-            if cfg.search == "unit":
+            if cfg.search == "unit" and (l == L or cfg.layer_sampler(l) != "exhaustive"):
                 spent += _unit_visit(weights, l, acts, Y_train, cfg, rng, off, budget, spent)
                 continue
             before = int(np.sum(acts[-1] != Y_train))
             if l == L:
                 T = Y_train
             else:
-                uniq = _groups(acts[l])[0]
-                cands = sample_candidates(uniq, cfg.layer_sampler(l), cfg.samples, rng, off, cfg.flip_p,
+                groups = input_groups(acts[l - 1], acts[l]) if cfg.group == "input" else _groups(acts[l])
+                cands = sample_candidates(groups[0], cfg.layer_sampler(l), cfg.samples, rng, off, cfg.flip_p,
                                           cfg.flip_k, seen=acts[l])
                 keys = rng.random(cands.shape[:2])
-                T, _, _, ev = choose_targets(weights, l, acts, Y_train, cands, keys, off, workers, True)
+                T, _, _, ev = choose_targets(weights, l, acts, Y_train, cands, keys, off, workers, True, groups)
                 spent += ev
             saved = weights[l - 1].copy()
             spent += _fit_layer(weights[l - 1], acts[l - 1], T, rng, cfg, table_k, off)

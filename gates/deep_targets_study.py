@@ -32,10 +32,12 @@ from .deep_targets import DeepTargetsConfig, class_error, deep_targets, forward,
 from .errors import InputError
 from .estimate import seed_mean
 
-__all__ = ["TASKS", "ABLATION", "task_data", "compare_at_budget", "ablation", "run_study", "write_study",
-           "DEFAULT_BUDGET"]
+__all__ = ["TASKS", "ABLATION", "STUDY_BASELINES", "DEFAULT_BUDGET", "task_data", "compare_at_budget", "ablation",
+           "check_study", "run_study", "study_units", "summarise", "write_study"]
 
 TASKS = ("autoencoder", "digits")
+#: Baselines of the comparison (deep-local-oja behaves like deep-local-hebb here and is left out by default).
+STUDY_BASELINES = ("backprop", "ste", "deep-local-hebb", "random-features")
 #: Gate evaluations every method may spend (about 430 backprop epochs on the default autoencoder data).
 DEFAULT_BUDGET = 200_000_000
 
@@ -73,8 +75,22 @@ def _binarised_digits():
     return (X >= 0.5).astype(np.uint8), y, source
 
 
-def task_data(task, seed):
+def _check_layers(layers, first, last, what):
+    if layers is None:
+        return None
+    layers = tuple(layers)
+    if layers[0] != first or layers[-1] != last:
+        raise InputError(f"layers {','.join(map(str, layers))} do not fit the {what}: the first layer must be "
+                         f"{first} (the data width) and the last {last}")
+    return layers
+
+
+def task_data(task, seed, layers=None, data_file=None):
     """The data of a task for one seed.
+
+    ``task="file"`` reads `data_file` (a 0/1 ``.npy`` array) for an
+    autoencoder, a seeded quarter held out (:func:`gates.deep_targets.load_data`).
+    `layers` replaces the task's network; its ends must fit the data.
 
     Returns
     -------
@@ -85,11 +101,25 @@ def task_data(task, seed):
         ``info`` (for manifests).
     """
     if task == "autoencoder":
+        layers = _check_layers(layers, 32, 32, "autoencoder's 32-bit data") or (32, 16, 6, 16, 32)
         X, info = synthetic_data(seed=seed)
         info.update(train=512, test=len(X) - 512)
         return {"train": X[:512], "test": X[512:], "targets": None, "test_targets": None, "labels": None,
-                "test_labels": None, "layers": (32, 16, 6, 16, 32), "metric": "hamming",
+                "test_labels": None, "layers": layers, "metric": "hamming",
                 "floor": info["noise"], "info": info}
+    if task == "file":
+        from .deep_targets import load_data
+
+        train, test = load_data(data_file, 0.25, seed)
+        if test is None or len(test) == 0:
+            raise InputError(f"{data_file!r} has too few rows to hold a quarter out")
+        n = train.shape[1]
+        layers = _check_layers(layers, n, n, f"autoencoder of {data_file!r} ({n} columns)") or \
+            (n, max(1, n // 2), max(1, min(6, n // 4)), max(1, n // 2), n)
+        info = {"file": os.path.abspath(data_file), "train": len(train), "test": len(test),
+                "split": "seeded permutation ([seed, 7]), a quarter held out"}
+        return {"train": train, "test": test, "targets": None, "test_targets": None, "labels": None,
+                "test_labels": None, "layers": layers, "metric": "hamming", "floor": None, "info": info}
     if task == "digits":
         X, y, source = _binarised_digits()
         perm = np.random.default_rng(np.random.SeedSequence([int(seed), 11])).permutation(len(X))
@@ -98,21 +128,25 @@ def task_data(task, seed):
         onehot = (y[:, None] == np.arange(10)[None, :]).astype(np.uint8)
         info = {"source": source, "examples": int(len(X)), "train": int(len(tr)), "test": int(len(te)),
                 "split": "seeded permutation ([seed, 11]), a quarter held out", "bits": 64, "classes": 10}
+        layers = _check_layers(layers, 64, 10, "digits task (64 bits in, 10 class units out)") or (64, 32, 16, 10)
         return {"train": X[tr], "test": X[te], "targets": onehot[tr], "test_targets": onehot[te],
-                "labels": y[tr], "test_labels": y[te], "layers": (64, 32, 16, 10), "metric": "class",
+                "labels": y[tr], "test_labels": y[te], "layers": layers, "metric": "class",
                 "floor": None, "info": info}
     raise InputError(f"task {task!r} is unknown: allowed {', '.join(TASKS)}")
 
 
-def _config(layers, seed, budget, change):
-    """The default config with one ablation change; ``"paper"`` is :func:`paper_config`."""
-    cap = 1_000_000  # epochs: the budget stops every run
+def _config(layers, seed, budget, change, options=None):
+    """The default config (with the user's `options`) and one ablation change; ``"paper"`` is
+    :func:`paper_config`. Without `budget` the epochs of `options` (default 40) end the run."""
+    base = dict(options or {})
+    base.setdefault("epochs", 1_000_000 if budget is not None else DeepTargetsConfig().epochs)
+    base.update(layers=layers, seed=seed, budget=budget)
     if change == "paper":
-        return paper_config(layers=layers, seed=seed, budget=budget, epochs=cap)
+        return paper_config(**base)
     change = dict(change)
     if change.pop("paper", False):
-        return paper_config(layers=layers, seed=seed, budget=budget, epochs=cap, **change)
-    return DeepTargetsConfig(layers=layers, seed=seed, budget=budget, epochs=cap, **change)
+        return paper_config(**{**base, **change})
+    return DeepTargetsConfig(**{**base, **change})
 
 
 def _scores(d, weights, off):
@@ -130,8 +164,8 @@ def _curve_scores(d, run, off):
     return [(int(e), float(c[2])) for e, c in zip(run["evals"], run["curve"])]
 
 
-def compare_at_budget(task, seed, budget=DEFAULT_BUDGET, baselines=("backprop", "ste", "deep-local-hebb",
-                                                                      "random-features"), tune=True):
+def compare_at_budget(task, seed, budget=DEFAULT_BUDGET, baselines=STUDY_BASELINES, tune=True, options=None,
+                      layers=None, data_file=None):
     """Deep targets (default config) and the baselines on one seed, every method stopped at `budget`.
 
     Returns
@@ -142,18 +176,19 @@ def compare_at_budget(task, seed, budget=DEFAULT_BUDGET, baselines=("backprop", 
     """
     from .deep_baselines import baseline, tuned_baseline
 
-    d = task_data(task, seed)
-    off = -1.0
+    d = task_data(task, seed, layers, data_file)
     out = {}
     t0 = time.perf_counter()
-    cfg = _config(d["layers"], seed, budget, {})
+    cfg = _config(d["layers"], seed, budget, {}, options)
+    off = cfg.off
     run = deep_targets(d["train"], d["test"], cfg, targets=d["targets"], test_targets=d["test_targets"])
     tr, te = _scores(d, run["weights"], off)
     out["deep-targets"] = {"train": tr, "test": te, "evals": int(run["evals"][-1]),
                            "seconds": round(time.perf_counter() - t0, 2), "curve": _curve_scores(d, run, off)}
     for kind in baselines:
         t0 = time.perf_counter()
-        bcfg = DeepTargetsConfig(layers=d["layers"], seed=seed, epochs=1_000_000)
+        bcfg = DeepTargetsConfig(layers=d["layers"], seed=seed, encoding=cfg.encoding,
+                                 epochs=1_000_000 if budget is not None else cfg.epochs)
         tuning = None
         if tune and kind in ("backprop", "ste"):
             run = tuned_baseline(kind, d["train"], d["test"], bcfg, budget=budget, targets=d["targets"],
@@ -172,10 +207,11 @@ def compare_at_budget(task, seed, budget=DEFAULT_BUDGET, baselines=("backprop", 
             rec["tuning"] = tuning
         out[kind] = rec
     return {"task": task, "seed": seed, "budget": budget, "layers": list(d["layers"]), "metric": d["metric"],
-            "floor": d["floor"], "data": d["info"], "methods": out}
+            "floor": d["floor"], "data": d["info"], "config": cfg.to_dict(), "methods": out}
 
 
-def ablation(task, seeds, budget=DEFAULT_BUDGET, variants=ABLATION, progress=None):
+def ablation(task, seeds, budget=DEFAULT_BUDGET, variants=ABLATION, progress=None, options=None, layers=None,
+             data_file=None):
     """Held-out error of each ingredient variant on each seed, at the same budget.
 
     Returns
@@ -188,8 +224,8 @@ def ablation(task, seeds, budget=DEFAULT_BUDGET, variants=ABLATION, progress=Non
         tests, trains = [], []
         cfg0 = None
         for seed in seeds:
-            d = task_data(task, seed)
-            cfg = _config(d["layers"], seed, budget, change)
+            d = task_data(task, seed, layers, data_file)
+            cfg = _config(d["layers"], seed, budget, change, options)
             cfg0 = cfg0 or cfg
             run = deep_targets(d["train"], d["test"], cfg, targets=d["targets"], test_targets=d["test_targets"])
             tr, te = _scores(d, run["weights"], cfg.off)
@@ -203,27 +239,51 @@ def ablation(task, seeds, budget=DEFAULT_BUDGET, variants=ABLATION, progress=Non
     return {"task": task, "seeds": list(seeds), "budget": budget, "rows": rows}
 
 
-def run_study(tasks=TASKS, seeds=(1, 2, 3, 4, 5), budget=DEFAULT_BUDGET, ablate=True, tune=True, progress=None):
-    """Compute-matched comparisons on every task and seed, and the ablation of the autoencoder."""
-    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1:
+def check_study(tasks, seeds, budget, options=None, layers=None, data_file=None, baselines=STUDY_BASELINES):
+    """Validate a study's settings before any work (one InputError line each)."""
+    from .deep_baselines import BASELINES
+
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1):
         raise InputError(f"budget must be a positive integer of gate evaluations, got {budget!r}")
-    seeds = [int(s) for s in seeds]
-    if not seeds or any(s < 0 for s in seeds):
-        raise InputError(f"seeds must be non-negative integers, got {seeds!r}")
+    if not seeds or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in seeds):
+        raise InputError(f"seeds must be non-negative integers, got {list(seeds)!r}")
     for t in tasks:
-        if t not in TASKS:
+        if t not in TASKS + ("file",):
             raise InputError(f"task {t!r} is unknown: allowed {', '.join(TASKS)}")
-    out = {"seeds": seeds, "budget": int(budget), "tasks": {}}
+    for b in baselines:
+        if b not in BASELINES:
+            raise InputError(f"baseline {b!r} is unknown: allowed {', '.join(BASELINES)}")
+    for t in tasks:  # the data, layers and config of every task (first seed), before any training
+        d = task_data(t, seeds[0], layers, data_file)
+        _config(d["layers"], seeds[0], budget, {}, options)
+
+
+def run_study(tasks=TASKS, seeds=(1, 2, 3, 4, 5), budget=DEFAULT_BUDGET, ablate=True, tune=True, progress=None,
+              options=None, layers=None, data_file=None, baselines=STUDY_BASELINES):
+    """Compute-matched comparisons on every task and seed, and the ablation of the autoencoder.
+
+    `options`: DeepTargetsConfig settings for deep targets (default: the
+    defaults); `layers`, `data_file`: see :func:`task_data` (``tasks=("file",)``).
+    """
+    seeds = list(seeds)
+    check_study(tasks, seeds, budget, options, layers, data_file, baselines)
+    out = {"seeds": [int(s) for s in seeds], "budget": None if budget is None else int(budget), "tasks": {},
+           "options": dict(options or {}), "baselines": list(baselines), "tuned": bool(tune)}
     for t in tasks:
         per_seed = []
         for s in seeds:
-            per_seed.append(compare_at_budget(t, s, budget, tune=tune))
+            per_seed.append(compare_at_budget(t, int(s), budget, baselines, tune, options, layers, data_file))
             if progress is not None:
                 progress(1)
         out["tasks"][t] = per_seed
     if ablate and "autoencoder" in tasks:
-        out["ablation"] = ablation("autoencoder", seeds, budget, progress=progress)
+        out["ablation"] = ablation("autoencoder", seeds, budget, progress=progress, options=options, layers=layers)
     return out
+
+
+def study_units(tasks, seeds, ablate):
+    """Units of progress of :func:`run_study` (one per task and seed, one per ablation run)."""
+    return len(tasks) * len(seeds) + (len(ABLATION) * len(seeds) if ablate and "autoencoder" in tasks else 0)
 
 
 def summarise(study):
