@@ -107,7 +107,9 @@ def _check_grid(grid):
     """A list of grid points {optimizer, lr, batch (default 32), betas (adam, default 0.9/0.999)}."""
     if grid is None:
         grid = DEFAULT_GRID
-    if isinstance(grid, dict) or not hasattr(grid, "__iter__") or len(list(grid)) == 0:
+    if not isinstance(grid, (dict, str)) and hasattr(grid, "__iter__"):
+        grid = list(grid)
+    if not isinstance(grid, list) or len(grid) == 0:
         raise InputError("grid must be a non-empty list of {'optimizer': 'sgd'|'adam', 'lr': x, 'batch': b} points")
     out = []
     for p in grid:

@@ -318,7 +318,8 @@ def test_absurd_learning_rate_loses_and_the_record_matches_baseline():
 def test_ties_go_to_fewer_evaluations():
     cfg = DeepTargetsConfig(layers=LAYERS, epochs=3)
     same = [{"optimizer": "sgd", "lr": 1e-9}, {"optimizer": "sgd", "lr": 1e-10}]
-    t = tune_baseline("ste", X64[:50], cfg, grid=same)
+    t = tune_baseline("ste", X64[:50], cfg, grid=(p for p in same))  # any iterable of points
+    assert len(t["grid"]) == 2
     assert t["epochs_cap"] == 3  # no budget: the config's epochs
     assert t["choice"]["grid_index"] == 0 and t["choice"]["epochs"] == 0 and t["choice"]["evals"] == 0
 
@@ -363,6 +364,7 @@ def test_tuned_run_uses_the_choice_within_the_budget():
     {"grid": [{"optimizer": "sgd", "lr": 0.1, "batch": 0}]},
     {"grid": [{"optimizer": "adam", "lr": 0.1, "betas": [0.9, 1.0]}]},
     {"grid": {"optimizer": "sgd", "lr": 0.1}},
+    {"grid": "sgd"},
     {"val_fraction": 0.0},
     {"val_fraction": 1.0},
     {"val_fraction": 0.001},
