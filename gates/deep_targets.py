@@ -55,7 +55,6 @@ __all__ = [
     "SEARCHES",
     "FITS",
     "SCHEDULES",
-    "BASELINES",
     "synthetic_data",
     "forward",
     "hamming_error",
@@ -64,10 +63,7 @@ __all__ = [
     "input_groups",
     "choose_targets",
     "deep_targets",
-    "baseline",
-    "compare",
     "load_data",
-    "write_deep_targets",
 ]
 
 SAMPLERS = ("flip", "flip-k", "uniform", "exhaustive", "seen")
@@ -76,7 +72,6 @@ SEARCHES = ("unit", "joint")
 GROUPS = ("activity", "input")
 FITS = ("pocket", "perceptron")
 ACCEPT = ("always", "non-increasing", "anneal")
-BASELINES = ("deep-local-hebb", "deep-local-oja", "random-features", "backprop", "ste")
 EXHAUSTIVE_MAX = 12  # 2^12 candidates per group; 2^16 took ~35 s per epoch on the default data
 
 
@@ -989,134 +984,6 @@ def _check_data(train, test, cfg, targets=None, test_targets=None):
     return A_train, A_test, Y_train, Y_test
 
 
-# --------------------------------------------------------------------------
-# baselines, on the same data, initial weights and number of epochs
-# --------------------------------------------------------------------------
-
-
-def baseline(kind, train, test=None, config=None, lr=0.5, batch=32, targets=None, test_targets=None):
-    """Train the same architecture another way; returns the same curve as :func:`deep_targets`.
-
-    ``deep-local-hebb`` / ``deep-local-oja``: each epoch, every hidden layer
-    (bottom-up, on the current activities below) makes one unsupervised
-    pass of Hebb (O x) or Oja (O x - O^2 w), then the output layer makes
-    ``inner_epochs`` perceptron passes toward the data. ``random-features``:
-    the hidden layers keep their initial weights; only the output layer
-    learns. ``backprop``: minibatch gradient descent (rate `lr`, batches of
-    `batch`) on the squared error of a tanh relaxation (tanh for every gate,
-    targets +-1), evaluated by thresholding. ``ste``: the same with the
-    gates themselves in the forward pass and the straight-through gradient
-    1{|a| <= 1} of sign (hard tanh). All start from the initial weights of
-    :func:`deep_targets` for the same seed.
-    """
-    if kind not in BASELINES:
-        raise InputError(f"baseline {kind!r} is unknown: allowed {', '.join(BASELINES)}")
-    cfg = DeepTargetsConfig() if config is None else config
-    A_train, A_test, Y_train, Y_test = _check_data(train, test, cfg, targets, test_targets)
-    off = cfg.off
-    init_seq, run_seq = np.random.SeedSequence(cfg.seed).spawn(2)
-    weights = init_weights(cfg.layers, np.random.default_rng(init_seq))
-    rng = np.random.default_rng(run_seq)
-    curve = [(0, *_errors(weights, A_train, A_test, off, Y_train, Y_test))]
-    t0 = time.perf_counter()
-    L = len(weights)
-    if kind in ("backprop", "ste"):
-        # the relaxation works in +-1 whatever the coding: a gate's 0/1 output is
-        # (1 + sign) / 2, and the 0/1 network's weights map back by the inverse of _to01
-        scale = [W.copy() if off < 0 else _from01(W) for W in weights]
-        Y = np.where(Y_train > 0, 1.0, -1.0)
-        X0 = np.where(A_train > 0, 1.0, -1.0) if off == 0.0 else A_train
-        for epoch in range(1, cfg.epochs + 1):
-            perm = rng.permutation(len(X0))
-            for s in range(0, len(perm), batch):
-                idx = perm[s:s + batch]
-                _relaxed_step(scale, X0[idx], Y[idx], lr, kind == "ste")
-            weights = [W.copy() for W in scale]
-            if off == 0.0:
-                weights = [_to01(W) for W in weights]
-            curve.append((epoch, *_errors(weights, A_train, A_test, off, Y_train, Y_test)))
-        return {"curve": curve, "weights": weights, "seconds": time.perf_counter() - t0}
-    table_k = _perceptron_table(off)
-    hidden_rule = {"deep-local-hebb": "hebb", "deep-local-oja": "oja"}.get(kind)
-    hid_k = None
-    if hidden_rule is not None:
-        from .protocol import Protocol
-
-        r = get_rule(hidden_rule, "unsupervised")
-        hid_k = Protocol(encoding="pm1" if off < 0 else "01").rule_table(r)
-    for epoch in range(1, cfg.epochs + 1):
-        if hid_k is not None:
-            for l in range(1, L):
-                acts = forward(weights, A_train, off)
-                m = acts[l - 1].shape[0]
-                X1 = np.ascontiguousarray(np.concatenate([acts[l - 1], np.ones((m, 1))], axis=1))
-                order = rng.permutation(m).astype(np.int64)[None, :]
-                _train_layer(weights[l - 1], X1, np.zeros((m, weights[l - 1].shape[0])), order, cfg.eta, hid_k, off,
-                             True)
-        acts = forward(weights, A_train, off)
-        _train(weights[L - 1], acts[L - 1], Y_train, rng, cfg.inner_epochs, cfg.eta, table_k, off)
-        curve.append((epoch, *_errors(weights, A_train, A_test, off, Y_train, Y_test)))
-    return {"curve": curve, "weights": weights, "seconds": time.perf_counter() - t0}
-
-
-def _relaxed_step(weights, X, Y, lr, ste):
-    """One minibatch step on E = 1/2 sum (y - Y)^2 through tanh (or sign with the straight-through gradient)."""
-    acts, pres = [X], []
-    for W in weights:
-        a = acts[-1] @ W[:, :-1].T + W[:, -1]
-        pres.append(a)
-        acts.append(np.where(a > 0, 1.0, -1.0) if ste else np.tanh(a))
-    delta = acts[-1] - Y
-    for k in range(len(weights) - 1, -1, -1):
-        a = pres[k]
-        d = delta * ((np.abs(a) <= 1.0) if ste else (1.0 - acts[k + 1] ** 2))
-        gW = d.T @ acts[k]
-        gb = d.sum(axis=0)
-        delta = d @ weights[k][:, :-1]
-        weights[k][:, :-1] -= lr * gW / len(X)
-        weights[k][:, -1] -= lr * gb / len(X)
-
-
-def _from01(W):
-    """Inverse of :func:`_to01`: w = w01 / 2, b = b01 + sum(w01) / 2."""
-    out = W.copy()
-    out[:, :-1] = W[:, :-1] / 2.0
-    out[:, -1] = W[:, -1] + W[:, :-1].sum(axis=1) / 2.0
-    return out
-
-
-def _to01(W):
-    """The +-1 gate sign(w . s + b) as a gate on 0/1 activities x = (1 + s) / 2:
-    w . (2x - 1) + b = 2 w . x + (b - sum w)."""
-    out = W.copy()
-    out[:, :-1] = 2.0 * W[:, :-1]
-    out[:, -1] = W[:, -1] - W[:, :-1].sum(axis=1)
-    return out
-
-
-def compare(train, test=None, config=None, baselines=BASELINES, progress=None, workers=None, targets=None,
-            test_targets=None):
-    """Sampling deep targets and the baselines on the same data; one curve each.
-
-    Returns
-    -------
-    dict
-        ``curves``: {method: [(epoch, train error, test error), ...]},
-        ``final``: {method: {"train": e, "test": e, "seconds": s}}.
-    """
-    cfg = DeepTargetsConfig() if config is None else config
-    for b in baselines:
-        if b not in BASELINES:
-            raise InputError(f"baseline {b!r} is unknown: allowed {', '.join(BASELINES)}")
-    runs = {"deep-targets": deep_targets(train, test, cfg, progress, workers, targets, test_targets)}
-    for b in baselines:
-        runs[b] = baseline(b, train, test, cfg, targets=targets, test_targets=test_targets)
-    curves = {k: v["curve"] for k, v in runs.items()}
-    final = {k: {"train": v["curve"][-1][1], "test": None if np.isnan(v["curve"][-1][2]) else v["curve"][-1][2],
-                 "seconds": round(v["seconds"], 3)} for k, v in runs.items()}
-    return {"curves": curves, "final": final, "runs": runs}
-
-
 def load_data(path, test_fraction=0.25, seed=0):
     """A 0/1 ``.npy`` array (no pickle), split into training and held-out rows by a seeded permutation."""
     try:
@@ -1132,46 +999,3 @@ def load_data(path, test_fraction=0.25, seed=0):
     k = int(round(len(X) * test_fraction))
     X = X.astype(np.uint8)
     return X[perm[k:]], (X[perm[:k]] if k else None)
-
-
-def write_deep_targets(res, out_dir, config, data_info, command=None):
-    """Write ``curves.csv``, the summary table (CSV, Markdown, manifest) and,
-    when matplotlib is installed, ``curves.png`` into `out_dir`, atomically."""
-    import os
-
-    from .storage import atomic_path, write_csv, write_table
-
-    rows = [[m, e, round(tr, 6), round(te, 6)] for m, c in res["curves"].items() for e, tr, te in c]
-    write_csv(os.path.join(out_dir, "curves.csv"), ["method", "epoch", "train_error", "test_error"], rows)
-    header = ["method", "train error", "held-out error", "best train error", "seconds"]
-    table = [[m, round(f["train"], 5), round(f["test"], 5), round(min(c[1] for c in res["curves"][m]), 5),
-              f["seconds"]] for m, f in res["final"].items()]
-    files = ["curves.csv"]
-    files += write_table(out_dir, "summary", header, table, "Sampling deep targets against the baselines",
-                         "Average Hamming error per output component after the last epoch (all methods: same "
-                         "data, same initial weights, same number of epochs). Curves per epoch in curves.csv.",
-                         "deep-targets", {"config": config.to_dict(), "data": data_info,
-                                          "baselines": [m for m in res["final"] if m != "deep-targets"]},
-                         command=command, seed=config.seed, results={"final": res["final"]})
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return files, "matplotlib is not installed (pip install '.[plot]'): no curves.png"
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for m, c in res["curves"].items():
-        e = [r[0] for r in c]
-        line, = ax.plot(e, [r[1] for r in c], label=f"{m} (train)")
-        if not np.isnan(c[-1][2]):
-            ax.plot(e, [r[2] for r in c], "--", color=line.get_color(), label=f"{m} (held-out)")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("Hamming error per component")
-    ax.set_title(f"threshold-gate network {'-'.join(map(str, config.layers))}")
-    ax.legend(fontsize=7, ncol=2)
-    fig.tight_layout()
-    with atomic_path(os.path.join(out_dir, "curves.png")) as tmp:
-        fig.savefig(tmp, format="png", dpi=120)
-    plt.close(fig)
-    return files + ["curves.png"], None

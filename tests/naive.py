@@ -1271,3 +1271,55 @@ def output_verdicts(rows, rule, encoding="pm1", recoded=False):
         elif margin == 0:
             ties.add(v)
     return learnt, ties
+
+
+# --------------------------------------------------------------------------
+# relaxed networks: backprop on tanh, straight-through estimator (gates.deep_baselines)
+# --------------------------------------------------------------------------
+
+
+def relaxed_step_reference(net, X, Y, lr, ste, adam=None):
+    """One minibatch step, literally, on a network of lists (gate = weights then bias), in place.
+
+    Loss 1/2 sum over the batch and outputs of (y - Y)^2, y through tanh
+    (or sign, with dsign/da taken as 1 when |a| <= 1, else 0: the
+    straight-through estimator); the gradient of every weight is summed
+    example by example by the chain rule, then averaged over the batch.
+    Plain step w -= lr g, or with `adam` = {"b1", "b2", "eps", "t", "m", "v"}
+    (m, v: lists shaped like net) Adam's update: t += 1,
+    m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2,
+    w -= lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
+    """
+    grads = [[[0.0] * len(gate) for gate in layer] for layer in net]
+    for x, y in zip(X, Y):
+        acts, pres = [list(x)], []
+        for layer in net:
+            a = [g[-1] + sum(w * v for w, v in zip(g[:-1], acts[-1])) for g in layer]
+            pres.append(a)
+            acts.append([(1.0 if s > 0 else -1.0) if ste else math.tanh(s) for s in a])
+        # dE/dy for the output layer, then layer by layer downward
+        dy = [o - t for o, t in zip(acts[-1], y)]
+        for k in range(len(net) - 1, -1, -1):
+            slope = [(1.0 if abs(s) <= 1.0 else 0.0) if ste else 1.0 - o * o for s, o in zip(pres[k], acts[k + 1])]
+            da = [d * s for d, s in zip(dy, slope)]
+            for i, gate in enumerate(net[k]):
+                for j in range(len(gate) - 1):
+                    grads[k][i][j] += da[i] * acts[k][j]
+                grads[k][i][-1] += da[i]
+            dy = [sum(da[i] * net[k][i][j] for i in range(len(net[k]))) for j in range(len(acts[k]))]
+    n = len(X)
+    if adam is not None:
+        adam["t"] += 1
+    for k, layer in enumerate(net):
+        for i, gate in enumerate(layer):
+            for j in range(len(gate)):
+                g = grads[k][i][j] / n
+                if adam is None:
+                    gate[j] -= lr * g
+                    continue
+                b1, b2, t = adam["b1"], adam["b2"], adam["t"]
+                adam["m"][k][i][j] = b1 * adam["m"][k][i][j] + (1 - b1) * g
+                adam["v"][k][i][j] = b2 * adam["v"][k][i][j] + (1 - b2) * g * g
+                mhat = adam["m"][k][i][j] / (1 - b1**t)
+                vhat = adam["v"][k][i][j] / (1 - b2**t)
+                gate[j] -= lr * mhat / (math.sqrt(vhat) + adam["eps"])

@@ -27,10 +27,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gates.cli import main
+from gates.deep_baselines import baseline
 from gates.deep_targets import (
     DeepTargetsConfig,
-    _to01,
-    baseline,
     choose_targets,
     compare,
     deep_targets,
@@ -471,32 +470,6 @@ def test_unknown_sampler_is_refused():
 
 
 # --------------------------------------------------------------------------
-# _to01: a +-1 gate as a gate on 0/1 activities
-# --------------------------------------------------------------------------
-
-
-@settings(max_examples=60, deadline=None)
-@given(case=exact_networks(depth=(1, 4), width=(1, 6)), data=st.data())
-def test_to01_computes_the_same_network(case, data):
-    sizes, net = case
-    X = data.draw(st.lists(bits(sizes[0]), min_size=1, max_size=16))
-    net01 = as_lists([_to01(np.array(layer)) for layer in net])
-    for x in X:
-        pm = naive.net_forward(net, coded([x], -1.0)[0], -1.0)
-        zo = naive.net_forward(net01, coded([x], 0.0)[0], 0.0)
-        assert [[(v + 1) / 2 for v in a] for a in pm] == zo
-
-
-def test_to01_on_gaussian_weights():
-    rng = np.random.default_rng(8)
-    W = rng.normal(size=(5, 7))
-    net, net01 = [W.tolist()], [_to01(W).tolist()]
-    for x in product((0, 1), repeat=6):
-        pm = naive.net_forward(net, coded([x], -1.0)[0], -1.0)[-1]
-        assert [(v + 1) / 2 for v in pm] == naive.net_forward(net01, list(x), 0.0)[-1]
-
-
-# --------------------------------------------------------------------------
 # validation
 # --------------------------------------------------------------------------
 
@@ -559,8 +532,6 @@ GOOD = np.array([[0, 1, 1], [1, 0, 0]], dtype=np.uint8)
 def test_bad_data_is_refused(train, test, targets):
     with pytest.raises(InputError):
         deep_targets(train, test, CFG, targets=targets)
-    with pytest.raises(InputError):
-        baseline("deep-local-hebb", train, test, CFG, targets=targets)
 
 
 def test_autoencoder_needs_equal_ends_and_baselines_must_exist():
@@ -570,8 +541,6 @@ def test_autoencoder_needs_equal_ends_and_baselines_must_exist():
     res = deep_targets(GOOD, config=DeepTargetsConfig(layers=(3, 2, 4), epochs=0),
                        targets=np.array([[0, 1, 1, 0], [1, 1, 0, 0]]))
     assert len(res["curve"]) == 1
-    with pytest.raises(InputError):
-        baseline("backprop-through-time", GOOD, config=CFG)
     with pytest.raises(InputError):
         compare(GOOD, config=CFG, baselines=["backprop", "foo"])
 
@@ -592,23 +561,6 @@ def test_held_out_data_needs_its_own_targets():
     for layers, Y in (((3, 2, 4), Y4), ((3, 2, 3), Y3)):
         cfg = DeepTargetsConfig(layers=layers, epochs=1)
         assert refused_or_unmeasured(lambda: deep_targets(X[:3], X[3:], cfg, targets=Y))
-        assert refused_or_unmeasured(lambda: baseline("random-features", X[:3], X[3:], cfg, targets=Y))
-
-
-@pytest.mark.parametrize("encoding", [
-    "pm1",
-    "01",
-])
-@pytest.mark.parametrize("kind", ["backprop", "ste"])
-def test_relaxed_baselines_start_from_the_initial_network(encoding, kind):
-    X, _ = synthetic_data(n=8, code=3, hidden=6, examples=64, seed=1)
-    cfg = DeepTargetsConfig(layers=(8, 6, 4, 6, 8), epochs=1, encoding=encoding)
-    res = baseline(kind, X, config=cfg, lr=1e-12)
-    off = OFF[encoding]
-    A = coded(X, off)
-    # a step of 1e-12 changes no gate: the network after one epoch is the initial one
-    assert naive.net_error(as_lists(res["weights"]), A, A, off) == round(res["curve"][1][1] * 64 * 8)
-    assert res["curve"][1][1] == res["curve"][0][1]
 
 
 def test_load_data(tmp_path):
