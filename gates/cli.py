@@ -753,7 +753,7 @@ def build_parser():
                    "search: same activity (paper) or same input to the layer (default: activity)")
     d.add_argument("--fit", choices=["pocket", "perceptron"], help="layer step: pocket perceptron with margin "
                    "(keeps the best weights) or the last perceptron iterate (default: pocket)")
-    d.add_argument("--margin", type=float, help="perceptron margin, times fan-in + 1 (default: 0.3)")
+    d.add_argument("--margin", type=float, help="perceptron margin, times fan-in + 1 (default: 1)")
     d.add_argument("--denoise", type=float, help="fraction of input bits flipped afresh each epoch (default: 0.05)")
     d.add_argument("--accept", choices=["non-increasing", "always", "anneal"],
                    help="joint search: undo, keep, or keep with probability exp(-rise/T) an update that "

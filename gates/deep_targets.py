@@ -129,7 +129,7 @@ class DeepTargetsConfig:
     inner_epochs: int = 10
     eta: float = 0.1
     fit: str = "pocket"
-    margin: float = 0.3
+    margin: float = 1.0
     denoise: float = 0.05
     accept: str = "non-increasing"
     temperature: float = 20.0
@@ -900,10 +900,7 @@ def _unit_visit(weights, l, acts, Y, cfg, rng, off, budget, spent):
         else:
             h = acts[l][:, i]
             flip = np.where(h > 0, off, 1.0)
-            a = np.where(pre + np.outer(flip - h, Wn[:, i]) > 0, 1.0, off)
-            for Wk in weights[l + 1:]:
-                a = np.where(a @ Wk[:, :-1].T + Wk[:, -1] > 0, 1.0, off)
-            d = np.sum(a != Y, axis=1) - err
+            d = _flip_gains(weights, l, i, acts[l], pre, Y, err, off)
             used += m * above
             t = np.where(d < 0, flip, h)
             c = np.abs(d).astype(np.float64)
@@ -930,6 +927,21 @@ def _unit_visit(weights, l, acts, Y, cfg, rng, off, budget, spent):
         else:
             acts[l][:, i] = col
     return used
+
+
+def _flip_gains(weights, l, i, A_l, pre, Y, err, off):
+    """d_p: the change of example p's output error when unit i of hidden layer l flips, the rest fixed.
+
+    A_l: layer l's activities; pre: the next layer's input A_l W_{l+1}^T + b
+    (only unit i's column changes); err: each example's current output error.
+    """
+    h = A_l[:, i]
+    Wn = weights[l]
+    flip = np.where(h > 0, off, 1.0)
+    a = np.where(pre + np.outer(flip - h, Wn[:, i]) > 0, 1.0, off)
+    for Wk in weights[l + 1:]:
+        a = np.where(a @ Wk[:, :-1].T + Wk[:, -1] > 0, 1.0, off)
+    return np.sum(a != Y, axis=1) - err
 
 
 def _fit_layer(W, Xin, T, rng, cfg, table_k, off):

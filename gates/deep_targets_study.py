@@ -47,15 +47,15 @@ ABLATION = (
      "no margin, no input noise", "paper"),
     ("paper loop + exhaustive bottleneck", "the same with all 64 activities sampled at the 6-unit layer",
      {"paper": True, "sampler": ("flip", "exhaustive", "flip")}),
-    ("paper loop + pocket with margin", "joint flip sampling, each gate fitted by the pocket with margin 0.3, "
+    ("paper loop + pocket with margin", "joint flip sampling, each gate fitted by the pocket with margin 1, "
      "10 passes", {"search": "joint", "denoise": 0.0}),
     ("paper loop + annealed uphill moves", "joint flip sampling, uphill layer updates kept with probability "
      "exp(-rise / T), T from 20 errors to 0", {"paper": True, "accept": "anneal"}),
     ("unit search, plain perceptron", "unit search, last perceptron iterate, no margin, no input noise",
      {"fit": "perceptron", "margin": 0.0, "denoise": 0.0}),
     ("unit search + pocket", "unit search, pocket, no margin, no input noise", {"margin": 0.0, "denoise": 0.0}),
-    ("unit search + pocket + margin", "unit search, pocket, margin 0.3, no input noise", {"denoise": 0.0}),
-    ("default: + input noise", "unit search, pocket, margin 0.3, 5% input flips per epoch", {}),
+    ("unit search + pocket + margin", "unit search, pocket, margin 1, no input noise", {"denoise": 0.0}),
+    ("default: + input noise", "unit search, pocket, margin 1, 5% input flips per epoch", {}),
     ("default + 4 restarts", "the default, best of 4 initialisations by training error", {"restarts": 4}),
 )
 

@@ -678,6 +678,51 @@ def choose_targets_reference(net, l, X, Y, cands, keys, off):
     return targets, chosen, errors
 
 
+def flip_gains(net, l, i, X, Y, off):
+    """For each example: its output error with unit i of layer l flipped (the rest of the network
+    computed as usual) minus its current output error."""
+    out = []
+    for x, y in zip(X, Y):
+        acts = net_forward(net, x, off)
+        h = list(acts[l])
+        h[i] = off if h[i] > 0 else 1.0
+        out.append(hamming(net_forward(net, h, off, start=l)[-1], y) - hamming(acts[-1], y))
+    return out
+
+
+def pocket_gate(w, X1, t, c, orders, eta, kappa, keep_best=True):
+    """The pocket perceptron with margin, literally: passes in the given orders, update eta c t x when
+    t w.x <= kappa (examples of weight 0 skipped), the weights of least weighted error kept after each
+    pass (strictly better only), starting from w."""
+    def werr(v):
+        return sum(cp for x, tp, cp in zip(X1, t, c)
+                   if cp != 0 and (sum(a * b for a, b in zip(v, x)) > 0) != (tp > 0))
+
+    u = [float(v) for v in w]
+    best, be = list(u), werr(u)
+    if keep_best and be == 0:
+        return best
+    for order in orders:
+        for p in order:
+            if c[p] == 0:
+                continue
+            if t[p] * sum(a * b for a, b in zip(u, X1[p])) <= kappa:
+                u = [a + eta * c[p] * t[p] * b for a, b in zip(u, X1[p])]
+        if keep_best and werr(u) < be:
+            best, be = list(u), werr(u)
+    return best if keep_best else u
+
+
+def class_predictions(net, X, off):
+    """The class of each input: the last layer's unit with the largest input (first on ties)."""
+    out = []
+    for x in X:
+        h = net_forward(net[:-1], x, off)[-1]
+        scores = [sum(w * a for w, a in zip(row[:-1], h)) + row[-1] for row in net[-1]]
+        out.append(max(range(len(scores)), key=lambda k: (scores[k], -k)))
+    return out
+
+
 def best_group_errors(net, l, X, Y, off):
     """For each group (as in choose_targets_reference), the least summed
     output error over all 2^n_l activities of layer l."""
