@@ -900,8 +900,8 @@ def _unit_visit(weights, l, acts, Y, cfg, rng, off, budget, spent):
         else:
             h = acts[l][:, i]
             flip = np.where(h > 0, off, 1.0)
-            d = _flip_gains(weights, l, i, acts[l], pre, Y, err, off)
-            used += m * above
+            d, pushed = _flip_gains(weights, l, i, acts[l], pre, Y, err, off, acts[l + 1])
+            used += m * cfg.layers[l + 1] + pushed * (above - cfg.layers[l + 1])
             t = np.where(d < 0, flip, h)
             c = np.abs(d).astype(np.float64)
         tt = np.ascontiguousarray(np.where(t > 0, 1.0, -1.0))
@@ -929,19 +929,29 @@ def _unit_visit(weights, l, acts, Y, cfg, rng, off, budget, spent):
     return used
 
 
-def _flip_gains(weights, l, i, A_l, pre, Y, err, off):
+def _flip_gains(weights, l, i, A_l, pre, Y, err, off, A_next=None):
     """d_p: the change of example p's output error when unit i of hidden layer l flips, the rest fixed.
 
     A_l: layer l's activities; pre: the next layer's input A_l W_{l+1}^T + b
-    (only unit i's column changes); err: each example's current output error.
+    (only unit i's column changes); err: each example's current output
+    error; A_next: the next layer's current activities. Only the examples
+    whose next-layer activity changes are pushed further up (elsewhere
+    d_p = 0). Returns (d, number of examples pushed above the next layer).
     """
     h = A_l[:, i]
     Wn = weights[l]
     flip = np.where(h > 0, off, 1.0)
     a = np.where(pre + np.outer(flip - h, Wn[:, i]) > 0, 1.0, off)
-    for Wk in weights[l + 1:]:
-        a = np.where(a @ Wk[:, :-1].T + Wk[:, -1] > 0, 1.0, off)
-    return np.sum(a != Y, axis=1) - err
+    if A_next is None:
+        A_next = np.where(pre > 0, 1.0, off)
+    rows = np.flatnonzero((a != A_next).any(axis=1))
+    d = np.zeros(len(h), np.int64)
+    if len(rows):
+        a = a[rows]
+        for Wk in weights[l + 1:]:
+            a = np.where(a @ Wk[:, :-1].T + Wk[:, -1] > 0, 1.0, off)
+        d[rows] = np.sum(a != Y[rows], axis=1) - err[rows]
+    return d, len(rows)
 
 
 def _fit_layer(W, Xin, T, rng, cfg, table_k, off):

@@ -206,8 +206,34 @@ def compare_at_budget(task, seed, budget=DEFAULT_BUDGET, baselines=STUDY_BASELIN
         if tuning is not None:
             rec["tuning"] = tuning
         out[kind] = rec
+        if tuning is not None:
+            out[f"{kind}-early-stop"] = _early_stopped(kind, d, bcfg, tuning, seed, off)
     return {"task": task, "seed": seed, "budget": budget, "layers": list(d["layers"]), "metric": d["metric"],
             "floor": d["floor"], "data": d["info"], "config": cfg.to_dict(), "methods": out}
+
+
+def _early_stopped(kind, d, bcfg, tuning, seed, off):
+    """The tuned run's best validation checkpoint itself: trained on the fit rows only (the validation
+    rows held back), stopped at the epoch of least validation error. Retraining on every training row
+    for that many epochs (the plain ``backprop`` / ``ste`` entries) can land elsewhere on a jumpy
+    validation curve; this entry gives the baselines that chance too."""
+    from .deep_baselines import ADAM_BETAS, _split, baseline
+
+    t0 = time.perf_counter()
+    c = tuning["choice"]
+    fit, val = _split(len(d["train"]), tuning["split"]["val_fraction"], seed)
+    run = baseline(kind, d["train"][fit], d["test"], bcfg, lr=c["lr"], batch=c["batch"], optimizer=c["optimizer"],
+                   betas=c.get("betas", ADAM_BETAS), epochs=max(int(c["epochs"]), 0),
+                   targets=None if d["targets"] is None else d["targets"][fit], test_targets=d["test_targets"])
+    A = np.where(d["train"] > 0, 1.0, off)
+    Y = A if d["targets"] is None else np.where(d["targets"] > 0, 1.0, off)
+    val_error = float(np.mean(forward(run["weights"], A[val], off)[-1] != Y[val]))
+    if abs(val_error - c["val_error"]) > 1e-12:  # the checkpoint must be the one the tuning chose
+        raise RuntimeError(f"{kind} early-stop checkpoint does not reproduce the tuning ({val_error} != "
+                           f"{c['val_error']})")
+    tr, te = _scores(d, run["weights"], off)
+    return {"train": tr, "test": te, "evals": int(run["evals"][-1]), "seconds": round(time.perf_counter() - t0, 2),
+            "curve": _curve_scores(d, run, off), "val_error": val_error}
 
 
 def ablation(task, seeds, budget=DEFAULT_BUDGET, variants=ABLATION, progress=None, options=None, layers=None,

@@ -3,7 +3,7 @@
 Run:  python scripts/bench_deep_targets_scale.py [--json] [--quick] [--blas-threads N]
 
 The step timed is ONE EPOCH of the default algorithm (unit search, pocket
-perceptron with margin 0.3, input noise 0.05, 10 inner passes, up-down
+perceptron with margin 1 (the default), input noise 0.05, 10 inner passes, up-down
 schedule: epoch 1 visits the layers top-down), i.e.
 ``deep_targets(X, None, DeepTargetsConfig(layers=..., epochs=1, seed=0))``
 minus the same call with ``epochs=0`` (initial weights and the initial error),
@@ -140,7 +140,8 @@ def gates_pocket(w, X1, t, c, orders, eta, kappa, timers):
     return u, ev
 
 
-def numpy_epoch(X, layers, seed=0, eta=0.1, margin=0.3, denoise=0.05, inner_epochs=10, pocket=numpy_pocket):
+def numpy_epoch(X, layers, seed=0, eta=0.1, margin=DeepTargetsConfig().margin, denoise=DeepTargetsConfig().denoise,
+                inner_epochs=10, pocket=numpy_pocket):
     """One epoch of the default unit search on 0/1 data X (autoencoder, +-1 coding).
 
     Returns (weights, gate evaluations, seconds of the epoch without setup, timers by part).
@@ -175,12 +176,15 @@ def numpy_epoch(X, layers, seed=0, eta=0.1, margin=0.3, denoise=0.05, inner_epoc
                 # flip unit i on every example; the next layer's input changes by one column
                 h = acts[l][:, i]
                 a = np.where(pre - 2.0 * np.outer(h, weights[l][:, i]) > 0, 1.0, -1.0)
+                # gates counts the next layer for every example and the layers above it only for the
+                # examples whose next-layer activity changes (elsewhere the gain is 0)
+                changed = int(np.sum((a != acts[l + 1]).any(axis=1)))
                 for Wk in weights[l + 1:]:
                     a = _gate(a, Wk)
                 gain = np.sum(a != Y, axis=1) - np.sum(acts[-1] != Y, axis=1)
                 t = np.where(gain < 0, -h, h)  # the flip where it lowers the error
                 c = np.abs(gain).astype(float)
-                evals += m * above
+                evals += m * layers[l + 1] + changed * (above - layers[l + 1])
             timers["gains"] += time.perf_counter() - t0
             orders = [rng.permutation(m) for _ in range(inner_epochs)]
             w, ev = pocket(W[i].copy(), X1, t, c, orders, eta, kappa, timers)

@@ -597,8 +597,10 @@ def test_flip_gains_match_the_reference(encoding, seed):
     for l in (1, 2, 3):
         pre = acts[l] @ weights[l][:, :-1].T + weights[l][:, -1]
         for i in range(sizes[l]):
-            got = _flip_gains(weights, l, i, acts[l], pre, np.array(Y), err, off)
-            assert got.tolist() == naive.flip_gains(net, l, i, X, Y, off)
+            got, pushed = _flip_gains(weights, l, i, acts[l], pre, np.array(Y), err, off)
+            want = naive.flip_gains(net, l, i, X, Y, off)
+            assert got.tolist() == want
+            assert pushed >= sum(v != 0 for v in want)
 
 
 @pytest.mark.parametrize("keep_best", [True, False])
