@@ -554,6 +554,11 @@ def _cmd_deep_targets(args):
     if "ablation" in res:
         summary["ablation"] = [{"variant": r["variant"], "tests": r["test"],
                                 "test": float(sum(r["test"]) / len(r["test"]))} for r in res["ablation"]["rows"]]
+    if "oracle" in res:
+        summary["oracle"] = {m: {"tests": [res["oracle"][s][m]["test"] for s in sorted(res["oracle"])]}
+                             for m in ("deep-targets", "backprop")}
+        for v in summary["oracle"].values():
+            v["test"] = float(sum(v["tests"]) / len(v["tests"]))
     if args.out:
         files, note = write_study(res, args.out, args.command_line)
         summary["out"] = os.path.abspath(args.out)
@@ -583,6 +588,10 @@ def _cmd_deep_targets(args):
         print("\nablation (autoencoder, held-out error, mean over seeds):")
         for r in summary["ablation"]:
             print(f"  {r['variant']:<40}{r['test']:.4f}")
+    if "oracle" in summary:
+        print("\nthe generating code given (encoder and decoder trained apart, composed; held-out, mean over seeds):")
+        for m, v in summary["oracle"].items():
+            print(f"  {m:<18}{v['test']:.4f}")
     return 0
 
 

@@ -203,7 +203,7 @@ def paper_config(**kw):
 # --------------------------------------------------------------------------
 
 
-def synthetic_data(n=32, code=6, hidden=16, examples=768, noise=0.05, seed=0):
+def synthetic_data(n=32, code=6, hidden=16, examples=768, noise=0.05, seed=0, return_code=False):
     """Structured binary data: a random threshold-gate decoder of a small code, plus noise.
 
     Codes z are uniform in {-1, 1}^code; a decoder with `hidden` then `n`
@@ -219,6 +219,8 @@ def synthetic_data(n=32, code=6, hidden=16, examples=768, noise=0.05, seed=0):
     info : dict
         The settings and ``clean_error``: the per-component Hamming error of
         the clean vectors against X (the noise actually drawn).
+    Z : (examples, code) uint8 in {0, 1}
+        Only with `return_code`: the code that generated each row.
     """
     for name, v, lo in (("n", n, 1), ("code", code, 1), ("hidden", hidden, 1), ("examples", examples, 2)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
@@ -236,6 +238,8 @@ def synthetic_data(n=32, code=6, hidden=16, examples=768, noise=0.05, seed=0):
     info = {"generator": "random threshold decoder code -> hidden -> n, N(0, 1) weights, bit flips",
             "n": n, "code": code, "hidden": hidden, "examples": examples, "noise": noise, "seed": int(seed),
             "clean_error": float(flips.mean())}
+    if return_code:
+        return X, info, (z > 0).astype(np.uint8)
     return X, info
 
 
