@@ -100,7 +100,7 @@ def test_compare_at_budget_respects_the_budget_and_reproduces_the_tuning():
     budget = 3_000_000
     r = compare_at_budget("autoencoder", 2, budget, baselines=("backprop", "random-features"))
     m = r["methods"]
-    assert set(m) == {"deep-targets", "backprop", "backprop-early-stop", "random-features"}
+    assert set(m) == {"deep-targets", "backprop", "backprop-early-stop", "backprop-fixed", "random-features"}
     for name, v in m.items():
         assert 0 <= v["test"] <= 1 and 0 <= v["train"] <= 1
         assert v["curve"][0][0] == 0 and all(a[0] <= b[0] for a, b in zip(v["curve"], v["curve"][1:]))
