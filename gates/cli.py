@@ -547,7 +547,7 @@ def _cmd_deep_targets(args):
         summary["tasks"][t] = {
             "metric": res["tasks"][t][0]["metric"], "layers": res["tasks"][t][0]["layers"],
             "data": res["tasks"][t][0]["data"], "config": res["tasks"][t][0]["config"],
-            "wins": s["wins"], "floor": s["floor"],
+            "wins": s["wins"], "wins_tuned": s["wins_tuned"], "floor": s["floor"],
             "methods": {m: {"test": r["test"].value, "test_interval": [r["test"].low, r["test"].high],
                             "interval_method": r["test"].method, "train": r["train"].value, "tests": r["tests"],
                             "evals": r["evals"], "seconds": round(r["seconds"], 2)} for m, r in s["rows"].items()}}
@@ -578,10 +578,11 @@ def _cmd_deep_targets(args):
         for m, r in s["rows"].items():
             e = r["test"]
             iv = "" if e.low is None else f" [{e.low:.4f}, {e.high:.4f}]"
-            print(f"  {m:<18}{e.value:.4f}{iv:<20} train {r['train'].value:.4f}  evals {r['evals']:>13,}  "
+            print(f"  {m:<21}{e.value:.4f}{iv:<20} train {r['train'].value:.4f}  evals {r['evals']:>13,}  "
                   f"{r['seconds']:.1f} s")
         if s["rows"] and len(s["rows"]) > 1:
-            print(f"  deep targets below the best baseline on {s['wins']} of {s['seeds']} seeds")
+            print(f"  deep targets below the best tuned baseline on {s['wins_tuned']} of {s['seeds']} seeds, "
+                  f"below the best of all on {s['wins']}")
         if s["floor"] is not None:
             print(f"  noise floor {s['floor']}")
     if "ablation" in res:

@@ -149,9 +149,12 @@ def test_summarise_counts_wins_against_the_best_baseline():
         _fake(2, {"deep-targets": 0.13, "backprop": 0.12, "ste": 0.11}),
         _fake(3, {"deep-targets": 0.09, "backprop": 0.30, "ste": 0.095}),
     ]}}
+    for r, fixed in zip(study["tasks"]["autoencoder"], (0.09, 0.5, 0.5)):  # untuned: only in "all"
+        r["methods"]["backprop-fixed"] = {"test": fixed, "train": fixed, "evals": 10, "seconds": 1.0}
     s = summarise(study)["autoencoder"]
-    assert s["wins"] == 2 and s["best_baseline"] == [0.12, 0.11, 0.095]
-    assert s["diff"].value == pytest.approx(np.mean([-0.02, 0.02, -0.005]))
+    assert s["wins_tuned"] == 2 and s["best_tuned"] == [0.12, 0.11, 0.095]
+    assert s["wins"] == 1 and s["best_baseline"] == [0.09, 0.11, 0.095]
+    assert s["diff_tuned"].value == pytest.approx(np.mean([-0.02, 0.02, -0.005]))
     assert s["rows"]["deep-targets"]["test"].value == pytest.approx(np.mean([0.10, 0.13, 0.09]))
     lo, hi = s["rows"]["deep-targets"]["test"].low, s["rows"]["deep-targets"]["test"].high
     assert lo < 0.10667 < hi and hi - lo == pytest.approx(2 * 4.302653 * np.std([0.10, 0.13, 0.09], ddof=1)
