@@ -231,3 +231,19 @@ def test_cli_bad_input_one_line_exit_2_no_file(tmp_path, argv, needle):
     assert r.stdout == ""
     assert not out.exists() or list(out.iterdir()) == []
     assert set(os.listdir(tmp_path)) <= {"src", "out"}
+
+
+@pytest.mark.slow
+def test_default_budget_unit_search_beats_the_paper_loop_and_deep_local_learning():
+    # seeds 1 and 2 at the default budget: the measured ordering of the README (about 3 min)
+    from gates.deep_targets import deep_targets
+    from gates.deep_targets_study import DEFAULT_BUDGET, _config
+
+    for seed in (1, 2):
+        d = task_data("autoencoder", seed)
+        r = compare_at_budget("autoencoder", seed, DEFAULT_BUDGET, baselines=("deep-local-hebb", "random-features"))
+        dt = r["methods"]["deep-targets"]["test"]
+        assert dt < 0.16
+        assert dt < min(r["methods"][m]["test"] for m in ("deep-local-hebb", "random-features")) - 0.15
+        paper = deep_targets(d["train"], d["test"], _config(d["layers"], seed, DEFAULT_BUDGET, "paper"))
+        assert dt < paper["curve"][-1][2] - 0.05
