@@ -348,11 +348,11 @@ def run(quick=False):
             fit, half, local = slope([r["size"] for r in rows], [r[part] for r in rows])
             out[f"{key}_exponent"][part] = {"fit": fit, "ci95_half": half, "local": local}
     out["expected"] = {
-        "width": "2 for large w, 1 for small w. Per epoch, the gains of the first hidden layer (w units) push m "
-                 "flipped activities through 16 -> w -> 64 gates per unit: m x 80 w^2 products plus m x w^2 "
-                 "elementwise work; the pockets cost inner_epochs x m x fan-in per unit (about 3,000 m x w in "
-                 "all), and the other layers' gains m x w x 1,000: w^1. The measured slope rises toward 2 as the "
-                 "gains take over",
+        "width": "between 1 and 2. The pockets cost inner_epochs x m x fan-in per unit (about 3,000 m x w in "
+                 "all): w^1. The gains of the first hidden layer (w units) add, per unit, the flipped column to "
+                 "the w-wide layer above for every example (m x w, so m x w^2 per layer) and push further up only "
+                 "the examples whose next-layer activity changes: w^2 at worst, less when few examples change. "
+                 "The gains' share grows with w",
         "examples": "1: every part is linear in m. Above it here: at large m the pocket's random-order visits "
                     "of the examples miss the cache (60,000 x 65 inputs are 31 MB), so a pass costs more per "
                     "example"}
