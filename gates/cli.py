@@ -491,7 +491,13 @@ def _cmd_batch(args):
     return 1 if args.action in ("run", "resume") and not out.get("complete", True) else 0
 
 
+def _interval(r):
+    lo, hi = r["test_interval"]
+    return f"{r['test']:.4f}" if lo is None else f"{r['test']:.4f} [{lo:.4f}, {hi:.4f}]"
+
+
 def _cmd_deep_targets(args):
+    from .estimate import seed_mean
     from .deep_targets_study import TASKS, STUDY_BASELINES, run_study, study_units, summarise, write_study
     from .deep_baselines import BASELINES
 
@@ -525,8 +531,9 @@ def _cmd_deep_targets(args):
         names = args.sampler.split(",")
         options["sampler"] = names[0] if len(names) == 1 else tuple(names)
     if args.preset == "paper":
-        options = {**dict(search="joint", fit="perceptron", margin=0.0, denoise=0.0, epochs=100, inner_epochs=2),
-                   **options}
+        from .deep_targets import PAPER_SETTINGS
+
+        options = {**PAPER_SETTINGS, **options}
     run_budget = None if args.budget == "none" else budget(args.budget)
     ablate = not args.no_ablation
     if args.workers is not None:
@@ -551,14 +558,16 @@ def _cmd_deep_targets(args):
             "methods": {m: {"test": r["test"].value, "test_interval": [r["test"].low, r["test"].high],
                             "interval_method": r["test"].method, "train": r["train"].value, "tests": r["tests"],
                             "evals": r["evals"], "seconds": round(r["seconds"], 2)} for m, r in s["rows"].items()}}
+    def estimate(values):
+        e = seed_mean(values, bounds=(0, 1))
+        return {"tests": list(values), "test": e.value, "test_interval": [e.low, e.high],
+                "interval_method": e.method}
+
     if "ablation" in res:
-        summary["ablation"] = [{"variant": r["variant"], "tests": r["test"],
-                                "test": float(sum(r["test"]) / len(r["test"]))} for r in res["ablation"]["rows"]]
+        summary["ablation"] = [{"variant": r["variant"], **estimate(r["test"])} for r in res["ablation"]["rows"]]
     if "oracle" in res:
-        summary["oracle"] = {m: {"tests": [res["oracle"][s][m]["test"] for s in sorted(res["oracle"])]}
+        summary["oracle"] = {m: estimate([res["oracle"][s][m]["test"] for s in sorted(res["oracle"])])
                              for m in ("deep-targets", "backprop")}
-        for v in summary["oracle"].values():
-            v["test"] = float(sum(v["tests"]) / len(v["tests"]))
     if args.out:
         files, note = write_study(res, args.out, args.command_line)
         summary["out"] = os.path.abspath(args.out)
@@ -586,13 +595,14 @@ def _cmd_deep_targets(args):
         if s["floor"] is not None:
             print(f"  noise floor {s['floor']}")
     if "ablation" in res:
-        print("\nablation (autoencoder, held-out error, mean over seeds):")
+        print("\nablation (autoencoder, held-out error, mean over seeds [95% t]):")
         for r in summary["ablation"]:
-            print(f"  {r['variant']:<40}{r['test']:.4f}")
+            print(f"  {r['variant']:<40}{_interval(r)}")
     if "oracle" in summary:
-        print("\nthe generating code given (encoder and decoder trained apart, composed; held-out, mean over seeds):")
+        print("\nthe generating code given (encoder and decoder trained apart, composed; held-out, mean over "
+              "seeds [95% t]):")
         for m, v in summary["oracle"].items():
-            print(f"  {m:<18}{v['test']:.4f}")
+            print(f"  {m:<18}{_interval(v)}")
     return 0
 
 

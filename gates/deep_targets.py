@@ -50,6 +50,7 @@ from .rules import get_rule
 __all__ = [
     "DeepTargetsConfig",
     "paper_config",
+    "PAPER_SETTINGS",
     "gate_evaluations",
     "SAMPLERS",
     "SEARCHES",
@@ -190,12 +191,15 @@ class DeepTargetsConfig:
         return d
 
 
+#: The settings that give back the algorithm as first built here (joint flip sampling, 2 plain
+#: perceptron passes, 100 epochs, no margin, no input noise): the issue-16 starting point.
+PAPER_SETTINGS = {"search": "joint", "fit": "perceptron", "margin": 0.0, "denoise": 0.0, "epochs": 100,
+                  "inner_epochs": 2}
+
+
 def paper_config(**kw):
-    """The algorithm as first built here (joint flip sampling, 2 plain perceptron passes, 100 epochs,
-    no margin, no input noise): the issue-16 starting point, kept reachable."""
-    base = dict(search="joint", fit="perceptron", margin=0.0, denoise=0.0, epochs=100, inner_epochs=2)
-    base.update(kw)
-    return DeepTargetsConfig(**base)
+    """:class:`DeepTargetsConfig` with :data:`PAPER_SETTINGS`, then `kw`."""
+    return DeepTargetsConfig(**{**PAPER_SETTINGS, **kw})
 
 
 # --------------------------------------------------------------------------

@@ -161,9 +161,9 @@ def _scores(d, weights, off):
     return (float(np.mean(forward(weights, A, off)[-1] != A)), float(np.mean(forward(weights, At, off)[-1] != At)))
 
 
-def _curve_scores(d, run, off):
-    """(evals, held-out error) per curve point in the task's metric (the class error needs the weights,
-    so for digits only the final point is re-scored; the curve keeps the Hamming error)."""
+def _curve(run):
+    """(gate evaluations, held-out Hamming error) per curve point; for digits the Hamming error of the
+    class units (the classification error needs each point's weights, which runs do not keep)."""
     return [(int(e), float(c[2])) for e, c in zip(run["evals"], run["curve"])]
 
 
@@ -187,7 +187,7 @@ def compare_at_budget(task, seed, budget=DEFAULT_BUDGET, baselines=STUDY_BASELIN
     run = deep_targets(d["train"], d["test"], cfg, targets=d["targets"], test_targets=d["test_targets"])
     tr, te = _scores(d, run["weights"], off)
     out["deep-targets"] = {"train": tr, "test": te, "evals": int(run["evals"][-1]),
-                           "seconds": round(time.perf_counter() - t0, 2), "curve": _curve_scores(d, run, off)}
+                           "seconds": round(time.perf_counter() - t0, 2), "curve": _curve(run)}
     for kind in baselines:
         t0 = time.perf_counter()
         bcfg = DeepTargetsConfig(layers=d["layers"], seed=seed, encoding=cfg.encoding,
@@ -205,7 +205,7 @@ def compare_at_budget(task, seed, budget=DEFAULT_BUDGET, baselines=STUDY_BASELIN
                            test_targets=d["test_targets"])
         tr, te = _scores(d, run["weights"], off)
         rec = {"train": tr, "test": te, "evals": int(run["evals"][-1]), "seconds": round(time.perf_counter() - t0, 2),
-               "curve": _curve_scores(d, run, off)}
+               "curve": _curve(run)}
         if tuning is not None:
             rec["tuning"] = tuning
         out[kind] = rec
@@ -218,7 +218,7 @@ def compare_at_budget(task, seed, budget=DEFAULT_BUDGET, baselines=STUDY_BASELIN
                            targets=d["targets"], test_targets=d["test_targets"])
             tr, te = _scores(d, run["weights"], off)
             out["backprop-fixed"] = {"train": tr, "test": te, "evals": int(run["evals"][-1]),
-                                     "seconds": round(time.perf_counter() - t0, 2), "curve": _curve_scores(d, run, off)}
+                                     "seconds": round(time.perf_counter() - t0, 2), "curve": _curve(run)}
     return {"task": task, "seed": seed, "budget": budget, "layers": list(d["layers"]), "metric": d["metric"],
             "floor": d["floor"], "data": d["info"], "config": cfg.to_dict(), "methods": out}
 
@@ -244,7 +244,7 @@ def _early_stopped(kind, d, bcfg, tuning, seed, off):
                            f"{c['val_error']})")
     tr, te = _scores(d, run["weights"], off)
     return {"train": tr, "test": te, "evals": int(run["evals"][-1]), "seconds": round(time.perf_counter() - t0, 2),
-            "curve": _curve_scores(d, run, off), "val_error": val_error}
+            "curve": _curve(run), "val_error": val_error}
 
 
 def oracle_code(seed, budget=DEFAULT_BUDGET, options=None):
