@@ -13,20 +13,17 @@ after ``scipy.stats`` result objects. Two estimators live here:
   variance of the class's draws), and a Student t interval with
   Satterthwaite's effective degrees of freedom.
 
-:func:`random_members` draws the members: a uniformly random element of the
-class's group applied to its representative is a uniformly random member of
-the orbit (orbit-stabiliser), so no orbit is listed.
+:func:`gates.boolean.symmetry.random_members` draws the members.
 """
 
 from dataclasses import dataclass
 from math import sqrt
 
 import numpy as np
-from numba import njit
 
-from .errors import InputError
+from gates.errors import InputError
 
-__all__ = ["Estimate", "seed_mean", "stratified_total", "random_members", "LEVEL"]
+__all__ = ["Estimate", "seed_mean", "stratified_total", "LEVEL"]
 
 LEVEL = 0.95
 
@@ -153,67 +150,3 @@ def stratified_total(sizes, outcomes, level=LEVEL, bounds=None):
         method += (f", widened by the zero-hit bound ln({2 / (1 - level):.0f}) x largest orbit / {m} on the "
                    f"classes whose draws all agree")
     return Estimate(value, se, *_clip(low, high, bounds), method, int(y.size))
-
-
-@njit(cache=True)
-def _apply_transforms(tables, n, perms, flips, negs, mask, out):
-    """out[r] = negs[r] xor tables[r](y), y_i = x_{perms[r, i]} xor bit i of flips[r]
-    (the action of :func:`gates.truth.transform`), one word per table (n <= 6).
-    Compiled with numba.
-    """
-    for r in range(tables.shape[0]):
-        t = tables[r]
-        g = np.uint64(0)
-        for p in range(1 << n):
-            q = 0
-            for i in range(n):
-                q |= (((p >> perms[r, i]) & 1) ^ ((flips[r] >> i) & 1)) << i
-            g |= ((t >> np.uint64(q)) & np.uint64(1)) << np.uint64(p)
-        out[r] = (g ^ mask) if negs[r] else g
-
-
-def random_members(reps, n, group, m, rng):
-    """m uniformly random members of each class, drawn independently.
-
-    Parameters
-    ----------
-    reps : (C,) or (C, W) uint64 representatives (W = 1 for n <= 6, 2^(n-6) for n = 7, 8)
-    n : int
-    group : {"p", "np", "npn"}
-    m : int >= 1
-    rng : numpy Generator
-
-    Returns
-    -------
-    (C * m,) uint64 for n <= 6, else (C * m, W): the members of class c are rows c*m .. c*m + m - 1.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from gates.estimate import random_members
-    >>> sorted(set(random_members([0x8], 2, "npn", 50, np.random.default_rng(0)).tolist()))  # AND's orbit
-    [1, 2, 4, 7, 8, 11, 13, 14]
-    """
-    if group not in ("p", "np", "npn"):
-        raise InputError(f"group {group!r} is unknown: allowed p, np, npn")
-    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
-        raise InputError(f"members per class must be an integer >= 1, got {m!r}")
-    if not 0 <= n <= 8:
-        raise InputError(f"random members are drawn for n <= 8, got n = {n}")
-    words = 1 if n <= 6 else 1 << (n - 6)
-    reps = np.ascontiguousarray(np.asarray(reps, dtype=np.uint64).reshape(-1, words))
-    rows = np.repeat(reps, m, axis=0)
-    r = rows.shape[0]
-    perms = rng.permuted(np.tile(np.arange(n, dtype=np.int64), (r, 1)), axis=1) if n else np.zeros((r, 0), np.int64)
-    flips = rng.integers(0, 1 << n, r, dtype=np.int64) if group != "p" else np.zeros(r, np.int64)
-    negs = rng.integers(0, 2, r).astype(np.bool_) if group == "npn" else np.zeros(r, np.bool_)
-    if words > 1:  # multi-word tables (n = 7, 8): the general transform, one row at a time
-        from .truth import transform
-
-        return np.array([transform(rows[i], n, perms[i].tolist(), int(flips[i]), bool(negs[i])) for i in range(r)],
-                        dtype=np.uint64).reshape(r, words)
-    mask = np.uint64((1 << (1 << n)) - 1)
-    out = np.empty(r, dtype=np.uint64)
-    _apply_transforms(np.ascontiguousarray(rows[:, 0]), n, np.ascontiguousarray(perms), flips, negs, mask, out)
-    return out
-

@@ -21,12 +21,12 @@ import os
 import time
 from dataclasses import asdict, dataclass, fields
 
-from .census import shallow_census
-from .deep import (HIDDEN_RULES, TOP_RULES, DeepNet, deep_census, default_hidden, representable)
-from .errors import UndecidedError
-from .protocol import Protocol
-from .rules import get_rule
-from .storage import write_table, write_text
+from gates.studies.census import shallow_census
+from gates.learning.two_layer import (HIDDEN_RULES, TOP_RULES, DeepNet, deep_census, default_hidden, representable)
+from gates.errors import UndecidedError
+from gates.learning.protocol import Protocol
+from gates.learning.rules import get_rule
+from gates.io.storage import write_table, write_text
 
 __all__ = ["Cell", "SEEDS", "TABLES", "MEMBERS", "HEADER", "QUANTITIES", "PAPER_COMBOS", "SPEC", "TITLES", "run_cell",
            "cell_row", "table_rows", "table_steps", "write_learnability_tables", "exact_rows"]
@@ -212,7 +212,7 @@ def run_cell_batch(cell, protocol, seeds, members, jobs_dir, out_dir, executor="
     """A cell run through the batch runner (resumable): the job file and directory go under `jobs_dir`,
     the merged census and its manifest under `out_dir`. Returns the merged summary, {"undecided": why},
     or {"not_run": why} when `deadline` (a time.monotonic() value) passed before the cell was complete."""
-    from .jobs import job_status, merge_job, run_job
+    from gates.jobs.runner import job_status, merge_job, run_job
 
     cid = cell_id(cell)
     os.makedirs(jobs_dir, exist_ok=True)

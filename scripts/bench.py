@@ -21,9 +21,9 @@ from itertools import permutations, product
 
 import numpy as np
 
-from gates.families import monotone_functions
-from gates.symmetry import classes_of_all
-from gates.threshold import np_classes, threshold_functions
+from gates.boolean.families import monotone_functions
+from gates.boolean.symmetry import classes_of_all
+from gates.boolean.threshold import np_classes, threshold_functions
 
 
 def best_of(fn, repeat=3):
@@ -121,7 +121,7 @@ def run(skip_cold=False):
     row("monotone n=6 (7,828,354)", t, tb, "numpy recursion")
 
     # 2. threshold functions with realisations: ratio at n = 5, absolute at n = 6
-    from gates import threshold as thr
+    from gates.boolean import threshold as thr
 
     def fresh(n):
         thr._CLASS_CACHE.clear()

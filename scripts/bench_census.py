@@ -21,10 +21,10 @@ import time
 import numba
 import numpy as np
 
-from gates.census import shallow_census
-from gates.protocol import Protocol
-from gates.rules import get_rule
-from gates.threshold import threshold_functions
+from gates.studies.census import shallow_census
+from gates.learning.protocol import Protocol
+from gates.learning.rules import get_rule
+from gates.boolean.threshold import threshold_functions
 
 RULES = ("hebb", "oja", "hebb-tanh", "gradient")
 

@@ -18,7 +18,7 @@ import time
 import numpy as np
 from benchlib import best, report
 
-from gates.channel import FeedForward, channel_study, step, teacher_task
+from gates.channel.measure import FeedForward, channel_study, step, teacher_task
 
 
 def bench_pwlr():

@@ -22,9 +22,9 @@ import time
 
 import numpy as np
 
-from gates.deep import PAPER_COMBOS, DeepNet, deep_census, deep_train
-from gates.protocol import Protocol
-from gates.rules import get_rule
+from gates.learning.two_layer import PAPER_COMBOS, DeepNet, deep_census, deep_train
+from gates.learning.protocol import Protocol
+from gates.learning.rules import get_rule
 
 
 def numpy_two_layer(v, n, hid, top, protocol, h):

@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from gates.deep_targets import (DeepTargetsConfig, choose_targets, deep_targets, forward, init_weights,
+from gates.learning.deep_targets import (DeepTargetsConfig, choose_targets, deep_targets, forward, init_weights,
                                 sample_candidates, synthetic_data)
 
 
@@ -76,7 +76,7 @@ def run():
                 "gates_per_s": work / t_gates, "numpy_per_s": work / t_np,
                 "same_targets": bool(np.array_equal(got, want)),
             })
-    from gates.deep_targets_study import DEFAULT_BUDGET
+    from gates.studies.deep_targets_study import DEFAULT_BUDGET
 
     t0 = time.perf_counter()
     res = deep_targets(X[:512], X[512:], DeepTargetsConfig(seed=0, epochs=10 ** 6, budget=DEFAULT_BUDGET))

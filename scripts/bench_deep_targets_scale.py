@@ -14,7 +14,7 @@ Python (matrix products for the forward passes and for each unit's
 flipped-activity gains, the weighted pocket perceptron as a Python loop over
 examples with one numpy dot product per example, the weighted error of each
 pass by numpy). It makes the same random draws in the same order as
-``gates.deep_targets._run_once`` / ``_unit_visit``, so it must end with the
+``gates.learning.deep_targets._run_once`` / ``_unit_visit``, so it must end with the
 same weights and the same count of gate evaluations; this is asserted on every
 workload where it runs (a check that can fail) before its time is reported.
 
@@ -61,8 +61,8 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 import gates  # noqa: E402
-import gates.deep_targets as dt  # noqa: E402
-from gates.deep_targets import DeepTargetsConfig, deep_targets, synthetic_data  # noqa: E402
+import gates.learning.deep_targets as dt  # noqa: E402
+from gates.learning.deep_targets import DeepTargetsConfig, deep_targets, synthetic_data  # noqa: E402
 
 WIDTHS = (16, 64, 256, 1024)
 EXAMPLES = (512, 4096, 16384, 60000)
@@ -285,7 +285,7 @@ def slope(xs, ys):
 
 def cold_start():
     """One default epoch (32-16-6-16-32, 512 examples) in a fresh process: empty numba cache, then the default cache."""
-    code = ("import time; t0 = time.perf_counter(); import gates.deep_targets as d; t1 = time.perf_counter(); "
+    code = ("import time; t0 = time.perf_counter(); import gates.learning.deep_targets as d; t1 = time.perf_counter(); "
             "X = d.synthetic_data()[0][:512]; c = d.DeepTargetsConfig(epochs=1); t2 = time.perf_counter(); "
             "d.deep_targets(X, None, c); t3 = time.perf_counter(); d.deep_targets(X, None, c); "
             "t4 = time.perf_counter(); "

@@ -2,7 +2,7 @@
 
 Run:  python scripts/bench_exact.py [--json] [--n5]
 
-* exact two-layer mode (gates.deep_exact) at n = 4, h = 8, every function: one
+* exact two-layer mode (gates.learning.two_layer_exact) at n = 4, h = 8, every function: one
   output rule decided on each restart's frozen features, against the simulated
   census of the same 65,536 functions (the simulate kernel, every function
   trained) and against a straightforward numpy baseline of the exact verdict
@@ -29,9 +29,9 @@ import time
 import numpy as np
 from benchlib import best, report
 
-from gates.deep import DeepNet, deep_census, hidden_layer
-from gates.deep_exact import output_sets
-from gates.protocol import Protocol
+from gates.learning.two_layer import DeepNet, deep_census, hidden_layer
+from gates.learning.two_layer_exact import output_sets
+from gates.learning.protocol import Protocol
 
 
 def numpy_hebb_verdicts(features, n):
@@ -96,8 +96,8 @@ def bench_seeds():
 
 
 def bench_fibre_shortcut():
-    import gates.deep as d
-    from gates.families import classes
+    import gates.learning.two_layer as d
+    from gates.boolean.families import classes
 
     reps, _, _ = classes("all", 5, "npn")
     tabs = np.ascontiguousarray(reps[np.random.default_rng(0).choice(len(reps), 8000, replace=False)])
@@ -118,8 +118,8 @@ def bench_fibre_shortcut():
 
 
 def bench_search_vs_scan():
-    from gates._clamped import _clamped_tables
-    from gates.deep_exact import feature_patterns
+    from gates.learning._clamped import _clamped_tables
+    from gates.learning.two_layer_exact import feature_patterns
 
     layer = hidden_layer(5, DeepNet(16, "hebb"), Protocol())
     k = int(np.argmin([abs(np.unique(f, axis=0).shape[0] - 24) for f in layer.features]))

@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from gates.hopfield import check_invariance, isometries, orientation
+from gates.learning.hopfield import check_invariance, isometries, orientation
 
 
 def python_orientation(memories, n):

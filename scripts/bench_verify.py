@@ -3,7 +3,7 @@
 Run:  python scripts/bench_verify.py [--json]
 
 * ``deep-local backprop``: the compiled Barzilai-Borwein descent of
-  :mod:`gates.deep_local` on the first 32 functions of 3 inputs, beside the
+  :mod:`gates.studies.deep_local` on the first 32 functions of 3 inputs, beside the
   same algorithm written in numpy (vectorised per step). Before a time is
   printed, both must agree to 1e-12 over the first 10 steps and both must
   end at a critical point (|grad E| < 1e-6). Their end points differ: the
@@ -25,7 +25,7 @@ import time
 import numpy as np
 from benchlib import best, report
 
-from gates.deep_local import _backprop, receptive_fields, skewed_inputs
+from gates.studies.deep_local import _backprop, receptive_fields, skewed_inputs
 
 
 def numpy_backprop(W0, v0, X, pi, T, mask, tol, max_steps, memory=10):
@@ -102,7 +102,7 @@ def _fresh(code, env=None):
 
 
 def bench_cold():
-    code = "from gates.deep_local import deep_local_study; deep_local_study(n=2, teachers=0)"
+    code = "from gates.studies.deep_local import deep_local_study; deep_local_study(n=2, teachers=0)"
     with tempfile.TemporaryDirectory() as cache:
         cold = _fresh(code, dict(os.environ, NUMBA_CACHE_DIR=cache))
         warm = _fresh(code, dict(os.environ, NUMBA_CACHE_DIR=cache))

@@ -20,9 +20,9 @@ import time
 import numpy as np
 from scipy import stats
 
-from gates.deep import DeepNet, deep_train, hidden_layer
-from gates.deep_exact import output_sets
-from gates.protocol import Protocol
+from gates.learning.two_layer import DeepNet, deep_train, hidden_layer
+from gates.learning.two_layer_exact import output_sets
+from gates.learning.protocol import Protocol
 
 
 def candidates(hid, top, seed, random, rng):

@@ -366,7 +366,7 @@ def at_least_as_desirable(v, n, i, j):
 
 
 # --------------------------------------------------------------------------
-# one threshold gate trained by a local rule (gates.protocol's module doc)
+# one threshold gate trained by a local rule (gates.learning.protocol's module doc)
 # --------------------------------------------------------------------------
 
 
@@ -590,7 +590,7 @@ def evaluate_net(wh, v, n):
 
 
 # --------------------------------------------------------------------------
-# layered threshold-gate networks and sampling deep targets (gates.deep_targets)
+# layered threshold-gate networks and sampling deep targets (gates.learning.deep_targets)
 # --------------------------------------------------------------------------
 #
 # A network is a list of layers; a layer is a list of gates; a gate is a list
@@ -779,7 +779,7 @@ def cube_isometry(p, n, perm, flips):
 
 
 # --------------------------------------------------------------------------
-# image files and single-unit learning (gates.datasets, gates.single_unit)
+# image files and single-unit learning (gates.io.datasets, gates.studies.single_unit)
 # --------------------------------------------------------------------------
 
 IDX_FORMATS = {0x08: "B", 0x09: "b", 0x0B: "h", 0x0C: "i", 0x0D: "f", 0x0E: "d"}
@@ -874,7 +874,7 @@ def riccati_rk4(a, b, c, w0, t_end, steps=2000):
 
 
 # --------------------------------------------------------------------------
-# linear units (gates.linear): per-sample averages, plain-loop training, RK4
+# linear units (gates.linear_unit.dynamics): per-sample averages, plain-loop training, RK4
 # --------------------------------------------------------------------------
 
 
@@ -1013,7 +1013,7 @@ def gate_batch_dynamics(terms, n, targets, w0, eta, epochs, step_tol, diverge):
 
 
 # --------------------------------------------------------------------------
-# recurrent net unfolded in time (gates.recurrent), plain loops
+# recurrent net unfolded in time (gates.learning.nets.recurrent), plain loops
 # --------------------------------------------------------------------------
 
 
@@ -1080,7 +1080,7 @@ def recurrent_fd_gradient(w, X, T, n_in, n_hidden, n_out, steps, activation="tan
 
 
 # --------------------------------------------------------------------------
-# layered tanh / logistic nets of the learning channel (gates.channel), plain loops
+# layered tanh / logistic nets of the learning channel (gates.channel.measure), plain loops
 # --------------------------------------------------------------------------
 
 
@@ -1194,7 +1194,7 @@ def positive_max_mean(k, top=14.0, steps=40000):
 
 
 # --------------------------------------------------------------------------
-# the output gate on frozen features (reference for gates.deep_exact)
+# the output gate on frozen features (reference for gates.learning.two_layer_exact)
 # --------------------------------------------------------------------------
 
 
@@ -1319,7 +1319,7 @@ def output_verdicts(rows, rule, encoding="pm1", recoded=False):
 
 
 # --------------------------------------------------------------------------
-# relaxed networks: backprop on tanh, straight-through estimator (gates.deep_baselines)
+# relaxed networks: backprop on tanh, straight-through estimator (gates.learning.deep_baselines)
 # --------------------------------------------------------------------------
 
 

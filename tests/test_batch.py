@@ -6,11 +6,11 @@ import json
 import numpy as np
 import pytest
 
-from gates import threshold as thr
-from gates.batch import REQUIRED, STUDIES
-from gates.census import shallow_census
-from gates.protocol import Protocol
-from gates.cli import main
+from gates.boolean import threshold as thr
+from gates.jobs.adapters import REQUIRED, STUDIES
+from gates.studies.census import shallow_census
+from gates.learning.protocol import Protocol
+from gates.cli.main import main
 from gates.errors import InputError
 
 # typed from OEIS, not from gates: A000609 (threshold functions), A000617 (their NP classes)

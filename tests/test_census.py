@@ -18,10 +18,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gates.census import shallow_census
-from gates.cli import main
+from gates.studies.census import shallow_census
+from gates.cli.main import main
 from gates.errors import InputError
-from gates.protocol import Protocol
+from gates.learning.protocol import Protocol
 
 from . import naive
 
@@ -291,8 +291,8 @@ def test_literal_01_learns_only_the_constants(rule):
 
 
 def test_exact_mode_recognises_the_rule_by_its_terms():
-    from gates.census import exact_coding
-    from gates.rules import Rule, get_rule
+    from gates.studies.census import exact_coding
+    from gates.learning.rules import Rule, get_rule
 
     rec, lit = Protocol(encoding="01"), Protocol(**LITERAL_01)
     hebb_pm1, hebb_01 = get_rule("hebb"), get_rule("hebb", encoding="01")

@@ -1,4 +1,4 @@
-"""The learning channel (gates.channel): nets, algorithms, counts and theory, against tests/naive.py."""
+"""The learning channel (gates.channel.measure): nets, algorithms, counts and theory, against tests/naive.py."""
 
 import csv
 import json
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import gates.channel as channel
-from gates.channel import (
+import gates.channel.measure as channel
+from gates.channel.measure import (
     ALGORITHMS,
     FeedForward,
     Step,
@@ -489,7 +489,7 @@ def test_check_channel_catches_the_mutant(mutant):
 
 
 def test_recurrent_net_runs_every_algorithm():
-    rec = pytest.importorskip("gates.recurrent")
+    rec = pytest.importorskip("gates.learning.nets.recurrent")
     net = rec.Recurrent(n_in=2, n_hidden=3, n_out=1, steps=3)
     X, T = teacher_task(net, 5, seed=0)
     assert X.shape == (5, 3, 2)
@@ -612,7 +612,7 @@ def test_palr_rate_does_not_depend_on_the_batch_size():
 
 
 def test_rate_identity_on_other_nets():
-    rec = pytest.importorskip("gates.recurrent")
+    rec = pytest.importorskip("gates.learning.nets.recurrent")
     net = rec.Recurrent(n_in=2, n_hidden=3, n_out=1, steps=3)
     X, T = teacher_task(net, 4, seed=0)
     w = net.init(1)

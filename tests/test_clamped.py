@@ -1,4 +1,4 @@
-"""The clamped output rules' searches (gates._clamped) against the Gray-code scan of every labelling.
+"""The clamped output rules' searches (gates.learning._clamped) against the Gray-code scan of every labelling.
 
 The branch and bound (hebb, oja) and the scan of sign vectors (hebb-tanh)
 must list exactly the learnt and tied labellings that the scan of all 2^m
@@ -18,11 +18,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import gates._clamped as cl
-from gates.deep import DeepNet, hidden_layer
-from gates.deep_exact import feature_patterns, output_sets
+import gates.learning._clamped as cl
+from gates.learning.two_layer import DeepNet, hidden_layer
+from gates.learning.two_layer_exact import feature_patterns, output_sets
 from gates.errors import InputError
-from gates.protocol import Protocol
+from gates.learning.protocol import Protocol
 
 from . import naive
 
@@ -137,7 +137,7 @@ def test_m32_identity_features_match_the_one_gate_condition(rule, saturate):
 
 
 def mutant(old, new):
-    """gates._clamped with one source line changed, its kernels run as plain Python (nothing to compile)."""
+    """gates.learning._clamped with one source line changed, its kernels run as plain Python (nothing to compile)."""
     source = inspect.getsource(cl)
     assert source.count(old) == 1, old
     module = types.ModuleType("gates._mutant_clamped")

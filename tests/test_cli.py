@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from gates.cli import main
+from gates.cli.main import main
 
 from . import naive
 

@@ -1,4 +1,4 @@
-"""Image data (gates.datasets) against files built by the pure-Python IDX writer.
+"""Image data (gates.io.datasets) against files built by the pure-Python IDX writer.
 
 naive.idx_bytes writes the header and every entry with struct, big-endian,
 so a round trip checks the reader's header parsing, byte order and types
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gates.datasets import IDX_TYPES, SEGMENTS, digits, image_data, load_idx, load_images, segment_digits
+from gates.io.datasets import IDX_TYPES, SEGMENTS, digits, image_data, load_idx, load_images, segment_digits
 from gates.errors import InputError
 
 from . import naive
@@ -182,7 +182,7 @@ def test_digits_without_sklearn(monkeypatch):
 
 
 def test_segment_glyphs():
-    from gates.datasets import _segment_glyph
+    from gates.io.datasets import _segment_glyph
 
     # seven-segment lit counts: 8 lights all seven, 1 two, 7 three
     assert [len(SEGMENTS[d]) for d in (8, 1, 7)] == [7, 2, 3]
@@ -214,11 +214,11 @@ def test_segment_digits():
 
 
 def test_module_needs_no_sklearn():
-    """Importing gates.datasets must not import scikit-learn (CI does not have it)."""
+    """Importing gates.io.datasets must not import scikit-learn (CI does not have it)."""
     import subprocess
     import sys
 
-    code = "import sys, gates.datasets, gates.single_unit; print('sklearn' in sys.modules)"
+    code = "import sys, gates.io.datasets, gates.studies.single_unit; print('sklearn' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=os.path.dirname(os.path.dirname(__file__)), check=True)
     assert out.stdout.strip() == "False"

@@ -12,9 +12,9 @@ import random
 import numpy as np
 import pytest
 
-from gates.census import shallow_census
-from gates.cli import main
-from gates.deep import (
+from gates.studies.census import shallow_census
+from gates.cli.main import main
+from gates.learning.two_layer import (
     HIDDEN_RULES,
     TOP_RULES,
     DeepNet,
@@ -26,8 +26,8 @@ from gates.deep import (
     representable,
 )
 from gates.errors import InputError
-from gates.protocol import Protocol
-from gates.threshold import threshold_functions
+from gates.learning.protocol import Protocol
+from gates.boolean.threshold import threshold_functions
 
 from . import naive
 from .test_census import by_table
@@ -410,8 +410,8 @@ def _no_shortcut(layer):
 @pytest.mark.parametrize("top", TOP_RULES)
 @pytest.mark.parametrize("hid", HIDDEN_RULES)
 def test_the_fibre_shortcut_changes_no_verdict(hid, top, monkeypatch):
-    import gates.deep as d
-    from gates.families import list_functions
+    import gates.learning.two_layer as d
+    from gates.boolean.families import list_functions
 
     # every function of n = 3, h = 3 (few distinct feature rows, so most pairs are refused untrained)
     tables = list_functions("all", 3)
@@ -423,8 +423,8 @@ def test_the_fibre_shortcut_changes_no_verdict(hid, top, monkeypatch):
 
 
 def test_mutant_fibre_shortcut_merging_two_rows_is_caught(monkeypatch):
-    import gates.deep as d
-    from gates.families import list_functions
+    import gates.learning.two_layer as d
+    from gates.boolean.families import list_functions
 
     tables = list_functions("all", 3)
     net = DeepNet(4, "none")

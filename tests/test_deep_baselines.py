@@ -1,4 +1,4 @@
-"""Baselines of sampling deep targets (gates.deep_baselines): compute, budget, tuning, Adam.
+"""Baselines of sampling deep targets (gates.learning.deep_baselines): compute, budget, tuning, Adam.
 
 Compute counts are checked against the closed forms of the module's
 conventions written out by hand here, and against the work the training
@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import gates.deep_baselines as db
-from gates.deep_baselines import (
+import gates.learning.deep_baselines as db
+from gates.learning.deep_baselines import (
     BASELINES,
     DEFAULT_GRID,
     _adam_state,
@@ -29,7 +29,7 @@ from gates.deep_baselines import (
     tune_baseline,
     tuned_baseline,
 )
-from gates.deep_targets import DeepTargetsConfig, synthetic_data
+from gates.learning.deep_targets import DeepTargetsConfig, synthetic_data
 from gates.errors import InputError
 
 from . import naive

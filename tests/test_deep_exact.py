@@ -2,8 +2,8 @@
 
 Expectations come from the pure-Python reference ``naive.output_verdicts``
 (every function tried literally, Python integers, a complete separability
-test), from long simulations of the output gate (``gates.deep.deep_train``),
-from the threshold functions of :mod:`gates.threshold` and from the one-gate
+test), from long simulations of the output gate (``gates.learning.two_layer.deep_train``),
+from the threshold functions of :mod:`gates.boolean.threshold` and from the one-gate
 canonical-form condition ``naive.exact_status`` (the clamped rules'
 searches are held to the Gray-code scan in ``test_clamped.py``). Mutants
 show that each comparison can fail.
@@ -16,12 +16,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import gates.deep_exact as de
-from gates.deep import DeepNet, deep_train, hidden_layer
-from gates.deep_exact import EXACT_OUTPUT_RULES, OutputSets, feature_patterns, output_sets
+import gates.learning.two_layer_exact as de
+from gates.learning.two_layer import DeepNet, deep_train, hidden_layer
+from gates.learning.two_layer_exact import EXACT_OUTPUT_RULES, OutputSets, feature_patterns, output_sets
 from gates.errors import InputError, ResourceError, UndecidedError
-from gates.protocol import Protocol
-from gates.threshold import threshold_functions
+from gates.learning.protocol import Protocol
+from gates.boolean.threshold import threshold_functions
 
 from . import naive
 
@@ -393,7 +393,7 @@ def test_default_caps():
 @pytest.mark.slow
 def test_hebb_decides_every_n5_layer():
     """m = 32 (identity features of n = 5) is within the hebb cap: the verdict is one gate's exact mode."""
-    from gates.census import shallow_census
+    from gates.studies.census import shallow_census
 
     res = output_sets(Protocol().inputs(5)[None], "hebb")
     want = shallow_census("all", 5, "hebb", mode="exact")
@@ -432,7 +432,7 @@ def test_all_zero_features_decide_nothing():
 def test_two_layer_exact_census_in_01_follows_the_protocol(rule, recode):
     """deep_census(mode="exact") with 0/1 coding: the hidden layer runs the protocol's (recoded or
     literal) rule, and the output verdicts are the reference's for the same handling."""
-    from gates.deep import deep_census
+    from gates.learning.two_layer import deep_census
 
     p = Protocol(encoding="01", restarts=3, seed=4, recode=recode)
     res = deep_census("all", 2, rule, "hebb", hidden=2, protocol=p, mode="exact")

@@ -10,7 +10,7 @@ E = 0 and no hidden gradient).
 import numpy as np
 import pytest
 
-from gates.deep_local import (
+from gates.studies.deep_local import (
     MUTANTS,
     _backprop,
     _error_grads,

@@ -1,4 +1,4 @@
-"""Sampling deep targets (gates.deep_targets) against pure-Python references.
+"""Sampling deep targets (gates.learning.deep_targets) against pure-Python references.
 
 The references (naive.net_forward, naive.choose_targets_reference, ...)
 push every candidate through the layers above by plain loops and apply the
@@ -21,9 +21,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gates.cli import main
-from gates.deep_baselines import baseline
-from gates.deep_targets import (
+from gates.cli.main import main
+from gates.learning.deep_baselines import baseline
+from gates.learning.deep_targets import (
     DeepTargetsConfig,
     choose_targets,
     deep_targets,
@@ -583,7 +583,7 @@ def test_load_data(tmp_path):
 @pytest.mark.parametrize("encoding", ["pm1", "01"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_flip_gains_match_the_reference(encoding, seed):
-    from gates.deep_targets import _flip_gains
+    from gates.learning.deep_targets import _flip_gains
 
     off = OFF[encoding]
     rnd = random.Random(seed)
@@ -606,7 +606,7 @@ def test_flip_gains_match_the_reference(encoding, seed):
 @pytest.mark.parametrize("keep_best", [True, False])
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_pocket_matches_the_reference(keep_best, seed):
-    from gates.deep_targets import _pocket
+    from gates.learning.deep_targets import _pocket
 
     rng = np.random.default_rng(seed)
     m, s = 30, 6
@@ -689,7 +689,7 @@ def test_anneal_keeps_uphill_moves_only_while_hot():
 
 
 def test_input_groups_share_a_target_only_when_inputs_coincide():
-    from gates.deep_targets import input_groups
+    from gates.learning.deep_targets import input_groups
 
     prev = np.array([[1, -1], [1, -1], [-1, 1], [1, 1]], dtype=float)
     cur = np.array([[1, 1, -1], [1, 1, -1], [1, 1, -1], [-1, 1, 1]], dtype=float)
@@ -703,7 +703,7 @@ def test_input_groups_share_a_target_only_when_inputs_coincide():
 
 @pytest.mark.parametrize("encoding", ["pm1", "01"])
 def test_class_error_matches_the_reference(encoding):
-    from gates.deep_targets import class_error
+    from gates.learning.deep_targets import class_error
 
     off = OFF[encoding]
     rnd = random.Random(5)

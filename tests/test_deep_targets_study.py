@@ -8,10 +8,10 @@ import sys
 import numpy as np
 import pytest
 
-import gates.datasets as gdatasets
-from gates.cli import main
-from gates.deep_targets import DeepTargetsConfig, class_error, forward, synthetic_data
-from gates.deep_targets_study import (
+import gates.io.datasets as gdatasets
+from gates.cli.main import main
+from gates.learning.deep_targets import DeepTargetsConfig, class_error, forward, synthetic_data
+from gates.studies.deep_targets_study import (
     check_study,
     compare_at_budget,
     oracle_code,
@@ -113,8 +113,8 @@ def test_compare_at_budget_respects_the_budget_and_reproduces_the_tuning():
     assert choice["val_error"] == min(g["best_val_error"] for g in m["backprop"]["tuning"]["grid"])
     assert m["backprop-early-stop"]["val_error"] == choice["val_error"]
     # the deep-targets error is that of a plain forward pass of its final weights (re-run, same seed)
-    from gates.deep_targets import deep_targets
-    from gates.deep_targets_study import _config
+    from gates.learning.deep_targets import deep_targets
+    from gates.studies.deep_targets_study import _config
 
     d = task_data("autoencoder", 2)
     run = deep_targets(d["train"], d["test"], _config(d["layers"], 2, budget, {}))
@@ -128,8 +128,8 @@ def test_class_task_scores_by_the_class_units(monkeypatch):
     monkeypatch.setattr(gdatasets, "digits", _no_sklearn)
     r = compare_at_budget("digits", 1, 2_000_000, baselines=())
     d = task_data("digits", 1)
-    from gates.deep_targets import deep_targets
-    from gates.deep_targets_study import _config
+    from gates.learning.deep_targets import deep_targets
+    from gates.studies.deep_targets_study import _config
 
     run = deep_targets(d["train"], d["test"], _config(d["layers"], 1, 2_000_000, {}), targets=d["targets"],
                        test_targets=d["test_targets"])
@@ -236,8 +236,8 @@ def test_cli_bad_input_one_line_exit_2_no_file(tmp_path, argv, needle):
 @pytest.mark.slow
 def test_default_budget_unit_search_beats_the_paper_loop_and_deep_local_learning():
     # seeds 1 and 2 at the default budget: the measured ordering of the README (about 3 min)
-    from gates.deep_targets import deep_targets
-    from gates.deep_targets_study import DEFAULT_BUDGET, _config
+    from gates.learning.deep_targets import deep_targets
+    from gates.studies.deep_targets_study import DEFAULT_BUDGET, _config
 
     for seed in (1, 2):
         d = task_data("autoencoder", seed)

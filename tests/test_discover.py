@@ -6,12 +6,12 @@ import math
 import numpy as np
 import pytest
 
-from gates.census import shallow_census
-from gates.discover import (DYNAMICS, _dynamics, discover, enumerate_rules, gate_behaviours,
+from gates.studies.census import shallow_census
+from gates.studies.discover import (DYNAMICS, _dynamics, discover, enumerate_rules, gate_behaviours,
                             monomials, write_discovery)
 from gates.errors import InputError
-from gates.protocol import Protocol
-from gates.rules import parse_poly
+from gates.learning.protocol import Protocol
+from gates.learning.rules import parse_poly
 
 from . import naive
 

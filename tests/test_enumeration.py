@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gates.enumeration import OEIS, counts_table, describe_function, enumerate_family, write_enumeration
+from gates.studies.enumeration import OEIS, counts_table, describe_function, enumerate_family, write_enumeration
 from gates.errors import InputError, ResourceError
 
 from . import naive

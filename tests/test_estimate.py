@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from gates.census import shallow_census, stratify
-from gates.deep import deep_census_rows, deep_result, deep_train, hidden_layer
+from gates.studies.census import shallow_census, stratify
+from gates.learning.two_layer import deep_census_rows, deep_result, deep_train, hidden_layer
 from gates.errors import InputError
-from gates.estimate import random_members, seed_mean, stratified_total
-from gates.protocol import Protocol
+from gates.boolean.symmetry import random_members
+from gates.estimate import seed_mean, stratified_total
+from gates.learning.protocol import Protocol
 
 from . import naive
 

@@ -1,4 +1,4 @@
-"""Tests of gates.families against tests/naive.py and OEIS counts."""
+"""Tests of gates.boolean.families against tests/naive.py and OEIS counts."""
 
 import random
 from math import factorial
@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from . import naive
-from gates import families as F
+from gates.boolean import families as F
 from gates.errors import InputError, ResourceError
-from gates.symmetry import classes_of_set
-from gates.threshold import np_classes
-from gates.truth import is_monotone
+from gates.boolean.symmetry import classes_of_set
+from gates.boolean.threshold import np_classes
+from gates.boolean.truth import is_monotone
 
 # A000372 (Dedekind numbers): monotone functions of n inputs
 MONOTONE_COUNTS = [2, 3, 6, 20, 168, 7581, 7828354]

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gates.cli import main
+from gates.cli.main import main
 from gates.errors import InputError
-from gates.hopfield import (
+from gates.learning.hopfield import (
     check_invariance,
     dynamics,
     energies,

@@ -14,10 +14,10 @@ import time
 import numpy as np
 import pytest
 
-from gates import jobs
+from gates.jobs import runner as jobs
 from gates.errors import InputError
-from gates.jobs import job_status, load_job, merge_job, resume_job, run_job, verify_chunk
-from gates.storage import write_csv
+from gates.jobs.runner import job_status, load_job, merge_job, resume_job, run_job, verify_chunk
+from gates.io.storage import write_csv
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -31,7 +31,7 @@ REQUIRED = _Required()
 
 
 class Toy:
-    """A tiny study with the gates.batch protocol: each n-input function's popcount and seeded noise.
+    """A tiny study with the gates.jobs.adapters protocol: each n-input function's popcount and seeded noise.
 
     ``log`` appends "<id> <pid>" per computed chunk; ``die_once`` SIGKILLs the
     process computing chunk c0002 the first time; ``fail_unless`` raises while
@@ -96,7 +96,7 @@ STUDIES = {"toy": Toy()}
 
 def _learn_ready():
     try:
-        from gates import batch
+        from gates.jobs import adapters as batch
     except ImportError:
         return False
     return "READY" in (batch.__doc__ or "") and "learn" in batch.STUDIES
@@ -199,7 +199,7 @@ def test_crash_during_setup_leaves_no_directory(tmp_path, monkeypatch):
 
 def test_sigkill_during_setup_leaves_no_directory(tmp_path, reference):
     job = toy_job(tmp_path)
-    code = ("import os, signal, sys; from gates import jobs; from tests.test_jobs import STUDIES; "
+    code = ("import os, signal, sys; from gates.jobs import runner as jobs; from tests.test_jobs import STUDIES; "
             "jobs.write_json = lambda *a: os.kill(os.getpid(), signal.SIGKILL); "
             "jobs.run_job(sys.argv[1], sys.argv[2], studies=STUDIES, progress=False)")
     r = subprocess.run([sys.executable, "-c", code, job, str(tmp_path / "run")], cwd=ROOT)
@@ -486,7 +486,7 @@ def test_dask_missing_is_one_line(tmp_path, monkeypatch):
 
 # ---------------------------------------------------------------- other processes: kills and concurrency
 
-_DRIVER = ("import sys; from gates import jobs; from tests.test_jobs import STUDIES; "
+_DRIVER = ("import sys; from gates.jobs import runner as jobs; from tests.test_jobs import STUDIES; "
            "f = {'run': lambda a: jobs.run_job(a[0], a[1], studies=STUDIES, progress=False), "
            "'resume': lambda a: jobs.resume_job(a[0], studies=STUDIES, progress=False)}; "
            "f[sys.argv[1]](sys.argv[2:])")

@@ -1,4 +1,4 @@
-"""Linear-unit analysis (gates.linear) against tests/naive.py and analytic formulas."""
+"""Linear-unit analysis (gates.linear_unit.dynamics) against tests/naive.py and analytic formulas."""
 
 import csv
 import json
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gates.errors import InputError, ResourceError
-from gates.linear import (
+from gates.linear_unit.dynamics import (
     Moments,
     _vector_form_value,
     affine_coefficients,
@@ -31,7 +31,7 @@ from gates.linear import (
     symbolic_expectation,
     write_expectation_tables,
 )
-from gates.rules import get_rule, parse_poly
+from gates.learning.rules import get_rule, parse_poly
 
 from . import naive
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gates.errors import InputError
-from gates.protocol import CRITERIA, ENCODINGS, INITS, PRESENTATIONS, SCHEDULES, Protocol
+from gates.learning.protocol import CRITERIA, ENCODINGS, INITS, PRESENTATIONS, SCHEDULES, Protocol
 
 from . import naive
 

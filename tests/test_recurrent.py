@@ -1,4 +1,4 @@
-"""The recurrent net unfolded in time (gates.recurrent) against plain-loop references.
+"""The recurrent net unfolded in time (gates.learning.nets.recurrent) against plain-loop references.
 
 The forward pass and the error come from naive.recurrent_forward (a loop
 over examples, steps and units on the flat weight list); the gradient from
@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import gates.recurrent as recurrent
+import gates.learning.nets.recurrent as recurrent
 from gates.errors import InputError
-from gates.recurrent import V_GAIN, Recurrent, recurrent_task
+from gates.learning.nets.recurrent import V_GAIN, Recurrent, recurrent_task
 
 from . import naive
 

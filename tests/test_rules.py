@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gates.errors import InputError
-from gates.rules import FORMS, RULES, Rule, get_rule, parse_poly
+from gates.learning.rules import FORMS, RULES, Rule, get_rule, parse_poly
 
 # The table of gates/rules.py's module doc, written out as monomials
 # (coef, a, b, c, d) = coef * O^a * x^b * w^c * T^d.
@@ -196,7 +196,7 @@ monomial = st.tuples(
 @settings(max_examples=150, deadline=None)
 @given(st.lists(monomial, min_size=1, max_size=5), st.floats(-2, 2))
 def test_recode_agrees_on_every_binary_point(terms, w):
-    from gates.rules import recode
+    from gates.learning.rules import recode
 
     try:
         rule = Rule("r", tuple(terms))
@@ -229,7 +229,7 @@ def test_recode_agrees_on_every_binary_point(terms, w):
 
 
 def test_recode_named_rules_keep_their_degree():
-    from gates.rules import recode
+    from gates.learning.rules import recode
 
     for name, form in (("hebb", "unsupervised"), ("oja", "unsupervised"), ("oja", "clamped"), ("gradient", "clamped")):
         r = get_rule(name, form)

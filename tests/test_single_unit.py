@@ -1,4 +1,4 @@
-"""Single-unit experiments (gates.single_unit) against pure-Python references.
+"""Single-unit experiments (gates.studies.single_unit) against pure-Python references.
 
 * The cosine condition is recomputed by plain loops (naive.hebb_condition);
   integer inputs make every margin exact, so holds / pairwise must be equal.
@@ -28,7 +28,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gates.errors import InputError
-from gates.single_unit import (
+from gates.studies.single_unit import (
     HEBB_BIAS,
     HEBB_KINDS,
     check_supervised_hebb,
@@ -492,7 +492,7 @@ def synthetic_images(N=80, D=6, seed=0):
 
 
 def test_hebb_images_aligns_with_principal_eigenvector():
-    from gates.single_unit import hebb_images
+    from gates.studies.single_unit import hebb_images
 
     X, _ = synthetic_images()
     r = hebb_images(X, epochs=150, eta=0.05, seed=2)
@@ -512,7 +512,7 @@ def test_hebb_images_aligns_with_principal_eigenvector():
 
 def test_hebb_images_batch_is_the_mean_update():
     """Batch simple Hebb: w <- w + eta * mean_p (w . x_p) x_p, by loops from the same w_0."""
-    from gates.single_unit import hebb_images
+    from gates.studies.single_unit import hebb_images
 
     X, _ = synthetic_images(N=12, D=4, seed=5)
     eta = 0.1
@@ -526,7 +526,7 @@ def test_hebb_images_batch_is_the_mean_update():
 
 
 def test_riccati_images_synthetic():
-    from gates.single_unit import riccati_images
+    from gates.studies.single_unit import riccati_images
 
     X, y = synthetic_images(N=150, D=5, seed=3)
     r = riccati_images(X, y, digit=1, epochs=60, eta=0.5, seed=4, init_scale=0.05)
@@ -557,7 +557,7 @@ def test_riccati_images_synthetic():
 
 
 def test_riccati_images_validates():
-    from gates.single_unit import riccati_images
+    from gates.studies.single_unit import riccati_images
 
     X, y = synthetic_images(N=20, D=3)
     with pytest.raises(InputError, match="reads O"):
@@ -571,9 +571,9 @@ def test_riccati_images_validates():
 
 
 def test_write_image_study(tmp_path):
-    from gates.single_unit import hebb_images, riccati_images, write_image_study
+    from gates.studies.single_unit import hebb_images, riccati_images, write_image_study
 
-    from gates.single_unit import riccati_tanh_images
+    from gates.studies.single_unit import riccati_tanh_images
 
     X, y = synthetic_images(N=30, D=4)
     res = {"hebb": hebb_images(X, epochs=5), "riccati": riccati_images(X, y, digit=2, epochs=6),
@@ -606,7 +606,7 @@ def test_write_image_study(tmp_path):
 @pytest.mark.slow
 def test_image_study_digits():
     pytest.importorskip("sklearn")
-    from gates.single_unit import image_study
+    from gates.studies.single_unit import image_study
 
     res = image_study("digits")
     assert res["riccati"]["r2"] > 0.99
@@ -634,7 +634,7 @@ def test_riccati_tanh_prediction_solves_its_expected_ode(rule, extra):
     from plain loops; seeds with mu . w0 of both signs (tau runs backward for the negative ones)."""
     from scipy.integrate import solve_ivp
 
-    from gates.single_unit import riccati_tanh_images
+    from gates.studies.single_unit import riccati_tanh_images
 
     X, y = uniform_images(N=90, D=8, seed=6)
     rows = [x for x, lab in zip(lists(X), y.tolist()) if lab == 1]
@@ -664,7 +664,7 @@ def test_riccati_tanh_fit_split_and_o_matters():
     """Metrics recomputed from the trajectories; the exact expected ODE against scipy; O changes the prediction."""
     from scipy.integrate import solve_ivp
 
-    from gates.single_unit import riccati_tanh_images
+    from gates.studies.single_unit import riccati_tanh_images
 
     X, _ = uniform_images()
     r = riccati_tanh_images(X, digit=None, epochs=120, eta=0.05, seed=1)
@@ -700,7 +700,7 @@ def test_riccati_tanh_fit_split_and_o_matters():
 
 
 def test_riccati_tanh_mutants_break_it():
-    from gates.single_unit import TANH_MUTANTS, riccati_tanh_images
+    from gates.studies.single_unit import TANH_MUTANTS, riccati_tanh_images
 
     X, _ = uniform_images()
     good = riccati_tanh_images(X, digit=None, epochs=60, eta=0.05, seed=1)
@@ -715,7 +715,7 @@ def test_riccati_tanh_mutants_break_it():
 
 
 def test_riccati_tanh_validates():
-    from gates.single_unit import riccati_tanh_images
+    from gates.studies.single_unit import riccati_tanh_images
 
     X, y = uniform_images(N=20, D=3)
     for rule in ("T*x - T*w^2", "O^2*x", "O*x*T", "x - O*w^2"):
@@ -734,7 +734,7 @@ def test_riccati_tanh_validates():
 
 
 def test_independence_gap0_by_loops():
-    from gates.single_unit import _independence_gap0
+    from gates.studies.single_unit import _independence_gap0
 
     X, _ = uniform_images(N=15, D=4, seed=2)
     w0 = [0.3, -0.1, 0.2, 0.05]
@@ -748,13 +748,13 @@ def test_independence_gap0_by_loops():
 
 @pytest.fixture(scope="module")
 def riccati_check():
-    from gates.single_unit import check_riccati_images
+    from gates.studies.single_unit import check_riccati_images
 
     return check_riccati_images()
 
 
 def test_check_riccati_images(riccati_check):
-    from gates.single_unit import TANH_REL_TOL
+    from gates.studies.single_unit import TANH_REL_TOL
 
     out = riccati_check
     assert out["holds"], out["lines"]
@@ -773,7 +773,7 @@ RICCATI_MUTANTS = ("riccati-sign", "o-free-clock", "linear-clock", "drop-o")
 
 @pytest.mark.parametrize("mutant", RICCATI_MUTANTS)
 def test_check_riccati_images_catches_mutant(mutant):
-    from gates.single_unit import TANH_REL_TOL, check_riccati_images
+    from gates.studies.single_unit import TANH_REL_TOL, check_riccati_images
 
     assert mutant in check_riccati_images.mutants
     out = check_riccati_images(mutant=mutant, runs=1)
@@ -784,7 +784,7 @@ def test_check_riccati_images_catches_mutant(mutant):
 
 
 def test_check_riccati_images_mutant_names():
-    from gates.single_unit import check_riccati_images
+    from gates.studies.single_unit import check_riccati_images
 
     assert set(check_riccati_images.mutants) == set(RICCATI_MUTANTS)
     with pytest.raises(InputError, match="mutant 'x' is unknown: allowed riccati-sign"):
@@ -792,13 +792,13 @@ def test_check_riccati_images_mutant_names():
 
 
 def test_check_riccati_images_without_sklearn(monkeypatch):
-    import gates.datasets
-    from gates.single_unit import check_riccati_images
+    import gates.io.datasets
+    from gates.studies.single_unit import check_riccati_images
 
     def missing():
         raise InputError("the 'digits' data need scikit-learn")
 
-    monkeypatch.setattr(gates.datasets, "digits", missing)
+    monkeypatch.setattr(gates.io.datasets, "digits", missing)
     out = check_riccati_images(runs=2)
     assert out["evidence"]["data"].startswith("segments (stand-in")
     assert out["holds"], out["lines"]

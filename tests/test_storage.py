@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from gates.storage import atomic_path, manifest, manifest_path, markdown_table, write_csv, write_json, write_npy
+from gates.io.storage import atomic_path, manifest, manifest_path, markdown_table, write_csv, write_json, write_npy
 
 
 def test_atomic_path_leaves_nothing_on_failure(tmp_path):

@@ -1,4 +1,4 @@
-"""Tests of gates.symmetry against tests/naive.py, Burnside's lemma and OEIS counts."""
+"""Tests of gates.boolean.symmetry against tests/naive.py, Burnside's lemma and OEIS counts."""
 
 import random
 from math import factorial
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from . import naive
-from gates import symmetry as S
+from gates.boolean import symmetry as S
 from gates.errors import InputError, ResourceError
 
 SETTINGS = settings(max_examples=30, deadline=None)

@@ -7,7 +7,7 @@ from dataclasses import fields
 
 import pytest
 
-from gates.protocol import Protocol
+from gates.learning.protocol import Protocol
 from gates.tables import HEADER, QUANTITIES, Cell, cell_id, cell_row, run_cell
 
 from . import naive

@@ -9,9 +9,10 @@ import pytest
 import inspect as _inspect
 import json as _json
 
-from gates.cli import main as _main
+from gates.cli.main import main as _main
 from gates.errors import InputError as _InputError
-from gates.theorems import CHECKS, check_counting, run_checks
+from gates.verify import CHECKS, run_checks
+from gates.verify.theorems import check_counting
 
 # OEIS A000609, typed from the OEIS entry (not from gates)
 A000609 = {1: 4, 2: 14, 3: 104, 4: 1882, 5: 94572, 6: 15028134, 7: 8378070864, 8: 17561539552946,
@@ -49,7 +50,7 @@ def test_counting_check_against_oeis_and_cover():
 
 
 def test_verify_exit_status_follows_the_checks(monkeypatch, capsys):
-    import gates.theorems as th
+    import gates.verify.theorems as th
 
     assert _main(["verify", "counting", "--json"]) == 0
     out = _json.loads(capsys.readouterr().out)
@@ -135,7 +136,7 @@ def test_every_mutant_is_caught(name, mutant):
 
 
 def test_run_checks_reports_mutants_and_an_uncaught_one(monkeypatch, capsys):
-    import gates.theorems as th
+    import gates.verify.theorems as th
 
     res = run_checks(["counting"], mutants=True)[0]
     assert res["holds"] is True
@@ -169,11 +170,11 @@ def test_run_checks_reports_mutants_and_an_uncaught_one(monkeypatch, capsys):
 def test_counting_mutants_break_the_count_and_the_bound():
     # NP orbit sizes without negations: at n = 2 the 14 threshold functions shrink (independent: the
     # six NP classes of n = 2 have P-orbits 1, 1, 2, 2, 1, 1 ...); the count must differ from OEIS
-    from gates.theorems import _cover_bound, _np_count
+    from gates.verify.theorems import cover_bound, np_count
 
-    assert _np_count(2) == A000609[2] and _np_count(2, negations=False) < A000609[2]
+    assert np_count(2) == A000609[2] and np_count(2, negations=False) < A000609[2]
     # Cover in n dimensions: 2 (C(3, 0) + C(3, 1)) = 8 < 14 at n = 2
-    assert _cover_bound(2, bias=False) == 8 and _cover_bound(2) == 14
+    assert cover_bound(2, bias=False) == 8 and cover_bound(2) == 14
 
 
 def test_check_mutant_accepts_none_and_the_listed_names_only():

@@ -1,4 +1,4 @@
-"""Tests of gates.threshold: certificates checked independently, counts from OEIS."""
+"""Tests of gates.boolean.threshold: certificates checked independently, counts from OEIS."""
 
 import dataclasses
 import random
@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from . import naive
-from gates import threshold as Th
+from gates.boolean import threshold as Th
 from gates.errors import InputError
-from gates.truth import gate_margin
+from gates.boolean.truth import gate_margin
 
 SETTINGS = settings(max_examples=30, deadline=None)
 FEW = settings(max_examples=8, deadline=None)

@@ -1,4 +1,4 @@
-"""Tests of gates.truth against the pure-Python references in tests/naive.py."""
+"""Tests of gates.boolean.truth against the pure-Python references in tests/naive.py."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from . import naive
-from gates import truth as T
+from gates.boolean import truth as T
 from gates.errors import InputError
 
 settings.register_profile("truth", max_examples=40, deadline=None)

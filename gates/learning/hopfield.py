@@ -1,0 +1,451 @@
+"""Hopfield networks, acyclic orientations of the n-cube, and isometry invariance (paper §6).
+
+A Hopfield network of n threshold units with symmetric weights and no
+self-connections has the energy E(o) = -sum_{i<j} w_ij o_i o_j (- sum_i
+theta_i o_i with thresholds). Directing every edge of the n-cube (states
+one unit apart) toward lower energy gives an orientation, a networkx
+``DiGraph`` on the nodes of ``networkx.hypercube_graph(n)``; edges whose
+ends have equal energy are *ties*, reported apart and never oriented.
+Asynchronous dynamics follow the orientation down to its sinks.
+
+Weights are stored from memories by a symmetric local rule of degree <= 2,
+
+    w_ij = sum_mu  c0 + c1 (o_i + o_j) + c2 o_i o_j + c3 (o_i^2 + o_j^2),
+
+given by its coefficients (c0, c1, c2, c3); simple Hebb is (0, 0, 1, 0).
+Weights are integers for integer coefficients and memories, so energies
+and ties are exact.
+
+An isometry of the cube permutes coordinates and flips some of them
+(2^n n! maps): g(o)_i = o_{perm[i]}, negated (pm1) or complemented (01)
+where ``flips`` has bit i. Storage commutes with g when storing g(memories)
+gives the orientation g(O) of storing the memories.
+
+States are integers p (unit i is on where bit i of p is set); networkx
+nodes are the tuples of ``hypercube_graph`` (position i is unit i).
+"""
+
+import itertools
+import math
+import time
+
+import networkx as nx
+import numpy as np
+
+from gates.boolean.truth import ENCODINGS
+from gates.errors import InputError, check_mutant, require_memory
+
+__all__ = [
+    "HEBB",
+    "storage_weights",
+    "energies",
+    "orientation",
+    "Orientation",
+    "isometry_map",
+    "isometries",
+    "check_invariance",
+    "dynamics",
+    "uniqueness_search",
+    "classify_invariant",
+    "hopfield_study",
+    "check_hopfield",
+]
+
+HEBB = (0, 0, 1, 0)
+MAX_N = 16
+
+
+def _check_n(n, top=MAX_N):
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= top:
+        raise InputError(f"n must be an integer with 1 <= n <= {top}, got {n!r}")
+    return int(n)
+
+
+def _check_rule(rule):
+    try:
+        c = tuple(int(v) for v in rule)
+    except (TypeError, ValueError):
+        c = None
+    if c is None or len(c) != 4 or any(int(v) != v for v in rule):
+        raise InputError(f"a storage rule is four integer coefficients (c0, c1, c2, c3) of c0 + c1 (o_i + o_j) "
+                         f"+ c2 o_i o_j + c3 (o_i^2 + o_j^2); got {rule!r}")
+    return c
+
+
+def _values(bits, encoding):
+    if encoding not in ENCODINGS:
+        raise InputError(f"encoding {encoding!r} is unknown: allowed {', '.join(ENCODINGS)}")
+    return 2 * bits - 1 if encoding == "pm1" else bits
+
+
+def _state_bits(states, n):
+    return ((np.asarray(states, dtype=np.int64)[:, None] >> np.arange(n)) & 1).astype(np.int64)
+
+
+def storage_weights(memories, n, rule=HEBB, encoding="pm1"):
+    """Integer weights (n, n), symmetric with a zero diagonal, from memory states (ints)."""
+    n = _check_n(n)
+    c0, c1, c2, c3 = _check_rule(rule)
+    mem = np.asarray(memories, dtype=np.int64).reshape(-1)
+    if np.any(mem < 0) or np.any(mem >= 1 << n):
+        raise InputError(f"memories are states 0 <= p < 2^{n}, got {mem.tolist()}")
+    o = _values(_state_bits(mem, n), encoding)  # (M, n)
+    sq = o * o
+    W = (c0 * len(mem) + c1 * (o.sum(0)[:, None] + o.sum(0)[None, :]) + c2 * (o.T @ o)
+         + c3 * (sq.sum(0)[:, None] + sq.sum(0)[None, :]))
+    W = np.asarray(W, dtype=np.int64)
+    np.fill_diagonal(W, 0)
+    return W
+
+
+def energies(W, n, encoding="pm1", thresholds=None):
+    """E(o) = -sum_{i<j} w_ij o_i o_j - sum_i theta_i o_i for all 2^n states (int64 when W is integer)."""
+    n = _check_n(n)
+    require_memory((1 << n) * n * 8 * 3, f"the energies of all 2^{n} states", "use a smaller n")
+    o = _values(_state_bits(np.arange(1 << n), n), encoding)
+    W = np.asarray(W)
+    e = -((o @ W) * o).sum(axis=1) // 2 if W.dtype.kind in "iu" else -0.5 * ((o @ W) * o).sum(axis=1)
+    if thresholds is not None:
+        e = e - o @ np.asarray(thresholds)
+    return e
+
+
+class Orientation:
+    """The oriented n-cube: directed edges (from, to) toward lower energy, and ties."""
+
+    def __init__(self, n, energy):
+        self.n = n
+        self.energy = energy
+        p = np.arange(1 << n)
+        src, dst = [], []
+        for i in range(n):
+            lo = p[(p >> i) & 1 == 0]
+            src.append(lo)
+            dst.append(lo | (1 << i))
+        a, b = np.concatenate(src), np.concatenate(dst)  # every edge once, a < b
+        ea, eb = energy[a], energy[b]
+        down_ab = eb < ea
+        down_ba = ea < eb
+        tie = ea == eb
+        self.edges = np.concatenate([np.stack([a[down_ab], b[down_ab]], 1), np.stack([b[down_ba], a[down_ba]], 1)])
+        self.ties = np.stack([a[tie], b[tie]], 1)
+
+    def graph(self):
+        """A networkx DiGraph on the nodes of hypercube_graph(n), oriented edges only."""
+        lookup = _cube_nodes(self.n)
+        G = nx.DiGraph()
+        G.add_nodes_from(lookup.values())
+        G.add_edges_from((lookup[int(u)], lookup[int(v)]) for u, v in self.edges)
+        return G
+
+    def sinks(self):
+        """States with no edge leaving them and no tie (strict local minima)."""
+        out = np.zeros(1 << self.n, bool)
+        out[self.edges[:, 0]] = True
+        out[self.ties.reshape(-1)] = True
+        return np.nonzero(~out)[0]
+
+    def edge_set(self):
+        return {(int(u), int(v)) for u, v in self.edges}
+
+
+def _cube_nodes(n):
+    """State p -> its node in networkx.hypercube_graph(n): a tuple whose position i is unit i
+    (networkx uses plain 0, 1 for n = 1)."""
+    out = {}
+    for t in nx.hypercube_graph(n).nodes():
+        bits = t if isinstance(t, tuple) else (t,)
+        out[sum(int(v) << i for i, v in enumerate(bits))] = t
+    return out
+
+
+def orientation(memories, n, rule=HEBB, encoding="pm1", thresholds=None):
+    """The orientation induced by storing `memories` with `rule`."""
+    W = storage_weights(memories, n, rule, encoding)
+    return Orientation(n, energies(W, n, encoding, thresholds))
+
+
+def isometry_map(n, perm, flips):
+    """The state map of g = (perm, flips): bit i of g(p) is bit perm[i] of p, xor bit i of flips."""
+    n = _check_n(n)
+    perm = [int(v) for v in perm]
+    if sorted(perm) != list(range(n)) or not 0 <= int(flips) < 1 << n:
+        raise InputError(f"an isometry of the {n}-cube is a permutation of 0..{n - 1} and flips in 0..2^{n}-1, "
+                         f"got perm={perm}, flips={flips}")
+    p = np.arange(1 << n)
+    q = np.zeros_like(p)
+    for i, src in enumerate(perm):
+        q |= ((p >> src) & 1) << i
+    return q ^ int(flips)
+
+
+def isometries(n, which="all", seed=0):
+    """Yield (perm, flips): all 2^n n! of them, or ``sample:K`` drawn uniformly (seeded)."""
+    n = _check_n(n)
+    if which == "all":
+        if math.factorial(n) << n > 10_000_000:
+            raise InputError(f"all {math.factorial(n) << n:,} isometries of the {n}-cube is too many: "
+                             "use --isometries sample:K")
+        for perm in itertools.permutations(range(n)):
+            for flips in range(1 << n):
+                yield perm, flips
+        return
+    if isinstance(which, str) and which.startswith("sample:") and which[7:].isdigit() and int(which[7:]) > 0:
+        rng = np.random.default_rng(np.random.SeedSequence([int(seed), 6]))
+        for _ in range(int(which[7:])):
+            yield tuple(int(v) for v in rng.permutation(n)), int(rng.integers(0, 1 << n))
+        return
+    raise InputError(f"isometries {which!r}: allowed all or sample:K (K > 0)")
+
+
+def check_invariance(memories, n, perm, flips, rule=HEBB, encoding="pm1", base=None, use_networkx=False):
+    """Does storing g(memories) give g(O)? Returns (invariant, example) with a differing edge or None.
+
+    Compares the oriented edge sets and the tie sets exactly; with
+    `use_networkx` also checks that relabelling O's DiGraph by g gives the
+    DiGraph of the stored images (``networkx.utils.graphs_equal``).
+    """
+    g = isometry_map(n, perm, flips)
+    mem = np.asarray(memories, dtype=np.int64).reshape(-1)
+    base = orientation(mem, n, rule, encoding) if base is None else base
+    image = orientation(g[mem], n, rule, encoding)
+    moved = g[base.edges]
+    want = _rows(moved)
+    got = _rows(image.edges)
+    ties_ok = np.array_equal(_rows(np.sort(g[base.ties], axis=1)), _rows(np.sort(image.ties, axis=1)))
+    same = np.array_equal(want, got) and ties_ok
+    if use_networkx:
+        lookup = _cube_nodes(n)
+        relabel = {lookup[p]: lookup[int(g[p])] for p in range(1 << n)}
+        nx_same = nx.utils.graphs_equal(nx.relabel_nodes(base.graph(), relabel), image.graph())
+        if nx_same != (np.array_equal(want, got)):  # pragma: no cover - two computations of one fact
+            raise RuntimeError("internal error: networkx and the edge arrays disagree")
+    if same:
+        return True, None
+    diff = sorted(set(map(tuple, want.tolist())) ^ set(map(tuple, got.tolist())))
+    example = {"memories": mem.tolist(), "perm": list(perm), "flips": int(flips),
+               "edge_differs": list(diff[0]) if diff else None, "ties_differ": not ties_ok}
+    return False, example
+
+
+def _rows(a):
+    a = np.asarray(a, dtype=np.int64).reshape(-1, 2)
+    return a[np.lexsort((a[:, 1], a[:, 0]))]
+
+
+def dynamics(memories, n, rule=HEBB, encoding="pm1", seed=0, base=None):
+    """Asynchronous dynamics from every state (units visited in a seeded random order,
+    sweeps until no unit changes; a unit with zero input keeps its value).
+
+    Returns
+    -------
+    dict
+        ``fixed_point`` of each start (array), ``basins`` {sink: size},
+        ``steps_follow_orientation`` (every flip is an oriented edge, taken
+        downhill) and ``climbs`` (steps that raised the energy: 0).
+    """
+    n = _check_n(n)
+    W = storage_weights(memories, n, rule, encoding)
+    base = orientation(memories, n, rule, encoding) if base is None else base
+    E = base.energy
+    edges = base.edge_set()
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 8]))
+    state = np.arange(1 << n)
+    bits = _state_bits(state, n)
+    follow, climbs = True, 0
+    for _ in range(4 * n * n + 8):  # energy falls by >= 1 per flip: this bound is never reached in practice
+        changed = False
+        for i in rng.permutation(n):
+            o = _values(bits, encoding)
+            h = o @ W[i]
+            new = np.where(h > 0, 1, np.where(h < 0, 0, bits[:, i]))
+            move = new != bits[:, i]
+            if move.any():
+                before = state[move]
+                after = before ^ (1 << int(i))
+                climbs += int(np.sum(E[after] > E[before]))
+                follow &= all((int(u), int(v)) in edges for u, v in zip(before, after))
+                bits[move, i] = new[move]
+                state = state ^ (move.astype(np.int64) << int(i))
+                changed = True
+        if not changed:
+            break
+    sinks, counts = np.unique(state, return_counts=True)
+    return {"fixed_point": state, "basins": dict(zip(sinks.tolist(), counts.tolist())),
+            "steps_follow_orientation": bool(follow), "climbs": climbs}
+
+
+def _random_memories(n, m, rng):
+    return rng.choice(1 << n, size=m, replace=False) if m <= 1 << n else rng.integers(0, 1 << n, m)
+
+
+def uniqueness_search(n=3, coeff_range=(-2, -1, 0, 1, 2), encodings=ENCODINGS, memory_sets=12, seed=0,
+                      flips=True):
+    """Every rule (c0, c1, c2, c3) with coefficients in `coeff_range`, in each
+    encoding: a counterexample to invariance (memories, isometry) or
+    ``invariant`` on all `memory_sets` random memory sets (1..3 memories)
+    under every isometry of the n-cube.
+
+    Rules whose weights vanish on every memory set tried (all edges ties)
+    are reported as ``trivial``: they orient nothing. `flips` False tries
+    the permutations only (a mutant of ``gates verify hopfield``: the
+    search then misses the counterexamples that need a sign flip).
+    """
+    return list(_uniqueness_iter(n, coeff_range, encodings, memory_sets, seed, flips))
+
+
+def _uniqueness_iter(n, coeff_range, encodings, memory_sets, seed, flips):
+    """The rows of :func:`uniqueness_search`, one rule at a time."""
+    n = _check_n(n, 5)
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 9]))
+    sets = [_random_memories(n, int(rng.integers(1, 4)), rng) for _ in range(memory_sets)]
+    group = [(perm, mask) for perm, mask in isometries(n, "all") if flips or mask == 0]
+    for encoding in encodings:
+        for rule in itertools.product(coeff_range, repeat=4):
+            verdict, example = "invariant", None
+            trivial = all(not storage_weights(m, n, rule, encoding).any() for m in sets)
+            for m in sets:
+                base = orientation(m, n, rule, encoding)
+                for perm, mask in group:
+                    ok, ex = check_invariance(m, n, perm, mask, rule, encoding, base)
+                    if not ok:
+                        verdict, example = "counterexample", ex
+                        break
+                if example is not None:
+                    break
+            if verdict == "invariant" and trivial:
+                verdict = "trivial"
+            yield {"rule": list(rule), "encoding": encoding, "verdict": verdict, "example": example}
+
+
+def classify_invariant(rule, encoding):
+    """Name an invariant rule once the terms constant on the cube are merged
+    (pm1: o^2 = 1, so c3 (o_i^2 + o_j^2) = 2 c3 joins c0; 01: o^2 = o, so
+    c3 joins c1): ``hebb`` (a positive multiple of simple Hebb),
+    ``anti-hebb`` (a negative multiple: the reversed orientation, which
+    commutes with every isometry too), ``zero`` (no weights), or ``other``.
+    """
+    c0, c1, c2, c3 = rule
+    const, lin = (c0 + 2 * c3, c1) if encoding == "pm1" else (c0, c1 + c3)
+    if const == 0 and lin == 0:
+        return "zero" if c2 == 0 else ("hebb" if c2 > 0 and encoding == "pm1" else
+                                       "anti-hebb" if encoding == "pm1" else "other")
+    return "other"
+
+
+def hopfield_study(n, memories=3, rule=HEBB, encoding="pm1", which="all", seed=0, use_networkx=True):
+    """One memory set (seeded) stored by `rule`: orientation, sinks, dynamics and invariance.
+
+    Returns a JSON-ready dict: acyclic, ties, minima, memories_as_minima,
+    basins (count and largest), dynamics checks, isometries_checked,
+    violations (count and one example), seconds for each stage.
+    """
+    n = _check_n(n)
+    if isinstance(memories, bool) or not isinstance(memories, (int, np.integer)) or memories < 0:
+        raise InputError(f"memories must be an integer >= 0, got {memories!r}")
+    rule = _check_rule(rule)
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 10]))
+    mem = _random_memories(n, int(memories), rng)
+    t0 = time.perf_counter()
+    base = orientation(mem, n, rule, encoding)
+    G = base.graph()
+    t_build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    acyclic = nx.is_directed_acyclic_graph(G)
+    sinks = base.sinks()
+    t_graph = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    dyn = dynamics(mem, n, rule, encoding, seed, base)
+    t_dyn = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    checked, violations, example = 0, 0, None
+    for perm, flips in isometries(n, which, seed):
+        ok, ex = check_invariance(mem, n, perm, flips, rule, encoding, base, use_networkx=use_networkx and checked < 8)
+        checked += 1
+        if not ok:
+            violations += 1
+            example = example or ex
+    t_iso = time.perf_counter() - t0
+    sink_set = set(sinks.tolist())
+    return {
+        "n": n, "encoding": encoding, "rule": list(rule), "memories": mem.tolist(),
+        "states": 1 << n, "edges": int(len(base.edges) + len(base.ties)), "ties": int(len(base.ties)),
+        "acyclic": bool(acyclic), "minima": len(sink_set),
+        "memories_as_minima": sum(1 for m in mem.tolist() if m in sink_set),
+        "basins": {"count": len(dyn["basins"]), "largest": max(dyn["basins"].values()) if dyn["basins"] else 0},
+        "dynamics_follow_orientation": dyn["steps_follow_orientation"], "dynamics_climbs": dyn["climbs"],
+        "isometries": which, "isometries_checked": checked, "violations": violations,
+        "violation_example": example,
+        "seconds": {"orientation": round(t_build, 4), "graph_checks": round(t_graph, 4),
+                    "dynamics": round(t_dyn, 4), "isometries": round(t_iso, 4)},
+    }
+
+
+def check_hopfield(seed=0, mutant=None):
+    """The `gates verify hopfield` check: simple Hebb storage commutes with every
+    isometry (n = 1..5 exhaustively, n = 6..10 sampled), and the search over
+    symmetric degree-2 rules leaves only Hebb, anti-Hebb and zero."""
+    check_mutant(mutant, check_hopfield.mutants)
+    # the mutant stores with Hebb plus the activity terms o_i + o_j (symmetric, degree 2, not Hebb)
+    rule = (0, 1, 1, 0) if mutant == "non-hebb-storage" else HEBB
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 11]))
+    checked = violations = 0
+    for n in range(1, 6):
+        group = list(isometries(n, "all"))
+        for _ in range(6 if n < 5 else 2):
+            mem = rng.choice(1 << n, size=int(rng.integers(1, min(4, 1 << n) + 1)), replace=False)
+            base = orientation(mem, n, rule)
+            for perm, flips in group:
+                ok, _ = check_invariance(mem, n, perm, flips, rule=rule, base=base)
+                checked += 1
+                violations += not ok
+                if violations:
+                    break  # one violation decides the check (and spares a mutant the rest)
+            if violations:
+                break
+        if violations:
+            break
+    sampled = 0
+    for n in range(6, 11) if not violations else ():
+        for _ in range(3):
+            mem = rng.choice(1 << n, size=int(rng.integers(1, 6)), replace=False)
+            base = orientation(mem, n, rule)
+            for perm, flips in isometries(n, "sample:40", seed=int(rng.integers(1 << 30))):
+                ok, _ = check_invariance(mem, n, perm, flips, rule=rule, base=base)
+                sampled += 1
+                violations += not ok
+    search, invariant = [], []
+    for r in _uniqueness_iter(3, (-2, -1, 0, 1, 2), ENCODINGS, 12, seed, mutant != "permutations-only") \
+            if not violations else ():
+        search.append(r)
+        if r["verdict"] != "counterexample":
+            invariant.append(dict(r, kind=classify_invariant(r["rule"], r["encoding"])))
+            if invariant[-1]["kind"] not in ("hebb", "anti-hebb", "zero"):
+                break  # a rule other than Hebb passed: the check fails here
+    complete = len(search) == 2 * 5**4
+    broken = next((r for r in search if r["verdict"] == "counterexample"), None)
+    holds = violations == 0 and complete and all(r["kind"] in ("hebb", "anti-hebb", "zero") for r in invariant)
+    evidence = {"mutant": mutant, "storage_rule": list(rule), "hebb_isometries_checked": checked,
+                "hebb_sampled_checks_n6_to_10": sampled,
+                "hebb_violations": violations, "rules_searched": len(search),
+                "search": "coefficients -2..2, n = 3, 12 memory sets, "
+                          + ("every isometry" if mutant != "permutations-only" else "permutations only"),
+                "invariant_rules": [{k: r[k] for k in ("rule", "encoding", "verdict", "kind")} for r in invariant],
+                "counterexample": broken}
+    lines = [f"simple Hebb: {checked:,} (memory set, isometry) checks for n = 1..5 (every isometry) and "
+             f"{sampled:,} for n = 6..10 (sampled), {violations} violations",
+             f"rules c0 + c1 (o_i + o_j) + c2 o_i o_j + c3 (o_i^2 + o_j^2), c in -2..2, both codings: "
+             f"{len(search)} searched, {len(invariant)} not broken:"]
+    lines += [f"  {r['encoding']:<4}{str(r['rule']):<18}{r['verdict']:<10}{r['kind']}" for r in invariant]
+    lines.append(f"a counterexample, to replay: {broken}")
+    if not complete:
+        lines.append(f"stopped early after {len(search)} rules: the check already fails")
+    return {"holds": holds, "evidence": evidence, "lines": lines}
+
+
+check_hopfield.mutants = {
+    "non-hebb-storage": "memories stored by the symmetric degree-2 rule o_i o_j + (o_i + o_j) instead of simple "
+                        "Hebb: its orientation does not commute with the sign flips",
+    "permutations-only": "the uniqueness search tries the permutations of the cube but no sign flips, so rules "
+                         "other than Hebb pass as invariant",
+}

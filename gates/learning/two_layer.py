@@ -1,0 +1,813 @@
+"""Deep local learning: which functions a two-layer threshold network learns (paper §3).
+
+The network: n inputs (+ bias) feed h hidden threshold gates, which feed one
+output threshold gate (+ bias). The hidden layer learns *unsupervised* with
+a local rule (``hebb``, ``oja``, ``hebb-tanh``; ``none`` keeps its random
+initial weights, a control); the output gate learns *clamped* with
+``hebb``, ``oja``, ``hebb-tanh`` or ``gradient``. Every gate is the gate of
+:mod:`gates.learning.protocol`, trained by the same update (:func:`_step`), under
+the same :class:`~gates.learning.protocol.Protocol` (coding, init, presentation,
+epochs, eta schedule, K restarts, strict criterion) plus h and the order.
+Both layers resolve a named rule through the protocol
+(:meth:`~gates.learning.protocol.Protocol.named_rule`), so with 0/1 coding the
+hidden and output rules are recoded from their +-1 formulas unless
+``protocol.recode`` is False, as for one gate. The orders:
+
+* ``hidden-first`` (default): the hidden layer trains for the protocol's
+  epochs, is frozen, and the output gate then trains for the protocol's
+  epochs on the frozen representation. The output gate then faces a fixed
+  problem, and its result is a property of the learnt representation.
+* ``simultaneous``: both layers update on every presented input; the
+  output gate sees the hidden outputs computed before that step's update.
+
+The default width is h = 2^(n-1): the smallest h at which the architecture
+provably represents every function of n inputs (an OR of minterm detectors
+of the ones of f, or the negation of one of its zeros; min(ones, zeros) <=
+2^(n-1)), so a gap between what it represents and what it learns is due
+to learning, not to capacity.
+
+The hidden layer never sees the target, so for one restart its trajectory
+is the same for every target function: it is computed once per restart and
+reused for all of them (``hidden_layer``). Restart k draws the output
+gate's initial weights and the orders exactly as one gate with h (+ bias)
+synapses would, then the hidden weights, from ``SeedSequence(seed).spawn(K)[k]``.
+
+Representability (``representable``) is decided on NPN classes (P classes
+for monotone): a function is representable with h >= 1 hidden gates if it
+is a threshold function (exact test of :mod:`gates.boolean.threshold`), if min(ones,
+zeros) <= h (the construction above), or if gradient descent on a tanh
+relaxation of the same network, with backprop through both layers, ends in
+weights whose thresholded network computes it (checked exactly on every
+input). For h = 2 and n <= 4 it enumerates instead every pair of
+threshold hidden gates, which is exact. Otherwise the count is a certified
+lower bound, exact when it covers the family (and for h = 1, where it is
+the threshold functions).
+"""
+
+import time
+from dataclasses import asdict, dataclass
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+from gates.boolean import threshold as _thr
+from gates.studies.census import (MEMBERS, CensusResult, CensusRows, SeedRuns, check_reduction, check_seeds,
+                     stratify)
+from gates.errors import InputError, require_memory
+from gates.boolean.families import check_family, classes as family_classes, count_functions, list_functions
+from gates.learning.protocol import Protocol, _learnt, _refresh, _step, _target, _train_gate
+from gates.learning.rules import Rule, get_rule
+from gates.boolean.truth import as_tables, check_n, popcount
+
+__all__ = [
+    "DeepNet",
+    "HIDDEN_RULES",
+    "TOP_RULES",
+    "ORDERS",
+    "default_hidden",
+    "hidden_layer",
+    "deep_train",
+    "deep_census",
+    "deep_census_rows",
+    "deep_result",
+    "features_per_restart",
+    "representable",
+    "minterm_network",
+]
+
+HIDDEN_RULES = ("hebb", "oja", "hebb-tanh", "none")
+TOP_RULES = ("hebb", "oja", "hebb-tanh", "gradient")
+ORDERS = ("hidden-first", "simultaneous")
+LIST_MAX_N = {"all": 4, "monotone": 5, "threshold": 6}
+CLASS_GROUPS = {"all": ("p", "np", "npn"), "monotone": ("p",), "threshold": ("np", "npn")}
+MAX_HIDDEN = 64
+
+
+def default_hidden(n):
+    """The default width h = 2^(n-1) (1 for n = 0)."""
+    return 1 << max(int(n) - 1, 0)
+
+
+@dataclass(frozen=True)
+class DeepNet:
+    """The two-layer architecture and how its hidden layer learns."""
+
+    hidden: int
+    hidden_rule: str = "hebb"
+    order: str = "hidden-first"
+
+    def __post_init__(self):
+        h = self.hidden
+        if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or not 1 <= h <= MAX_HIDDEN:
+            raise InputError(f"hidden width must be an integer in 1..{MAX_HIDDEN}, got {h!r}")
+        if isinstance(self.hidden_rule, Rule):
+            # a polynomial hidden rule (rule discovery): it must not read a target
+            if self.hidden_rule.uses_target:
+                raise InputError(f"hidden rule {self.hidden_rule.formula()!r} reads T; a hidden layer has no target")
+        elif self.hidden_rule not in HIDDEN_RULES:
+            raise InputError(f"hidden rule {self.hidden_rule!r} is unknown: allowed {', '.join(HIDDEN_RULES)}")
+        if self.order not in ORDERS:
+            raise InputError(f"order {self.order!r} is unknown: allowed {', '.join(ORDERS)}")
+
+    @property
+    def rule(self):
+        """The hidden layer's unsupervised Rule in its +-1 formula, or None for ``none``."""
+        return self.rule_for(None)
+
+    def rule_for(self, protocol):
+        """The hidden layer's unsupervised Rule for `protocol`'s coding (a named rule is resolved by
+        :meth:`gates.learning.protocol.Protocol.named_rule`, so recoded with 0/1 coding unless
+        ``protocol.recode`` is False; a Rule as given), or None for ``none``."""
+        if isinstance(self.hidden_rule, Rule):
+            return self.hidden_rule
+        if self.hidden_rule == "none":
+            return None
+        return get_rule(self.hidden_rule, "unsupervised") if protocol is None else protocol.named_rule(
+            self.hidden_rule, "unsupervised")
+
+    def to_dict(self, protocol=None):
+        """The architecture; with `protocol`, the hidden formula as run in its coding."""
+        out = asdict(self)
+        r = self.rule_for(protocol)
+        if isinstance(self.hidden_rule, Rule):
+            out["hidden_rule"] = r.name
+        out["hidden_rule_formula"] = "fixed random weights (no learning)" if r is None else r.formula()
+        if r is not None:
+            out["hidden_rule_encoding_handling"] = r.handling
+        out["order_meaning"] = {
+            "hidden-first": "hidden layer trains for the epochs, then the frozen layer feeds the output "
+                            "gate, which trains for the epochs",
+            "simultaneous": "both layers update on every presented input; the output gate sees the hidden "
+                            "outputs before that step's update",
+        }[self.order]
+        return out
+
+
+# --------------------------------------------------------------------------
+# kernels
+# --------------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def _output(w, xrow, off):
+    a = 0.0
+    for j in range(xrow.shape[0]):
+        a += w[j] * xrow[j]
+    return 1.0 if a > 0.0 else off
+
+
+@njit(cache=True)
+def _hidden_run(x, pm1, table_k, saturate, uses_output, uses_weight, learn, w0, orders, etas, bias,
+                online, any_epoch, fstep, fcheck, u, w):
+    """Train the hidden gates (rows of w0) unsupervised on `orders`; write their features.
+
+    ``fstep[e, q]``: the features of the point presented at step (e, q),
+    read before that step's update (``online`` only). ``fcheck[c]``: the
+    features of every point after epoch c (every epoch with ``any_epoch``,
+    else only after the last). Feature i is hidden gate i's output (1 or
+    off); the last is the bias input 1 when on. Compiled with numba.
+    """
+    h = w0.shape[0]
+    off = -1.0 if pm1 else 0.0
+    for i in range(h):
+        for j in range(w0.shape[1]):
+            u[i, j] = w0[i, j]
+        _refresh(u[i], w[i], saturate)
+    epochs, points = orders.shape
+    for e in range(epochs):
+        for q in range(points):
+            p = orders[e, q]
+            if online:
+                for i in range(h):
+                    fstep[e, q, i] = _output(w[i], x[p], off)
+                if bias:
+                    fstep[e, q, h] = 1.0
+            if learn:
+                for i in range(h):
+                    # unsupervised: the rule has no T, the 0 passed is never read
+                    _step(u[i], w[i], x[p], 0.0, etas[e], off, table_k, saturate, uses_output, uses_weight)
+                    if not (uses_output or uses_weight):
+                        _refresh(u[i], w[i], saturate)
+        if any_epoch or e == epochs - 1:
+            c = e if any_epoch else 0
+            for p in range(points):
+                for i in range(h):
+                    fcheck[c, p, i] = _output(w[i], x[p], off)
+                if bias:
+                    fcheck[c, p, h] = 1.0
+
+
+@njit(cache=True)
+def _train_top_online(table, orders, fstep, fcheck, pm1, table_k, saturate, uses_output, uses_weight, w0,
+                      etas, any_epoch, tol, u, w):
+    """The output gate in the simultaneous order: step (e, q) trains on the
+    features fstep[e, q]; success is checked on fcheck. Each step is
+    :func:`_step`, as for one gate. Compiled with numba.
+    """
+    off = -1.0 if pm1 else 0.0
+    live = uses_output or uses_weight
+    for j in range(w0.shape[0]):
+        u[j] = w0[j]
+    _refresh(u, w, saturate)
+    for e in range(orders.shape[0]):
+        for q in range(orders.shape[1]):
+            p = orders[e, q]
+            _step(u, w, fstep[e, q], _target(table, p, pm1), etas[e], off, table_k, saturate, uses_output,
+                  uses_weight)
+        if any_epoch:
+            if not live:
+                _refresh(u, w, saturate)
+            if _learnt(table, fcheck[e], w, pm1, tol):
+                return True
+    _refresh(u, w, saturate)
+    return _learnt(table, fcheck[fcheck.shape[0] - 1], w, pm1, tol)
+
+
+@njit(cache=True, parallel=True)
+def _deep_many(tables, online, feats, reps, fstep, fcheck, orders, pm1, table_k, saturate, uses_output,
+               uses_weight, init, etas, any_epoch, tol, learnt):
+    """learnt[f, k]: restart k's output gate learns tables[f] on its hidden
+    features. reps[k, p]: the first input with p's feature row (p itself
+    when the features change during training). Compiled, threaded over
+    functions.
+    """
+    s = init.shape[1]
+    for f in prange(tables.shape[0]):
+        u = np.empty(s)
+        w = np.empty(s)
+        for k in range(init.shape[0]):
+            if not _fibre_constant(tables[f], reps[k]):
+                # two inputs with one feature row and two labels: no output gate clears both margins
+                learnt[f, k] = False
+                continue
+            if online:
+                ok = _train_top_online(tables[f], orders[k], fstep[k], fcheck[k], pm1, table_k, saturate,
+                                       uses_output, uses_weight, init[k], etas, any_epoch, tol, u, w)
+            else:
+                ok = _train_gate(tables[f], feats[k], pm1, table_k, saturate, uses_output, uses_weight, init[k],
+                                 orders[k], etas, any_epoch, tol, u, w)
+            learnt[f, k] = ok
+
+
+@njit(cache=True, inline="always")
+def _fibre_constant(table, rep):
+    """Whether the table gives every input the label of its fibre's first input. Compiled with numba."""
+    for p in range(rep.shape[0]):
+        q = rep[p]
+        if ((table[p >> 6] >> np.uint64(p & 63)) ^ (table[q >> 6] >> np.uint64(q & 63))) & np.uint64(1):
+            return False
+    return True
+
+
+@njit(cache=True, inline="always")
+def _net_computes(table, x, wh, v, tol):
+    """True if the thresholded net (hidden sign(wh x~), output sign(v [H, 1]))
+    computes the table with every activation at least `tol` away from 0."""
+    h = wh.shape[0]
+    for p in range(x.shape[0]):
+        z = v[h]
+        for i in range(h):
+            a = 0.0
+            for j in range(x.shape[1]):
+                a += wh[i, j] * x[p, j]
+            if abs(a) < tol:
+                return False
+            z += v[i] if a > 0.0 else -v[i]
+        on = (table[p >> 6] >> np.uint64(p & 63)) & np.uint64(1)
+        if (z < tol) if on else (z > -tol):
+            return False
+    return True
+
+
+@njit(cache=True, parallel=True)
+def _backprop_many(tables, x, wh0, v0, lr, epochs, check, found):
+    """found[f] = a restart of full-batch gradient descent on
+    E = 1/2 sum_p (tanh(v . [tanh(W x~_p), 1]) - T_p)^2, backprop through
+    both layers, ends (or passes, checked every `check` epochs) in weights
+    whose thresholded net computes tables[f]. Compiled, threaded over f.
+    """
+    points, s = x.shape
+    h = wh0.shape[1]
+    for f in prange(tables.shape[0]):
+        wh = np.empty((h, s))
+        v = np.empty(h + 1)
+        gw = np.empty((h, s))
+        gv = np.empty(h + 1)
+        hid = np.empty(h)
+        found[f] = False
+        for r in range(wh0.shape[0]):
+            wh[:, :] = wh0[r]
+            v[:] = v0[r]
+            for ep in range(epochs):
+                gw[:, :] = 0.0
+                gv[:] = 0.0
+                for p in range(points):
+                    z = v[h]
+                    for i in range(h):
+                        a = 0.0
+                        for j in range(s):
+                            a += wh[i, j] * x[p, j]
+                        hid[i] = np.tanh(a)
+                        z += v[i] * hid[i]
+                    y = np.tanh(z)
+                    d = (y - _target(tables[f], p, True)) * (1.0 - y * y)
+                    gv[h] += d
+                    for i in range(h):
+                        gv[i] += d * hid[i]
+                        dh = d * v[i] * (1.0 - hid[i] * hid[i])
+                        for j in range(s):
+                            gw[i, j] += dh * x[p, j]
+                for i in range(h):
+                    for j in range(s):
+                        wh[i, j] -= lr * gw[i, j]
+                for i in range(h + 1):
+                    v[i] -= lr * gv[i]
+                if (ep + 1) % check == 0 or ep == epochs - 1:
+                    if _net_computes(tables[f], x, wh, v, 1e-9):
+                        found[f] = True
+                        break
+            if found[f]:
+                break
+
+
+# --------------------------------------------------------------------------
+# public API
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class HiddenLayer:
+    """What every restart's hidden layer gives its output gate: features
+    (K, P, h [+1]) after training (hidden-first), or the per-step features
+    and the per-epoch check features (simultaneous), with the output gate's
+    initial weights (K, h [+1]) and the orders (K, epochs, P)."""
+
+    features: np.ndarray
+    fstep: np.ndarray
+    fcheck: np.ndarray
+    init: np.ndarray
+    orders: np.ndarray
+    hidden_init: np.ndarray
+    online: bool
+
+
+def _workers(workers):
+    if workers is None:
+        return None
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InputError(f"workers must be a positive integer, got {workers!r}")
+    return min(workers, numba.config.NUMBA_NUM_THREADS)
+
+
+def hidden_layer(n, net, protocol=None, hidden_weights=None):
+    """Train the hidden layer of every restart once (it never sees the target).
+
+    Parameters
+    ----------
+    n : int
+    net : DeepNet
+    protocol : Protocol, optional
+    hidden_weights : array (h, n [+1]), optional
+        Fixed hidden weights (with the bias weight last when the protocol
+        has a bias) used by every restart instead of random ones; only with
+        ``hidden_rule="none"``. For example the identity passes the inputs
+        through.
+
+    Returns
+    -------
+    HiddenLayer
+    """
+    protocol = Protocol() if protocol is None else protocol
+    n = check_n(n, 1, 8, "a two-layer network")
+    x = protocol.inputs(n)
+    points, s = x.shape
+    h = int(net.hidden)
+    s_top = h + (1 if protocol.bias else 0)
+    online = net.order == "simultaneous"
+    any_epoch = protocol.criterion == "any-epoch"
+    K, E = protocol.restarts, protocol.epochs
+    step_bytes = K * E * points * s_top * 8 if online else 0
+    check_bytes = K * (E if online and any_epoch else 1) * points * s_top * 8
+    require_memory(step_bytes + check_bytes + K * E * points * 8, "the hidden-layer features",
+                   "use fewer epochs or restarts, a smaller width, or the hidden-first order")
+    init, orders, w0 = protocol.draws(s_top, points, hidden=(h, s))
+    if hidden_weights is not None:
+        if net.hidden_rule != "none":
+            raise InputError("fixed hidden weights need hidden_rule 'none'")
+        hw = np.asarray(hidden_weights, dtype=np.float64)
+        if hw.shape != (h, s):
+            raise InputError(f"hidden weights must have shape ({h}, {s}) (h, inputs [+ bias]), got {hw.shape}")
+        w0[:] = hw
+    rule = net.rule_for(protocol)
+    if rule is None:
+        table_k, sat, uo, uw, learn = np.zeros((2, 2, 2, 4)), False, False, False, False
+    else:
+        table_k, sat, uo, uw, learn = protocol.rule_table(rule), rule.saturate, rule.uses_output, rule.uses_weight, True
+    fstep = np.zeros((K, E, points, s_top) if online else (K, 1, 1, s_top))
+    fcheck = np.zeros((K, E if online and any_epoch else 1, points, s_top))
+    u, w = np.empty((h, s)), np.empty((h, s))
+    etas = protocol.etas()
+    for k in range(K):
+        _hidden_run(x, protocol.encoding == "pm1", table_k, sat, uo, uw, learn, np.ascontiguousarray(w0[k]),
+                    orders[k], etas, protocol.bias, online, online and any_epoch, fstep[k], fcheck[k], u, w)
+    return HiddenLayer(np.ascontiguousarray(fcheck[:, -1]), fstep, fcheck, init, orders, w0, online)
+
+
+def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weights=None, workers=None, layer=None):
+    """Train the two-layer network on each table; learnt[f, k] per restart.
+
+    Parameters
+    ----------
+    tables : (F, W) uint64 truth tables of n inputs
+    n : int
+    rule : str or Rule
+        The output gate's clamped rule: hebb, oja, hebb-tanh or gradient, or
+        a supervised :class:`~gates.learning.rules.Rule` used as given.
+    net : DeepNet, optional
+        Default: h = 2^(n-1), hidden rule hebb, hidden-first.
+    protocol : Protocol, optional
+    hidden_weights : array, optional
+        See :func:`hidden_layer`.
+    workers : int, optional
+        Threads (default: all cores); results do not depend on it.
+    layer : HiddenLayer, optional
+        A hidden layer already computed for the same n, net and protocol.
+
+    Returns
+    -------
+    learnt : (F, K) bool
+
+    Examples
+    --------
+    >>> from gates.learning.two_layer import DeepNet, deep_train
+    >>> bool(deep_train([0x6], 2, "gradient", DeepNet(4, "hebb")).any())   # XOR
+    True
+    """
+    protocol = Protocol() if protocol is None else protocol
+    n = check_n(n, 1, 8, "a two-layer network")
+    net = DeepNet(default_hidden(n)) if net is None else net
+    r = _top_rule(rule, protocol)
+    if isinstance(tables, np.ndarray) and tables.ndim == 1 and n <= 6:
+        tables = tables.reshape(-1, 1)  # a 1-D array of one-word tables is a batch
+    arr = np.ascontiguousarray(as_tables(tables, n)[0])
+    if layer is None:
+        layer = hidden_layer(n, net, protocol, hidden_weights)
+    learnt = np.zeros((arr.shape[0], protocol.restarts), dtype=np.bool_)
+    prev = numba.get_num_threads()
+    threads = _workers(workers)
+    if threads is not None:
+        numba.set_num_threads(threads)
+    try:
+        _deep_many(arr, layer.online, layer.features, _fibre_reps(layer), layer.fstep, layer.fcheck, layer.orders,
+                   protocol.encoding == "pm1", protocol.rule_table(r), r.saturate, r.uses_output, r.uses_weight,
+                   layer.init, protocol.etas(), protocol.criterion == "any-epoch", protocol.tolerance, learnt)
+    finally:
+        numba.set_num_threads(prev)
+    return learnt
+
+
+def _fibre_reps(layer):
+    """reps[k, p]: the first input whose frozen feature row equals p's (p itself when the layer is online).
+
+    Hidden-first, an output gate never learns a table that labels two inputs of
+    one feature row differently (equal activations, opposite required signs), so
+    those (table, restart) pairs are refused without training, which is exact.
+    """
+    K, P = layer.features.shape[:2]
+    reps = np.tile(np.arange(P, dtype=np.int64), (K, 1))
+    if not layer.online:
+        for k in range(K):
+            _, first, inv = np.unique(layer.features[k], axis=0, return_index=True, return_inverse=True)
+            reps[k] = first[inv.ravel()]
+    return reps
+
+
+def _top_rule(rule, protocol=None):
+    """The output gate's supervised Rule: a named rule (clamped, for the protocol's coding) or a Rule as given."""
+    if isinstance(rule, Rule):
+        return rule
+    if rule not in TOP_RULES:
+        raise InputError(f"output rule {rule!r} is unknown: allowed {', '.join(TOP_RULES)}")
+    return (Protocol() if protocol is None else protocol).named_rule(rule, "clamped")
+
+
+def _members(family, n, classes):
+    """Rows (tables, orbit weights), the family size and the reduction's name."""
+    if classes is None:
+        top = LIST_MAX_N[family]
+        n = check_n(n, 1, top, f"an exhaustive two-layer {family} census (use --classes above it)")
+        tables = list_functions(family, n)
+        return tables, np.ones(len(tables), np.int64), len(tables), "none (exhaustive)"
+    if classes not in CLASS_GROUPS[family]:
+        raise InputError(f"classes {classes!r} do not reduce the {family} family: allowed "
+                         f"{', '.join(CLASS_GROUPS[family])}")
+    n = check_n(n, 1, {"all": 5, "monotone": 6, "threshold": 8}[family],
+                f"a two-layer {family} census over {classes.upper()} classes")
+    reps, sizes, _ = family_classes(family, n, classes)
+    return reps, sizes, int(sizes.sum()), f"{classes.upper()} classes of {family} functions (representative x orbit size)"
+
+
+def deep_census(family, n, rule="gradient", hidden_rule="hebb", hidden=None, order="hidden-first",
+                protocol=None, classes=None, workers=None, seeds=None, members=MEMBERS, mode="simulate"):
+    """Count the functions of a family that the two-layer network learns.
+
+    Parameters
+    ----------
+    family : {"all", "monotone", "threshold"}
+    n : int
+    rule : str or Rule
+        The output gate's clamped rule (or a supervised Rule).
+    hidden_rule : {"hebb", "oja", "hebb-tanh", "none"} or Rule
+        A Rule must not read T (rule discovery passes polynomials here).
+    hidden : int, optional
+        Width h (default 2^(n-1)).
+    order : {"hidden-first", "simultaneous"}
+    protocol : Protocol, optional
+    classes : {None, "p", "np", "npn"}
+        Stratified sampling: train `members` uniformly random members of
+        each class, weighted by orbit size / members, and estimate the
+        seed's exhaustive count with its standard error. The protocol must
+        be invariant (pm1 coding and shuffled presentation; shuffled only
+        for P), the hidden rule odd in (x, w) for NP, and the output rule
+        odd in (O, w, T) for NPN (see :func:`gates.studies.census.check_reduction`).
+    workers : int, optional
+    seeds : int, optional
+        Run S independent root seeds and return a SeedRuns.
+    members : int
+        Random members per class (default 2).
+    mode : {"simulate", "exact"}
+        ``exact`` (hidden-first only): the hidden layer is trained by the
+        protocol and frozen, and the output rule's asymptotic verdict is
+        decided exactly for every function at once on the learnt features
+        (:mod:`gates.learning.two_layer_exact`); the counts are then exact for the seed.
+
+    Returns
+    -------
+    CensusResult (SeedRuns with `seeds`)
+        With ``net`` set; ``successes`` counts the restarts that learn each row.
+        ``extra["features_per_restart"]`` lists the distinct hidden feature
+        patterns of each restart.
+
+    Examples
+    --------
+    >>> from gates.learning.two_layer import deep_census
+    >>> deep_census("all", 2, "gradient", "hebb", hidden=4).learnable > 14   # beyond one gate
+    True
+    """
+    t0 = time.perf_counter()
+    protocol = Protocol() if protocol is None else protocol
+    if mode not in ("simulate", "exact"):
+        raise InputError(f"mode {mode!r} is unknown: allowed simulate, exact")
+    if mode == "exact":
+        return _exact_census(family, n, rule, hidden_rule, hidden, order, protocol, classes, seeds)
+    rows, net = deep_census_rows(family, n, rule, hidden_rule, hidden, order, protocol, classes)
+    runs = []
+    for seed in range(protocol.seed, protocol.seed + (1 if seeds is None else check_seeds(seeds))):
+        proto = protocol.with_seed(seed)
+        sub = stratify(rows, seed, members)
+        layer = hidden_layer(sub.n, net, proto)
+        learnt = deep_train(sub.tables, sub.n, sub.rule, net, proto, workers=workers, layer=layer)
+        runs.append(deep_result(sub, net, proto, learnt.sum(axis=1).astype(np.int64), time.perf_counter() - t0,
+                                features_per_restart(layer.features)))
+        t0 = time.perf_counter()
+    return runs[0] if seeds is None else SeedRuns(runs)
+
+
+EXACT_MAX_N = 5
+
+
+def check_exact(family, n, rule, hidden_rule="hebb", hidden=None, order="hidden-first", classes=None):
+    """Refuse a two-layer exact census this mode cannot decide (one line saying why)."""
+    family = check_family(family)
+    n = check_n(n, 1, EXACT_MAX_N, "a two-layer exact census (every function decided at once)")
+    net = DeepNet(default_hidden(n) if hidden is None else hidden, hidden_rule, order)
+    if net.order != "hidden-first":
+        raise InputError("exact two-layer mode needs the hidden-first order (a frozen hidden layer); "
+                         "use --mode simulate for simultaneous")
+    if isinstance(rule, Rule) or rule not in TOP_RULES:
+        raise InputError(f"exact two-layer mode decides the output rules {', '.join(TOP_RULES)}, got {rule!r}; "
+                         "use --mode simulate")
+    if classes not in (None, "none"):
+        raise InputError("exact two-layer mode decides every function at once: drop --classes")
+    return family, n, net
+
+
+_EXACT_SETS = {}
+
+
+def _exact_census(family, n, rule, hidden_rule, hidden, order, protocol, classes, seeds):
+    """Exact two-layer census: the hidden layer simulated and frozen, the output verdict decided exactly."""
+    from gates.learning.two_layer_exact import output_sets
+
+    family, n, net = check_exact(family, n, rule, hidden_rule, hidden, order, classes)
+    runs = []
+    for seed in range(protocol.seed, protocol.seed + (1 if seeds is None else check_seeds(seeds))):
+        t0 = time.perf_counter()
+        proto = protocol.with_seed(seed)
+        # clamped hebb and oja tend to the same direction c: one verdict serves both (kept for the next call)
+        key = (n, net, proto, "hebb" if rule == "oja" else rule)
+        sets = _EXACT_SETS.get(key)
+        if sets is None:
+            layer = hidden_layer(n, net, proto)
+            sets = output_sets(layer.features, key[3], proto.encoding, recoded=proto.recode)
+            if len(_EXACT_SETS) >= 6:  # the seeds of one pair, reused by its family and oja (or hebb) twins
+                _EXACT_SETS.pop(next(iter(_EXACT_SETS)))
+            _EXACT_SETS[key] = sets
+        tables, successes = sets.merge()
+        ties = np.unique(np.concatenate([np.asarray(t, dtype=np.uint64) for t in sets.ties] or
+                                        [np.zeros(0, np.uint64)]))
+        ties = ties[~np.isin(ties, tables)]
+        keep = _in_family(ties, n, family)
+        runs.append(exact_result(family, n, rule, hidden_rule, net.hidden, order, proto, tables, successes,
+                                 [int(m) for m in sets.patterns], int(keep.sum()), time.perf_counter() - t0))
+    return runs[0] if seeds is None else SeedRuns(runs)
+
+
+def _in_family(tables, n, family):
+    from gates.boolean.truth import is_monotone
+
+    tables = np.asarray(tables, dtype=np.uint64).reshape(-1, 1)
+    if family == "monotone":
+        return is_monotone(tables, n)
+    if family == "threshold":
+        return _thr.threshold_mask(tables, n)
+    return np.ones(len(tables), bool)
+
+
+def exact_result(family, n, rule, hidden_rule, hidden, order, protocol, tables, successes, features, ties,
+                 seconds=0.0):
+    """The CensusResult of an exact two-layer census from its learnt tables (the union over restarts)
+    and how many restarts learn each; `ties`: functions of the family only ever at a zero margin."""
+    net = DeepNet(default_hidden(n) if hidden is None else hidden, hidden_rule, order)
+    tables = np.asarray(tables, dtype=np.uint64).reshape(-1, 1)
+    keep = _in_family(tables, n, family)
+    tables, successes = np.ascontiguousarray(tables[keep]), np.asarray(successes, dtype=np.int64)[keep]
+    is_thr = _thr.threshold_mask(tables, n) if len(tables) else np.zeros(0, bool)
+    size = count_functions(family, n)[0]
+    thr = count_functions("threshold", n)[0] if family != "monotone" else int(
+        _in_family(_thr.threshold_functions(n)[0][:, 0], n, "monotone").sum())
+    rows = CensusRows(family, n, _top_rule(rule, protocol), "exact: every function decided on the frozen features "
+                      "(union over restarts)", size, thr, tables, np.ones(len(tables), np.int64), is_thr)
+    res = deep_result(rows, net, protocol, successes, seconds, features, mode="exact")
+    res.extra["ties"] = int(ties)
+    return res
+
+
+def features_per_restart(features):
+    """Distinct hidden feature patterns (rows of Phi over the 2^n inputs) of each restart."""
+    return [int(np.unique(f, axis=0).shape[0]) for f in features]
+
+
+def deep_census_rows(family, n, rule="gradient", hidden_rule="hebb", hidden=None, order="hidden-first",
+                     protocol=None, classes=None):
+    """Validate a two-layer census and list its rows (the first half of :func:`deep_census`).
+
+    Returns (CensusRows, DeepNet). Batch jobs evaluate chunks of the rows
+    with :func:`deep_train` and join them with :func:`deep_result`.
+    """
+    family = check_family(family)
+    protocol = Protocol() if protocol is None else protocol
+    n = check_n(n, 1, 8, "a two-layer network")
+    net = DeepNet(default_hidden(n) if hidden is None else hidden, hidden_rule, order)
+    r = _top_rule(rule, protocol)
+    classes = None if classes in (None, "none") else classes
+    if classes is not None:
+        if classes not in ("p", "np", "npn"):
+            raise InputError(f"classes {classes!r} are unknown for a census: allowed none, p, np, npn")
+        check_reduction(r, classes, protocol, "simulate")
+        if net.rule_for(protocol) is not None:
+            check_reduction(net.rule_for(protocol), classes, protocol, "simulate", output=False)
+    tables, weights, size, reduction = _members(family, n, classes)
+    is_thr = np.ones(len(tables), bool) if family == "threshold" else _thr.threshold_mask(tables, n)
+    return CensusRows(family, n, r, reduction, size, int(weights[is_thr].sum()), np.ascontiguousarray(tables),
+                      weights, is_thr, group=classes), net
+
+
+def deep_result(rows, net, protocol, successes, seconds=0.0, features=None, mode="simulate"):
+    """The :class:`CensusResult` of two-layer rows and their successes (restarts that learn).
+
+    `features`: the distinct hidden patterns of each restart (recorded, with their mean).
+    """
+    extra = {}
+    if features is not None:
+        extra = {"features_per_restart": list(features), "features_mean": float(np.mean(features))}
+    res = CensusResult(
+        rows.family, rows.n, rows.rule, mode, protocol, rows.reduction, rows.functions, rows.threshold,
+        0, rows.tables, rows.weights, successes, rows.is_threshold, seconds, extra, net, rows.members,
+    )
+    res.learnable = res.quantities()["learnable"].value
+    return res
+
+
+def minterm_network(table, n, hidden):
+    """Weights of a two-layer threshold net computing `table` with `hidden`
+    gates when min(ones, zeros) <= hidden: an OR of minterm detectors
+    (pm1 coding, bias last). Returns (W (h, n+1), v (h+1)) or None.
+    """
+    n = check_n(n, 0, 16, "a minterm network")
+    bits = [(int(table) >> p) & 1 for p in range(1 << n)] if np.ndim(table) == 0 else None
+    if bits is None:
+        arr = np.asarray(table, dtype=np.uint64).reshape(-1)
+        bits = [int(arr[p >> 6] >> np.uint64(p & 63)) & 1 for p in range(1 << n)]
+    ones = [p for p, b in enumerate(bits) if b]
+    zeros = [p for p, b in enumerate(bits) if not b]
+    negate = len(ones) > hidden
+    pts = zeros if negate else ones
+    if len(pts) > hidden:
+        return None
+    wh = np.zeros((hidden, n + 1))
+    wh[:, n] = -1.0  # unused gates are constantly off
+    for i, p in enumerate(pts):
+        wh[i, :n] = [2.0 * ((p >> j) & 1) - 1.0 for j in range(n)]
+        wh[i, n] = -(n - 1.0)  # x* . x~ = n only at x = x*, else <= n - 2
+    v = np.zeros(hidden + 1)
+    v[: len(pts)] = 1.0
+    v[hidden] = len(pts) - 1.0  # OR: sum of m outputs in {-1, 1} plus m - 1 > 0 iff one is on
+    if negate:
+        v = -v
+    return wh, v
+
+
+def _two_gate_functions(n):
+    """Every function a net with h = 2 computes (n <= 4): t(g1, g2) over all
+    pairs of threshold functions g1, g2 and the 14 threshold functions t of
+    two inputs (all but XOR and XNOR); those that do not read both inputs
+    give the threshold functions themselves. Sorted uint64 tables."""
+    g = _thr.threshold_functions(n)[0][:, 0]
+    full = np.uint64((1 << (1 << n)) - 1)
+    a, b = g[:, None], g[None, :]
+    parts = [g]
+    for x in (a, full ^ a):
+        for y in (b, full ^ b):
+            parts += [np.unique(x & y), np.unique(x | y)]
+    return np.unique(np.concatenate(parts))
+
+
+def representable(family, n, hidden, seed=0, restarts=10, epochs=2000, workers=None):
+    """How many functions of a family some two-layer net with `hidden` gates computes.
+
+    See the module doc for the three certificates. Runs on NPN classes (P
+    classes for monotone), which is exact here: transforming the inputs or
+    the output of a certified net certifies the whole orbit.
+
+    Returns
+    -------
+    dict
+        ``representable`` (the certified count), ``exact`` (True when it is
+        provably the true count), ``by_threshold``, ``by_construction``,
+        ``by_pairs``, ``by_backprop`` (class members counted by the first
+        certificate that applies), ``functions``, ``classes`` and the ``method``.
+    """
+    t0 = time.perf_counter()
+    family = check_family(family)
+    n = check_n(n, 1, 5, "a representability census")
+    net = DeepNet(hidden)
+    group = "p" if family == "monotone" else "npn"
+    reps, sizes, _ = family_classes(family, n, group)
+    thr = _thr.threshold_mask(reps, n)
+    ones = popcount(reps, n).astype(np.int64)
+    cons = ~thr & (np.minimum(ones, (1 << n) - ones) <= net.hidden)
+    rest = ~thr & ~cons
+    pairs = np.zeros(len(reps), bool)
+    if net.hidden == 2 and n <= 4:
+        pairs = rest & np.isin(reps[:, 0], _two_gate_functions(n))
+        rest[:] = False
+    bp = np.zeros(len(reps), bool)
+    if net.hidden > 1 and rest.any():
+        x = Protocol(bias=True).inputs(n)
+        s = x.shape[1]
+        rng = np.random.default_rng(np.random.SeedSequence([int(seed), 2]))
+        wh0 = rng.normal(0.0, 1.0 / np.sqrt(s), (restarts, net.hidden, s))
+        v0 = rng.normal(0.0, 1.0 / np.sqrt(net.hidden + 1), (restarts, net.hidden + 1))
+        found = np.zeros(int(rest.sum()), np.bool_)
+        prev = numba.get_num_threads()
+        threads = _workers(workers)
+        if threads is not None:
+            numba.set_num_threads(threads)
+        try:
+            _backprop_many(np.ascontiguousarray(reps[rest]), x, wh0, v0, 2.0 / x.shape[0], int(epochs),
+                           25, found)
+        finally:
+            numba.set_num_threads(prev)
+        bp[rest] = found
+    total = count_functions(family, n)[0]
+    count = int(sizes[thr | cons | pairs | bp].sum())
+    return {
+        "family": family,
+        "n": n,
+        "hidden": net.hidden,
+        "functions": total,
+        "classes": int(len(reps)),
+        "representable": count,
+        "exact": count == total or net.hidden == 1 or (net.hidden == 2 and n <= 4),
+        "by_threshold": int(sizes[thr].sum()),
+        "by_construction": int(sizes[cons].sum()),
+        "by_pairs": int(sizes[pairs].sum()),
+        "by_backprop": int(sizes[bp].sum()),
+        "method": f"{group.upper()} classes; threshold test, minterm construction, for h = 2 and n <= 4 every "
+                  f"pair of threshold gates, else backprop on a tanh relaxation ({restarts} restarts x <= "
+                  f"{epochs} full-batch epochs, checked exactly)",
+        "seed": int(seed),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
