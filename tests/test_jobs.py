@@ -15,8 +15,10 @@ import numpy as np
 import pytest
 
 from gates.jobs import runner as jobs
+from gates.jobs import store
+from gates.jobs.claims import Claims
 from gates.errors import InputError
-from gates.jobs.runner import job_status, load_job, merge_job, resume_job, run_job, verify_chunk
+from gates.jobs import job_status, load_job, merge_job, resume_job, run_job, verify_chunk
 from gates.io.storage import write_csv
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -171,7 +173,7 @@ def test_missing_job_file_and_bad_options(tmp_path):
     job = toy_job(tmp_path)
     for kw, needle in [({"executor": "threads"}, "allowed: serial, process, dask"),
                        ({"workers": 2}, "serial runs in this process"),
-                       ({"executor": "process", "workers": 0}, "positive integer"),
+                       ({"executor": "process", "workers": 0}, "an integer >= 1"),
                        ({"executor": "process", "scheduler": "tcp://x:1"}, "for the dask executor")]:
         with pytest.raises(InputError, match=needle):
             run_job(job, tmp_path / "run", studies=STUDIES, progress=False, **kw)
@@ -191,7 +193,7 @@ def test_crash_during_setup_leaves_no_directory(tmp_path, monkeypatch):
     def crash(*a, **k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(jobs, "write_json", crash)
+    monkeypatch.setattr(store, "write_json", crash)
     with pytest.raises(OSError, match="disk full"):
         run_job(job, tmp_path / "run", studies=STUDIES, progress=False)
     assert sorted(os.listdir(tmp_path)) == ["job.toml"]
@@ -200,7 +202,7 @@ def test_crash_during_setup_leaves_no_directory(tmp_path, monkeypatch):
 def test_sigkill_during_setup_leaves_no_directory(tmp_path, reference):
     job = toy_job(tmp_path)
     code = ("import os, signal, sys; from gates.jobs import runner as jobs; from tests.test_jobs import STUDIES; "
-            "jobs.write_json = lambda *a: os.kill(os.getpid(), signal.SIGKILL); "
+            "from gates.jobs import store; store.write_json = lambda *a: os.kill(os.getpid(), signal.SIGKILL); "
             "jobs.run_job(sys.argv[1], sys.argv[2], studies=STUDIES, progress=False)")
     r = subprocess.run([sys.executable, "-c", code, job, str(tmp_path / "run")], cwd=ROOT)
     assert r.returncode == -signal.SIGKILL
@@ -381,13 +383,13 @@ def test_stale_claims_are_broken_live_ones_kept(tmp_path, reference):
 def test_claims_heartbeat_and_release_only_own(tmp_path):
     run = tmp_path / "run"
     run_job(toy_job(tmp_path, n=1), run, studies=STUDIES, progress=False)
-    job = jobs._Job(run, STUDIES)
-    a = jobs._Claims(job, 1, stale_after=0.2)
+    job = store.Job(run, STUDIES)
+    a = Claims(job, 1, stale_after=0.2)
     with a:
         assert a.take("x") and not a.take("x")
         os.utime(run / "claims" / "x", (0, 0))
         time.sleep(0.3)  # the heartbeat refreshed it: not stale to a second runner
-        b = jobs._Claims(job, 1, stale_after=0.2)
+        b = Claims(job, 1, stale_after=0.2)
         b.held = {}
         assert time.time() - os.stat(run / "claims" / "x").st_mtime < 0.2
         # its pid is alive on this host, so only age could break it, and it is fresh
