@@ -28,6 +28,7 @@ import os
 
 import numpy as np
 
+from gates._validate import is_int
 from gates.errors import InputError
 
 __all__ = ["STUDIES", "REQUIRED", "LearnStudy", "EnumerateStudy"]
@@ -119,7 +120,7 @@ class LearnStudy:
                 if bad:
                     raise InputError(f"{key} is for one gate (layers = 1); two layers simulate every row with "
                                      "a clamped output rule")
-        if not spec["seeds"] or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0
+        if not spec["seeds"] or not all(is_int(s) and s >= 0
                                         for s in spec["seeds"]):
             raise InputError(f"seeds must be a non-empty list of integers >= 0, got {spec['seeds']!r}")
         if len(set(spec["seeds"])) != len(spec["seeds"]):

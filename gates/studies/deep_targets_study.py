@@ -539,3 +539,8 @@ def write_study(study, out_dir, command=None):
         fig.savefig(tmp, format="png", dpi=120)
     plt.close(fig)
     return files + ["curves.png"], None
+
+
+# the study's seeds and the presets of its settings (paper: PAPER_SETTINGS of gates.learning.deep_targets)
+STUDY_SEEDS = (1, 2, 3, 4, 5)
+PRESETS = ("default", "paper")

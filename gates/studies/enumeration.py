@@ -366,3 +366,7 @@ def write_counts_table(out_dir, spec=None, progress=None, command=None):
         },
     )
     return rows, seconds
+
+
+# the file formats of write_enumeration (the CLI's --format)
+FORMATS = ("hex", "npy")

@@ -1622,3 +1622,7 @@ def write_image_study(res, out_dir, command=None):
         _save(fig, os.path.join(out_dir, "riccati_tanh_images.png"), plt)
         files.append("riccati_tanh_images.png")
     return files, None
+
+
+# the experiments of `gates single-unit`: supervised_hebb_study and image_study
+EXPERIMENTS = ("supervised-hebb", "images")

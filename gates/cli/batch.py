@@ -1,0 +1,71 @@
+"""``gates batch``: run, resume, report on and merge chunked batch jobs."""
+
+import json
+
+from gates.cli.terminal import progress_bar
+from gates.errors import GatesError
+from gates.jobs.executors import EXECUTORS
+
+__all__ = ["add_arguments", "run", "ACTIONS"]
+
+ACTIONS = ("run", "resume", "status", "merge")
+
+
+def run(args):
+    """Run the command on parsed `args`; return the exit status."""
+    from gates.jobs import runner as jobs
+
+    if (args.action == "run") != (args.dir is not None):
+        raise GatesError("--dir DIR goes with run (gates batch run JOB.toml --dir DIR); the other actions "
+                         "take the directory itself: gates batch status DIR")
+    if args.out is not None and args.action != "merge":
+        raise GatesError("--out is for merge")
+    if args.action == "run":
+        update, close = progress_bar(None, "chunks", "chunk")
+        try:
+            out = jobs.run_job(args.target, args.dir, executor=args.executor, workers=args.workers,
+                               scheduler=args.scheduler, progress=update)
+        finally:
+            close()
+    elif args.action == "resume":
+        update, close = progress_bar(None, "chunks", "chunk")
+        try:
+            out = jobs.resume_job(args.target, executor=args.executor, workers=args.workers,
+                                  scheduler=args.scheduler, progress=update)
+        finally:
+            close()
+    elif args.action == "status":
+        out = jobs.job_status(args.target)
+    else:
+        out = jobs.merge_job(args.target, out=args.out, command=args.command_line)
+    if args.json:
+        print(json.dumps(out, default=str))
+    else:
+        for k, v in out.items():
+            print(f"{k}: {v}")
+    # a run that left chunks failed or held by another runner is not finished
+    return 1 if args.action in ("run", "resume") and not out.get("complete", True) else 0
+
+
+
+def add_arguments(sub):
+    """Add the command's parser to the subparsers `sub`."""
+    b = sub.add_parser(
+        "batch",
+        help="chunked, resumable batch jobs (TOML job files): run, resume, status, merge",
+        description="run JOB.toml --dir DIR runs the pending chunks of a job (a second run on the same "
+        "directory is safe, and so are two at once); resume DIR re-checks every finished chunk's checksum "
+        "and reruns missing or damaged ones; status DIR reports done / pending / failed and the time "
+        "left; merge DIR writes the tables and manifest exactly as the interactive command would. "
+        "Executors: serial (default), process (local workers, one numba thread each), dask "
+        "(--scheduler ADDRESS, or a LocalCluster; pip install 'gates[distributed]').",
+    )
+    b.add_argument("action", choices=ACTIONS)
+    b.add_argument("target", metavar="JOB.toml|DIR", help="the job file (run) or the job directory (others)")
+    b.add_argument("--dir", help="run: the job directory")
+    b.add_argument("--executor", choices=EXECUTORS, default="serial")
+    b.add_argument("--workers", type=int, default=None, help="process / dask LocalCluster workers")
+    b.add_argument("--scheduler", metavar="ADDRESS", help="dask: join this scheduler instead of a LocalCluster")
+    b.add_argument("--out", metavar="DIR", help="merge: where the tables go (default: DIR/merged)")
+    b.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
+    b.set_defaults(func=run)

@@ -1,0 +1,188 @@
+"""``gates deep-targets``: sampling deep targets against compute-matched baselines."""
+
+import json
+import os
+
+from gates.cli.terminal import progress_bar
+from gates.errors import GatesError
+from gates._threads import numba_threads
+from gates.boolean.truth import ENCODINGS
+from gates.learning import deep_targets as dt
+from gates.studies.deep_targets_study import PRESETS, STUDY_SEEDS, TASKS
+
+__all__ = ["add_arguments", "run"]
+
+
+def _interval(r):
+    lo, hi = r["test_interval"]
+    return f"{r['test']:.4f}" if lo is None else f"{r['test']:.4f} [{lo:.4f}, {hi:.4f}]"
+
+
+
+def run(args):
+    """Run the command on parsed `args`; return the exit status."""
+    from gates.estimate import seed_mean
+    from gates.studies.deep_targets_study import TASKS, STUDY_BASELINES, run_study, study_units, summarise, write_study
+    from gates.learning.deep_baselines import BASELINES
+
+    def ints(text, what):
+        try:
+            return tuple(int(v) for v in text.split(","))
+        except ValueError:
+            raise GatesError(f"--{what} {text!r} is not a comma-separated list of integers") from None
+
+    def budget(text):
+        try:
+            v = float(text)
+        except ValueError:
+            v = float("nan")
+        if not (v == v and v >= 1 and v == int(v)):
+            raise GatesError(f"--budget {text!r} must be a positive whole number of gate evaluations, e.g. 2e8")
+        return int(v)
+
+    layers = ints(args.layers, "layers") if args.layers else None
+    seeds = (args.seed,) if args.seed is not None else ints(args.seeds, "seeds")
+    tasks = ("file",) if args.data else (TASKS if args.task == "all" else (args.task,))
+    if args.data and args.task not in ("all", "autoencoder"):
+        raise GatesError(f"--data is an autoencoder task; drop --task {args.task}")
+    baselines = (() if args.baselines == "none" else BASELINES if args.baselines == "all"
+                 else STUDY_BASELINES if args.baselines == "default" else tuple(args.baselines.split(",")))
+    options = {k: getattr(args, k) for k in ("encoding", "search", "fit", "margin", "denoise", "group", "accept",
+                                             "temperature", "restarts", "epochs", "inner_epochs", "eta",
+                                             "schedule", "flip_p", "flip_k", "samples")
+               if getattr(args, k) is not None}
+    if args.sampler is not None:
+        names = args.sampler.split(",")
+        options["sampler"] = names[0] if len(names) == 1 else tuple(names)
+    if args.preset == "paper":
+        from gates.learning.deep_targets import PAPER_SETTINGS
+
+        options = {**PAPER_SETTINGS, **options}
+    run_budget = None if args.budget == "none" else budget(args.budget)
+    ablate = not args.no_ablation
+    if args.workers is not None and args.workers < 1:
+        raise GatesError(f"--workers must be >= 1, got {args.workers}")
+    update, close = progress_bar(study_units(tasks, seeds, ablate), "deep targets", "run")
+    try:
+        with numba_threads(args.workers):
+            res = run_study(tasks, seeds, run_budget, ablate, not args.no_tune, update, options, layers, args.data,
+                            baselines)
+    finally:
+        close()
+    summ = summarise(res)
+    summary = {"seeds": res["seeds"], "budget": res["budget"], "options": options, "tasks": {}}
+    for t, s in summ.items():
+        summary["tasks"][t] = {
+            "metric": res["tasks"][t][0]["metric"], "layers": res["tasks"][t][0]["layers"],
+            "data": res["tasks"][t][0]["data"], "config": res["tasks"][t][0]["config"],
+            "wins": s["wins"], "wins_tuned": s["wins_tuned"], "floor": s["floor"],
+            "methods": {m: {"test": r["test"].value, "test_interval": [r["test"].low, r["test"].high],
+                            "interval_method": r["test"].method, "train": r["train"].value, "tests": r["tests"],
+                            "evals": r["evals"], "seconds": round(r["seconds"], 2)} for m, r in s["rows"].items()}}
+    def estimate(values):
+        e = seed_mean(values, bounds=(0, 1))
+        return {"tests": list(values), "test": e.value, "test_interval": [e.low, e.high],
+                "interval_method": e.method}
+
+    if "ablation" in res:
+        summary["ablation"] = [{"variant": r["variant"], **estimate(r["test"])} for r in res["ablation"]["rows"]]
+    if "oracle" in res:
+        summary["oracle"] = {m: estimate([res["oracle"][s][m]["test"] for s in sorted(res["oracle"])])
+                             for m in ("deep-targets", "backprop")}
+    if args.out:
+        files, note = write_study(res, args.out, args.command_line)
+        summary["out"] = os.path.abspath(args.out)
+        summary["files"] = files
+        if note:
+            summary["note"] = note
+    if args.json:
+        print(json.dumps(summary))
+        return 0
+    kind = "estimates: mean over seeds with Student t 95% interval" if len(seeds) > 1 else "one seed: no interval"
+    print(f"sampling deep targets, seeds {','.join(map(str, res['seeds']))}, budget "
+          f"{'none' if res['budget'] is None else format(res['budget'], ',')} gate evaluations ({kind})")
+    for t, s in summ.items():
+        metric = "held-out classification error" if res["tasks"][t][0]["metric"] == "class" else \
+            "held-out Hamming error per component"
+        print(f"\n{t} {'-'.join(map(str, res['tasks'][t][0]['layers']))}: {metric}")
+        for m, r in s["rows"].items():
+            e = r["test"]
+            iv = "" if e.low is None else f" [{e.low:.4f}, {e.high:.4f}]"
+            print(f"  {m:<21}{e.value:.4f}{iv:<20} train {r['train'].value:.4f}  evals {r['evals']:>13,}  "
+                  f"{r['seconds']:.1f} s")
+        if s["rows"] and len(s["rows"]) > 1:
+            print(f"  deep targets below the best tuned baseline on {s['wins_tuned']} of {s['seeds']} seeds, "
+                  f"below the best of all on {s['wins']}")
+        if s["floor"] is not None:
+            print(f"  noise floor {s['floor']}")
+    if "ablation" in res:
+        print("\nablation (autoencoder, held-out error, mean over seeds [95% t]):")
+        for r in summary["ablation"]:
+            print(f"  {r['variant']:<40}{_interval(r)}")
+    if "oracle" in summary:
+        print("\nthe generating code given (encoder and decoder trained apart, composed; held-out, mean over "
+              "seeds [95% t]):")
+        for m, v in summary["oracle"].items():
+            print(f"  {m:<18}{_interval(v)}")
+    return 0
+
+
+
+def add_arguments(sub):
+    """Add the command's parser to the subparsers `sub`."""
+    d = sub.add_parser(
+        "deep-targets",
+        help="sampling deep targets on threshold-gate networks against compute-matched baselines",
+        description="Sampling deep targets (paper section 4) on networks of threshold gates, beside backprop "
+        "on a tanh relaxation and a straight-through estimator (both tuned on a validation split), deep local "
+        "learning and random features, every method stopped at the same number of gate evaluations. Tasks: "
+        "the default autoencoder (768 vectors of 32 bits from a random threshold decoder of a 6-bit code with "
+        "5%% bit flips, 512 train / 256 held out, 32-16-6-16-32) and binarised 8x8 digits (64-32-16-10, ten "
+        "class units). Also an ablation of the algorithm's ingredients on the autoencoder.",
+    )
+    d.add_argument("--task", choices=(*TASKS, "all"), default="all", help="(default: all)")
+    d.add_argument("--seeds", default=",".join(map(str, STUDY_SEEDS)),
+                   help=f"comma-separated seeds (default: {','.join(map(str, STUDY_SEEDS))})")
+    d.add_argument("--seed", type=int, help="one seed (replaces --seeds)")
+    d.add_argument("--budget", default="2e8", help="gate evaluations each method may spend, or none (then "
+                   "--epochs ends deep targets and baselines run config epochs) (default: 2e8)")
+    d.add_argument("--baselines", default="default", help="comma-separated: backprop, ste, deep-local-hebb, "
+                   "deep-local-oja, random-features; or all, none, default (all but deep-local-oja)")
+    d.add_argument("--no-tune", action="store_true", help="backprop and ste at lr 0.5 (sgd) instead of tuned")
+    d.add_argument("--no-ablation", action="store_true", help="skip the ablation of the ingredients")
+    d.add_argument("--data", metavar="FILE.npy", help="an autoencoder on a 0/1 array (rows = examples), read "
+                   "without pickle, a seeded quarter held out")
+    d.add_argument("--layers", help="sizes, e.g. 32,16,6,16,32; the ends must fit the task")
+    d.add_argument("--preset", choices=PRESETS, default="default",
+                   help="paper: the loop before issue 16 (joint flip sampling, 2 plain perceptron passes, "
+                   "no margin, no input noise, 100 epochs)")
+    d.add_argument("--search", choices=dt.SEARCHES, help="unit: one unit's flip per example, weighted "
+                   "by the output error it gains; joint: sampled activity vectors per group (default: unit)")
+    d.add_argument("--sampler", help="joint search: flip, flip-k, uniform, exhaustive, seen, or one per hidden "
+                   "layer like flip,exhaustive,flip (an exhaustive layer is searched jointly also with --search "
+                   "unit; <= 12 units) (default: flip)")
+    d.add_argument("--group", choices=dt.GROUPS, help="examples sharing one target in a joint "
+                   "search: same activity (paper) or same input to the layer (default: activity)")
+    d.add_argument("--fit", choices=dt.FITS, help="layer step: pocket perceptron with margin "
+                   "(keeps the best weights) or the last perceptron iterate (default: pocket)")
+    d.add_argument("--margin", type=float, help="perceptron margin, times fan-in + 1 (default: 1)")
+    d.add_argument("--denoise", type=float, help="fraction of input bits flipped afresh each epoch (default: 0.05)")
+    d.add_argument("--accept", choices=dt.ACCEPT,
+                   help="joint search: undo, keep, or keep with probability exp(-rise/T) an update that "
+                   "raises the training error (default: non-increasing)")
+    d.add_argument("--temperature", type=float, help="initial temperature of --accept anneal, in errors (default: 20)")
+    d.add_argument("--restarts", type=int, help="initialisations, the best by training error kept (default: 1)")
+    d.add_argument("--encoding", choices=ENCODINGS, help="activity coding (default: pm1)")
+    d.add_argument("--flip-p", type=float, help="flip probability (default: 0.15)")
+    d.add_argument("--flip-k", type=int, help="units flipped by flip-k (default: 1)")
+    d.add_argument("--samples", type=int, help="candidates per example group (default: 64)")
+    d.add_argument("--schedule", choices=dt.SCHEDULES,
+                   help="order of the layers in each epoch (default: up-down, alternating)")
+    d.add_argument("--epochs", type=int, help="epoch cap (default: none with a budget, else 40)")
+    d.add_argument("--inner-epochs", type=int, help="perceptron passes per unit or layer visit (default: 10)")
+    d.add_argument("--eta", type=float, help="perceptron learning rate (default: 0.1)")
+    d.add_argument("--workers", type=int, help="threads (default: all cores); results do not depend on it")
+    d.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
+    d.add_argument("--out", metavar="DIR", help="write summary.{csv,md,manifest.json}, ablation.{csv,md,"
+                   "manifest.json}, runs.csv, curves.csv and curves.png")
+    d.set_defaults(func=run)

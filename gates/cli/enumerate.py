@@ -1,0 +1,86 @@
+"""``gates enumerate``: count, list or classify a family of functions; describe one function."""
+
+import json
+import os
+
+from gates.boolean.families import FAMILIES
+from gates.cli.terminal import progress_bar
+from gates.errors import GatesError
+from gates.boolean.symmetry import GROUPS
+from gates.studies.enumeration import FORMATS
+
+__all__ = ["add_arguments", "run"]
+
+
+def run(args):
+    """Run the command on parsed `args`; return the exit status."""
+    from gates.studies.enumeration import describe_function, enumerate_family, write_enumeration
+
+    if args.function is not None:
+        if args.out or args.count:
+            raise GatesError("--function describes one function; drop --out and --count")
+        info = describe_function(args.function, args.n, args.family, args.classes)
+        if args.json:
+            print(json.dumps(info))
+        else:
+            for k, v in info.items():
+                print(f"{k}: {v}")
+        return 0
+    if args.count and args.out:
+        raise GatesError("--count prints counts only; drop --count to write --out")
+    total = None
+    if args.classes == "npn" and args.family == "all":
+        total = 1 << ((1 << args.n) - 1) if 0 <= args.n <= 5 else None
+    elif args.classes in ("p", "np") and args.family == "all":
+        total = 1 << (1 << args.n) if 0 <= args.n <= 5 else None
+    update, close = progress_bar(total, f"{args.family} n={args.n}") if total else (None, lambda: None)
+    try:
+        res = enumerate_family(args.family, args.n, args.classes, count_only=args.count, progress=update)
+    finally:
+        close()
+    summary = res.summary()
+    if args.out:
+        write_enumeration(res, args.out, args.format, command=args.command_line)
+        summary["out"] = os.path.abspath(args.out)
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        line = f"{res.family} functions of n={res.n}: {res.functions:,}"
+        if res.classes:
+            line += f" in {res.num_classes:,} {res.classes.upper()} classes ({res.representative} representatives)"
+        print(line + f"  [{res.method}; {res.seconds:.3f} s]")
+        if args.out:
+            print(f"wrote {args.out} and its manifest")
+    return 0
+
+
+
+def add_arguments(sub):
+    """Add the command's parser to the subparsers `sub`."""
+    e = sub.add_parser(
+        "enumerate",
+        help="count, list or classify all, monotone or threshold functions",
+        description="Count, list or classify the functions of a family. Tables use kitty's "
+        "convention: bit p is f(x) with x_i = bit i of p; hex is most significant nibble first.",
+    )
+    e.add_argument("family", choices=FAMILIES, help="which functions: all, monotone or threshold")
+    e.add_argument("-n", type=int, required=True, help="number of inputs")
+    e.add_argument(
+        "--classes",
+        choices=("none", *GROUPS),
+        default="none",
+        help="group the functions into symmetry classes under input Permutations, plus input "
+        "Negations, plus output Negation; the output lists one representative per class "
+        "with its orbit size (default: none)",
+    )
+    e.add_argument("--count", action="store_true", help="compute counts only, list nothing")
+    e.add_argument("--function", metavar="HEX", help="instead of enumerating, decide whether this one "
+                   "function (kitty hex) is in the family, with a certificate for threshold, and with "
+                   "--classes give its representative, orbit size and the transform reaching it")
+    e.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
+    e.add_argument("--out", metavar="FILE", help="write the functions (or representatives) here, atomically, "
+                   "with FILE's manifest beside it")
+    e.add_argument("--format", choices=FORMATS, default="hex",
+                   help="hex: CSV of kitty hex tables (+ orbit_size, weights, bias); "
+                   "npy: one structured array (default: hex)")
+    e.set_defaults(func=run)

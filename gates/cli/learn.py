@@ -1,0 +1,158 @@
+"""``gates learn``: the learnability census of one gate or a two-layer net under a local rule."""
+
+import json
+import os
+
+from gates.boolean.families import FAMILIES
+from gates.errors import GatesError
+from gates.boolean.symmetry import GROUPS
+from gates.boolean.truth import ENCODINGS
+from gates.learning.rules import FORMS
+from gates.studies.census import MODES
+
+__all__ = ["add_arguments", "run"]
+
+
+def _protocol_from(args):
+    from gates.learning.protocol import Protocol
+
+    return Protocol(
+        encoding=args.encoding, bias=not args.no_bias, init=args.init, init_scale=args.init_scale,
+        presentation=args.presentation, epochs=args.epochs, eta0=args.eta0, schedule=args.schedule,
+        restarts=args.restarts, criterion=args.criterion, seed=args.seed, tolerance=args.tolerance,
+        recode=not getattr(args, "literal_encoding", False),
+    )
+
+
+
+def run(args):
+    """Run the command on parsed `args`; return the exit status."""
+    from gates.studies.census import shallow_census, write_census
+
+    deep_opts = [f"--{k.replace('_', '-')}" for k in ("hidden", "hidden_rule", "order") if getattr(args, k) is not None]
+    if args.literal_encoding and args.encoding == "pm1":
+        raise GatesError("--literal-encoding changes only the 01 coding (the named rules are +-1 formulas): "
+                         "add --encoding 01")
+    if args.layers == 2:
+        for flag, bad in (("--exhaustive", args.exhaustive), ("--poly", args.poly is not None),
+                          ("--form unsupervised", args.form == "unsupervised")):
+            if bad:
+                raise GatesError(f"{flag} is for one gate (--layers 1); two layers train every function "
+                                 "with a clamped output rule")
+        from gates.learning.two_layer import deep_census
+
+        res = deep_census(
+            args.family, args.n, args.rule, args.hidden_rule or "hebb", hidden=args.hidden,
+            order=args.order or "hidden-first", protocol=_protocol_from(args), classes=args.classes,
+            workers=args.workers, seeds=args.seeds, members=args.members, mode=args.mode,
+        )
+    elif args.layers == 1:
+        if deep_opts:
+            raise GatesError(f"{', '.join(deep_opts)} describe a hidden layer: add --layers 2")
+        res = shallow_census(
+            args.family, args.n, args.rule, form=args.form, mode=args.mode, protocol=_protocol_from(args),
+            classes=args.classes, exhaustive=args.exhaustive, workers=args.workers, poly=args.poly,
+            seeds=args.seeds, members=args.members,
+        )
+    else:
+        raise GatesError(f"--layers {args.layers} is not available: allowed 1 (one gate) or 2 (hidden layer + gate)")
+    summary = res.summary()
+    if args.out:
+        summary["out"] = [os.path.join(os.path.abspath(args.out), p) for p in
+                          write_census(res, args.out, args.command_line)]
+    if args.json:
+        print(json.dumps(summary))
+        return 0
+    first = res.results[0]
+    what = f"{first.rule.name} ({first.rule.form}, {first.mode})"
+    if first.protocol.encoding != "pm1":
+        what += f" [{first.protocol.encoding}: {first.rule.formula()}, {first.rule.handling}]"
+    if first.net is not None:
+        what = (f"a {first.net.hidden}-{first.net.hidden_rule} hidden layer ({first.net.order}) under "
+                f"{first.rule.name} ({first.mode})")
+    print(f"{what}, {first.family} functions of n={first.n} ({first.functions:,} functions, "
+          f"{first.threshold:,} threshold)  [{first.reduction}; {summary['seconds']:.2f} s]")
+    print(f"estimator: {summary['estimator']}")
+    for q in ("learnable", "robust", "expected_per_restart"):
+        ci = summary.get(f"{q}_ci")
+        kind = "exact" if summary["exact"] else "estimate"
+        val = summary[q]
+        line = f"  {q:<22}{val:>16,.1f}" if isinstance(val, float) else f"  {q:<22}{val:>16,}"
+        print(line + (f"  95% CI [{ci[0]:,.1f}, {ci[1]:,.1f}]" if ci else "") + f"  ({kind})")
+    if len(res.results) > 1:
+        print("  per seed: " + "; ".join(f"seed {p['seed']}: {p['learnable']:,.0f}" for p in summary["seeds"]))
+    if "ties" in summary:
+        print(f"{summary['ties']:,} more have a zero asymptotic margin (ties)")
+    return 0
+
+
+
+def add_arguments(sub):
+    """Add the command's parser to the subparsers `sub`."""
+    lp = sub.add_parser(
+        "learn",
+        help="which functions a threshold gate learns with a local rule",
+        description="Learnability census: train one threshold gate (with bias) on every function "
+        "of a family, or decide it in exact (asymptotic) mode. Only threshold functions can be "
+        "learnt by one gate, so by default only they are trained (--exhaustive trains all). "
+        "With --layers 2, a hidden layer learns unsupervised and the output gate clamped; every "
+        "function of the family is trained (n <= 4 for all, 5 for monotone) or one per class "
+        "with --classes. The named rules are +-1 formulas: with --encoding 01 they are recoded by "
+        "x' = 2x - 1 (the same rule class) unless --literal-encoding; a --poly runs as written.",
+    )
+    lp.add_argument("--family", choices=FAMILIES, default="all", help="which functions (default: all)")
+    lp.add_argument("-n", type=int, required=True, help="number of inputs")
+    lp.add_argument("--layers", type=int, default=1,
+                    help="1: one gate; 2: a hidden layer of threshold gates learning unsupervised, "
+                    "then an output gate learning clamped (default: 1)")
+    lp.add_argument("--hidden", type=int, help="two layers: hidden width h (default: 2^(n-1))")
+    lp.add_argument("--hidden-rule", help="two layers: the hidden layer's unsupervised rule: hebb, oja, "
+                    "hebb-tanh, or none (fixed random weights) (default: hebb)")
+    lp.add_argument("--order", help="two layers: hidden-first (the hidden layer trains, then the output "
+                    "gate) or simultaneous (default: hidden-first)")
+    lp.add_argument("--rule", default="hebb", help="hebb, oja, gradient or hebb-tanh (default: hebb)")
+    lp.add_argument("--form", choices=FORMS, default=None,
+                    help="clamped: the output is replaced by the target (supervised); default: clamped for a "
+                    "named --rule, a --poly as written (supervised when it reads T)")
+    lp.add_argument("--poly", metavar="EXPR", help="a polynomial rule instead of --rule, in O (output), "
+                    "x (input), w (weight), T (target), e.g. 'T*x - T^2*w'; run as written in the --encoding")
+    lp.add_argument("--mode", choices=MODES, default="simulate",
+                    help="simulate the protocol, or decide from the asymptotic direction (default: simulate); "
+                    "with --layers 2 the hidden layer is simulated and frozen, the output gate decided exactly")
+    lp.add_argument("--encoding", choices=ENCODINGS, default="pm1",
+                    help="activity coding (default: pm1); with 01 a named rule is recoded from its +-1 formula "
+                    "by x' = 2x - 1 (the same rule class; gradient stays the delta rule)")
+    lp.add_argument("--literal-encoding", action="store_true",
+                    help="with --encoding 01, apply the named rules' +-1 formulas to 0/1 values unchanged "
+                    "(clamped hebb and oja then only grow the weights)")
+    lp.add_argument("--no-bias", action="store_true", help="no bias input")
+    lp.add_argument("--init", choices=["normal", "uniform", "zeros"], default="normal",
+                    help="initial weight distribution (default: normal)")
+    lp.add_argument("--init-scale", type=float, default=0.1, help="std (normal) or half-width (uniform)")
+    lp.add_argument("--presentation", choices=["shuffled", "cyclic"], default="shuffled",
+                    help="order of the truth table in each epoch (default: shuffled)")
+    lp.add_argument("--epochs", type=int, default=100, help="epochs (default: 100)")
+    lp.add_argument("--eta0", type=float, default=0.1, help="initial learning rate (default: 0.1)")
+    lp.add_argument("--schedule", choices=["linear", "constant"], default="linear",
+                    help="learning-rate schedule (default: linear decay to 0)")
+    lp.add_argument("--restarts", type=int, default=10, help="random initialisations K (default: 10)")
+    lp.add_argument("--criterion", choices=["final", "any-epoch"], default="final",
+                    help="success: strict margin after the last epoch, or after any epoch")
+    lp.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
+    lp.add_argument("--seeds", type=int, default=1, metavar="S",
+                    help="run S independent root seeds (seed, seed+1, ...) and report each seed's counts and "
+                    "the mean with its 95%% t interval (default: 1)")
+    lp.add_argument("--tolerance", type=float, default=1e-6, metavar="TAU",
+                    help="a gate has learnt when T (w . x~) > TAU |w| |x~| on every input; a smaller margin is "
+                    "a tie, never learnt (default: 1e-6)")
+    lp.add_argument("--classes", choices=("none", *GROUPS), default="none",
+                    help="simulate: stratified sampling of class members (--members per class, weight orbit "
+                    "size / members); exact: one representative per class (np, npn for all/threshold; p for "
+                    "monotone)")
+    lp.add_argument("--members", type=int, default=2, metavar="M",
+                    help="uniformly random members drawn per class with --classes when simulating (default: 2)")
+    lp.add_argument("--exhaustive", action="store_true", help="train every function, not only threshold ones")
+    lp.add_argument("--workers", type=int, help="threads (default: all cores); results do not depend on it")
+    lp.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
+    lp.add_argument("--out", metavar="DIR", help="write per-function results and the manifest here")
+    lp.set_defaults(func=run)
