@@ -14,6 +14,7 @@ from gates.errors import InputError
 
 __all__ = [
     "is_int",
+    "check_bool",
     "check_int",
     "check_count",
     "check_real",
@@ -27,6 +28,13 @@ __all__ = [
 def is_int(value):
     """True for a Python or numpy integer that is not a bool."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def check_bool(value, name):
+    """`value` as a Python bool when it is a Python or numpy bool (an int 0/1 is refused)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputError(f"{name} must be true or false, got {value!r}")
+    return bool(value)
 
 
 def check_int(value, name, lo=None, hi=None):

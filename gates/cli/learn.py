@@ -6,23 +6,11 @@ import os
 from gates.boolean.families import FAMILIES
 from gates.errors import GatesError
 from gates.boolean.symmetry import GROUPS
-from gates.boolean.truth import ENCODINGS
+from gates.cli.protocol_options import HELP_ORDER, add_protocol_arguments, protocol_from
 from gates.learning.rules import FORMS
 from gates.studies.census import MODES
 
 __all__ = ["add_arguments", "run"]
-
-
-def _protocol_from(args):
-    from gates.learning.protocol import Protocol
-
-    return Protocol(
-        encoding=args.encoding, bias=not args.no_bias, init=args.init, init_scale=args.init_scale,
-        presentation=args.presentation, epochs=args.epochs, eta0=args.eta0, schedule=args.schedule,
-        restarts=args.restarts, criterion=args.criterion, seed=args.seed, tolerance=args.tolerance,
-        recode=not getattr(args, "literal_encoding", False),
-    )
-
 
 
 def run(args):
@@ -43,14 +31,14 @@ def run(args):
 
         res = deep_census(
             args.family, args.n, args.rule, args.hidden_rule or "hebb", hidden=args.hidden,
-            order=args.order or "hidden-first", protocol=_protocol_from(args), classes=args.classes,
+            order=args.order or "hidden-first", protocol=protocol_from(args), classes=args.classes,
             workers=args.workers, seeds=args.seeds, members=args.members, mode=args.mode,
         )
     elif args.layers == 1:
         if deep_opts:
             raise GatesError(f"{', '.join(deep_opts)} describe a hidden layer: add --layers 2")
         res = shallow_census(
-            args.family, args.n, args.rule, form=args.form, mode=args.mode, protocol=_protocol_from(args),
+            args.family, args.n, args.rule, form=args.form, mode=args.mode, protocol=protocol_from(args),
             classes=args.classes, exhaustive=args.exhaustive, workers=args.workers, poly=args.poly,
             seeds=args.seeds, members=args.members,
         )
@@ -119,32 +107,13 @@ def add_arguments(sub):
     lp.add_argument("--mode", choices=MODES, default="simulate",
                     help="simulate the protocol, or decide from the asymptotic direction (default: simulate); "
                     "with --layers 2 the hidden layer is simulated and frozen, the output gate decided exactly")
-    lp.add_argument("--encoding", choices=ENCODINGS, default="pm1",
-                    help="activity coding (default: pm1); with 01 a named rule is recoded from its +-1 formula "
-                    "by x' = 2x - 1 (the same rule class; gradient stays the delta rule)")
-    lp.add_argument("--literal-encoding", action="store_true",
-                    help="with --encoding 01, apply the named rules' +-1 formulas to 0/1 values unchanged "
-                    "(clamped hebb and oja then only grow the weights)")
-    lp.add_argument("--no-bias", action="store_true", help="no bias input")
-    lp.add_argument("--init", choices=["normal", "uniform", "zeros"], default="normal",
-                    help="initial weight distribution (default: normal)")
-    lp.add_argument("--init-scale", type=float, default=0.1, help="std (normal) or half-width (uniform)")
-    lp.add_argument("--presentation", choices=["shuffled", "cyclic"], default="shuffled",
-                    help="order of the truth table in each epoch (default: shuffled)")
-    lp.add_argument("--epochs", type=int, default=100, help="epochs (default: 100)")
-    lp.add_argument("--eta0", type=float, default=0.1, help="initial learning rate (default: 0.1)")
-    lp.add_argument("--schedule", choices=["linear", "constant"], default="linear",
-                    help="learning-rate schedule (default: linear decay to 0)")
-    lp.add_argument("--restarts", type=int, default=10, help="random initialisations K (default: 10)")
-    lp.add_argument("--criterion", choices=["final", "any-epoch"], default="final",
-                    help="success: strict margin after the last epoch, or after any epoch")
-    lp.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
+    # the protocol's options come from its fields' metadata; --seeds (several root seeds) goes beside --seed
+    split = HELP_ORDER.index("seed") + 1
+    add_protocol_arguments(lp, HELP_ORDER[:split])
     lp.add_argument("--seeds", type=int, default=1, metavar="S",
                     help="run S independent root seeds (seed, seed+1, ...) and report each seed's counts and "
                     "the mean with its 95%% t interval (default: 1)")
-    lp.add_argument("--tolerance", type=float, default=1e-6, metavar="TAU",
-                    help="a gate has learnt when T (w . x~) > TAU |w| |x~| on every input; a smaller margin is "
-                    "a tie, never learnt (default: 1e-6)")
+    add_protocol_arguments(lp, HELP_ORDER[split:])
     lp.add_argument("--classes", choices=("none", *GROUPS), default="none",
                     help="simulate: stratified sampling of class members (--members per class, weight orbit "
                     "size / members); exact: one representative per class (np, npn for all/threshold; p for "

@@ -25,11 +25,13 @@ command's.
 """
 
 import os
+from dataclasses import fields
 
 import numpy as np
 
 from gates._validate import is_int
 from gates.errors import InputError
+from gates.learning.protocol import Protocol
 
 __all__ = ["STUDIES", "REQUIRED", "LearnStudy", "EnumerateStudy"]
 
@@ -41,20 +43,24 @@ class _Required:
 
 REQUIRED = _Required()
 
-_PROTOCOL_KEYS = {
-    "encoding": (str, "pm1", "pm1 or 01"),
-    "bias": (bool, True, "a bias input"),
-    "init": (str, "normal", "normal, uniform or zeros"),
-    "init_scale": ((int, float), 0.1, "scale of the initial weights"),
-    "presentation": (str, "shuffled", "shuffled or cyclic"),
-    "epochs": (int, 100, "epochs"),
-    "eta0": ((int, float), 0.1, "initial learning rate"),
-    "schedule": (str, "linear", "linear or constant"),
-    "restarts": (int, 10, "restarts K"),
-    "criterion": (str, "final", "final or any-epoch"),
-    "tolerance": ((int, float), 1e-6, "relative margin a learnt gate clears"),
-    "recode": (bool, True, "01 coding: named rules recoded from their +-1 formulas (false: literal)"),
-}
+def _protocol_keys():
+    """The protocol's batch keys from its fields' metadata: key -> (types, default, help).
+
+    ``seed`` is not a key: a job names its root seeds in ``seeds``. A float
+    setting takes TOML's integers too; the ranges are Protocol's own checks.
+    """
+    keys = {}
+    for f in fields(Protocol):
+        if f.name == "seed":
+            continue
+        m = f.metadata
+        c = m["choices"]
+        help_ = m["help"] if c is None else f"{', '.join(c[:-1])} or {c[-1]}"
+        keys[f.name] = ((int, float) if f.type is float else f.type, f.default, help_)
+    return keys
+
+
+_PROTOCOL_KEYS = _protocol_keys()
 
 
 class LearnStudy:
@@ -86,8 +92,6 @@ class LearnStudy:
     _sampled = {}
 
     def _protocol(self, spec, seed):
-        from gates.learning.protocol import Protocol
-
         # a job stored before "recode" existed ran the +-1 formulas literally: resume it that way
         return Protocol(**{k: spec.get(k, False) if k == "recode" else spec[k] for k in _PROTOCOL_KEYS},
                         seed=int(seed))

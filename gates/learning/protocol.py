@@ -30,15 +30,16 @@ used, or the number of threads.
 The gate's output is O = 1 when w . x~ > 0, else the "off" value (-1 or 0).
 """
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
 from numba import njit, prange
 
+from gates._validate import check_bool, check_choice, check_int, check_real
 from gates.boolean.truth import ENCODINGS
-from gates.errors import InputError
 
-__all__ = ["Protocol", "ENCODINGS", "INITS", "PRESENTATIONS", "SCHEDULES", "CRITERIA"]
+__all__ = ["Protocol", "ENCODINGS", "INITS", "PRESENTATIONS", "SCHEDULES", "CRITERIA", "check_setting",
+           "settings_table"]
 
 INITS = ("normal", "uniform", "zeros")
 PRESENTATIONS = ("shuffled", "cyclic")
@@ -50,48 +51,122 @@ _DRAWS = {}
 _DRAWS_MAX_BYTES = 64 << 20
 
 
+def _setting(default, help, *, choices=None, range=None, lo_open=False, flag=None, negate=False, metavar=None,
+             cli_help=None):
+    """A Protocol field with its metadata: the one source of the CLI options, the batch keys and the checks.
+
+    `help` says what the setting means (the settings table and the batch keys);
+    `choices` or `range` = (lo, hi) (either may be None; closed unless
+    `lo_open`) say what is allowed; `flag` is the ``gates learn`` option
+    (default ``--name``), which sets the field to the opposite of a switch
+    when `negate`; `cli_help` is the option's help (default: `help`).
+    """
+    return field(default=default, metadata={
+        "help": help, "choices": choices, "range": range, "lo_open": lo_open, "flag": flag, "negate": negate,
+        "metavar": metavar, "cli_help": cli_help if cli_help is not None else help,
+    })
+
+
+def check_setting(f, value):
+    """`value` checked against the metadata of the Protocol field `f` (InputError names the field)."""
+    m = f.metadata
+    if m["choices"] is not None:
+        return check_choice(value, f.name, m["choices"])
+    if f.type is bool:
+        return check_bool(value, f.name)
+    lo, hi = m["range"] or (None, None)
+    if f.type is int:
+        return check_int(value, f.name, lo, hi)
+    return check_real(value, f.name, lo, hi, lo_open=m["lo_open"])
+
+
+def _allowed(f):
+    m = f.metadata
+    if m["choices"] is not None:
+        return ", ".join(f"`{c}`" for c in m["choices"])
+    if f.type is bool:
+        return "true, false"
+    lo, hi = m["range"] or (None, None)
+    what = "integer" if f.type is int else "number"
+    bounds = [f"{'>' if m['lo_open'] else '>='} {lo}"] if lo is not None else []
+    bounds += [f"<= {hi}"] if hi is not None else []
+    return f"{what} {' and '.join(bounds)}".strip()
+
+
+def _shown(f):
+    if f.type is str:
+        return f"`{f.default}`"
+    return str(f.default).lower() if f.type is bool else f"{f.default:g}"
+
+
+def settings_table():
+    """The protocol's settings as a Markdown table, from the fields' metadata.
+
+    Returns
+    -------
+    str
+        One row per :class:`Protocol` field: setting, default, allowed values,
+        the ``gates learn`` option and what it means.
+
+    Examples
+    --------
+    >>> print(settings_table().splitlines()[0])
+    | setting | default | allowed | option | meaning |
+    """
+    rows = ["| setting | default | allowed | option | meaning |", "| --- | --- | --- | --- | --- |"]
+    for f in fields(Protocol):
+        m = f.metadata
+        flag = m["flag"] or "--" + f.name.replace("_", "-")
+        meaning = m["help"].replace("|", "\\|")  # a norm's bars would end the cell
+        rows.append(f"| {f.name} | {_shown(f)} | {_allowed(f)} | `{flag}` | {meaning} |")
+    return "\n".join(rows) + "\n"
+
+
 @dataclass(frozen=True)
 class Protocol:
-    """The training protocol; see the module doc for the defaults."""
+    """The training protocol; see the module doc for the defaults and :func:`settings_table`."""
 
-    encoding: str = "pm1"
-    bias: bool = True
-    init: str = "normal"
-    init_scale: float = 0.1
-    presentation: str = "shuffled"
-    epochs: int = 100
-    eta0: float = 0.1
-    schedule: str = "linear"
-    restarts: int = 10
-    criterion: str = "final"
-    seed: int = 0
-    tolerance: float = 1e-6
-    recode: bool = True
+    encoding: str = _setting(
+        "pm1", "inputs and targets in {-1, +1} (pm1) or {0, 1} (01)", choices=ENCODINGS,
+        cli_help="activity coding (default: pm1); with 01 a named rule is recoded from its +-1 formula "
+        "by x' = 2x - 1 (the same rule class; gradient stays the delta rule)")
+    bias: bool = _setting(True, "a constant input 1 with its own synapse", flag="--no-bias", negate=True,
+                          cli_help="no bias input")
+    init: str = _setting("normal", "initial weight distribution", choices=INITS,
+                         cli_help="initial weight distribution (default: normal)")
+    init_scale: float = _setting(0.1, "std (normal) or half-width (uniform) of the initial weights",
+                                 range=(0, None), cli_help="std (normal) or half-width (uniform)")
+    presentation: str = _setting(
+        "shuffled", "the whole truth table each epoch, in a fresh order (shuffled) or in order (cyclic)",
+        choices=PRESENTATIONS, cli_help="order of the truth table in each epoch (default: shuffled)")
+    epochs: int = _setting(100, "epochs", range=(1, None), cli_help="epochs (default: 100)")
+    eta0: float = _setting(0.1, "initial learning rate", range=(0, None), lo_open=True,
+                           cli_help="initial learning rate (default: 0.1)")
+    schedule: str = _setting("linear", "learning-rate schedule: eta_e = eta0 (1 - e / epochs) (linear) or eta0",
+                             choices=SCHEDULES, cli_help="learning-rate schedule (default: linear decay to 0)")
+    restarts: int = _setting(10, "random initialisations K; a function is learnable if one restart learns it",
+                             range=(1, None), cli_help="random initialisations K (default: 10)")
+    criterion: str = _setting("final", "success: a strict margin after the last epoch (final) or after any epoch",
+                              choices=CRITERIA,
+                              cli_help="success: strict margin after the last epoch, or after any epoch")
+    seed: int = _setting(0, "root seed: restart k draws from SeedSequence(seed).spawn(restarts)[k]",
+                         range=(0, None), cli_help="root seed (default: 0)")
+    tolerance: float = _setting(
+        1e-6, "relative margin a learnt gate clears: T~ (w . x~) > tol |w| |x~| on every input",
+        range=(0, None), metavar="TAU",
+        cli_help="a gate has learnt when T (w . x~) > TAU |w| |x~| on every input; a smaller margin is "
+        "a tie, never learnt (default: 1e-6)")
+    recode: bool = _setting(
+        True, "01 coding: named rules recoded from their +-1 formulas by x' = 2x - 1 (false: literal)",
+        flag="--literal-encoding", negate=True,
+        cli_help="with --encoding 01, apply the named rules' +-1 formulas to 0/1 values unchanged "
+        "(clamped hebb and oja then only grow the weights)")
 
     def __post_init__(self):
-        for name, allowed in (
-            ("encoding", ENCODINGS),
-            ("init", INITS),
-            ("presentation", PRESENTATIONS),
-            ("schedule", SCHEDULES),
-            ("criterion", CRITERIA),
-        ):
-            if getattr(self, name) not in allowed:
-                raise InputError(
-                    f"{name} {getattr(self, name)!r} is unknown: allowed {', '.join(allowed)}"
-                )
-        for name, lo in (("epochs", 1), ("restarts", 1), ("seed", 0)):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-                raise InputError(f"{name} must be an integer >= {lo}, got {v!r}")
-        for name in ("eta0", "init_scale", "tolerance"):
-            v = getattr(self, name)
-            if not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0:
-                raise InputError(f"{name} must be a finite number >= 0, got {v!r}")
-        if self.eta0 == 0:
-            raise InputError("eta0 must be > 0")
-        if not isinstance(self.recode, (bool, np.bool_)):
-            raise InputError(f"recode must be true or false, got {self.recode!r}")
+        # every check comes from the fields' metadata; values are checked, not converted,
+        # so a manifest records them as given
+        for f in fields(self):
+            check_setting(f, getattr(self, f.name))
 
     def to_dict(self):
         out = asdict(self)
