@@ -433,3 +433,8 @@ def exact_rows(progress=None, max_n=None):
         if progress is not None:
             progress(1)
     return header, rows
+
+
+def learnability_tables(extended=False, quick=False, only=None):
+    """The learnability tables :func:`write_learnability_tables` writes with these options, in order."""
+    return _stems(extended, quick, only)

@@ -260,3 +260,20 @@ def test_learn_01_records_the_encoding_handling(tmp_path, capsys, extra, handlin
                  "--epochs", "3", "--restarts", "2", *extra)
     assert d["rule"]["encoding_handling"] == d["net"]["hidden_rule_encoding_handling"] == handling
     assert d["protocol"]["encoding_handling"] == handling
+
+
+def test_learn_protocol_options_come_from_the_protocol_fields():
+    from dataclasses import fields
+
+    from gates.cli.main import build_parser
+    from gates.cli.protocol_options import protocol_from
+    from gates.learning.protocol import Protocol
+
+    parse = build_parser().parse_args
+    assert protocol_from(parse(["learn", "-n", "3"])) == Protocol()
+    p = protocol_from(parse(["learn", "-n", "3", "--encoding", "01", "--literal-encoding", "--no-bias", "--init",
+                             "zeros", "--init-scale", "0.5", "--presentation", "cyclic", "--epochs", "7", "--eta0",
+                             "0.3", "--schedule", "constant", "--restarts", "2", "--criterion", "any-epoch",
+                             "--seed", "4", "--tolerance", "1e-3"]))
+    assert p == Protocol("01", False, "zeros", 0.5, "cyclic", 7, 0.3, "constant", 2, "any-epoch", 4, 1e-3, False)
+    assert len(fields(Protocol)) == 13  # a new field needs its option here and its key in batch jobs

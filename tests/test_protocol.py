@@ -1,13 +1,13 @@
 """Training protocols: validation, schedules, common randomness, input layout."""
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from fractions import Fraction
 
 import numpy as np
 import pytest
 
 from gates.errors import InputError
-from gates.learning.protocol import CRITERIA, ENCODINGS, INITS, PRESENTATIONS, SCHEDULES, Protocol
+from gates.learning.protocol import CRITERIA, ENCODINGS, INITS, PRESENTATIONS, SCHEDULES, Protocol, settings_table
 
 from . import naive
 
@@ -132,3 +132,24 @@ def test_symmetric():
             for init in INITS:
                 p = Protocol(encoding=enc, presentation=pres, init=init)
                 assert p.symmetric == (enc == "pm1" and pres == "shuffled")
+
+
+def test_every_field_carries_its_metadata():
+    for f in fields(Protocol):
+        m = f.metadata
+        assert m["help"] and m["cli_help"]
+        assert (m["choices"] is not None) + (m["range"] is not None) + (f.type is bool) == 1, f.name
+        if m["choices"] is not None:
+            assert f.default in m["choices"]
+
+
+def test_settings_table_has_one_row_per_field_with_default_and_option():
+    lines = settings_table().splitlines()
+    assert lines[0] == "| setting | default | allowed | option | meaning |"
+    assert len(lines) == 2 + len(fields(Protocol))
+    for f, row in zip(fields(Protocol), lines[2:]):
+        flag = f.metadata["flag"] or "--" + f.name.replace("_", "-")
+        assert row.startswith(f"| {f.name} | ") and f"`{flag}`" in row
+        assert row.replace("\\|", "").count("|") == 6  # a bar inside a cell is escaped
+    assert "| eta0 | 0.1 | number > 0 | `--eta0` |" in settings_table()
+    assert "| recode | true | true, false | `--literal-encoding` |" in settings_table()

@@ -14,7 +14,8 @@ def run(args):
     import time
 
     from gates.studies.enumeration import DEFAULT_COUNTS_SPEC, write_counts_table
-    from gates.tables import EXTENDED_SEEDS, SEEDS, TABLES, _stems, table_steps, write_learnability_tables
+    from gates.tables import (EXTENDED_SEEDS, SEEDS, TABLES, learnability_tables, table_steps,
+                              write_learnability_tables)
 
     if args.quick and args.extended:
         raise GatesError("--quick and --extended contradict each other: choose one")
@@ -49,7 +50,7 @@ def run(args):
     disagree = [r for r in rows if r[7] == "NO"]
     summary = {
         "out": os.path.abspath(args.out),
-        "tables": [t for t in ("counts", *_stems(args.extended, args.quick), "shallow_extended")
+        "tables": [t for t in ("counts", *learnability_tables(args.extended, args.quick), "shallow_extended")
                    if only is None or t in only],
         "files": files,
         "rows": len(rows),
