@@ -47,7 +47,6 @@ def run(args):
     return 1 if args.action in ("run", "resume") and not out.get("complete", True) else 0
 
 
-
 def add_arguments(sub):
     """Add the command's parser to the subparsers `sub`."""
     b = sub.add_parser(

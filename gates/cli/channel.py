@@ -69,7 +69,6 @@ def run(args):
     return 0
 
 
-
 def add_arguments(sub):
     """Add the command's parser to the subparsers `sub`."""
     ch = sub.add_parser(

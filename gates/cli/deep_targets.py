@@ -18,12 +18,10 @@ def _interval(r):
     return f"{r['test']:.4f}" if lo is None else f"{r['test']:.4f} [{lo:.4f}, {hi:.4f}]"
 
 
-
 def run(args):
     """Run the command on parsed `args`; return the exit status."""
-    from gates.estimate import seed_mean
-    from gates.studies.deep_targets_study import TASKS, STUDY_BASELINES, run_study, study_units, summarise, write_study
-    from gates.learning.deep_baselines import BASELINES
+    from gates.studies.deep_targets_study import (preset_options, run_study, study_baselines, study_summary,
+                                                  study_units, summarise, write_study)
 
     def ints(text, what):
         try:
@@ -45,8 +43,7 @@ def run(args):
     tasks = ("file",) if args.data else (TASKS if args.task == "all" else (args.task,))
     if args.data and args.task not in ("all", "autoencoder"):
         raise GatesError(f"--data is an autoencoder task; drop --task {args.task}")
-    baselines = (() if args.baselines == "none" else BASELINES if args.baselines == "all"
-                 else STUDY_BASELINES if args.baselines == "default" else tuple(args.baselines.split(",")))
+    baselines = study_baselines(args.baselines)
     options = {k: getattr(args, k) for k in ("encoding", "search", "fit", "margin", "denoise", "group", "accept",
                                              "temperature", "restarts", "epochs", "inner_epochs", "eta",
                                              "schedule", "flip_p", "flip_k", "samples")
@@ -54,10 +51,7 @@ def run(args):
     if args.sampler is not None:
         names = args.sampler.split(",")
         options["sampler"] = names[0] if len(names) == 1 else tuple(names)
-    if args.preset == "paper":
-        from gates.learning.deep_targets import PAPER_SETTINGS
-
-        options = {**PAPER_SETTINGS, **options}
+    options = preset_options(args.preset, options)
     run_budget = None if args.budget == "none" else budget(args.budget)
     ablate = not args.no_ablation
     if args.workers is not None and args.workers < 1:
@@ -69,26 +63,8 @@ def run(args):
                             baselines)
     finally:
         close()
+    summary = study_summary(res)
     summ = summarise(res)
-    summary = {"seeds": res["seeds"], "budget": res["budget"], "options": options, "tasks": {}}
-    for t, s in summ.items():
-        summary["tasks"][t] = {
-            "metric": res["tasks"][t][0]["metric"], "layers": res["tasks"][t][0]["layers"],
-            "data": res["tasks"][t][0]["data"], "config": res["tasks"][t][0]["config"],
-            "wins": s["wins"], "wins_tuned": s["wins_tuned"], "floor": s["floor"],
-            "methods": {m: {"test": r["test"].value, "test_interval": [r["test"].low, r["test"].high],
-                            "interval_method": r["test"].method, "train": r["train"].value, "tests": r["tests"],
-                            "evals": r["evals"], "seconds": round(r["seconds"], 2)} for m, r in s["rows"].items()}}
-    def estimate(values):
-        e = seed_mean(values, bounds=(0, 1))
-        return {"tests": list(values), "test": e.value, "test_interval": [e.low, e.high],
-                "interval_method": e.method}
-
-    if "ablation" in res:
-        summary["ablation"] = [{"variant": r["variant"], **estimate(r["test"])} for r in res["ablation"]["rows"]]
-    if "oracle" in res:
-        summary["oracle"] = {m: estimate([res["oracle"][s][m]["test"] for s in sorted(res["oracle"])])
-                             for m in ("deep-targets", "backprop")}
     if args.out:
         files, note = write_study(res, args.out, args.command_line)
         summary["out"] = os.path.abspath(args.out)
@@ -125,7 +101,6 @@ def run(args):
         for m, v in summary["oracle"].items():
             print(f"  {m:<18}{_interval(v)}")
     return 0
-
 
 
 def add_arguments(sub):

@@ -49,7 +49,6 @@ def run(args):
     return 0
 
 
-
 def add_arguments(sub):
     """Add the command's parser to the subparsers `sub`."""
     dc = sub.add_parser(

@@ -33,7 +33,6 @@ def run(args):
     return 0
 
 
-
 def add_arguments(sub):
     """Add the command's parser to the subparsers `sub`."""
     ex = sub.add_parser(

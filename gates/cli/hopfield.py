@@ -21,7 +21,6 @@ def _parse_rule(text):
     return c
 
 
-
 def run(args):
     """Run the command on parsed `args`; return the exit status."""
     from gates.learning.hopfield import hopfield_study
@@ -42,7 +41,6 @@ def run(args):
     if res["violation_example"]:
         print(f"example: {json.dumps(res['violation_example'])}")
     return 0
-
 
 
 def add_arguments(sub):

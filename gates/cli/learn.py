@@ -74,7 +74,6 @@ def run(args):
     return 0
 
 
-
 def add_arguments(sub):
     """Add the command's parser to the subparsers `sub`."""
     lp = sub.add_parser(

@@ -59,7 +59,6 @@ def run(args):
     return 0
 
 
-
 def add_arguments(sub):
     """Add the command's parser to the subparsers `sub`."""
     su = sub.add_parser(

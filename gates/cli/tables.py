@@ -67,7 +67,6 @@ def run(args):
     return 0 if not disagree else 1
 
 
-
 def add_arguments(sub):
     """Add the command's parser to the subparsers `sub`."""
     t = sub.add_parser(

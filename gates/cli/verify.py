@@ -14,11 +14,9 @@ def _checks():
     return CHECKS
 
 
-
 def run(args):
     """Run the command on parsed `args`; return the exit status."""
-    from gates.io.storage import manifest, write_json, write_table
-    from gates.verify import CHECKS, run_checks
+    from gates.verify import CHECKS, run_checks, write_checks
 
     names = args.theorem or [c.name for c in CHECKS]
     update, close = progress_bar(len(names), "theorems", "check")
@@ -28,20 +26,8 @@ def run(args):
         close()
     holds = all(r["holds"] for r in results)
     caught = all(m["caught"] for r in results for m in r.get("mutants", []))
-    files = []
-    if args.out:
-        for r in results:
-            if r["table"]:
-                stem, header, rows, title, intro = r["table"]
-                files += write_table(args.out, stem, header, rows, title, intro, f"theorem-{r['name']}",
-                                     {"theorem": r["name"], "statement": r["statement"]},
-                                     command=args.command_line, seed=args.seed, results={"holds": r["holds"]})
-        report = [{k: v for k, v in r.items() if k not in ("table", "lines")} for r in results]
-        write_json(os.path.join(args.out, "verify.json"),
-                   dict(manifest("theorem-checks", {"theorems": names, "slow": args.slow, "mutants": args.mutants},
-                                 files, seed=args.seed, command=args.command_line), holds=holds,
-                        **({"mutants_caught": caught} if args.mutants else {}), checks=report))
-        files.append("verify.json")
+    files = write_checks(results, args.out, names, args.seed, args.slow, args.mutants, args.command_line) \
+        if args.out else []
     if args.json:
         out = {"holds": holds, "seed": args.seed, "slow": args.slow,
                **({"mutants_caught": caught} if args.mutants else {}),
@@ -66,7 +52,6 @@ def run(args):
         summary += f"; {sum(m['caught'] for m in ms)} of {len(ms)} mutants caught"
     print(summary + (f"; wrote {', '.join(files)} into {args.out}" if files else ""))
     return 0 if holds and caught else 1
-
 
 
 def add_arguments(sub):

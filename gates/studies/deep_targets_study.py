@@ -544,3 +544,50 @@ def write_study(study, out_dir, command=None):
 # the study's seeds and the presets of its settings (paper: PAPER_SETTINGS of gates.learning.deep_targets)
 STUDY_SEEDS = (1, 2, 3, 4, 5)
 PRESETS = ("default", "paper")
+
+
+def study_baselines(text):
+    """The baselines ``gates deep-targets --baselines`` names: none, all, default (STUDY_BASELINES) or a comma list."""
+    from gates.learning.deep_baselines import BASELINES
+
+    return (() if text == "none" else BASELINES if text == "all"
+            else STUDY_BASELINES if text == "default" else tuple(text.split(",")))
+
+
+def preset_options(preset, options):
+    """`options` over the settings of `preset` (one of PRESETS; paper: PAPER_SETTINGS of gates.learning.deep_targets)."""
+    if preset == "paper":
+        from gates.learning.deep_targets import PAPER_SETTINGS
+
+        return {**PAPER_SETTINGS, **options}
+    return options
+
+
+def study_summary(study):
+    """The study of :func:`run_study` as one JSON-able dict (``gates deep-targets --json``).
+
+    Per task its metric, layers, data, config, wins and noise floor, and per
+    method the held-out error's seed mean with its interval; the ablation's
+    and the oracle's held-out errors likewise.
+    """
+    summary = {"seeds": study["seeds"], "budget": study["budget"], "options": study["options"], "tasks": {}}
+    for t, s in summarise(study).items():
+        first = study["tasks"][t][0]
+        summary["tasks"][t] = {
+            "metric": first["metric"], "layers": first["layers"], "data": first["data"], "config": first["config"],
+            "wins": s["wins"], "wins_tuned": s["wins_tuned"], "floor": s["floor"],
+            "methods": {m: {"test": r["test"].value, "test_interval": [r["test"].low, r["test"].high],
+                            "interval_method": r["test"].method, "train": r["train"].value, "tests": r["tests"],
+                            "evals": r["evals"], "seconds": round(r["seconds"], 2)} for m, r in s["rows"].items()}}
+
+    def estimate(values):
+        e = seed_mean(values, bounds=(0, 1))
+        return {"tests": list(values), "test": e.value, "test_interval": [e.low, e.high],
+                "interval_method": e.method}
+
+    if "ablation" in study:
+        summary["ablation"] = [{"variant": r["variant"], **estimate(r["test"])} for r in study["ablation"]["rows"]]
+    if "oracle" in study:
+        summary["oracle"] = {m: estimate([study["oracle"][s][m]["test"] for s in sorted(study["oracle"])])
+                             for m in ("deep-targets", "backprop")}
+    return summary

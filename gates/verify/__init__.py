@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from gates.errors import InputError
 
-__all__ = ["Check", "CHECKS", "check_names", "run_checks"]
+__all__ = ["Check", "CHECKS", "check_names", "run_checks", "write_checks"]
 
 
 # --------------------------------------------------------------------------
@@ -146,3 +146,30 @@ def run_checks(names=None, seed=0, slow=False, options=None, progress=None, muta
         if progress is not None:
             progress(1)
     return out
+
+
+def write_checks(results, out_dir, names, seed=0, slow=False, mutants=False, command=None):
+    """Write the checks' tables and ``verify.json`` (manifest, verdicts, evidence) into `out_dir`.
+
+    `results` come from :func:`run_checks` of `names` with `seed`, `slow` and
+    `mutants`. Returns the files written, relative to `out_dir`.
+    """
+    import os
+
+    from gates.io.storage import manifest, write_json, write_table
+
+    holds = all(r["holds"] for r in results)
+    caught = all(m["caught"] for r in results for m in r.get("mutants", []))
+    files = []
+    for r in results:
+        if r["table"]:
+            stem, header, rows, title, intro = r["table"]
+            files += write_table(out_dir, stem, header, rows, title, intro, f"theorem-{r['name']}",
+                                 {"theorem": r["name"], "statement": r["statement"]},
+                                 command=command, seed=seed, results={"holds": r["holds"]})
+    report = [{k: v for k, v in r.items() if k not in ("table", "lines")} for r in results]
+    write_json(os.path.join(out_dir, "verify.json"),
+               dict(manifest("theorem-checks", {"theorems": names, "slow": slow, "mutants": mutants},
+                             files, seed=seed, command=command), holds=holds,
+                    **({"mutants_caught": caught} if mutants else {}), checks=report))
+    return files + ["verify.json"]
