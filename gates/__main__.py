@@ -2,6 +2,6 @@
 
 import sys
 
-from gates.cli.main import main
+from gates.cli import main
 
 sys.exit(main())

@@ -112,3 +112,17 @@ def test_learn_jobs_resolve_rules_like_the_interactive_command(tmp_path, capsys)
     assert st._protocol(legacy, 0).recode is False
     legacy = {**legacy, "poly": "O*x", "form": "clamped"}  # the old default form, which a poly ignored
     assert st._rows(legacy)[0].rule.terms == ((1.0, 1, 1, 0, 0),)
+
+
+def test_learn_jobs_take_every_protocol_setting_but_seed():
+    from dataclasses import fields
+
+    from gates.learning.protocol import Protocol
+
+    keys = STUDIES["learn"].keys
+    for f in fields(Protocol):
+        if f.name == "seed":  # a job's root seeds are its `seeds` list
+            assert "seed" not in keys
+            continue
+        types, default, _help = keys[f.name]
+        assert default == f.default and (f.type in types if isinstance(types, tuple) else types is f.type)

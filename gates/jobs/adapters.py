@@ -1,6 +1,6 @@
 """Study adapters for batch jobs (READY): what a chunk of a census or an enumeration computes.
 
-:mod:`gates.jobs.runner` (the framework: job files, chunk storage, executors)
+:mod:`gates.jobs` (the framework: job files, chunk storage, claims, executors)
 knows no science. It drives a study through this protocol; every study
 here calls the same functions as the interactive command, so a merged job
 writes exactly what ``gates learn --out`` or ``gates enumerate --out``
