@@ -14,7 +14,7 @@ __all__ = ["add_arguments", "run"]
 
 def run(args):
     """Run the command on parsed `args`; return the exit status."""
-    from gates.studies.enumeration import describe_function, enumerate_family, write_enumeration
+    from gates.studies.enumeration import describe_function, enumerate_family, enumeration_units, write_enumeration
 
     if args.function is not None:
         if args.out or args.count:
@@ -28,11 +28,7 @@ def run(args):
         return 0
     if args.count and args.out:
         raise GatesError("--count prints counts only; drop --count to write --out")
-    total = None
-    if args.classes == "npn" and args.family == "all":
-        total = 1 << ((1 << args.n) - 1) if 0 <= args.n <= 5 else None
-    elif args.classes in ("p", "np") and args.family == "all":
-        total = 1 << (1 << args.n) if 0 <= args.n <= 5 else None
+    total = enumeration_units(args.family, args.n, args.classes)
     update, close = progress_bar(total, f"{args.family} n={args.n}") if total else (None, lambda: None)
     try:
         res = enumerate_family(args.family, args.n, args.classes, count_only=args.count, progress=update)

@@ -13,7 +13,7 @@ def run(args):
     """Run the command on parsed `args`; return the exit status."""
     import time
 
-    from gates.studies.enumeration import DEFAULT_COUNTS_SPEC, write_counts_table
+    from gates.studies.enumeration import counts_spec, write_counts_table
     from gates.tables import (EXTENDED_SEEDS, SEEDS, TABLES, learnability_tables, table_steps,
                               write_learnability_tables)
 
@@ -31,9 +31,7 @@ def run(args):
     if seeds < 2:
         raise GatesError(f"--seeds {seeds}: the tables need at least 2 seeds per cell for an interval")
     t0 = time.perf_counter()
-    spec = DEFAULT_COUNTS_SPEC
-    if args.quick:
-        spec = [(f, g, min(m, 4)) for f, g, m in spec]
+    spec = counts_spec(args.quick)
     counts = only is None or "counts" in only
     steps = (sum(m + 1 for _, _, m in spec) if counts else 0) + table_steps(args.extended, args.quick, only)
     update, close = progress_bar(steps, "tables", "cell")

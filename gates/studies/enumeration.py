@@ -370,3 +370,25 @@ def write_counts_table(out_dir, spec=None, progress=None, command=None):
 
 # the file formats of write_enumeration (the CLI's --format)
 FORMATS = ("hex", "npy")
+
+
+def enumeration_units(family, n, classes):
+    """Functions :func:`enumerate_family` visits (for a progress bar), or None when it does not walk them all.
+
+    With classes the whole family of n <= 5 inputs is walked: 2^(2^n) functions,
+    or half of them for NPN (a function and its complement share a class).
+    """
+    if family != "all" or not 0 <= n <= 5:
+        return None
+    if classes == "npn":
+        return 1 << ((1 << n) - 1)
+    if classes in ("p", "np"):
+        return 1 << (1 << n)
+    return None
+
+
+def counts_spec(quick=False):
+    """The rows of the counts table: DEFAULT_COUNTS_SPEC, each family cut at n = 4 when `quick`."""
+    if quick:
+        return [(f, g, min(m, 4)) for f, g, m in DEFAULT_COUNTS_SPEC]
+    return DEFAULT_COUNTS_SPEC
