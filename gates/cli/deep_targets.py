@@ -6,6 +6,7 @@ import os
 from gates.cli.terminal import progress_bar
 from gates.errors import GatesError
 from gates._threads import numba_threads
+from gates._validate import check_int
 from gates.boolean.truth import ENCODINGS
 from gates.learning import deep_targets as dt
 from gates.studies.deep_targets_study import PRESETS, STUDY_SEEDS, TASKS
@@ -54,8 +55,8 @@ def run(args):
     options = preset_options(args.preset, options)
     run_budget = None if args.budget == "none" else budget(args.budget)
     ablate = not args.no_ablation
-    if args.workers is not None and args.workers < 1:
-        raise GatesError(f"--workers must be >= 1, got {args.workers}")
+    if args.workers is not None:
+        check_int(args.workers, "--workers", lo=1)
     update, close = progress_bar(study_units(tasks, seeds, ablate), "deep targets", "run")
     try:
         with numba_threads(args.workers):

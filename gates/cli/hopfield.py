@@ -9,8 +9,10 @@ __all__ = ["add_arguments", "run"]
 
 
 def _parse_rule(text):
+    from gates.learning.hopfield import HEBB
+
     if text == "hebb":
-        return (0, 0, 1, 0)
+        return HEBB
     try:
         c = tuple(int(v) for v in text.split(","))
     except ValueError:
@@ -23,9 +25,9 @@ def _parse_rule(text):
 
 def run(args):
     """Run the command on parsed `args`; return the exit status."""
-    from gates.learning.hopfield import hopfield_study
+    from gates.learning.hopfield import default_isometries, hopfield_study
 
-    which = args.isometries or ("all" if 1 <= args.n <= 6 else "sample:100")
+    which = args.isometries or default_isometries(args.n)
     res = hopfield_study(args.n, args.memories, _parse_rule(args.rule), args.encoding, which, args.seed)
     if args.json:
         print(json.dumps(res))

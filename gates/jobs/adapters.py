@@ -29,7 +29,7 @@ from dataclasses import fields
 
 import numpy as np
 
-from gates._validate import is_int
+from gates._validate import check_int, is_int
 from gates.errors import InputError
 from gates.learning.protocol import Protocol
 
@@ -129,8 +129,7 @@ class LearnStudy:
             raise InputError(f"seeds must be a non-empty list of integers >= 0, got {spec['seeds']!r}")
         if len(set(spec["seeds"])) != len(spec["seeds"]):
             raise InputError(f"seeds must be distinct, got {spec['seeds']!r}")
-        if spec["chunk_size"] < 1:
-            raise InputError(f"chunk_size must be >= 1, got {spec['chunk_size']}")
+        check_int(spec["chunk_size"], "chunk_size", lo=1)
         for s in spec["seeds"]:
             self._protocol(spec, s)  # validates every protocol value
         if self._exact_deep(spec):
@@ -262,8 +261,7 @@ class EnumerateStudy:
         check_family(spec["family"])
         if spec["format"] not in ("hex", "npy"):
             raise InputError(f"format {spec['format']!r} is unknown: allowed hex, npy")
-        if spec["chunk_size"] < 1:
-            raise InputError(f"chunk_size must be >= 1, got {spec['chunk_size']}")
+        check_int(spec["chunk_size"], "chunk_size", lo=1)
         if spec["classes"] != "none":
             check_classes(spec["family"], spec["classes"], spec["n"])
         if self._chunked(spec):

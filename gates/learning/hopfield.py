@@ -449,3 +449,8 @@ check_hopfield.mutants = {
     "permutations-only": "the uniqueness search tries the permutations of the cube but no sign flips, so rules "
                          "other than Hebb pass as invariant",
 }
+
+
+def default_isometries(n):
+    """The isometries ``gates hopfield`` checks by default: all 2^n n! for n <= 6, else 100 sampled."""
+    return "all" if 1 <= n <= 6 else "sample:100"
