@@ -3,11 +3,11 @@
 import json
 import os
 
-from gates.cli.terminal import progress_bar
-from gates.errors import GatesError
 from gates._threads import numba_threads
 from gates._validate import check_int
 from gates.boolean.truth import ENCODINGS
+from gates.cli.terminal import progress_bar
+from gates.errors import GatesError
 from gates.learning import deep_targets as dt
 from gates.studies.deep_targets_study import PRESETS, STUDY_SEEDS, TASKS
 

@@ -4,9 +4,9 @@ import json
 import os
 
 from gates.boolean.families import FAMILIES
+from gates.boolean.symmetry import GROUPS
 from gates.cli.terminal import progress_bar
 from gates.errors import GatesError
-from gates.boolean.symmetry import GROUPS
 from gates.studies.enumeration import FORMATS
 
 __all__ = ["add_arguments", "run"]

@@ -2,8 +2,8 @@
 
 import json
 
-from gates.errors import GatesError
 from gates.boolean.truth import ENCODINGS
+from gates.errors import GatesError
 
 __all__ = ["add_arguments", "run"]
 

@@ -4,9 +4,9 @@ import json
 import os
 
 from gates.boolean.families import FAMILIES
-from gates.errors import GatesError
 from gates.boolean.symmetry import GROUPS
 from gates.cli.protocol_options import HELP_ORDER, add_protocol_arguments, protocol_from
+from gates.errors import GatesError
 from gates.learning.rules import FORMS
 from gates.studies.census import MODES
 
