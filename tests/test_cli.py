@@ -277,3 +277,18 @@ def test_learn_protocol_options_come_from_the_protocol_fields():
                              "--seed", "4", "--tolerance", "1e-3"]))
     assert p == Protocol("01", False, "zeros", 0.5, "cyclic", 7, 0.3, "constant", 2, "any-epoch", 4, 1e-3, False)
     assert len(fields(Protocol)) == 13  # a new field needs its option here and its key in batch jobs
+
+
+def test_every_command_is_a_module_with_add_arguments_and_run():
+    import argparse
+
+    from gates.cli import main as entry
+    from gates.cli.main import COMMANDS
+
+    assert entry is main  # gates.cli exposes the entry point
+    assert len(COMMANDS) == 11
+    for command in COMMANDS:
+        sub = argparse.ArgumentParser().add_subparsers()
+        command.add_arguments(sub)
+        (parser,) = sub.choices.values()  # one subcommand per module, which runs that module's run
+        assert parser.get_default("func") is command.run, command.__name__

@@ -14,7 +14,6 @@ import time
 import numpy as np
 import pytest
 
-from gates.jobs import runner as jobs
 from gates.jobs import store
 from gates.jobs.claims import Claims
 from gates.errors import InputError
