@@ -23,16 +23,10 @@ from hypothesis import strategies as st
 
 from gates.cli.main import main
 from gates.learning.deep_baselines import baseline
-from gates.learning.deep_targets import (
-    DeepTargetsConfig,
-    choose_targets,
-    deep_targets,
-    paper_config,
-    forward,
-    load_data,
-    sample_candidates,
-    synthetic_data,
-)
+from gates.learning.deep_targets import DeepTargetsConfig, deep_targets, flip_gains, paper_config
+from gates.learning.layer_fit import pocket
+from gates.learning.target_search import choose_targets, input_groups, sample_candidates
+from gates.learning.threshold_net import class_error, forward, load_data, synthetic_data
 from gates.errors import InputError
 
 from . import naive
@@ -583,8 +577,6 @@ def test_load_data(tmp_path):
 @pytest.mark.parametrize("encoding", ["pm1", "01"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_flip_gains_match_the_reference(encoding, seed):
-    from gates.learning.deep_targets import _flip_gains
-
     off = OFF[encoding]
     rnd = random.Random(seed)
     sizes = [5, 4, 3, 4, 5]
@@ -597,7 +589,7 @@ def test_flip_gains_match_the_reference(encoding, seed):
     for l in (1, 2, 3):
         pre = acts[l] @ weights[l][:, :-1].T + weights[l][:, -1]
         for i in range(sizes[l]):
-            got, pushed = _flip_gains(weights, l, i, acts[l], pre, np.array(Y), err, off)
+            got, pushed = flip_gains(weights, l, i, acts[l], pre, np.array(Y), err, off)
             want = naive.flip_gains(net, l, i, X, Y, off)
             assert got.tolist() == want
             assert pushed >= sum(v != 0 for v in want)
@@ -606,8 +598,6 @@ def test_flip_gains_match_the_reference(encoding, seed):
 @pytest.mark.parametrize("keep_best", [True, False])
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_pocket_matches_the_reference(keep_best, seed):
-    from gates.learning.deep_targets import _pocket
-
     rng = np.random.default_rng(seed)
     m, s = 30, 6
     X1 = np.concatenate([rng.choice([-1.0, 1.0], (m, s - 1)), np.ones((m, 1))], axis=1)
@@ -616,7 +606,7 @@ def test_pocket_matches_the_reference(keep_best, seed):
     orders = np.stack([rng.permutation(m) for _ in range(5)]).astype(np.int64)
     w0 = rng.normal(size=s)
     w = w0.copy()
-    _, err = _pocket(w, X1, t, c, orders, 0.1, 0.6, keep_best)
+    _, err = pocket(w, X1, t, c, orders, 0.1, 0.6, keep_best)
     ref = naive.pocket_gate(w0.tolist(), X1.tolist(), t.tolist(), c.tolist(), orders.tolist(), 0.1, 0.6, keep_best)
     np.testing.assert_allclose(w, ref, rtol=0, atol=1e-12)
     werr = sum(cp for x, tp, cp in zip(X1, t, c) if cp and (x @ w > 0) != (tp > 0))
@@ -689,8 +679,6 @@ def test_anneal_keeps_uphill_moves_only_while_hot():
 
 
 def test_input_groups_share_a_target_only_when_inputs_coincide():
-    from gates.learning.deep_targets import input_groups
-
     prev = np.array([[1, -1], [1, -1], [-1, 1], [1, 1]], dtype=float)
     cur = np.array([[1, 1, -1], [1, 1, -1], [1, 1, -1], [-1, 1, 1]], dtype=float)
     uniq, order, start, inv = input_groups(prev, cur)
@@ -703,8 +691,6 @@ def test_input_groups_share_a_target_only_when_inputs_coincide():
 
 @pytest.mark.parametrize("encoding", ["pm1", "01"])
 def test_class_error_matches_the_reference(encoding):
-    from gates.learning.deep_targets import class_error
-
     off = OFF[encoding]
     rnd = random.Random(5)
     sizes = [6, 5, 4]

@@ -6,7 +6,7 @@ and their tuning). Two tasks:
 
 * ``autoencoder``: the default experiment, 768 vectors of 32 bits from a
   random threshold decoder of a 6-bit code with 5% bit flips
-  (:func:`gates.learning.deep_targets.synthetic_data`), 512 for training and 256
+  (:func:`gates.learning.threshold_net.synthetic_data`), 512 for training and 256
   held out, network 32-16-6-16-32; the error is the Hamming error per
   output component; 0.05 is the noise floor;
 * ``digits``: 8x8 digit images binarised to 64 bits (pixel >= 0.5), the
@@ -29,12 +29,15 @@ from dataclasses import replace
 
 import numpy as np
 
-from gates.learning.deep_targets import DeepTargetsConfig, class_error, deep_targets, forward, paper_config, synthetic_data
+from gates._validate import check_choice, check_int
 from gates.errors import InputError
 from gates.estimate import seed_mean
+from gates.learning.deep_targets import DeepTargetsConfig, deep_targets, paper_config
+from gates.learning.threshold_net import class_error, forward, synthetic_data
 
 __all__ = ["TASKS", "ABLATION", "STUDY_BASELINES", "DEFAULT_BUDGET", "task_data", "compare_at_budget", "ablation",
-           "check_study", "run_study", "study_units", "summarise", "write_study", "oracle_code"]
+           "check_study", "run_study", "study_units", "summarise", "write_study", "oracle_code",
+           "variant_config"]
 
 TASKS = ("autoencoder", "digits")
 #: Baselines of the comparison (deep-local-oja behaves like deep-local-hebb here and is left out by default).
@@ -92,7 +95,7 @@ def task_data(task, seed, layers=None, data_file=None):
     """The data of a task for one seed.
 
     ``task="file"`` reads `data_file` (a 0/1 ``.npy`` array) for an
-    autoencoder, a seeded quarter held out (:func:`gates.learning.deep_targets.load_data`).
+    autoencoder, a seeded quarter held out (:func:`gates.learning.threshold_net.load_data`).
     `layers` replaces the task's network; its ends must fit the data.
 
     Returns
@@ -111,7 +114,7 @@ def task_data(task, seed, layers=None, data_file=None):
                 "test_labels": None, "layers": layers, "metric": "hamming",
                 "floor": info["noise"], "info": info}
     if task == "file":
-        from gates.learning.deep_targets import load_data
+        from gates.learning.threshold_net import load_data
 
         train, test = load_data(data_file, 0.25, seed)
         if test is None or len(test) == 0:
@@ -138,7 +141,7 @@ def task_data(task, seed, layers=None, data_file=None):
     raise InputError(f"task {task!r} is unknown: allowed {', '.join(TASKS)}")
 
 
-def _config(layers, seed, budget, change, options=None):
+def variant_config(layers, seed, budget, change, options=None):
     """The default config (with the user's `options`) and one ablation change; ``"paper"`` is
     :func:`paper_config`. Without `budget` the epochs of `options` (default 40) end the run."""
     base = dict(options or {})
@@ -182,7 +185,7 @@ def compare_at_budget(task, seed, budget=DEFAULT_BUDGET, baselines=STUDY_BASELIN
     d = task_data(task, seed, layers, data_file)
     out = {}
     t0 = time.perf_counter()
-    cfg = _config(d["layers"], seed, budget, {}, options)
+    cfg = variant_config(d["layers"], seed, budget, {}, options)
     off = cfg.off
     run = deep_targets(d["train"], d["test"], cfg, targets=d["targets"], test_targets=d["test_targets"])
     tr, te = _scores(d, run["weights"], off)
@@ -228,11 +231,11 @@ def _early_stopped(kind, d, bcfg, tuning, seed, off):
     rows held back), stopped at the epoch of least validation error. Retraining on every training row
     for that many epochs (the plain ``backprop`` / ``ste`` entries) can land elsewhere on a jumpy
     validation curve; this entry gives the baselines that chance too."""
-    from gates.learning.deep_baselines import ADAM_BETAS, _split, baseline
+    from gates.learning.deep_baselines import ADAM_BETAS, baseline, validation_split
 
     t0 = time.perf_counter()
     c = tuning["choice"]
-    fit, val = _split(len(d["train"]), tuning["split"]["val_fraction"], seed)
+    fit, val = validation_split(len(d["train"]), tuning["split"]["val_fraction"], seed)
     run = baseline(kind, d["train"][fit], d["test"], bcfg, lr=c["lr"], batch=c["batch"], optimizer=c["optimizer"],
                    betas=c.get("betas", ADAM_BETAS), epochs=max(int(c["epochs"]), 0),
                    targets=None if d["targets"] is None else d["targets"][fit], test_targets=d["test_targets"])
@@ -268,8 +271,8 @@ def oracle_code(seed, budget=DEFAULT_BUDGET, options=None):
     opts = dict(options or {})
     for name in ("deep-targets", "backprop"):
         if name == "deep-targets":
-            enc = deep_targets(X[:512], None, _config((32, 16, 6), seed, half, {}, opts), targets=Z[:512])
-            dec = deep_targets(Z[:512], None, _config((6, 16, 32), seed, half, {"denoise": 0.0}, opts),
+            enc = deep_targets(X[:512], None, variant_config((32, 16, 6), seed, half, {}, opts), targets=Z[:512])
+            dec = deep_targets(Z[:512], None, variant_config((6, 16, 32), seed, half, {"denoise": 0.0}, opts),
                                targets=X[:512])
         else:
             enc = baseline("backprop", X[:512], None, DeepTargetsConfig(layers=(32, 16, 6), seed=seed, epochs=300),
@@ -301,7 +304,7 @@ def ablation(task, seeds, budget=DEFAULT_BUDGET, variants=ABLATION, progress=Non
         cfg0 = None
         for seed in seeds:
             d = task_data(task, seed, layers, data_file)
-            cfg = _config(d["layers"], seed, budget, change, options)
+            cfg = variant_config(d["layers"], seed, budget, change, options)
             cfg0 = cfg0 or cfg
             run = deep_targets(d["train"], d["test"], cfg, targets=d["targets"], test_targets=d["test_targets"])
             tr, te = _scores(d, run["weights"], cfg.off)
@@ -319,19 +322,19 @@ def check_study(tasks, seeds, budget, options=None, layers=None, data_file=None,
     """Validate a study's settings before any work (one InputError line each)."""
     from gates.learning.deep_baselines import BASELINES
 
-    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1):
-        raise InputError(f"budget must be a positive integer of gate evaluations, got {budget!r}")
-    if not seeds or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in seeds):
-        raise InputError(f"seeds must be non-negative integers, got {list(seeds)!r}")
+    if budget is not None:
+        check_int(budget, "budget (gate evaluations)", lo=1)
+    if not seeds:
+        raise InputError("seeds must be non-negative integers, got none")
+    for s in seeds:
+        check_int(s, "seed", lo=0)
     for t in tasks:
-        if t not in TASKS + ("file",):
-            raise InputError(f"task {t!r} is unknown: allowed {', '.join(TASKS)}")
+        check_choice(t, "task", TASKS + ("file",))
     for b in baselines:
-        if b not in BASELINES:
-            raise InputError(f"baseline {b!r} is unknown: allowed {', '.join(BASELINES)}")
+        check_choice(b, "baseline", BASELINES)
     for t in tasks:  # the data, layers and config of every task (first seed), before any training
         d = task_data(t, seeds[0], layers, data_file)
-        _config(d["layers"], seeds[0], budget, {}, options)
+        variant_config(d["layers"], seeds[0], budget, {}, options)
 
 
 def run_study(tasks=TASKS, seeds=(1, 2, 3, 4, 5), budget=DEFAULT_BUDGET, ablate=True, tune=True, progress=None,
@@ -406,7 +409,7 @@ def write_study(study, out_dir, command=None):
     ``runs.csv`` (every seed, method and task), ``curves.csv`` (held-out error
     against gate evaluations) and ``curves.png``. Returns (files, note).
     """
-    from gates.io.storage import atomic_path, write_csv, write_table
+    from gates.io.storage import write_csv, write_table
 
     summ = summarise(study)
     files = []
@@ -508,15 +511,12 @@ def write_study(study, out_dir, command=None):
                                                      "per_seed": {str(s): study["oracle"][s] for s in seeds}},
                              command=command, seed=seeds[0], md_rows=omd,
                              md_header=["case", "held-out [95% t]"] + seeds_h)
-    try:
-        import matplotlib
+    from gates.io.plots import NO_MATPLOTLIB, have_matplotlib, save_png, subplots
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return files, "matplotlib is not installed (pip install '.[plot]'): no curves.png"
+    if not have_matplotlib():
+        return files, f"{NO_MATPLOTLIB}: no curves.png"
     tasks = list(study["tasks"])
-    fig, axes = plt.subplots(1, len(tasks), figsize=(6.5 * len(tasks), 4.5), squeeze=False)
+    fig, axes = subplots(1, len(tasks), figsize=(6.5 * len(tasks), 4.5), squeeze=False)
     for ax, t in zip(axes[0], tasks):
         ps = study["tasks"][t]
         grid = np.geomspace(1e5, study["budget"], 60)
@@ -535,7 +535,5 @@ def write_study(study, out_dir, command=None):
         ax.set_title(f"{t} {'-'.join(map(str, ps[0]['layers']))}")
         ax.legend(fontsize=7)
     fig.tight_layout()
-    with atomic_path(os.path.join(out_dir, "curves.png")) as tmp:
-        fig.savefig(tmp, format="png", dpi=120)
-    plt.close(fig)
+    save_png(fig, os.path.join(out_dir, "curves.png"), dpi=120)
     return files + ["curves.png"], None
