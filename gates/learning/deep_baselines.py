@@ -407,7 +407,20 @@ def baseline(kind, train, test=None, config=None, lr=0.5, batch=32, targets=None
 
 
 def validation_split(m, val_fraction, seed):
-    """Seeded (fit rows, validation rows) of range(m), each sorted."""
+    """Seeded (fit rows, validation rows) of range(m), each sorted.
+
+    Parameters
+    ----------
+    m : int
+        Number of training rows.
+    val_fraction : float in (0, 1)
+        Share held back for validation (rounded; each part keeps >= 1 row).
+    seed : int >= 0
+
+    Returns
+    -------
+    fit, val : int arrays
+    """
     check_real(val_fraction, "val_fraction", lo=0, hi=1, lo_open=True, hi_open=True)
     k = int(round(m * val_fraction))
     if not 1 <= k <= m - 1:

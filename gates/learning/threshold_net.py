@@ -91,7 +91,25 @@ def load_data(path, test_fraction=0.25, seed=0):
 
 
 def check_data(train, test, cfg, targets=None, test_targets=None):
-    """Coded inputs and targets (train, test); targets default to the inputs."""
+    """Coded inputs and targets (train, test); targets default to the inputs.
+
+    Parameters
+    ----------
+    train, test : (m, n0) arrays of 0/1 values (test may be None)
+    cfg : DeepTargetsConfig
+        Its ``layers`` fix the widths, its ``off`` the coding.
+    targets, test_targets : (m, nL) arrays of 0/1 values, optional
+
+    Returns
+    -------
+    (A_train, A_test, Y_train, Y_test)
+        float64 activities (1 / off); A_test and Y_test are None without `test`.
+
+    Raises
+    ------
+    InputError
+        On anything but non-empty 2-D 0/1 arrays of the layers' widths and matching rows.
+    """
     def coded(name, X, width):
         X = np.asarray(X)
         if X.ndim != 2 or X.dtype.kind not in "uib" or X.size == 0 or not np.isin(X, (0, 1)).all():

@@ -143,7 +143,23 @@ def task_data(task, seed, layers=None, data_file=None):
 
 def variant_config(layers, seed, budget, change, options=None):
     """The default config (with the user's `options`) and one ablation change; ``"paper"`` is
-    :func:`paper_config`. Without `budget` the epochs of `options` (default 40) end the run."""
+    :func:`paper_config`. Without `budget` the epochs of `options` (default 40) end the run.
+
+    Parameters
+    ----------
+    layers : tuple of int
+    seed : int
+    budget : int or None
+        Gate evaluations; with it the epochs are unlimited (1,000,000).
+    change : dict or "paper"
+        An ablation change (see :data:`ABLATION`); ``{"paper": True, ...}`` starts from the paper preset.
+    options : dict, optional
+        The user's DeepTargetsConfig settings, applied first.
+
+    Returns
+    -------
+    DeepTargetsConfig
+    """
     base = dict(options or {})
     base.setdefault("epochs", 1_000_000 if budget is not None else DeepTargetsConfig().epochs)
     base.update(layers=layers, seed=seed, budget=budget)
