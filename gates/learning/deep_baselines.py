@@ -44,7 +44,7 @@ from gates.errors import InputError
 from gates.learning.deep_targets import DeepTargetsConfig
 from gates.learning.layer_fit import perceptron_table, train_layer
 from gates.learning.rules import get_rule
-from gates.learning.threshold_net import check_data, forward, hamming_error, init_weights
+from gates.learning.threshold_net import check_data, forward, hamming_error, init_weights, train_test_errors
 
 __all__ = ["BASELINES", "RELAXED", "OPTIMIZERS", "DEFAULT_GRID", "baseline", "tune_baseline", "tuned_baseline",
            "epoch_evals", "validation_split", "relaxed_step", "adam_state", "to01"]
@@ -381,9 +381,7 @@ def baseline(kind, train, test=None, config=None, lr=0.5, batch=32, targets=None
     meter = _Meter(budget)
 
     def errors(ws):
-        tr = hamming_error(forward(ws, A_train, off)[-1], Y_train)
-        te = hamming_error(forward(ws, A_test, off)[-1], Y_test) if A_test is not None else float("nan")
-        return tr, te
+        return train_test_errors(ws, A_train, A_test, off, Y_train, Y_test)
 
     curve, evals = [(0, *errors(weights))], [0]
 

@@ -43,7 +43,7 @@ from gates._validate import check_choice, check_int, check_positive, check_real,
 from gates.errors import InputError
 from gates.learning.layer_fit import perceptron_table, pocket, train_layer
 from gates.learning.target_search import SAMPLERS, activity_groups, choose_targets, input_groups, sample_candidates
-from gates.learning.threshold_net import check_data, forward, hamming_error, init_weights
+from gates.learning.threshold_net import check_data, forward, init_weights, train_test_errors
 
 __all__ = [
     "DeepTargetsConfig",
@@ -204,12 +204,6 @@ def _train(W, Xin, T, rng, inner_epochs, eta, table_k, off):
     train_layer(W, X1, np.ascontiguousarray(T), orders, eta, table_k, off, False)
 
 
-def _errors(weights, A_train, A_test, off, Y_train, Y_test):
-    tr = forward(weights, A_train, off)[-1]
-    te = forward(weights, A_test, off)[-1] if A_test is not None else None
-    return hamming_error(tr, Y_train), (hamming_error(te, Y_test) if te is not None else float("nan"))
-
-
 def deep_targets(train, test=None, config=None, progress=None, workers=None, targets=None, test_targets=None):
     """Train a threshold-gate network (by default an autoencoder) by sampling deep targets.
 
@@ -280,7 +274,7 @@ def _run_once(data, cfg, seq, budget, progress, workers):
     table_k = perceptron_table(off)
     L = len(weights)
     m = len(A_train)
-    curve = [(0, *_errors(weights, A_train, A_test, off, Y_train, Y_test))]
+    curve = [(0, *train_test_errors(weights, A_train, A_test, off, Y_train, Y_test))]
     evals = [0]
     spent = 0
     updates = []
@@ -324,7 +318,7 @@ def _run_once(data, cfg, seq, budget, progress, workers):
             else:
                 weights[l - 1] = saved
             updates.append((epoch, l, before, after, bool(accepted)))
-        curve.append((epoch, *_errors(weights, A_train, A_test, off, Y_train, Y_test)))
+        curve.append((epoch, *train_test_errors(weights, A_train, A_test, off, Y_train, Y_test)))
         evals.append(spent)
         if progress is not None:
             progress(1)

@@ -21,6 +21,7 @@ __all__ = [
     "init_weights",
     "forward",
     "hamming_error",
+    "train_test_errors",
     "class_error",
 ]
 
@@ -157,6 +158,13 @@ def forward(weights, A0, off):
 def hamming_error(out, target):
     """Average Hamming error per component."""
     return float(np.mean(out != target))
+
+
+def train_test_errors(weights, A_train, A_test, off, Y_train, Y_test):
+    """(training, held-out) :func:`hamming_error` of the network's outputs; NaN held-out without A_test."""
+    tr = forward(weights, A_train, off)[-1]
+    te = forward(weights, A_test, off)[-1] if A_test is not None else None
+    return hamming_error(tr, Y_train), (hamming_error(te, Y_test) if te is not None else float("nan"))
 
 
 def class_error(weights, A0, labels, off):

@@ -33,7 +33,7 @@ from gates._validate import check_choice, check_int
 from gates.errors import InputError
 from gates.estimate import seed_mean
 from gates.learning.deep_targets import DeepTargetsConfig, deep_targets, paper_config
-from gates.learning.threshold_net import class_error, forward, synthetic_data
+from gates.learning.threshold_net import class_error, forward, synthetic_data, train_test_errors
 
 __all__ = ["TASKS", "ABLATION", "STUDY_BASELINES", "DEFAULT_BUDGET", "task_data", "compare_at_budget", "ablation",
            "check_study", "run_study", "study_units", "summarise", "write_study", "oracle_code",
@@ -177,7 +177,7 @@ def _scores(d, weights, off):
     At = np.where(d["test"] > 0, 1.0, off)
     if d["metric"] == "class":
         return class_error(weights, A, d["labels"], off), class_error(weights, At, d["test_labels"], off)
-    return (float(np.mean(forward(weights, A, off)[-1] != A)), float(np.mean(forward(weights, At, off)[-1] != At)))
+    return train_test_errors(weights, A, At, off, A, At)
 
 
 def _curve(run):
