@@ -40,6 +40,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from gates._validate import check_choice, check_int, check_positive, check_real, is_int
+from gates.boolean.truth import ENCODINGS
 from gates.errors import InputError
 from gates.learning.layer_fit import perceptron_table, pocket, train_layer
 from gates.learning.target_search import SAMPLERS, activity_groups, choose_targets, input_groups, sample_candidates
@@ -136,7 +137,7 @@ class DeepTargetsConfig:
         for name in samplers:
             check_choice(name, "sampler", SAMPLERS)
         object.__setattr__(self, "sampler", self.sampler if isinstance(self.sampler, str) else samplers)
-        for name, allowed in (("encoding", ("pm1", "01")), ("schedule", SCHEDULES), ("accept", ACCEPT),
+        for name, allowed in (("encoding", ENCODINGS), ("schedule", SCHEDULES), ("accept", ACCEPT),
                               ("search", SEARCHES), ("fit", FITS), ("group", GROUPS)):
             check_choice(getattr(self, name), name, allowed)
         for name, lo in (("samples", 1), ("epochs", 0), ("inner_epochs", 1), ("flip_k", 1), ("seed", 0),
