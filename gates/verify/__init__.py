@@ -61,7 +61,7 @@ CHECKS = (
     Check("linear-dynamics", "On a linear unit: simple Hebb aligns with the principal direction and its norm "
           "diverges; Oja converges to the unit principal eigenvector; the delta rule converges to least "
           "squares; degree <= 1 recurrences and Riccati equations have exact solutions.",
-          "gates.linear_unit.dynamics:check_linear_dynamics"),
+          "gates.verify.linear_unit:check_linear_dynamics"),
     Check("riccati-images", "A tanh unit whose rule reads its output (O*x - O*w^2) follows, weight by weight, the "
           "Riccati solution of its expected dynamics under the independence and first-order (dropout) "
           "approximations, on images, when independence holds at the start; the O-free rule is the control.",
