@@ -428,7 +428,7 @@ def hebb_alignment(I, w0=None, eta=None, epochs=200, seed=0, mode="batch"):
     }
 
 
-def oja_convergence(I, w0=None, eta=None, epochs=500, seed=0, mode="batch", _rule=None):
+def oja_convergence(I, w0=None, eta=None, epochs=500, seed=0, mode="batch", rule=None):
     """Oja's rule O*x - O^2*w on a linear unit: |w| -> 1 along the principal eigenvector.
 
     In expectation dw/dt = S w - (w^T S w) w with S = E[I I^T] (uncentred);
@@ -446,6 +446,11 @@ def oja_convergence(I, w0=None, eta=None, epochs=500, seed=0, mode="batch", _rul
     epochs : int
     seed : None, int or Generator
     mode : {"batch", "online"}
+    rule : Rule or str, optional
+        The rule trained in place of Oja's (default: Oja's rule); a rule
+        without the decay, such as ``"O*x"``, shows what the decay does
+        (the ``oja-no-decay`` mutant of
+        :func:`gates.verify.linear_unit.check_linear_dynamics`).
 
     Returns
     -------
@@ -466,8 +471,7 @@ def oja_convergence(I, w0=None, eta=None, epochs=500, seed=0, mode="batch", _rul
     (True, True)
     """
     I, mom, lam, v, lams, eta, w0 = _unsupervised_setup(I, w0, eta, seed, 0.5)
-    # _rule: a mutant's rule in place of Oja's (check_linear_dynamics)
-    rule = get_rule("oja", "unsupervised") if _rule is None else _rule
+    rule = get_rule("oja", "unsupervised") if rule is None else rule
     W = simulate(rule, I, None, w0, eta, epochs, mode=mode, seed=seed)
     norm = np.linalg.norm(W, axis=1)
     cos = _line_cos(W, v)
@@ -480,7 +484,7 @@ def oja_convergence(I, w0=None, eta=None, epochs=500, seed=0, mode="batch", _rul
     }
 
 
-def delta_least_squares(I, T, w0=None, eta=None, epochs=500, seed=0, mode="batch", _train_targets=None):
+def delta_least_squares(I, T, w0=None, eta=None, epochs=500, seed=0, mode="batch", train_targets=None):
     """The gradient (delta) rule T*x - O*x converges to the least-squares weights.
 
     E[dw]/eta = E[T I] - E[I I^T] w = -grad of (1/2) E[(T - w . I)^2]: batch
@@ -502,6 +506,10 @@ def delta_least_squares(I, T, w0=None, eta=None, epochs=500, seed=0, mode="batch
     seed : None, int or Generator
         Online order.
     mode : {"batch", "online"}
+    train_targets : array_like, shape (P,), optional
+        Targets for the training loop only (default `T`); the reference w*
+        is always the least-squares fit of `T` (the ``delta-wrong-target``
+        mutant of :func:`gates.verify.linear_unit.check_linear_dynamics`).
 
     Returns
     -------
@@ -532,8 +540,8 @@ def delta_least_squares(I, T, w0=None, eta=None, epochs=500, seed=0, mode="batch
         raise InputError("inputs I are all zero: E[I I^T] = 0 and the delta rule does not move")
     eta = 1.0 / lam if eta is None else check_positive(eta, "learning rate eta")
     w0 = np.zeros(n) if w0 is None else check_array(w0, "initial weights w0", shape=(n,))
-    # _train_targets: a mutant's targets for the training loop only; w* below keeps the true T
-    W = simulate(get_rule("gradient"), I, T if _train_targets is None else check_targets(_train_targets, P), w0, eta,
+    # train_targets: the training loop's targets only; w* below keeps the true T
+    W = simulate(get_rule("gradient"), I, T if train_targets is None else check_targets(train_targets, P), w0, eta,
                  epochs, mode=mode, seed=seed)
     wstar = np.linalg.lstsq(I, T, rcond=None)[0]
     scale = max(np.linalg.norm(wstar), np.finfo(float).tiny)

@@ -54,8 +54,8 @@ def check_linear_dynamics(seed=0, mutant=None):
     seed : int
     mutant : str, optional
         A name in ``check_linear_dynamics.mutants`` (:data:`LINEAR_MUTANTS`):
-        breaks one mechanism (passed down as a parameter of the training or
-        of the closed form); the check must then fail.
+        breaks one mechanism (passed down as a parameter of the training, or
+        applied to the closed form's coefficients); the check must then fail.
 
     Returns
     -------
@@ -86,11 +86,11 @@ def check_linear_dynamics(seed=0, mutant=None):
     ev["hebb_final_norm"] = float(h["norm"][-1])
     ev["hebb_angle_principal_deg"] = h["final_angle_principal_deg"]
     ev["hebb_angle_mu_deg"] = h["final_angle_mu_deg"]
-    o = oja_convergence(I, epochs=1500, seed=seed, _rule="O*x" if mutant == "oja-no-decay" else None)
+    o = oja_convergence(I, epochs=1500, seed=seed, rule="O*x" if mutant == "oja-no-decay" else None)
     ev["oja_norm_error"] = abs(o["final_norm"] - 1)
     ev["oja_distance_to_eigenvector"] = o["final_distance"]
     dl = delta_least_squares(I, T, epochs=2000, seed=seed,
-                             _train_targets=np.roll(T, -1) if mutant == "delta-wrong-target" else None)
+                             train_targets=np.roll(T, -1) if mutant == "delta-wrong-target" else None)
     ev["delta_lstsq_rel_error"] = dl["final_error"]
     w0 = 0.1 * rng.standard_normal(n)
     errs = []

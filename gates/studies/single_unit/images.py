@@ -19,7 +19,7 @@ import numpy as np
 from gates._validate import check_int, check_matrix, check_positive, is_int
 from gates.errors import InputError
 
-__all__ = ["check_images", "hebb_images", "riccati_images"]
+__all__ = ["check_images", "fit_summary", "typical_weights", "hebb_images", "riccati_images"]
 
 
 def check_images(X, what="X"):
@@ -28,6 +28,24 @@ def check_images(X, what="X"):
     if len(X) < 2:
         raise InputError(f"{what} needs at least 2 images, got {len(X)}")
     return X
+
+
+def fit_summary(W, P):
+    """R^2 of P as a predictor of W, max |W - P|, and that over max |W| (all entries finite)."""
+    ss_res = float(np.sum((W - P) ** 2))
+    ss_tot = float(np.sum((W - W.mean()) ** 2))
+    dev = float(np.max(np.abs(W - P)))
+    scale = float(np.max(np.abs(W)))
+    return {"r2": 1.0 - ss_res / ss_tot if ss_tot > 0 else float("nan"), "max_abs_deviation": dev,
+            "max_rel_error": dev / scale if scale > 0 else float("nan")}
+
+
+def typical_weights(a, ok, k_top, k_rand, rng):
+    """Indices of the weights to plot: the `k_top` finite ones with the largest a_j, then `k_rand` others at random."""
+    order = np.argsort(-a, kind="stable")
+    top = [int(j) for j in order if ok[j]][:k_top]
+    rest = np.array([j for j in range(len(a)) if ok[j] and j not in top], dtype=np.int64)
+    return top + sorted(int(j) for j in rng.choice(rest, size=min(k_rand, len(rest)), replace=False))
 
 
 def hebb_images(X, epochs=200, eta=0.01, seed=0, init_scale=0.1, mode="batch"):
@@ -199,20 +217,14 @@ def riccati_images(X, y, digit=9, rule="T*x - T*w^2", epochs=60, eta=1.0, seed=0
     ok = np.isfinite(W).all(axis=0) & np.isfinite(ode).all(axis=0)
     if not ok.any():
         raise InputError(f"every weight diverged within t = {t[-1]:g}: lower eta, epochs or init_scale")
-    dev = np.abs(W[:, ok] - ode[:, ok])
-    ss_res = float(np.sum((W[:, ok] - ode[:, ok]) ** 2))
-    ss_tot = float(np.sum((W[:, ok] - W[:, ok].mean()) ** 2))
-    r2 = 1.0 - ss_res / ss_tot if ss_tot > 0 else float("nan")
-    order = np.argsort(-a, kind="stable")
-    top = [int(j) for j in order if ok[j]][:k_top]
-    rest = np.array([j for j in range(X.shape[1]) if ok[j] and j not in top], dtype=np.int64)
-    pick = top + sorted(int(j) for j in rng.choice(rest, size=min(k_rand, len(rest)), replace=False))
+    fit = fit_summary(W[:, ok], ode[:, ok])
+    pick = typical_weights(a, ok, k_top, k_rand, rng)
     settings = {"rule": r.formula(), "terms": [list(x) for x in r.terms], "role": "control: rule does not read O",
                 "digit": int(digit),
                 "targets": "T = 1 for the digit, else 0", "unit": "linear, O = w . x", "mode": "online",
                 "epochs": epochs, "eta": eta, "seed": seed, "init": "normal", "init_scale": init_scale,
                 "bias": False, "time": "t = eta * epoch"}
-    return {"t": t, "epoch": np.arange(epochs + 1), "max_abs_deviation": float(dev.max()), "r2": r2,
+    return {"t": t, "epoch": np.arange(epochs + 1), "max_abs_deviation": fit["max_abs_deviation"], "r2": fit["r2"],
             "diverged": int((~ok).sum()), "weights": pick, "simulated": W[:, pick], "riccati": ode[:, pick],
             "coefficients": {"a": a[pick], "b": b[pick], "c": c[pick]}, "w0": w0[pick],
             "positive_rate": float(T.mean()), "settings": settings}

@@ -14,7 +14,7 @@ import numpy as np
 
 from gates._validate import check_int, check_positive, is_int
 from gates.errors import InputError, check_mutant
-from gates.studies.single_unit.images import check_images
+from gates.studies.single_unit.images import check_images, fit_summary, typical_weights
 
 __all__ = ["TANH_RULE", "TANH_MUTANTS", "TANH_R2_MIN", "TANH_REL_TOL", "riccati_tanh_images", "independence_gap0"]
 
@@ -143,15 +143,6 @@ def _riccati_at(a, b, c, w0, tau, sign):
     with np.errstate(all="ignore"):
         return np.asarray(riccati(sign * a[None, :], sign * b[None, :], sign * c[None, :], w0[None, :],
                                   np.abs(tau)[:, None]), dtype=np.float64)
-
-
-def _fit(W, P):
-    """R^2 of P as a predictor of W, max |W - P|, and that over max |W| (all entries finite)."""
-    ss_res = float(np.sum((W - P) ** 2))
-    ss_tot = float(np.sum((W - W.mean()) ** 2))
-    dev = float(np.max(np.abs(W - P)))
-    return {"r2": 1.0 - ss_res / ss_tot if ss_tot > 0 else float("nan"), "max_abs_deviation": dev,
-            "max_rel_error": dev / float(np.max(np.abs(W)))}
 
 
 def _mean_field(r, X, w):
@@ -304,10 +295,10 @@ def riccati_tanh_images(X, y=None, digit=9, rule=TANH_RULE, epochs=100, eta=0.02
     ok = np.isfinite(pred).all(axis=0)
     if not ok.any():
         raise InputError(f"every predicted weight diverged within t = {t[-1]:g}: lower eta, epochs or init_scale")
-    fit = _fit(W[:, ok], pred[:, ok])
+    fit = fit_summary(W[:, ok], pred[:, ok])
     okf = np.isfinite(free).all(axis=0)
-    free_fit = _fit(W[:, okf], free[:, okf]) if okf.any() else {"r2": float("nan"), "max_abs_deviation": float("inf"),
-                                                                "max_rel_error": float("inf")}
+    nofit = {"r2": float("nan"), "max_abs_deviation": float("inf"), "max_rel_error": float("inf")}
+    free_fit = fit_summary(W[:, okf], free[:, okf]) if okf.any() else nofit
     free_fit["diverged"] = int((~okf).sum())
     # per weight
     scale = float(np.max(np.abs(W)))
@@ -348,10 +339,7 @@ def riccati_tanh_images(X, y=None, digit=9, rule=TANH_RULE, epochs=100, eta=0.02
             Wm[e] = w
     mean_ode = {"vs_simulation": float(np.max(np.abs(Wm - W)) / scale),
                 "vs_riccati": float(np.max(np.abs(Wm[:, ok] - pred[:, ok])) / scale)}
-    order = np.argsort(-a, kind="stable")
-    top = [int(j) for j in order if ok[j]][:k_top]
-    rest = np.array([j for j in range(D) if ok[j] and j not in top], dtype=np.int64)
-    pick = top + sorted(int(j) for j in rng.choice(rest, size=min(k_rand, len(rest)), replace=False))
+    pick = typical_weights(a, ok, k_top, k_rand, rng)
     settings = {"rule": r.formula(), "terms": [list(x) for x in r.terms], "role": "reads O",
                 "control": "riccati_images with the clamped rule " + r.clamped().formula(),
                 "digit": None if digit is None else int(digit), "images": int(len(Xd)),
