@@ -296,6 +296,7 @@ def substitute_moments(expr, mom, w=None):
     Examples
     --------
     >>> import numpy as np
+    >>> from gates.linear_unit.moments import moments
     >>> m = moments(np.array([[1.0, 0.0], [0.0, 2.0]]))
     >>> substitute_moments(symbolic_expectation("O*x", 2), m, [1.0, 1.0])
     array([0.5, 2. ])
