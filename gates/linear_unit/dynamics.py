@@ -52,7 +52,7 @@ cubic term of such a weight is still finite in float64)."""
 TRANSFERS = ("linear", "tanh")
 """Output functions O = f(w . I) that :func:`simulate` trains: the linear unit
 of this module and the tanh unit of the non-linear comparison
-(:func:`gates.studies.single_unit.riccati_tanh_images`)."""
+(:func:`gates.studies.single_unit.riccati_tanh.riccati_tanh_images`)."""
 
 
 def _batch_step(terms, w, I, T, Ib, f=None):
@@ -157,7 +157,6 @@ def simulate(rule, I, T, w0, eta, epochs, mode="batch", seed=0, transfer="linear
                 break  # rows e.. stay NaN
             out[e] = w
     return out
-
 
 
 # --------------------------------------------------------------------------
@@ -315,7 +314,6 @@ def exact_trajectory(rule, I, T, w0, eta, epochs, method="auto"):
                 raise InputError(f"G = [[Id + eta A, eta b], [0, 1]] is not (well) diagonalisable "
                                  f"(cond(V) > {_EIG_COND_MAX:g}): use method='power' or 'auto'")
         return _powers_by_squaring(G, z0, epochs)[:, :n]
-
 
 
 # --------------------------------------------------------------------------
@@ -552,4 +550,3 @@ def delta_least_squares(I, T, w0=None, eta=None, epochs=500, seed=0, mode="batch
         "stable": bool(eta < 2.0 / lam), "rate": float(np.max(np.abs(1 - eta * nz))),
         "lambda_max": lam, "eta": eta, "epochs": int(epochs), "mode": mode,
     }
-

@@ -413,4 +413,3 @@ def write_expectation_tables(out_dir, max_degree=3, command=None):
     # Markdown needs the LaTeX cells in $...$ (else _ and * read as emphasis)
     return write_table(out_dir, "expectations", header, table, title, intro, "expectations", protocol,
                        command=command, md_rows=md_rows, extra_files=(tex_name,))
-

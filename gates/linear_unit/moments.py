@@ -114,12 +114,10 @@ def monomial(term):
     return coef, a, b, c, d
 
 
-
 def term_text(a, b, c, d):
     """Plain text of the monomial O^a x^b w^c T^d, e.g. ``"O^2*x*w"`` (``"1"`` for the constant)."""
     f = [v if e == 1 else f"{v}^{e}" for v, e in zip("OxwT", (a, b, c, d)) if e]
     return "*".join(f) or "1"
-
 
 
 # --------------------------------------------------------------------------
@@ -360,4 +358,3 @@ def expected_update(rule, w, I, T=None):
     mom = moments(I, T, order=order)
     w = check_array(w, "weights w", shape=(mom.n,))
     return sum(expected_term(t, w, mom) for t in rule.terms)
-

@@ -252,4 +252,3 @@ def riccati_coefficients(rule, I, T=None):
         s = T**d if d else np.ones(P)
         coefs[c] += coef * (s @ I**b) / P
     return coefs[0], coefs[1], coefs[2]
-

@@ -228,4 +228,3 @@ def riccati_images(X, y, digit=9, rule="T*x - T*w^2", epochs=60, eta=1.0, seed=0
             "diverged": int((~ok).sum()), "weights": pick, "simulated": W[:, pick], "riccati": ode[:, pick],
             "coefficients": {"a": a[pick], "b": b[pick], "c": c[pick]}, "w0": w0[pick],
             "positive_rate": float(T.mean()), "settings": settings}
-

@@ -373,4 +373,3 @@ def independence_gap0(Xd, w0):
     cov = (S - S.mean()) @ (Xd - Xd.mean(axis=0)) / len(Xd)
     keep = np.max(np.abs(S.mean() * Xd.mean(axis=0)))
     return float(np.max(np.abs(cov)) / keep) if keep > 0 else float("inf")
-

@@ -465,4 +465,3 @@ def write_supervised_hebb(res, out_dir, command=None):
     fig.tight_layout()
     save_png(fig, os.path.join(out_dir, "supervised_hebb.png"), dpi=120)
     return files + ["supervised_hebb.png"], None
-
