@@ -14,6 +14,7 @@ from gates.errors import InputError
 
 __all__ = [
     "is_int",
+    "is_bool",
     "check_int",
     "check_count",
     "check_real",
@@ -21,12 +22,18 @@ __all__ = [
     "check_fraction",
     "check_choice",
     "check_array",
+    "check_matrix",
 ]
 
 
 def is_int(value):
     """True for a Python or numpy integer that is not a bool."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def is_bool(value):
+    """True for a Python or numpy bool."""
+    return isinstance(value, (bool, np.bool_))
 
 
 def check_int(value, name, lo=None, hi=None):
@@ -92,6 +99,14 @@ def check_array(a, name, dtype=np.float64, shape=None, finite=True):
         raise InputError(f"{name} has shape {arr.shape}; expected {want}")
     if finite and arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
         raise InputError(f"{name} holds non-finite values")
+    return arr
+
+
+def check_matrix(a, name, dtype=np.float64):
+    """`a` as a C-contiguous (P, n) array of `dtype`, P, n >= 1 (rows are examples), finite."""
+    arr = check_array(a, name, dtype=dtype)
+    if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise InputError(f"{name} must be a (P, n) array with P, n >= 1 (rows are examples), got shape {arr.shape}")
     return arr
 
 

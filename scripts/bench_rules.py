@@ -3,7 +3,7 @@
 Run:  python scripts/bench_rules.py [--json]
 
 * expected update of a degree-3 rule on a linear unit at 100 weight vectors:
-  gates.linear_unit.dynamics (moments once, then contractions) against the per-sample
+  gates.linear_unit.moments (moments once, then contractions) against the per-sample
   numpy average of the rule at each w;
 * exact degree-<=1 trajectory over 20,000 epochs: the closed form against
   iterating the recurrence in numpy;
@@ -22,7 +22,8 @@ import numpy as np
 from benchlib import best, report
 
 from gates.studies.discover import _ETA, _EPOCHS, _STARTS, _dynamics, discover, enumerate_rules, gate_behaviours, _rule
-from gates.linear_unit.dynamics import exact_trajectory, expected_update, moments, expected_term
+from gates.linear_unit.dynamics import exact_trajectory
+from gates.linear_unit.moments import expected_term, expected_update, moments
 from gates.learning.protocol import Protocol
 from gates.learning.rules import parse_poly
 

@@ -874,7 +874,7 @@ def riccati_rk4(a, b, c, w0, t_end, steps=2000):
 
 
 # --------------------------------------------------------------------------
-# linear units (gates.linear_unit.dynamics): per-sample averages, plain-loop training, RK4
+# linear units (gates.linear_unit): per-sample averages, plain-loop training, RK4
 # --------------------------------------------------------------------------
 
 

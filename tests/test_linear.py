@@ -1,4 +1,4 @@
-"""Linear-unit analysis (gates.linear_unit.dynamics) against tests/naive.py and analytic formulas."""
+"""Linear-unit analysis (gates.linear_unit) against tests/naive.py and analytic formulas."""
 
 import csv
 import json
@@ -10,28 +10,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gates.errors import InputError, ResourceError
+from gates.learning.rules import get_rule, parse_poly
 from gates.linear_unit.dynamics import (
-    Moments,
-    _vector_form_value,
     affine_coefficients,
-    check_linear_dynamics,
     delta_least_squares,
     exact_trajectory,
-    expectation_table,
-    expected_term,
-    expected_update,
     hebb_alignment,
-    moments,
     oja_convergence,
-    riccati,
-    riccati_blowup_time,
-    riccati_coefficients,
     simulate,
+)
+from gates.linear_unit.expectations import (
+    expectation_table,
     substitute_moments,
     symbolic_expectation,
+    vector_form_value,
     write_expectation_tables,
 )
-from gates.learning.rules import get_rule, parse_poly
+from gates.linear_unit.moments import Moments, expected_term, expected_update, moments
+from gates.linear_unit.riccati import riccati, riccati_blowup_time, riccati_coefficients
+from gates.verify.linear_unit import check_linear_dynamics
 
 from . import naive
 
@@ -97,7 +94,7 @@ def test_every_term_numeric_equals_naive_average(sample):
         np.testing.assert_allclose(expected_term((a, b, c, d), w, mom), ref, rtol=1e-10, atol=1e-12,
                                    err_msg=r["term"])
         # the vector form, evaluated with the named moments
-        np.testing.assert_allclose(_vector_form_value(a, b, c, d, w, mom), ref, rtol=1e-10, atol=1e-12,
+        np.testing.assert_allclose(vector_form_value(a, b, c, d, w, mom), ref, rtol=1e-10, atol=1e-12,
                                    err_msg=r["vector_form"])
 
 

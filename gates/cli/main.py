@@ -375,7 +375,7 @@ def _cmd_single_unit(args):
 
 
 def _cmd_expectations(args):
-    from gates.linear_unit.dynamics import expectation_table, write_expectation_tables
+    from gates.linear_unit.expectations import expectation_table, write_expectation_tables
 
     rows = expectation_table(args.degree)
     summary = {"max_degree": args.degree, "terms": len(rows),
