@@ -44,7 +44,7 @@ from numba import njit, prange
 
 from gates.errors import InputError, require_memory
 from gates.learning.protocol import _step
-from gates.boolean.truth import _popcount64
+from gates.boolean.words import popcount64
 from gates.learning.rules import get_rule
 
 __all__ = [
@@ -323,7 +323,7 @@ def _error_above(a, width, wflat, woff, wrows, wcols, members, tbits, off, bound
     for q in range(members.shape[0]):
         e = members[q]
         for wd in range(obits.shape[0]):
-            err += _popcount64(obits[wd] ^ tbits[e, wd])
+            err += popcount64(obits[wd] ^ tbits[e, wd])
         if err > bound:
             return err
     return err
@@ -349,7 +349,7 @@ def _error_bits(key, lut, loff, lrows, lbytes, members, tbits, bound):
         key = nxt
     err = 0
     for q in range(members.shape[0]):
-        err += _popcount64(key ^ tbits[members[q], 0])
+        err += popcount64(key ^ tbits[members[q], 0])
         if err > bound:
             return err
     return err
