@@ -500,8 +500,7 @@ def random_members(reps, n, group, m, rng):
     """
     _check_group(group)
     m = check_int(m, "members per class", lo=1)
-    if not 0 <= n <= 8:
-        raise InputError(f"random members are drawn for n <= 8, got n = {n}")
+    n = check_n(n, 0, 8, "drawing random members")
     words = 1 if n <= 6 else 1 << (n - 6)
     reps = np.ascontiguousarray(np.asarray(reps, dtype=np.uint64).reshape(-1, words))
     rows = np.repeat(reps, m, axis=0)
