@@ -16,6 +16,9 @@ import os
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from gates.boolean.gate import TIES
+from gates.boolean.truth import ENCODINGS
+
 __all__ = [
     "PROFILE",
     "examples",
@@ -45,11 +48,11 @@ def examples(k):
 n_inputs = st.one_of(st.integers(0, 8), st.sampled_from([6, 7, 8]))
 """Input counts 0..8, with the multi-word n = 7, 8 (and n = 6) drawn more often."""
 
-encodings = st.sampled_from(["01", "pm1"])
-"""The activity codings of a unit (gates.boolean.truth.ENCODINGS)."""
+encodings = st.sampled_from(ENCODINGS)
+"""The activity codings of a unit, "pm1" or "01"."""
 
-ties = st.sampled_from(["strict", "nonstrict"])
-"""The tie rules of a threshold gate (gates.boolean.gate.TIES)."""
+ties = st.sampled_from(TIES)
+"""The tie rules of a threshold gate, "strict" or "nonstrict"."""
 
 
 @st.composite

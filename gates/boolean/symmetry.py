@@ -28,7 +28,7 @@ from numba import njit
 
 from gates._validate import check_choice, check_int
 from gates.errors import InputError, require_memory
-from gates.boolean.truth import as_tables, check_n, transform
+from gates.boolean.truth import as_tables, check_n, num_words, transform
 from gates.boolean.words import word_flip, word_mask, word_swap
 
 __all__ = [
@@ -501,7 +501,7 @@ def random_members(reps, n, group, m, rng):
     _check_group(group)
     m = check_int(m, "members per class", lo=1)
     n = check_n(n, 0, 8, "drawing random members")
-    words = 1 if n <= 6 else 1 << (n - 6)
+    words = num_words(n)
     reps = np.ascontiguousarray(np.asarray(reps, dtype=np.uint64).reshape(-1, words))
     rows = np.repeat(reps, m, axis=0)
     r = rows.shape[0]
@@ -511,7 +511,7 @@ def random_members(reps, n, group, m, rng):
     if words > 1:  # multi-word tables (n = 7, 8): the general transform, one row at a time
         return np.array([transform(rows[i], n, perms[i].tolist(), int(flips[i]), bool(negs[i])) for i in range(r)],
                         dtype=np.uint64).reshape(r, words)
-    mask = np.uint64((1 << (1 << n)) - 1)
+    mask = word_mask(n)
     out = np.empty(r, dtype=np.uint64)
     _apply_transforms(np.ascontiguousarray(rows[:, 0]), n, np.ascontiguousarray(perms), flips, negs, mask, out)
     return out
