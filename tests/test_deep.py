@@ -27,7 +27,7 @@ from gates.learning.two_layer import (
 )
 from gates.errors import InputError
 from gates.learning.protocol import Protocol
-from gates.boolean.threshold import threshold_functions
+from gates.boolean.threshold_classes import threshold_functions
 
 from . import naive
 from .test_census import by_table

@@ -21,7 +21,7 @@ from gates.learning.two_layer import DeepNet, deep_train, hidden_layer
 from gates.learning.two_layer_exact import EXACT_OUTPUT_RULES, OutputSets, feature_patterns, output_sets
 from gates.errors import InputError, ResourceError, UndecidedError
 from gates.learning.protocol import Protocol
-from gates.boolean.threshold import threshold_functions
+from gates.boolean.threshold_classes import threshold_functions
 
 from . import naive
 

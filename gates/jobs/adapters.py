@@ -232,7 +232,7 @@ class EnumerateStudy:
     """``gates enumerate`` as a batch job.
 
     Threshold NP / NPN classes are chunked by their parents (the classes of
-    n - 1 each chunk grows from, :func:`gates.boolean.threshold.np_classes_chunk`);
+    n - 1 each chunk grows from, :func:`gates.boolean.threshold_classes.np_classes_chunk`);
     every other enumeration is one chunk.
     """
 
@@ -251,7 +251,7 @@ class EnumerateStudy:
 
     def validate(self, spec):
         from gates.boolean.families import check_classes, check_family
-        from gates.boolean.threshold import CLASSES_MAX_N
+        from gates.boolean.threshold_classes import CLASSES_MAX_N
         from gates.boolean.truth import check_n
 
         check_family(spec["family"])
@@ -279,14 +279,14 @@ class EnumerateStudy:
     def plan(self, spec):
         if not self._chunked(spec):
             return [{"id": "c000000", "all": True}]
-        from gates.boolean.threshold import np_class_parents
+        from gates.boolean.threshold_classes import np_class_parents
 
         p, c = np_class_parents(spec["n"]), spec["chunk_size"]
         return [{"id": f"c{i // c:06d}", "start": i, "stop": min(p, i + c)} for i in range(0, p, c)]
 
     def run(self, spec, chunk):
         if self._chunked(spec):
-            from gates.boolean.threshold import np_classes_chunk
+            from gates.boolean.threshold_classes import np_classes_chunk
 
             tables, wpm = np_classes_chunk(spec["n"], chunk["start"], chunk["stop"])
             return {"tables": tables, "weights_pm1": wpm}
@@ -303,7 +303,7 @@ class EnumerateStudy:
     def merge(self, spec, results, out_dir, command):
         from gates.studies.enumeration import Enumeration, write_enumeration
         from gates.io.storage import manifest, write_json
-        from gates.boolean.threshold import np_classes_from_parts, npn_from_np
+        from gates.boolean.threshold_classes import np_classes_from_parts, npn_from_np
 
         n, cls = spec["n"], None if spec["classes"] == "none" else spec["classes"]
         res = Enumeration(spec["family"], n, cls)

@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit, prange
 
 from gates._threads import numba_threads
-from gates.boolean.truth import _popcount64
+from gates.boolean.words import popcount64
 from gates.errors import InputError, require_memory
 
 __all__ = ["SAMPLERS", "sample_candidates", "activity_groups", "input_groups", "choose_targets"]
@@ -50,7 +50,7 @@ def _error_above(a, width, wflat, woff, wrows, wcols, members, tbits, off, bound
     for q in range(members.shape[0]):
         e = members[q]
         for wd in range(obits.shape[0]):
-            err += _popcount64(obits[wd] ^ tbits[e, wd])
+            err += popcount64(obits[wd] ^ tbits[e, wd])
         if err > bound:
             return err
     return err
@@ -76,7 +76,7 @@ def _error_bits(key, lut, loff, lrows, lbytes, members, tbits, bound):
         key = nxt
     err = 0
     for q in range(members.shape[0]):
-        err += _popcount64(key ^ tbits[members[q], 0])
+        err += popcount64(key ^ tbits[members[q], 0])
         if err > bound:
             return err
     return err

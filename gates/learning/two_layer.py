@@ -51,7 +51,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from gates.boolean import threshold as _thr
+from gates.boolean.threshold import threshold_mask
+from gates.boolean.threshold_classes import threshold_functions
 from gates.studies.census import (MEMBERS, CensusResult, CensusRows, SeedRuns, check_reduction, check_seeds,
                      stratify)
 from gates.errors import InputError, require_memory
@@ -631,7 +632,7 @@ def _in_family(tables, n, family):
     if family == "monotone":
         return is_monotone(tables, n)
     if family == "threshold":
-        return _thr.threshold_mask(tables, n)
+        return threshold_mask(tables, n)
     return np.ones(len(tables), bool)
 
 
@@ -643,10 +644,10 @@ def exact_result(family, n, rule, hidden_rule, hidden, order, protocol, tables, 
     tables = np.asarray(tables, dtype=np.uint64).reshape(-1, 1)
     keep = _in_family(tables, n, family)
     tables, successes = np.ascontiguousarray(tables[keep]), np.asarray(successes, dtype=np.int64)[keep]
-    is_thr = _thr.threshold_mask(tables, n) if len(tables) else np.zeros(0, bool)
+    is_thr = threshold_mask(tables, n) if len(tables) else np.zeros(0, bool)
     size = count_functions(family, n)[0]
     thr = count_functions("threshold", n)[0] if family != "monotone" else int(
-        _in_family(_thr.threshold_functions(n)[0][:, 0], n, "monotone").sum())
+        _in_family(threshold_functions(n)[0][:, 0], n, "monotone").sum())
     rows = CensusRows(family, n, _top_rule(rule, protocol), "exact: every function decided on the frozen features "
                       "(union over restarts)", size, thr, tables, np.ones(len(tables), np.int64), is_thr)
     res = deep_result(rows, net, protocol, successes, seconds, features, mode="exact")
@@ -679,7 +680,7 @@ def deep_census_rows(family, n, rule="gradient", hidden_rule="hebb", hidden=None
         if net.rule_for(protocol) is not None:
             check_reduction(net.rule_for(protocol), classes, protocol, "simulate", output=False)
     tables, weights, size, reduction = _members(family, n, classes)
-    is_thr = np.ones(len(tables), bool) if family == "threshold" else _thr.threshold_mask(tables, n)
+    is_thr = np.ones(len(tables), bool) if family == "threshold" else threshold_mask(tables, n)
     return CensusRows(family, n, r, reduction, size, int(weights[is_thr].sum()), np.ascontiguousarray(tables),
                       weights, is_thr, group=classes), net
 
@@ -734,7 +735,7 @@ def _two_gate_functions(n):
     pairs of threshold functions g1, g2 and the 14 threshold functions t of
     two inputs (all but XOR and XNOR); those that do not read both inputs
     give the threshold functions themselves. Sorted uint64 tables."""
-    g = _thr.threshold_functions(n)[0][:, 0]
+    g = threshold_functions(n)[0][:, 0]
     full = np.uint64((1 << (1 << n)) - 1)
     a, b = g[:, None], g[None, :]
     parts = [g]
@@ -765,7 +766,7 @@ def representable(family, n, hidden, seed=0, restarts=10, epochs=2000, workers=N
     net = DeepNet(hidden)
     group = "p" if family == "monotone" else "npn"
     reps, sizes, _ = family_classes(family, n, group)
-    thr = _thr.threshold_mask(reps, n)
+    thr = threshold_mask(reps, n)
     ones = popcount(reps, n).astype(np.int64)
     cons = ~thr & (np.minimum(ones, (1 << n) - ones) <= net.hidden)
     rest = ~thr & ~cons

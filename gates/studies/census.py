@@ -44,7 +44,8 @@ from dataclasses import dataclass, field, replace
 import numba
 import numpy as np
 
-from gates.boolean import threshold as _thr
+from gates.boolean import threshold_classes
+from gates.boolean.threshold import threshold_mask
 from gates.errors import InputError
 from gates.boolean.symmetry import random_members
 from gates.estimate import Estimate, seed_mean, stratified_total
@@ -253,10 +254,10 @@ def _members(family, n, exhaustive):
         top = LIST_MAX_N[family]
         n = check_n(n, 0, top, f"an exhaustive {family} census (lists every function)")
         tables = list_functions(family, n)
-        thr = _thr.threshold_mask(tables, n)
+        thr = threshold_mask(tables, n)
         return tables, np.ones(len(tables), np.int64), thr, len(tables), int(thr.sum())
     n = check_n(n, 0, 6, f"the threshold-only {family} census (lists the threshold functions)")
-    tables = _thr.threshold_functions(n)[0]
+    tables = threshold_classes.threshold_functions(n)[0]
     if family == "monotone":
         tables = tables[is_monotone(tables, n)]
         size = int(monotone_functions(n).shape[0])
@@ -460,8 +461,8 @@ def census_rows(family, n, rule="hebb", form=None, mode="simulate", protocol=Non
                 "or NPN classes: negating an input leaves the monotone family"
             )
         check_reduction(r, classes, protocol, mode)
-        n = check_n(n, 0, _thr.CLASSES_MAX_N, "a census over threshold classes")
-        cls = _thr.npn_classes(n) if classes == "npn" else _thr.np_classes(n)
+        n = check_n(n, 0, threshold_classes.CLASSES_MAX_N, "a census over threshold classes")
+        cls = threshold_classes.npn_classes(n) if classes == "npn" else threshold_classes.np_classes(n)
         tables, weights = cls.tables, cls.orbit_sizes
         if classes == "p":
             # positive ordered reps are the P classes of the positive (monotone)
@@ -496,7 +497,7 @@ def shallow_successes(tables, n, rule, protocol, mode="simulate", is_threshold=N
                          "use --mode simulate")
     if coding == "threshold":
         # perceptron convergence theorem: learnable iff threshold (certified)
-        successes[:] = _thr.threshold_mask(tables, n) if is_threshold is None else is_threshold
+        successes[:] = threshold_mask(tables, n) if is_threshold is None else is_threshold
     elif mode == "exact":
         status = np.empty(len(tables), dtype=np.int8)
         # c in the coding the weights move in (+-1 for a recoded rule), margins on the gate's inputs

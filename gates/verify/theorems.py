@@ -132,12 +132,12 @@ def cover_bound(n, bias=True):
 
 def np_count(n, negations=True):
     """The threshold count as the sum of NP orbit sizes of the class census."""
-    from gates.boolean.threshold import _blocks, _orbit_sizes, np_classes
+    from gates.boolean.threshold_classes import input_blocks, np_classes, np_orbit_sizes
 
     if negations:
         return np_classes(n).total
-    labels, ess = _blocks(np_classes(n).tables, n)
-    return int(_orbit_sizes(labels, ess, n, negations=False).sum())
+    labels, ess = input_blocks(np_classes(n).tables, n)
+    return int(np_orbit_sizes(labels, ess, n, negations=False).sum())
 
 
 def check_counting(seed=0, slow=False, mutant=None):
