@@ -1,4 +1,5 @@
-"""The learning channel (gates.channel.measure): nets, algorithms, counts and theory, against tests/naive.py."""
+"""The learning channel (gates.channel, its feed-forward net, study and check): nets, algorithms, counts and theory,
+against tests/naive.py."""
 
 import csv
 import json
@@ -10,32 +11,32 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import gates.channel.measure as channel
+import gates.learning.nets.feedforward as feedforward
+from gates.channel.algorithms import ALGORITHMS, GLOBAL, Step, cosine, first_order_decrease, rate_identity, step
 from gates.channel.measure import (
-    ALGORITHMS,
-    FeedForward,
-    Step,
-    best_of_k_cos,
+    DEFAULT_HIDDEN,
     boolean_task,
-    channel_study,
-    check_channel,
-    cosine,
-    expected_positive_max,
-    first_order_decrease,
     fit_exponents,
     measure,
+    student_t975,
+    teacher_task,
+    thin_indices,
+    train,
+)
+from gates.channel.theory import (
+    best_of_k_cos,
+    expected_positive_max,
     predicted_exponent,
     projection_cos,
     random_direction_cos,
-    rate_identity,
-    step,
-    teacher_task,
     theory_cos,
     theory_improvement,
-    train,
-    write_channel,
 )
 from gates.errors import InputError
+from gates.learning.nets.feedforward import FeedForward
+from gates.learning.nets.recurrent import Recurrent
+from gates.studies.channel_study import channel_study, write_channel
+from gates.verify.channel import check_channel
 
 from . import naive
 
@@ -86,7 +87,7 @@ def test_errors_batch_equals_one_at_a_time_in_chunks(sizes, activation, monkeypa
     Wmat = w + 0.3 * np.random.default_rng(0).standard_normal((7, net.n_weights))
     want = [naive.layered_error(v.tolist(), X.tolist(), T.tolist(), sizes, activation) for v in Wmat]
     np.testing.assert_allclose(net.errors(Wmat, X, T), want, rtol=1e-12)
-    monkeypatch.setattr(channel, "_CHUNK_BYTES", 1)  # one weight vector per chunk
+    monkeypatch.setattr(feedforward, "CHUNK_BYTES", 1)  # one weight vector per chunk
     np.testing.assert_allclose(net.errors(Wmat, X, T), want, rtol=1e-12)
 
 
@@ -400,9 +401,9 @@ def test_train_respects_the_budget():
 
 
 def test_thin_keeps_ends_and_at_most_the_limit():
-    idx = channel._thin(10_000, 500)
+    idx = thin_indices(10_000, 500)
     assert len(idx) <= 500 and idx[0] == 0 and idx[-1] == 9999 and np.all(np.diff(idx) > 0)
-    assert list(channel._thin(7)) == list(range(7))
+    assert list(thin_indices(7)) == list(range(7))
 
 
 def test_study_and_files(tmp_path):
@@ -489,8 +490,7 @@ def test_check_channel_catches_the_mutant(mutant):
 
 
 def test_recurrent_net_runs_every_algorithm():
-    rec = pytest.importorskip("gates.learning.nets.recurrent")
-    net = rec.Recurrent(n_in=2, n_hidden=3, n_out=1, steps=3)
+    net = Recurrent(n_in=2, n_hidden=3, n_out=1, steps=3)
     X, T = teacher_task(net, 5, seed=0)
     assert X.shape == (5, 3, 2)
     w = net.init(1)
@@ -575,7 +575,7 @@ def test_improvement_theory_against_monte_carlo():
 
 
 def test_measured_improvement_is_its_theory():
-    rows = measure([8], channel.GLOBAL, k=8, samples=300, seed=31)
+    rows = measure([8], GLOBAL, k=8, samples=300, seed=31)
     for r in rows:
         assert r["W"] == 153
         assert abs(r["improvement_ratio"] - r["improvement_theory"]) < 4 * r["improvement_se"], r
@@ -612,8 +612,7 @@ def test_palr_rate_does_not_depend_on_the_batch_size():
 
 
 def test_rate_identity_on_other_nets():
-    rec = pytest.importorskip("gates.learning.nets.recurrent")
-    net = rec.Recurrent(n_in=2, n_hidden=3, n_out=1, steps=3)
+    net = Recurrent(n_in=2, n_hidden=3, n_out=1, steps=3)
     X, T = teacher_task(net, 4, seed=0)
     w = net.init(1)
     for a in ALGORITHMS:
@@ -631,7 +630,7 @@ def test_rate_identity_on_other_nets():
 
 def test_t_quantiles():
     for dof, q in ((1, 12.706), (2, 4.303), (4, 2.776), (10, 2.228), (30, 2.042)):
-        assert channel._t975(dof) == pytest.approx(q, abs=1e-3)
+        assert student_t975(dof) == pytest.approx(q, abs=1e-3)
 
 
 def test_weighted_fit_matches_a_reference_and_its_interval_covers():
@@ -736,7 +735,7 @@ def test_check_channel_catches_every_mutant_at_other_seeds(seed):
 
 @pytest.mark.slow
 def test_every_global_algorithm_matches_theory_at_every_default_size():
-    rows = measure(channel.DEFAULT_HIDDEN, channel.GLOBAL, samples=1500, seed=21)
+    rows = measure(DEFAULT_HIDDEN, GLOBAL, samples=1500, seed=21)
     for r in rows:
         assert _within(r), r
         assert abs(r["improvement_ratio"] - r["improvement_theory"]) < 4 * r["improvement_se"], r
