@@ -33,7 +33,8 @@ from gates.channel.theory import (
     theory_improvement,
 )
 from gates.errors import InputError
-from gates.learning.nets.feedforward import FeedForward
+from gates.learning.nets.activations import ACTIVATIONS, activate, activation_slope
+from gates.learning.nets.feedforward import FeedForward, backpropagate, forward_activities, local_rule
 from gates.learning.nets.recurrent import Recurrent
 from gates.studies.channel_study import channel_study, write_channel
 from gates.verify.channel import check_channel
@@ -79,6 +80,42 @@ def test_gradient_is_the_finite_difference_on_random_architectures(sizes, activa
     _, g = net.gradient(w, X, T)
     fd = naive.central_gradient(lambda v: naive.layered_error(v, X.tolist(), T.tolist(), sizes, activation), w)
     np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-8)
+
+
+def test_activations_are_tanh_and_the_logistic():
+    assert ACTIVATIONS == ("tanh", "logistic")
+    z = np.linspace(-6, 6, 25)
+    np.testing.assert_allclose(activate(z, "tanh"), np.tanh(z), rtol=1e-15)
+    np.testing.assert_allclose(activate(z, "logistic"), 1 / (1 + np.exp(-z)), rtol=1e-14)
+    assert activate(np.array([-1000.0]), "logistic")[0] == 0.0  # no overflow in exp
+    h = 1e-6
+    for kind in ACTIVATIONS:  # f'(z) from a = f(z), against a central difference
+        fd = (activate(z + h, kind) - activate(z - h, kind)) / (2 * h)
+        np.testing.assert_allclose(activation_slope(activate(z, kind), kind), fd, rtol=1e-7, atol=1e-10)
+
+
+@pytest.mark.parametrize("sizes,activation", ARCHS)
+def test_public_backprop_kernels_give_the_gradient(sizes, activation):
+    # forward_activities, backpropagate and local_rule are the one backprop other rooms may call
+    net, w, X, T = _setup(sizes, activation)
+    layers = net.layer_weights(w)
+    acts = forward_activities(layers, X, activation)
+    np.testing.assert_array_equal(acts[-1], net.forward(w, X))
+    deltas = backpropagate(layers, acts, (acts[-1] - T) / len(X), activation)
+    np.testing.assert_array_equal(np.concatenate(deltas, axis=1), net.unit_deltas(w, X, T))
+    np.testing.assert_array_equal(local_rule(acts, deltas), net.gradient(w, X, T)[1])
+    # an output unit with the hidden f too, E = 1/(2P) sum (f(z_L) - T)^2: the caller's delta_L = (y - T) f'(z_L) / P
+    acts = forward_activities(layers, X, activation, linear_output=False)
+    y = acts[-1]
+    g = local_rule(acts, backpropagate(layers, acts, (y - T) * activation_slope(y, activation) / len(X), activation))
+    f = (lambda z: np.tanh(z)) if activation == "tanh" else (lambda z: 1 / (1 + np.exp(-z)))
+
+    def E(v):  # the naive net's linear outputs, through f
+        Y = f(np.array(naive.layered_forward(v, X.tolist(), sizes, activation)))
+        return float(np.sum((Y - T) ** 2) / (2 * len(X)))
+
+    fd = naive.central_gradient(E, w)
+    np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-8 * max(1.0, np.abs(fd).max()))
 
 
 @pytest.mark.parametrize("sizes,activation", ARCHS[:3])
