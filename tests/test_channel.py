@@ -99,15 +99,16 @@ def test_public_backprop_kernels_give_the_gradient(sizes, activation):
     # forward_activities, backpropagate and local_rule are the one backprop other rooms may call
     net, w, X, T = _setup(sizes, activation)
     layers = net.layer_weights(w)
+    weights = [Wl[:, :-1] for Wl in layers]
     acts = forward_activities(layers, X, activation)
     np.testing.assert_array_equal(acts[-1], net.forward(w, X))
-    deltas = backpropagate(layers, acts, (acts[-1] - T) / len(X), activation)
+    deltas = backpropagate(weights, acts, (acts[-1] - T) / len(X), activation)
     np.testing.assert_array_equal(np.concatenate(deltas, axis=1), net.unit_deltas(w, X, T))
     np.testing.assert_array_equal(local_rule(acts, deltas), net.gradient(w, X, T)[1])
     # an output unit with the hidden f too, E = 1/(2P) sum (f(z_L) - T)^2: the caller's delta_L = (y - T) f'(z_L) / P
     acts = forward_activities(layers, X, activation, linear_output=False)
     y = acts[-1]
-    g = local_rule(acts, backpropagate(layers, acts, (y - T) * activation_slope(y, activation) / len(X), activation))
+    g = local_rule(acts, backpropagate(weights, acts, (y - T) * activation_slope(y, activation) / len(X), activation))
     f = (lambda z: np.tanh(z)) if activation == "tanh" else (lambda z: 1 / (1 + np.exp(-z)))
 
     def E(v):  # the naive net's linear outputs, through f

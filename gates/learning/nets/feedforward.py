@@ -75,21 +75,26 @@ def forward_activities(layers, X, activation, linear_output=True):
     return acts
 
 
-def backpropagate(layers, acts, delta_out, activation):
+def backpropagate(weights, acts, delta_out, activation):
     """The deltas dE/dz_l of every layer, l = 1..L, from the output's (the backward pass).
 
-    delta_l = (delta_{l+1} W_{l+1}[:, :-1]) f'(z_l), with f'(z_l) from the
-    activities a_l = f(z_l) (:func:`~gates.learning.nets.activations.activation_slope`).
-    For the linear output and E = 1/(2P) sum ||Y - T||^2, delta_out = (Y - T) / P;
+    delta_l = (delta_{l+1} W_{l+1}) f'(z_l), W_{l+1} without its bias column,
+    with f'(z_l) from the activities a_l = f(z_l)
+    (:func:`~gates.learning.nets.activations.activation_slope`). For the
+    linear output and E = 1/(2P) sum ||Y - T||^2, delta_out = (Y - T) / P;
     for another error or output function the caller gives its own dE/dz_L.
-    A kernel: it expects checked input.
+    A net whose layers share weights (a recurrent net unfolded in time)
+    passes the same matrix for each copy. A kernel: it expects checked input.
 
     Parameters
     ----------
-    layers : sequence of ndarray
-        As :func:`forward_activities`.
+    weights : sequence of ndarray
+        W_1, ..., W_L without their bias columns, W_l of shape
+        ``(n_l, n_{l-1})`` (``layers[l][:, :-1]`` of :func:`forward_activities`);
+        W_1 is not used (it may be None).
     acts : list of ndarray
-        The activities :func:`forward_activities` gave for these layers.
+        a_0, ..., a_L as :func:`forward_activities` gives them; only a_1 ..
+        a_{L-1} are used.
     delta_out : ndarray, shape (P, n_L)
         dE/dz_L.
     activation : {"tanh", "logistic"}
@@ -101,9 +106,9 @@ def backpropagate(layers, acts, delta_out, activation):
     """
     delta = delta_out
     deltas = [delta]
-    for l in range(len(layers) - 1, 0, -1):
-        # delta_l = (delta_{l+1} W_{l+1} without its bias column) * f'(z_l)
-        delta = (delta @ layers[l][:, :-1]) * activation_slope(acts[l], activation)
+    for l in range(len(weights) - 1, 0, -1):
+        # delta_l = (delta_{l+1} W_{l+1}) * f'(z_l); weights[l] is W_{l+1}
+        delta = (delta @ weights[l]) * activation_slope(acts[l], activation)
         deltas.append(delta)
     return deltas[::-1]
 
@@ -275,7 +280,8 @@ class FeedForward:
         """Activities and deltas dE/dz_l (P, sizes[l]) by backpropagation."""
         acts = self._forward_all(w, X)
         # linear output: dE/dz_L = (Y - T) / P
-        return acts, backpropagate(self.layer_weights(w), acts, (acts[-1] - T) / len(X), self.activation)
+        weights = [Wl[:, :-1] for Wl in self.layer_weights(w)]
+        return acts, backpropagate(weights, acts, (acts[-1] - T) / len(X), self.activation)
 
     def gradient(self, w, X, T):
         """(E, g): the error and its gradient, shape (W,), by backpropagation."""

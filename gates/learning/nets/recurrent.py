@@ -22,8 +22,10 @@ Unfolded, the net is a feed-forward net of ``steps`` hidden layers that all
 share U and V, then the output layer C. Its *units* are the
 ``n_hidden * steps`` hidden units of the copies, time-major (unit
 ``(t - 1) * n_hidden + i`` is hidden unit i at step t), then the ``n_out``
-output units; ``deltas[:, u]`` is dE_p/dz for that unit. The gradient of a
-shared weight is the sum of the gradients of its copies (BPTT).
+output units; ``deltas[:, u]`` is dE_p/dz for that unit. The deltas come
+from the feed-forward net's backpropagation
+(:func:`gates.learning.nets.feedforward.backpropagate`), and the gradient
+of a shared weight is the sum of the gradients of its copies (BPTT).
 
 The flat weight vector is ``w = [U.ravel(), V.ravel(), C.ravel()]`` (C
 order) with U (n_hidden, n_in + 1), V (n_hidden, n_hidden), C (n_out,
@@ -39,8 +41,8 @@ import numpy as np
 
 from gates._validate import check_array, check_choice, check_int, check_positive
 from gates.errors import InputError
-from gates.learning.nets.activations import ACTIVATIONS, activate, activation_slope
-from gates.learning.nets.feedforward import CHUNK_BYTES
+from gates.learning.nets.activations import ACTIVATIONS, activate
+from gates.learning.nets.feedforward import CHUNK_BYTES, backpropagate
 
 __all__ = ["V_GAIN", "Recurrent", "recurrent_task"]
 
@@ -327,26 +329,25 @@ class Recurrent:
     def _bptt(self, w, X, T):
         """E, the gradient and the deltas dE_p/dz (P, n_units), by BPTT."""
         H, U, V, C = self._hidden(w, X)
-        P, h = X.shape[0], self.n_hidden
+        P, S = X.shape[0], self.steps
         Y = H[:, -1] @ C[:, :-1].T + C[:, -1]
-        deltas = np.empty((P, self.n_units))
         d_out = (Y - T) / P  # dE/dy, E = 1/(2P) sum ||y - T||^2
-        deltas[:, h * self.steps :] = d_out
+        # the unfolded net is layered: h_{t-1} -> z_t through V, h_steps -> y through C, so its deltas are
+        # the feed-forward net's backpropagation, delta_t = (delta_{t+1} V) f'(z_t)
+        ds = backpropagate([None] + [V] * (S - 1) + [C[:, :-1]], [None] + [H[:, t] for t in range(S)] + [Y], d_out,
+                           self.activation)
         gU, gV = np.zeros_like(U), np.zeros_like(V)
         gC = d_out.T @ np.hstack([H[:, -1], np.ones((P, 1))])  # dE/dC = delta_out [h_steps; 1]^T
-        dh = d_out @ C[:, :-1]  # dE/dh_steps
-        for t in range(self.steps - 1, -1, -1):
-            d = dh * activation_slope(H[:, t], self.activation)  # delta_t = dE/dh_t * f'(z_t)
-            deltas[:, t * h : (t + 1) * h] = d
+        for t in range(S - 1, -1, -1):
+            d = ds[t]
             # the shared weights' gradients sum over the copies:
             # dE/dU += delta_t [x_t; 1]^T, dE/dV += delta_t h_{t-1}^T (h_0 = 0)
             gU[:, :-1] += d.T @ X[:, t]
             gU[:, -1] += d.sum(axis=0)
             if t > 0:
                 gV += d.T @ H[:, t - 1]
-            dh = d @ V  # dE/dh_{t-1} = V^T delta_t
         E = float(0.5 * np.sum((Y - T) ** 2) / P)
-        return E, np.concatenate([gU.ravel(), gV.ravel(), gC.ravel()]), deltas
+        return E, np.concatenate([gU.ravel(), gV.ravel(), gC.ravel()]), np.concatenate(ds, axis=1)
 
     def gradient(self, w, X, T):
         """E and its gradient dE/dw by backpropagation through time.
