@@ -2,9 +2,10 @@
 
 Hidden layers tanh or logistic (:mod:`gates.learning.nets.activations`),
 the output layer linear, the error E = 1/(2P) sum_p ||Y_p - T_p||^2. Three
-compiled-free numpy kernels carry the algorithm, public so that any room
+numpy kernels (not compiled) carry the algorithm, public so that any room
 can run backpropagation on its own layer matrices ``[W_l | b_l]`` (the bias
-column last):
+column last); the recurrent net unfolded in time
+(:mod:`gates.learning.nets.recurrent`) takes its deltas from the same one:
 
 * :func:`forward_activities` -- the forward pass, a_l = f(W_l [a_{l-1}; 1]);
 * :func:`backpropagate` -- the deltas dE/dz_l of every layer from the
