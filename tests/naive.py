@@ -1087,7 +1087,7 @@ def recurrent_fd_gradient(w, X, T, n_in, n_hidden, n_out, steps, activation="tan
 
 
 # --------------------------------------------------------------------------
-# layered tanh / logistic nets of the learning channel (gates.channel.measure), plain loops
+# layered tanh / logistic nets of the learning channel (gates.learning.nets.feedforward), plain loops
 # --------------------------------------------------------------------------
 
 

@@ -398,7 +398,8 @@ def _cmd_expectations(args):
 
 
 def _cmd_channel(args):
-    from gates.channel.measure import ALGORITHMS, channel_study, write_channel
+    from gates.channel.algorithms import ALGORITHMS
+    from gates.studies.channel_study import channel_study, write_channel
 
     def ints(text, name):
         try:

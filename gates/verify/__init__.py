@@ -78,7 +78,7 @@ CHECKS = (
           "gates.learning.hopfield:check_hopfield"),
     Check("channel", "Backpropagation has the highest learning-channel rate (bits fed back per weight per "
           "operation) and the best improvement per step at every network size; the perturbation algorithms "
-          "fall behind by factors that grow with the number of weights W.", "gates.channel.measure:check_channel"),
+          "fall behind by factors that grow with the number of weights W.", "gates.verify.channel:check_channel"),
 )
 
 
