@@ -8,10 +8,11 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import gates.learning.nets.feedforward as feedforward
+from tests.strategies import examples
 from gates.channel.algorithms import ALGORITHMS, GLOBAL, Step, cosine, first_order_decrease, rate_identity, step
 from gates.channel.measure import (
     DEFAULT_HIDDEN,
@@ -71,7 +72,7 @@ def test_forward_error_gradient_match_naive(sizes, activation):
     np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-8 * max(1.0, np.abs(fd).max()))
 
 
-@settings(max_examples=15, deadline=None)
+@examples(15)
 @given(sizes=st.lists(st.integers(1, 4), min_size=2, max_size=4), activation=st.sampled_from(["tanh", "logistic"]),
        P=st.integers(1, 4), seed=st.integers(0, 1000))
 def test_gradient_is_the_finite_difference_on_random_architectures(sizes, activation, P, seed):

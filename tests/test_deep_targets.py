@@ -18,9 +18,10 @@ from itertools import product
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.strategies import bits, examples, exact_networks
 from gates.cli.main import main
 from gates.learning.deep_baselines import baseline
 from gates.learning.deep_targets import DeepTargetsConfig, deep_targets, flip_gains, paper_config
@@ -49,25 +50,8 @@ def naive_acts(net, X, off):
     return [np.array([a[k] for a in per_example], dtype=np.float64) for k in range(len(net) + 1)]
 
 
-@st.composite
-def exact_networks(draw, depth=(2, 4), width=(1, 5), zeros=False):
-    """Sizes and a network with integer weights in [-3, 3] and biases in Z + 1/2
-    (activations never 0), or with `zeros` in Z / 2 (some activations exactly 0)."""
-    L = draw(st.integers(*depth))
-    sizes = draw(st.lists(st.integers(*width), min_size=L + 1, max_size=L + 1))
-    net = []
-    for a, b in zip(sizes[:-1], sizes[1:]):
-        layer = []
-        for _ in range(b):
-            w = draw(st.lists(st.integers(-3, 3), min_size=a, max_size=a))
-            bias = draw(st.integers(-6, 5)) / 2 if zeros else draw(st.integers(-3, 2)) + 0.5
-            layer.append([float(v) for v in w] + [bias])
-        net.append(layer)
-    return sizes, net
 
 
-def bits(n):
-    return st.lists(st.integers(0, 1), min_size=n, max_size=n)
 
 
 # --------------------------------------------------------------------------
@@ -108,7 +92,7 @@ def test_references_by_hand():
 
 
 @pytest.mark.parametrize("encoding", ["pm1", "01"])
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(case=exact_networks(zeros=True), data=st.data())
 def test_forward_matches_reference(encoding, case, data):
     sizes, net = case
@@ -135,7 +119,7 @@ def check_against_reference(net, l, X, Y, cands, keys, off):
 
 
 @pytest.mark.parametrize("encoding", ["pm1", "01"])
-@settings(max_examples=80, deadline=None)
+@examples(80)
 @given(case=exact_networks(), data=st.data())
 def test_choose_targets_matches_reference(encoding, case, data):
     sizes, net = case
@@ -160,7 +144,7 @@ def test_choose_targets_matches_reference(encoding, case, data):
 
 
 @pytest.mark.parametrize("encoding", ["pm1", "01"])
-@settings(max_examples=30, deadline=None)
+@examples(30)
 @given(data=st.data())
 def test_choose_targets_with_a_wide_layer_above(encoding, data):
     """One layer above l has 63..130 units: activities of more than one

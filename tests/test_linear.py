@@ -6,9 +6,10 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.strategies import examples
 from gates.errors import InputError, ResourceError
 from gates.learning.rules import get_rule, parse_poly
 from gates.linear_unit.dynamics import (
@@ -341,7 +342,7 @@ def test_riccati_broadcasts():
     assert np.all(riccati(0.0, 0.0, 0.0, [1.0, 2.0], 0.0) == [1.0, 2.0])
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(st.floats(-2, 2), st.floats(-2, 2), st.floats(-2, 2), st.floats(-2, 2))
 def test_riccati_matches_rk4_random(a, b, c, w0):
     tstar = float(riccati_blowup_time(a, b, c, w0))

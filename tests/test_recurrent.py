@@ -12,10 +12,11 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import gates.learning.nets.recurrent as recurrent
+from tests.strategies import examples
 from gates.errors import InputError
 from gates.learning.nets.recurrent import V_GAIN, Recurrent, recurrent_task
 
@@ -106,7 +107,7 @@ def test_forward_matches_naive(shape, scale):
     assert math.isclose(net.error(w, X, T), E, rel_tol=1e-12, abs_tol=1e-14)
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(
     n_in=st.integers(1, 3),
     n_hidden=st.integers(1, 4),

@@ -24,9 +24,10 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.strategies import examples
 from gates.errors import InputError
 from gates.studies.single_unit.hebb_datasets import HEBB_BIAS, HEBB_KINDS, hebb_dataset, orthogonal_bias_prediction
 from gates.studies.single_unit.supervised_hebb import (
@@ -157,7 +158,7 @@ def int_sets(draw):
 
 
 @given(int_sets(), st.booleans())
-@settings(max_examples=300, deadline=None)
+@examples(300)
 def test_condition_matches_loops(case, bias):
     X, t = case
     holds, min_margin, min_cos, pairwise, margins = naive.hebb_condition(X, t, bias)
