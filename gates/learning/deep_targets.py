@@ -43,7 +43,7 @@ import numpy as np
 from numba import njit, prange
 
 from gates.errors import InputError, require_memory
-from gates.learning.protocol import _step
+from gates.learning.gate import step
 from gates.boolean.truth import _popcount64
 from gates.learning.rules import get_rule
 
@@ -456,7 +456,7 @@ def _choose(cands, cur, pre1, nxt_cur, cur_err, W1, wflat, woff, wrows, wcols, o
 @njit(cache=True)
 def _train_layer(W, X, T, orders, eta, table_k, off, uses_weight):
     """Every gate of the layer (row of W, bias last) moves by its rule, one
-    _step per presented example: toward its column of T with the perceptron
+    :func:`gates.learning.gate.step` per presented example: toward its column of T with the perceptron
     table, or, with an unsupervised table (Hebb O x, Oja O x - O^2 w), on
     its own output (T is then never read). Compiled with numba.
     """
@@ -470,7 +470,7 @@ def _train_layer(W, X, T, orders, eta, table_k, off, uses_weight):
         for e in range(orders.shape[0]):
             for q in range(orders.shape[1]):
                 p = orders[e, q]
-                _step(u, w, X[p], T[p, i], eta, off, table_k, False, True, uses_weight)
+                step(u, w, X[p], T[p, i], eta, off, table_k, False, True, uses_weight)
         for j in range(s):
             W[i, j] = u[j]
 
