@@ -21,6 +21,7 @@ __all__ = [
     "check_positive",
     "check_fraction",
     "check_choice",
+    "check_bool",
     "check_array",
     "check_matrix",
 ]
@@ -81,6 +82,13 @@ def check_choice(value, name, choices):
     if not isinstance(value, str) or value not in choices:
         raise InputError(f"{name} {value!r} is unknown: allowed {', '.join(map(str, choices))}")
     return value
+
+
+def check_bool(value, name):
+    """`value` as a Python bool: True or False (a numpy bool too), never 0, 1 or a string."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputError(f"{name} must be true or false, got {value!r}")
+    return bool(value)
 
 
 def check_array(a, name, dtype=np.float64, shape=None, finite=True):

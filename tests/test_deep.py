@@ -18,7 +18,6 @@ from gates.learning.two_layer import (
     HIDDEN_RULES,
     TOP_RULES,
     DeepNet,
-    deep_census,
     deep_train,
     default_hidden,
     hidden_layer,
@@ -26,6 +25,7 @@ from gates.learning.two_layer import (
     representable,
 )
 from gates.errors import InputError
+from gates.studies.deep_census import deep_census
 from gates.learning.protocol import Protocol
 from gates.boolean.threshold_classes import threshold_functions
 

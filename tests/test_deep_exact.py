@@ -432,7 +432,7 @@ def test_all_zero_features_decide_nothing():
 def test_two_layer_exact_census_in_01_follows_the_protocol(rule, recode):
     """deep_census(mode="exact") with 0/1 coding: the hidden layer runs the protocol's (recoded or
     literal) rule, and the output verdicts are the reference's for the same handling."""
-    from gates.learning.two_layer import deep_census
+    from gates.studies.deep_census import deep_census
 
     p = Protocol(encoding="01", restarts=3, seed=4, recode=recode)
     res = deep_census("all", 2, rule, "hebb", hidden=2, protocol=p, mode="exact")

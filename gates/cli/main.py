@@ -141,7 +141,8 @@ def _protocol_from(args):
 
 
 def _cmd_learn(args):
-    from gates.studies.census import shallow_census, write_census
+    from gates.studies.census import shallow_census
+    from gates.studies.census_results import write_census
 
     deep_opts = [f"--{k.replace('_', '-')}" for k in ("hidden", "hidden_rule", "order") if getattr(args, k) is not None]
     if args.literal_encoding and args.encoding == "pm1":
@@ -153,7 +154,7 @@ def _cmd_learn(args):
             if bad:
                 raise GatesError(f"{flag} is for one gate (--layers 1); two layers train every function "
                                  "with a clamped output rule")
-        from gates.learning.two_layer import deep_census
+        from gates.studies.deep_census import deep_census
 
         res = deep_census(
             args.family, args.n, args.rule, args.hidden_rule or "hebb", hidden=args.hidden,

@@ -97,7 +97,7 @@ class LearnStudy:
         if key not in self._cache:
             proto = self._protocol(spec, spec["seeds"][0])
             if spec["layers"] == 2:
-                from gates.learning.two_layer import deep_census_rows
+                from gates.studies.deep_census import deep_census_rows
 
                 self._cache[key] = deep_census_rows(spec["family"], spec["n"], spec["rule"], spec["hidden_rule"],
                                                     spec["hidden"], spec["order"], proto, spec["classes"])
@@ -129,13 +129,13 @@ class LearnStudy:
         for s in spec["seeds"]:
             self._protocol(spec, s)  # validates every protocol value
         if self._exact_deep(spec):
-            from gates.learning.two_layer import check_exact
+            from gates.studies.deep_census import check_exact
 
             check_exact(spec["family"], spec["n"], spec["rule"], spec["hidden_rule"], spec["hidden"], spec["order"],
                         spec["classes"])
             return spec
         self._rows(spec)  # validates family, n, rule, classes (the interactive command's checks)
-        from gates.studies.census import stratify
+        from gates.studies.census_results import stratify
 
         stratify(self._rows(spec)[0], spec["seeds"][0], spec["members"])  # validates members
         return spec
@@ -151,7 +151,7 @@ class LearnStudy:
             return rows, net
         key = (id(rows), int(seed), spec["members"])
         if key not in self._sampled:
-            from gates.studies.census import stratify
+            from gates.studies.census_results import stratify
 
             self._sampled.clear()  # one seed's members at a time per process
             self._sampled[key] = stratify(rows, seed, spec["members"])
@@ -169,7 +169,7 @@ class LearnStudy:
     def run(self, spec, chunk):
         proto = self._protocol(spec, chunk["seed"])
         if self._exact_deep(spec):
-            from gates.learning.two_layer import deep_census
+            from gates.studies.deep_census import deep_census
 
             res = deep_census(spec["family"], spec["n"], spec["rule"], spec["hidden_rule"], spec["hidden"],
                               spec["order"], proto, mode="exact")
@@ -195,8 +195,9 @@ class LearnStudy:
         return out
 
     def merge(self, spec, results, out_dir, command):
-        from gates.studies.census import SeedRuns, census_result, write_census
-        from gates.learning.two_layer import deep_result
+        from gates.studies.census import census_result
+        from gates.studies.census_results import SeedRuns, write_census
+        from gates.studies.deep_census import deep_result
 
         plan = self.plan(spec)
         runs = []
@@ -204,7 +205,7 @@ class LearnStudy:
             parts = [r for c, r in zip(plan, results) if c["seed"] == seed]
             proto = self._protocol(spec, seed)
             if self._exact_deep(spec):
-                from gates.learning.two_layer import exact_result
+                from gates.studies.deep_census import exact_result
 
                 p = parts[0]
                 runs.append(exact_result(spec["family"], spec["n"], spec["rule"], spec["hidden_rule"],

@@ -11,7 +11,7 @@ on weighted targets). Both expect checked, C-contiguous float64 input.
 import numpy as np
 from numba import njit
 
-from gates.learning.protocol import _step
+from gates.learning.gate import step
 from gates.learning.rules import get_rule
 
 __all__ = ["train_layer", "pocket", "perceptron_table"]
@@ -20,7 +20,7 @@ __all__ = ["train_layer", "pocket", "perceptron_table"]
 @njit(cache=True)
 def train_layer(W, X, T, orders, eta, table_k, off, uses_weight):
     """Every gate of the layer (row of W, bias last) moves by its rule, one
-    _step per presented example: toward its column of T with the perceptron
+    step per presented example: toward its column of T with the perceptron
     table, or, with an unsupervised table (Hebb O x, Oja O x - O^2 w), on
     its own output (T is then never read). Compiled with numba; expects
     checked C-contiguous float64 arrays and int64 orders.
@@ -35,7 +35,7 @@ def train_layer(W, X, T, orders, eta, table_k, off, uses_weight):
         for e in range(orders.shape[0]):
             for q in range(orders.shape[1]):
                 p = orders[e, q]
-                _step(u, w, X[p], T[p, i], eta, off, table_k, False, True, uses_weight)
+                step(u, w, X[p], T[p, i], eta, off, table_k, False, True, uses_weight)
         for j in range(s):
             W[i, j] = u[j]
 

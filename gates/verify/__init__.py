@@ -75,7 +75,7 @@ CHECKS = (
           "gates.verify.theorems:check_deep_local"),
     Check("hopfield", "Hopfield storage by simple Hebb commutes with every isometry of the cube (the "
           "orientation is invariant), and no other degree-2 symmetric rule does.",
-          "gates.learning.hopfield:check_hopfield"),
+          "gates.verify.hopfield:check_hopfield"),
     Check("channel", "Backpropagation has the highest learning-channel rate (bits fed back per weight per "
           "operation) and the best improvement per step at every network size; the perturbation algorithms "
           "fall behind by factors that grow with the number of weights W.", "gates.verify.channel:check_channel"),
