@@ -24,6 +24,7 @@ __all__ = [
     "examples",
     "n_inputs",
     "tables",
+    "table_values",
     "table_batches",
     "npn_elements",
     "encodings",
@@ -53,6 +54,11 @@ encodings = st.sampled_from(ENCODINGS)
 
 ties = st.sampled_from(TIES)
 """The tie rules of a threshold gate, "strict" or "nonstrict"."""
+
+
+def table_values(n):
+    """A uniformly drawn table of n inputs, as its int v (bit p = f(p))."""
+    return st.integers(0, 2 ** (2**n) - 1)
 
 
 @st.composite

@@ -15,7 +15,7 @@ import types
 import numba
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import gates.learning._clamped as cl
@@ -25,6 +25,7 @@ from gates.errors import InputError
 from gates.learning.protocol import Protocol
 
 from . import naive
+from tests.strategies import encodings, examples
 
 HIDDEN = ("hebb", "oja", "hebb-tanh", "none")
 
@@ -83,14 +84,14 @@ def random_rows(values):
             lambda v: np.array(v, dtype=np.float64).reshape(1, *shape)))
 
 
-@settings(max_examples=60, deadline=None)
+@examples(60)
 @given(st.one_of(random_rows([-1.0, 1.0]), random_rows([-1.0, 0.0, 1.0]), random_rows([0.0, 1.0])),
-       st.sampled_from(["pm1", "01"]), st.sampled_from([1, 99]))
+       encodings, st.sampled_from([1, 99]))
 def test_searches_equal_the_gray_scan_on_random_features(f, encoding, mitm_min):
     assert scan_disagreements(f, encoding, mitm_min=mitm_min) == []
 
 
-@settings(max_examples=80, deadline=None)
+@examples(80)
 @given(st.integers(1, 7).flatmap(lambda nz: st.tuples(
     st.lists(st.lists(st.integers(-6, 6), min_size=3, max_size=3), min_size=nz, max_size=nz),
     st.lists(st.integers(-8, 8), min_size=3, max_size=3),

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import gates.learning.two_layer_exact as de
@@ -24,6 +24,7 @@ from gates.learning.protocol import Protocol
 from gates.boolean.threshold_classes import threshold_functions
 
 from . import naive
+from tests.strategies import encodings, examples
 
 HIDDEN = ("hebb", "oja", "hebb-tanh", "none")
 
@@ -128,14 +129,14 @@ def features_strategy(values):
             lambda v: np.array(v, dtype=np.float64).reshape(shape)))
 
 
-@settings(max_examples=40, deadline=None)
-@given(features_strategy([-1.0, 1.0]), st.sampled_from(EXACT_OUTPUT_RULES), st.sampled_from(["pm1", "01"]))
+@examples(40)
+@given(features_strategy([-1.0, 1.0]), st.sampled_from(EXACT_OUTPUT_RULES), encodings)
 def test_matches_reference_on_random_pm1_features(f, rule, encoding):
     assert reference_disagreements(output_sets(f, rule, encoding), f, rule, encoding) == []
 
 
-@settings(max_examples=25, deadline=None)
-@given(features_strategy([-1.0, 0.0, 1.0]), st.sampled_from(EXACT_OUTPUT_RULES), st.sampled_from(["pm1", "01"]))
+@examples(25)
+@given(features_strategy([-1.0, 0.0, 1.0]), st.sampled_from(EXACT_OUTPUT_RULES), encodings)
 def test_matches_reference_with_zero_features(f, rule, encoding):
     assert reference_disagreements(output_sets(f, rule, encoding), f, rule, encoding) == []
 
