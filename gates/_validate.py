@@ -14,14 +14,16 @@ from gates.errors import InputError
 
 __all__ = [
     "is_int",
-    "check_bool",
+    "is_bool",
     "check_int",
     "check_count",
     "check_real",
     "check_positive",
     "check_fraction",
     "check_choice",
+    "check_bool",
     "check_array",
+    "check_matrix",
 ]
 
 
@@ -30,11 +32,9 @@ def is_int(value):
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
-def check_bool(value, name):
-    """`value` as a Python bool when it is a Python or numpy bool (an int 0/1 is refused)."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise InputError(f"{name} must be true or false, got {value!r}")
-    return bool(value)
+def is_bool(value):
+    """True for a Python or numpy bool."""
+    return isinstance(value, (bool, np.bool_))
 
 
 def check_int(value, name, lo=None, hi=None):
@@ -84,6 +84,13 @@ def check_choice(value, name, choices):
     return value
 
 
+def check_bool(value, name):
+    """`value` as a Python bool: True or False (a numpy bool too), never 0, 1 or a string."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputError(f"{name} must be true or false, got {value!r}")
+    return bool(value)
+
+
 def check_array(a, name, dtype=np.float64, shape=None, finite=True):
     """`a` as a C-contiguous array of `dtype`.
 
@@ -100,6 +107,14 @@ def check_array(a, name, dtype=np.float64, shape=None, finite=True):
         raise InputError(f"{name} has shape {arr.shape}; expected {want}")
     if finite and arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
         raise InputError(f"{name} holds non-finite values")
+    return arr
+
+
+def check_matrix(a, name, dtype=np.float64):
+    """`a` as a C-contiguous (P, n) array of `dtype`, P, n >= 1 (rows are examples), finite."""
+    arr = check_array(a, name, dtype=dtype)
+    if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise InputError(f"{name} must be a (P, n) array with P, n >= 1 (rows are examples), got shape {arr.shape}")
     return arr
 
 

@@ -22,7 +22,8 @@ import time
 from dataclasses import asdict, dataclass, fields
 
 from gates.studies.census import shallow_census
-from gates.learning.two_layer import (HIDDEN_RULES, TOP_RULES, DeepNet, deep_census, default_hidden, representable)
+from gates.learning.two_layer import HIDDEN_RULES, TOP_RULES, DeepNet, default_hidden, representable
+from gates.studies.deep_census import deep_census
 from gates.errors import UndecidedError
 from gates.learning.protocol import Protocol
 from gates.learning.rules import get_rule
@@ -173,7 +174,7 @@ def run_cell(cell, protocol, seeds=SEEDS, members=MEMBERS, memo=None):
 
 
 def _toml(value):
-    if isinstance(value, bool):
+    if type(value) is bool:  # before int: a bool is an int
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml(v) for v in value) + "]"

@@ -23,7 +23,7 @@ import numpy as np
 
 from gates.boolean.families import monotone_functions
 from gates.boolean.symmetry import classes_of_all
-from gates.boolean.threshold import np_classes, threshold_functions
+from gates.boolean.threshold_classes import clear_cache, np_classes, threshold_functions
 
 
 def best_of(fn, repeat=3):
@@ -121,10 +121,8 @@ def run(skip_cold=False):
     row("monotone n=6 (7,828,354)", t, tb, "numpy recursion")
 
     # 2. threshold functions with realisations: ratio at n = 5, absolute at n = 6
-    from gates.boolean import threshold as thr
-
     def fresh(n):
-        thr._CLASS_CACHE.clear()
+        clear_cache()
         return threshold_functions(n)
 
     fresh(5)
@@ -138,7 +136,7 @@ def run(skip_cold=False):
 
     # 3. NP-class census: ratio at n = 6, absolute at n = 7
     def census(n):
-        thr._CLASS_CACHE.clear()
+        clear_cache()
         return np_classes(n)
 
     c6, t6c = best_of(lambda: census(6), 3)

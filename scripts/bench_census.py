@@ -24,7 +24,7 @@ import numpy as np
 from gates.studies.census import shallow_census
 from gates.learning.protocol import Protocol
 from gates.learning.rules import get_rule
-from gates.boolean.threshold import threshold_functions
+from gates.boolean.threshold_classes import threshold_functions
 
 RULES = ("hebb", "oja", "hebb-tanh", "gradient")
 

@@ -18,7 +18,10 @@ import time
 import numpy as np
 from benchlib import best, report
 
-from gates.channel.measure import FeedForward, channel_study, step, teacher_task
+from gates.channel.algorithms import step
+from gates.channel.measure import teacher_task
+from gates.learning.nets.feedforward import FeedForward
+from gates.studies.channel_study import channel_study
 
 
 def bench_pwlr():

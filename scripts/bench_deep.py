@@ -22,7 +22,9 @@ import time
 
 import numpy as np
 
-from gates.learning.two_layer import PAPER_COMBOS, DeepNet, deep_census, deep_train
+from gates.learning.two_layer import DeepNet, deep_train
+from gates.studies.deep_census import deep_census
+from gates.tables import PAPER_COMBOS
 from gates.learning.protocol import Protocol
 from gates.learning.rules import get_rule
 

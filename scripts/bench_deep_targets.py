@@ -22,8 +22,9 @@ import time
 
 import numpy as np
 
-from gates.learning.deep_targets import (DeepTargetsConfig, choose_targets, deep_targets, forward, init_weights,
-                                sample_candidates, synthetic_data)
+from gates.learning.deep_targets import DeepTargetsConfig, deep_targets
+from gates.learning.target_search import choose_targets, sample_candidates
+from gates.learning.threshold_net import forward, init_weights, synthetic_data
 
 
 def numpy_choose(weights, l, acts, Y, cands, keys, off):

@@ -62,7 +62,8 @@ import numpy as np  # noqa: E402
 
 import gates  # noqa: E402
 import gates.learning.deep_targets as dt  # noqa: E402
-from gates.learning.deep_targets import DeepTargetsConfig, deep_targets, synthetic_data  # noqa: E402
+from gates.learning.deep_targets import DeepTargetsConfig, deep_targets  # noqa: E402
+from gates.learning.threshold_net import synthetic_data  # noqa: E402
 
 WIDTHS = (16, 64, 256, 1024)
 EXAMPLES = (512, 4096, 16384, 60000)
@@ -134,7 +135,7 @@ def gates_pocket(w, X1, t, c, orders, eta, kappa, timers):
     t0 = time.perf_counter()
     u = w.copy()
     # contiguous arrays, as gates passes them (another layout would compile a new specialisation)
-    ev, _ = dt._pocket(u, np.ascontiguousarray(X1), np.ascontiguousarray(t), np.ascontiguousarray(c),
+    ev, _ = dt.pocket(u, np.ascontiguousarray(X1), np.ascontiguousarray(t), np.ascontiguousarray(c),
                        np.stack(orders).astype(np.int64), eta, kappa, True)
     timers["pocket (gates kernel)"] += time.perf_counter() - t0
     return u, ev
@@ -222,7 +223,7 @@ def gates_epoch(X, layers, **kw):
     per unit visited), so the rest of the epoch (gains, forward passes, Python) is the difference.
     """
     spent = [0.0]
-    orig = dt._pocket
+    orig = dt.pocket
 
     def timed(*a):
         t0 = time.perf_counter()
@@ -237,14 +238,14 @@ def gates_epoch(X, layers, **kw):
         run = deep_targets(X, None, DeepTargetsConfig(layers=layers, epochs=epochs, seed=0, **kw))
         return time.perf_counter() - t0, spent[0], run
 
-    dt._pocket = timed
+    dt.pocket = timed
     try:
         t1, pk, run = call(1)
         if t1 < 2.0:
             t1, pk = min([(t1, pk)] + [call(1)[:2] for _ in range(2)])
         t0 = min(call(0)[0] for _ in range(3))
     finally:
-        dt._pocket = orig
+        dt.pocket = orig
     return max(t1 - t0, 1e-9), pk, run["evals"][-1], run
 
 

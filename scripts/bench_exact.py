@@ -29,7 +29,8 @@ import time
 import numpy as np
 from benchlib import best, report
 
-from gates.learning.two_layer import DeepNet, deep_census, hidden_layer
+from gates.learning.two_layer import DeepNet, hidden_layer
+from gates.studies.deep_census import deep_census
 from gates.learning.two_layer_exact import output_sets
 from gates.learning.protocol import Protocol
 
@@ -118,7 +119,7 @@ def bench_fibre_shortcut():
 
 
 def bench_search_vs_scan():
-    from gates.learning._clamped import _clamped_tables
+    from gates.learning._clamped import clamped_tables
     from gates.learning.two_layer_exact import feature_patterns
 
     layer = hidden_layer(5, DeepNet(16, "hebb"), Protocol())
@@ -130,9 +131,9 @@ def bench_search_vs_scan():
     prob = (pat, mult, pmask, np.uint64(2**32 - 1))
     out = []
     for rule, method in (("hebb", "search"), ("hebb-tanh", "signs")):
-        _clamped_tables(*prob, rule, "pm1", method)
-        t_g, got = best(lambda: _clamped_tables(*prob, rule, "pm1", method), 3)
-        t_b, want = best(lambda: _clamped_tables(*prob, rule, "pm1", "scan"), 1)
+        clamped_tables(*prob, rule, "pm1", method)
+        t_g, got = best(lambda: clamped_tables(*prob, rule, "pm1", method), 3)
+        t_b, want = best(lambda: clamped_tables(*prob, rule, "pm1", "scan"), 1)
         out.append({"workload": f"{rule} output verdicts of one restart, n = 5, m = {len(pat)} patterns",
                     "gates_s": round(t_g, 4), "baseline_s": round(t_b, 3), "ratio": round(t_b / t_g, 1),
                     "baseline": "Gray-code scan of every labelling (the reference kernel)",

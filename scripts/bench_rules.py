@@ -3,7 +3,7 @@
 Run:  python scripts/bench_rules.py [--json]
 
 * expected update of a degree-3 rule on a linear unit at 100 weight vectors:
-  gates.linear_unit.dynamics (moments once, then contractions) against the per-sample
+  gates.linear_unit.moments (moments once, then contractions) against the per-sample
   numpy average of the rule at each w;
 * exact degree-<=1 trajectory over 20,000 epochs: the closed form against
   iterating the recurrence in numpy;
@@ -21,8 +21,9 @@ import time
 import numpy as np
 from benchlib import best, report
 
-from gates.studies.discover import _ETA, _EPOCHS, _STARTS, _dynamics, discover, enumerate_rules, gate_behaviours, _rule
-from gates.linear_unit.dynamics import exact_trajectory, expected_update, moments, expected_term
+from gates.studies.discover import _ETA, _EPOCHS, _STARTS, dynamics_labels, discover, enumerate_rules, gate_behaviours, _rule
+from gates.linear_unit.dynamics import exact_trajectory
+from gates.linear_unit.moments import expected_term, expected_update, moments
 from gates.learning.protocol import Protocol
 from gates.learning.rules import parse_poly
 
@@ -128,9 +129,9 @@ def bench_dynamics():
     tabs = np.stack([proto.rule_table(r) for r in rules])
     w0 = np.random.default_rng(np.random.SeedSequence([0, 7])).normal(0.0, 1.0, (_STARTS, x.shape[1]))
     t0 = time.perf_counter()
-    _dynamics(rules[:1], False, 0)
+    dynamics_labels(rules[:1], False, 0)
     cold = time.perf_counter() - t0
-    t_g, a = best(lambda: _dynamics(rules, False, 0))
+    t_g, a = best(lambda: dynamics_labels(rules, False, 0))
     t_b, b = best(lambda: numpy_dynamics(tabs, x, np.ones(8), w0, _ETA, _EPOCHS), repeat=1)
     return {"workload": f"gate dynamics, {len(rules)} rules x {_STARTS} starts x {_EPOCHS} epochs",
             "gates_s": round(t_g, 4), "baseline_s": round(t_b, 4), "ratio": round(t_b / t_g, 1),

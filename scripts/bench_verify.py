@@ -25,7 +25,7 @@ import time
 import numpy as np
 from benchlib import best, report
 
-from gates.studies.deep_local import _backprop, receptive_fields, skewed_inputs
+from gates.studies.deep_local import backprop, receptive_fields, skewed_inputs
 
 
 def numpy_backprop(W0, v0, X, pi, T, mask, tol, max_steps, memory=10):
@@ -82,11 +82,11 @@ def _cases(count=32):
 
 def bench_backprop():
     cases = _cases()
-    _backprop(*cases[0], 1e-6, 100, 10)  # compile or load the cache
-    t_fast, fast = best(lambda: [_backprop(*c, 1e-6, 10**6, 10) for c in cases])
+    backprop(*cases[0], 1e-6, 100, 10)  # compile or load the cache
+    t_fast, fast = best(lambda: [backprop(*c, 1e-6, 10**6, 10) for c in cases])
     t_np, slow = best(lambda: [numpy_backprop(*c, 1e-6, 10**6) for c in cases], repeat=1)
     for c, (Wa, va, _), (Wb, vb, _) in zip(cases, fast, slow):
-        short = _backprop(*c, 1e-6, 10, 10), numpy_backprop(*c, 1e-6, 10)
+        short = backprop(*c, 1e-6, 10, 10), numpy_backprop(*c, 1e-6, 10)
         assert np.abs(short[0][0] - short[1][0]).max() < 1e-12 and np.abs(short[0][1] - short[1][1]).max() < 1e-12
         for W, v in ((Wa, va), (Wb, vb)):
             assert _grad_norm(W, v, *c[2:]) < 1e-6

@@ -8,6 +8,7 @@ literally, point by point; none is fast.
 
 import math
 from fractions import Fraction
+from functools import lru_cache
 from itertools import permutations, product
 
 HEX_DIGITS = "0123456789abcdef"
@@ -248,6 +249,12 @@ def is_threshold_bruteforce(v, n, wmax):
 def threshold_functions_bruteforce(n, wmax=3):
     """Sorted tables of all threshold functions of n inputs (wmax=3 is enough for n <= 4)."""
     return sorted({table for _, _, table in _integer_gates(n, wmax)})
+
+
+@lru_cache(maxsize=None)
+def threshold_set(n):
+    """Every threshold function of n <= 4 inputs, by listing small integer gates (a cached frozenset)."""
+    return frozenset(threshold_functions_bruteforce(n))
 
 
 # --------------------------------------------------------------------------
@@ -874,7 +881,7 @@ def riccati_rk4(a, b, c, w0, t_end, steps=2000):
 
 
 # --------------------------------------------------------------------------
-# linear units (gates.linear_unit.dynamics): per-sample averages, plain-loop training, RK4
+# linear units (gates.linear_unit): per-sample averages, plain-loop training, RK4
 # --------------------------------------------------------------------------
 
 
@@ -1080,7 +1087,7 @@ def recurrent_fd_gradient(w, X, T, n_in, n_hidden, n_out, steps, activation="tan
 
 
 # --------------------------------------------------------------------------
-# layered tanh / logistic nets of the learning channel (gates.channel.measure), plain loops
+# layered tanh / logistic nets of the learning channel (gates.learning.nets.feedforward), plain loops
 # --------------------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from gates.boolean import threshold as thr
+from gates.boolean import threshold_classes as thr
 from gates.jobs.adapters import REQUIRED, STUDIES
 from gates.studies.census import shallow_census
 from gates.learning.protocol import Protocol

@@ -15,7 +15,7 @@ from functools import lru_cache
 import numba
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gates.studies.census import shallow_census
@@ -24,6 +24,7 @@ from gates.errors import InputError
 from gates.learning.protocol import Protocol
 
 from . import naive
+from tests.strategies import examples, table_values
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -152,8 +153,8 @@ def test_simulate_matches_reference_small_n(case):
 
 
 @pytest.mark.parametrize("case", SIM_CASES, ids=SIM_IDS)
-@settings(max_examples=10, deadline=None)
-@given(v=st.integers(0, 255))
+@examples(10)
+@given(v=table_values(3))
 def test_simulate_matches_reference_n3(case, v):
     _, kw, terms, saturate, protocol = case
     res = census("all", 3, protocol=protocol, exhaustive=True, **kw)
@@ -171,8 +172,8 @@ def test_simulate_matches_reference_every_function_n3(case):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", SIM_CASES[:7], ids=SIM_IDS[:7])
-@settings(max_examples=25, deadline=None)
-@given(v=st.integers(0, 2**16 - 1))
+@examples(25)
+@given(v=table_values(4))
 def test_simulate_matches_reference_n4(case, v):
     _, kw, terms, saturate, protocol = case
     assert by_table(census("all", 4, protocol=protocol, exhaustive=True, **kw))[v] == naive_successes(
@@ -263,7 +264,7 @@ def test_recoded_01_weights_move_as_the_pm1_rule(rule, terms, saturate, bias):
         assert got[v] == want, v
 
 
-@settings(max_examples=30, deadline=None)
+@examples(30)
 @given(st.integers(1, 4), st.booleans(), st.lists(st.integers(-9, 9), min_size=5, max_size=5))
 def test_a_01_gate_reads_the_mean_of_two_pm1_activations(n, bias, c):
     """Why a recoded rule still learns other functions in 0/1 coding: with x~01 = (x~' + 1)/2 and the

@@ -1,4 +1,5 @@
-"""The learning channel (gates.channel.measure): nets, algorithms, counts and theory, against tests/naive.py."""
+"""The learning channel (gates.channel, its feed-forward net, study and check): nets, algorithms, counts and theory,
+against tests/naive.py."""
 
 import csv
 import json
@@ -7,35 +8,37 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-import gates.channel.measure as channel
+import gates.learning.nets.feedforward as feedforward
+from tests.strategies import examples
+from gates.channel.algorithms import ALGORITHMS, GLOBAL, Step, cosine, first_order_decrease, rate_identity, step
 from gates.channel.measure import (
-    ALGORITHMS,
-    FeedForward,
-    Step,
-    best_of_k_cos,
+    DEFAULT_HIDDEN,
     boolean_task,
-    channel_study,
-    check_channel,
-    cosine,
-    expected_positive_max,
-    first_order_decrease,
     fit_exponents,
     measure,
+    student_t975,
+    teacher_task,
+    thin_indices,
+    train,
+)
+from gates.channel.theory import (
+    best_of_k_cos,
+    expected_positive_max,
     predicted_exponent,
     projection_cos,
     random_direction_cos,
-    rate_identity,
-    step,
-    teacher_task,
     theory_cos,
     theory_improvement,
-    train,
-    write_channel,
 )
 from gates.errors import InputError
+from gates.learning.nets.activations import ACTIVATIONS, activate, activation_slope
+from gates.learning.nets.feedforward import FeedForward, backpropagate, forward_activities, local_rule
+from gates.learning.nets.recurrent import Recurrent
+from gates.studies.channel_study import channel_study, write_channel
+from gates.verify.channel import check_channel
 
 from . import naive
 
@@ -69,7 +72,7 @@ def test_forward_error_gradient_match_naive(sizes, activation):
     np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-8 * max(1.0, np.abs(fd).max()))
 
 
-@settings(max_examples=15, deadline=None)
+@examples(15)
 @given(sizes=st.lists(st.integers(1, 4), min_size=2, max_size=4), activation=st.sampled_from(["tanh", "logistic"]),
        P=st.integers(1, 4), seed=st.integers(0, 1000))
 def test_gradient_is_the_finite_difference_on_random_architectures(sizes, activation, P, seed):
@@ -80,13 +83,50 @@ def test_gradient_is_the_finite_difference_on_random_architectures(sizes, activa
     np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-8)
 
 
+def test_activations_are_tanh_and_the_logistic():
+    assert ACTIVATIONS == ("tanh", "logistic")
+    z = np.linspace(-6, 6, 25)
+    np.testing.assert_allclose(activate(z, "tanh"), np.tanh(z), rtol=1e-15)
+    np.testing.assert_allclose(activate(z, "logistic"), 1 / (1 + np.exp(-z)), rtol=1e-14)
+    assert activate(np.array([-1000.0]), "logistic")[0] == 0.0  # no overflow in exp
+    h = 1e-6
+    for kind in ACTIVATIONS:  # f'(z) from a = f(z), against a central difference
+        fd = (activate(z + h, kind) - activate(z - h, kind)) / (2 * h)
+        np.testing.assert_allclose(activation_slope(activate(z, kind), kind), fd, rtol=1e-7, atol=1e-10)
+
+
+@pytest.mark.parametrize("sizes,activation", ARCHS)
+def test_public_backprop_kernels_give_the_gradient(sizes, activation):
+    # forward_activities, backpropagate and local_rule are the one backprop other rooms may call
+    net, w, X, T = _setup(sizes, activation)
+    layers = net.layer_weights(w)
+    weights = [Wl[:, :-1] for Wl in layers]
+    acts = forward_activities(layers, X, activation)
+    np.testing.assert_array_equal(acts[-1], net.forward(w, X))
+    deltas = backpropagate(weights, acts, (acts[-1] - T) / len(X), activation)
+    np.testing.assert_array_equal(np.concatenate(deltas, axis=1), net.unit_deltas(w, X, T))
+    np.testing.assert_array_equal(local_rule(acts, deltas), net.gradient(w, X, T)[1])
+    # an output unit with the hidden f too, E = 1/(2P) sum (f(z_L) - T)^2: the caller's delta_L = (y - T) f'(z_L) / P
+    acts = forward_activities(layers, X, activation, linear_output=False)
+    y = acts[-1]
+    g = local_rule(acts, backpropagate(weights, acts, (y - T) * activation_slope(y, activation) / len(X), activation))
+    f = (lambda z: np.tanh(z)) if activation == "tanh" else (lambda z: 1 / (1 + np.exp(-z)))
+
+    def E(v):  # the naive net's linear outputs, through f
+        Y = f(np.array(naive.layered_forward(v, X.tolist(), sizes, activation)))
+        return float(np.sum((Y - T) ** 2) / (2 * len(X)))
+
+    fd = naive.central_gradient(E, w)
+    np.testing.assert_allclose(g, fd, rtol=1e-5, atol=1e-8 * max(1.0, np.abs(fd).max()))
+
+
 @pytest.mark.parametrize("sizes,activation", ARCHS[:3])
 def test_errors_batch_equals_one_at_a_time_in_chunks(sizes, activation, monkeypatch):
     net, w, X, T = _setup(sizes, activation)
     Wmat = w + 0.3 * np.random.default_rng(0).standard_normal((7, net.n_weights))
     want = [naive.layered_error(v.tolist(), X.tolist(), T.tolist(), sizes, activation) for v in Wmat]
     np.testing.assert_allclose(net.errors(Wmat, X, T), want, rtol=1e-12)
-    monkeypatch.setattr(channel, "_CHUNK_BYTES", 1)  # one weight vector per chunk
+    monkeypatch.setattr(feedforward, "CHUNK_BYTES", 1)  # one weight vector per chunk
     np.testing.assert_allclose(net.errors(Wmat, X, T), want, rtol=1e-12)
 
 
@@ -400,9 +440,9 @@ def test_train_respects_the_budget():
 
 
 def test_thin_keeps_ends_and_at_most_the_limit():
-    idx = channel._thin(10_000, 500)
+    idx = thin_indices(10_000, 500)
     assert len(idx) <= 500 and idx[0] == 0 and idx[-1] == 9999 and np.all(np.diff(idx) > 0)
-    assert list(channel._thin(7)) == list(range(7))
+    assert list(thin_indices(7)) == list(range(7))
 
 
 def test_study_and_files(tmp_path):
@@ -489,8 +529,7 @@ def test_check_channel_catches_the_mutant(mutant):
 
 
 def test_recurrent_net_runs_every_algorithm():
-    rec = pytest.importorskip("gates.learning.nets.recurrent")
-    net = rec.Recurrent(n_in=2, n_hidden=3, n_out=1, steps=3)
+    net = Recurrent(n_in=2, n_hidden=3, n_out=1, steps=3)
     X, T = teacher_task(net, 5, seed=0)
     assert X.shape == (5, 3, 2)
     w = net.init(1)
@@ -575,7 +614,7 @@ def test_improvement_theory_against_monte_carlo():
 
 
 def test_measured_improvement_is_its_theory():
-    rows = measure([8], channel.GLOBAL, k=8, samples=300, seed=31)
+    rows = measure([8], GLOBAL, k=8, samples=300, seed=31)
     for r in rows:
         assert r["W"] == 153
         assert abs(r["improvement_ratio"] - r["improvement_theory"]) < 4 * r["improvement_se"], r
@@ -612,8 +651,7 @@ def test_palr_rate_does_not_depend_on_the_batch_size():
 
 
 def test_rate_identity_on_other_nets():
-    rec = pytest.importorskip("gates.learning.nets.recurrent")
-    net = rec.Recurrent(n_in=2, n_hidden=3, n_out=1, steps=3)
+    net = Recurrent(n_in=2, n_hidden=3, n_out=1, steps=3)
     X, T = teacher_task(net, 4, seed=0)
     w = net.init(1)
     for a in ALGORITHMS:
@@ -631,7 +669,7 @@ def test_rate_identity_on_other_nets():
 
 def test_t_quantiles():
     for dof, q in ((1, 12.706), (2, 4.303), (4, 2.776), (10, 2.228), (30, 2.042)):
-        assert channel._t975(dof) == pytest.approx(q, abs=1e-3)
+        assert student_t975(dof) == pytest.approx(q, abs=1e-3)
 
 
 def test_weighted_fit_matches_a_reference_and_its_interval_covers():
@@ -736,7 +774,7 @@ def test_check_channel_catches_every_mutant_at_other_seeds(seed):
 
 @pytest.mark.slow
 def test_every_global_algorithm_matches_theory_at_every_default_size():
-    rows = measure(channel.DEFAULT_HIDDEN, channel.GLOBAL, samples=1500, seed=21)
+    rows = measure(DEFAULT_HIDDEN, GLOBAL, samples=1500, seed=21)
     for r in rows:
         assert _within(r), r
         assert abs(r["improvement_ratio"] - r["improvement_theory"]) < 4 * r["improvement_se"], r

@@ -140,7 +140,7 @@ def gates(*argv, **kw):
         (["single-unit", "kmeans"], "invalid choice"),
         (["channel", "--algorithms", "bp,sgd", "--out", "{out}"], "algorithm 'sgd' is unknown: allowed bp"),
         (["channel", "--sizes", "4,x", "--out", "{out}"], "comma-separated list of integers"),
-        (["channel", "--k", "0", "--out", "{out}"], "must be >= 1"),
+        (["channel", "--k", "0", "--out", "{out}"], "k (perturbations) must be an integer >= 1"),
     ],
 )
 def test_bad_input_one_line_exit_2_no_file(tmp_path, argv, needle):

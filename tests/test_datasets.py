@@ -12,13 +12,14 @@ import struct
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gates.io.datasets import IDX_TYPES, SEGMENTS, digits, image_data, load_idx, load_images, segment_digits
 from gates.errors import InputError
 
 from . import naive
+from .strategies import examples
 
 # a few values of each type, including the extremes, to catch sign and byte-order slips
 VALUES = {
@@ -66,7 +67,7 @@ def test_idx_gzip_by_content(tmp_path, name):
 
 
 @given(st.lists(st.integers(0, 255), min_size=1, max_size=40), st.integers(1, 4))
-@settings(max_examples=50, deadline=None)
+@examples(50)
 def test_idx_uint8_images_scaled(tmp_path_factory, flat, width):
     flat = flat[: len(flat) // width * width] or [flat[0]] * width
     rows = len(flat) // width
@@ -182,16 +183,16 @@ def test_digits_without_sklearn(monkeypatch):
 
 
 def test_segment_glyphs():
-    from gates.io.datasets import _segment_glyph
+    from gates.io.datasets import segment_glyph
 
     # seven-segment lit counts: 8 lights all seven, 1 two, 7 three
     assert [len(SEGMENTS[d]) for d in (8, 1, 7)] == [7, 2, 3]
-    eight, one = _segment_glyph(8), _segment_glyph(1)
+    eight, one = segment_glyph(8), segment_glyph(1)
     assert one[1:7, 5].tolist() == [1.0] * 6 and one.sum() == 6  # the right column, rows 1..6
     # 8: three bars of 4 pixels and two columns of 6, meeting at 6 pixels; holes between
     assert eight.sum() == 3 * 4 + 2 * 6 - 6 and eight[2, 3] == 0 and eight[4, 3] == 0
     for d in range(10):  # every glyph is inside the frame, so a shift of one pixel never wraps
-        g = _segment_glyph(d)
+        g = segment_glyph(d)
         assert g[0].sum() == g[7].sum() == g[:, :2].sum() == g[:, 6:].sum() == 0
 
 

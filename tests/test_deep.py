@@ -18,7 +18,6 @@ from gates.learning.two_layer import (
     HIDDEN_RULES,
     TOP_RULES,
     DeepNet,
-    deep_census,
     deep_train,
     default_hidden,
     hidden_layer,
@@ -26,8 +25,9 @@ from gates.learning.two_layer import (
     representable,
 )
 from gates.errors import InputError
+from gates.studies.deep_census import deep_census
 from gates.learning.protocol import Protocol
-from gates.boolean.threshold import threshold_functions
+from gates.boolean.threshold_classes import threshold_functions
 
 from . import naive
 from .test_census import by_table

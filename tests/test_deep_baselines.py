@@ -14,22 +14,24 @@ from itertools import product
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import gates.learning.deep_baselines as db
+from tests.strategies import bits, examples, exact_networks
 from gates.learning.deep_baselines import (
     BASELINES,
     DEFAULT_GRID,
-    _adam_state,
-    _relaxed_step,
-    _to01,
+    adam_state,
     baseline,
     epoch_evals,
+    relaxed_step,
+    to01,
     tune_baseline,
     tuned_baseline,
 )
-from gates.learning.deep_targets import DeepTargetsConfig, synthetic_data
+from gates.learning.deep_targets import DeepTargetsConfig
+from gates.learning.threshold_net import synthetic_data
 from gates.errors import InputError
 
 from . import naive
@@ -47,31 +49,21 @@ def coded(X, off):
     return [[1.0 if v else off for v in row] for row in X]
 
 
-def bits(n):
-    return st.lists(st.integers(0, 1), min_size=n, max_size=n)
 
 
-@st.composite
-def exact_networks(draw, depth=(1, 4), width=(1, 6)):
-    """Integer weights in [-3, 3], biases in Z + 1/2: activations never 0."""
-    L = draw(st.integers(*depth))
-    sizes = draw(st.lists(st.integers(*width), min_size=L + 1, max_size=L + 1))
-    net = [[[float(v) for v in draw(st.lists(st.integers(-3, 3), min_size=a, max_size=a))]
-            + [draw(st.integers(-3, 2)) + 0.5] for _ in range(b)] for a, b in zip(sizes[:-1], sizes[1:])]
-    return sizes, net
 
 
 # --------------------------------------------------------------------------
-# _to01: a +-1 gate as a gate on 0/1 activities
+# to01: a +-1 gate as a gate on 0/1 activities
 # --------------------------------------------------------------------------
 
 
-@settings(max_examples=60, deadline=None)
-@given(case=exact_networks(), data=st.data())
+@examples(60)
+@given(case=exact_networks(depth=(1, 4), width=(1, 6)), data=st.data())
 def test_to01_computes_the_same_network(case, data):
     sizes, net = case
     X = data.draw(st.lists(bits(sizes[0]), min_size=1, max_size=16))
-    net01 = as_lists([_to01(np.array(layer)) for layer in net])
+    net01 = as_lists([to01(np.array(layer)) for layer in net])
     for x in X:
         pm = naive.net_forward(net, coded([x], -1.0)[0], -1.0)
         zo = naive.net_forward(net01, coded([x], 0.0)[0], 0.0)
@@ -81,7 +73,7 @@ def test_to01_computes_the_same_network(case, data):
 def test_to01_on_gaussian_weights():
     rng = np.random.default_rng(8)
     W = rng.normal(size=(5, 7))
-    net, net01 = [W.tolist()], [_to01(W).tolist()]
+    net, net01 = [W.tolist()], [to01(W).tolist()]
     for x in product((0, 1), repeat=6):
         pm = naive.net_forward(net, coded([x], -1.0)[0], -1.0)[-1]
         assert [(v + 1) / 2 for v in pm] == naive.net_forward(net01, list(x), 0.0)[-1]
@@ -113,7 +105,7 @@ def test_relaxed_step_matches_reference(ste, optimizer):
     sizes = (5, 4, 3, 5)
     weights = [rng.normal(0, 0.8, (b, a + 1)) for a, b in zip(sizes[:-1], sizes[1:])]
     net = as_lists(weights)
-    state = _adam_state(weights) if optimizer == "adam" else None
+    state = adam_state(weights) if optimizer == "adam" else None
     ref = None
     if state is not None:
         ref = {"b1": 0.9, "b2": 0.999, "eps": 1e-8, "t": 0,
@@ -122,7 +114,7 @@ def test_relaxed_step_matches_reference(ste, optimizer):
     for step in range(4):  # several steps: Adam's moments and bias corrections matter
         X = np.where(rng.random((7, 5)) < 0.5, 1.0, -1.0)
         Y = np.where(rng.random((7, 5)) < 0.5, 1.0, -1.0)
-        _relaxed_step(weights, X, Y, 0.05, ste, state)
+        relaxed_step(weights, X, Y, 0.05, ste, state)
         naive.relaxed_step_reference(net, X.tolist(), Y.tolist(), 0.05, ste, ref)
         for W, layer in zip(weights, net):
             np.testing.assert_allclose(W, np.array(layer), rtol=1e-12, atol=1e-13)
@@ -133,12 +125,12 @@ def test_adam_first_step_by_hand():
     # dE/da = (0 - 1) * (1 - 0) = -1, so g = -1 for the weight and the bias;
     # Adam's first step is lr * m_hat / (sqrt(v_hat) + eps) = lr * (-1) / (1 + 1e-8): each moves up by ~lr
     W = [np.array([[0.0, 0.0]])]
-    state = _adam_state(W)
-    _relaxed_step(W, np.array([[1.0]]), np.array([[1.0]]), 0.01, False, state)
+    state = adam_state(W)
+    relaxed_step(W, np.array([[1.0]]), np.array([[1.0]]), 0.01, False, state)
     np.testing.assert_allclose(W[0], [[0.01 / (1 + 1e-8)] * 2], rtol=1e-14)
     # plain SGD: w -= lr * g = +lr
     W = [np.array([[0.0, 0.0]])]
-    _relaxed_step(W, np.array([[1.0]]), np.array([[1.0]]), 0.01, False)
+    relaxed_step(W, np.array([[1.0]]), np.array([[1.0]]), 0.01, False)
     np.testing.assert_allclose(W[0], [[0.01, 0.01]], rtol=1e-15)
 
 
@@ -179,7 +171,7 @@ def test_evals_equal_the_work_done(kind, monkeypatch):
     """The meter charges what the kernels are given: each minibatch row 3 per gate;
     each presentation at a layer 2 per gate; each recomputed activity 1 per gate."""
     done = {"n": 0}
-    real_step, real_train = db._relaxed_step, db._train_layer
+    real_step, real_train = db.relaxed_step, db.train_layer
 
     def step(weights, X, Y, lr, ste, adam=None):
         done["n"] += 3 * len(X) * sum(W.shape[0] for W in weights)
@@ -189,8 +181,8 @@ def test_evals_equal_the_work_done(kind, monkeypatch):
         done["n"] += 2 * orders.size * W.shape[0]
         return real_train(W, X, T, orders, *a)
 
-    monkeypatch.setattr(db, "_relaxed_step", step)
-    monkeypatch.setattr(db, "_train_layer", train)
+    monkeypatch.setattr(db, "relaxed_step", step)
+    monkeypatch.setattr(db, "train_layer", train)
     m, cfg = 50, DeepTargetsConfig(layers=LAYERS, epochs=2)
     res = baseline(kind, X64[:m], config=cfg, batch=16)
     # recomputed hidden activities are not a kernel call: hebb / oja every epoch, random features once

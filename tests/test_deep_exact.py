@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import gates.learning.two_layer_exact as de
@@ -21,9 +21,10 @@ from gates.learning.two_layer import DeepNet, deep_train, hidden_layer
 from gates.learning.two_layer_exact import EXACT_OUTPUT_RULES, OutputSets, feature_patterns, output_sets
 from gates.errors import InputError, ResourceError, UndecidedError
 from gates.learning.protocol import Protocol
-from gates.boolean.threshold import threshold_functions
+from gates.boolean.threshold_classes import threshold_functions
 
 from . import naive
+from tests.strategies import encodings, examples
 
 HIDDEN = ("hebb", "oja", "hebb-tanh", "none")
 
@@ -128,14 +129,14 @@ def features_strategy(values):
             lambda v: np.array(v, dtype=np.float64).reshape(shape)))
 
 
-@settings(max_examples=40, deadline=None)
-@given(features_strategy([-1.0, 1.0]), st.sampled_from(EXACT_OUTPUT_RULES), st.sampled_from(["pm1", "01"]))
+@examples(40)
+@given(features_strategy([-1.0, 1.0]), st.sampled_from(EXACT_OUTPUT_RULES), encodings)
 def test_matches_reference_on_random_pm1_features(f, rule, encoding):
     assert reference_disagreements(output_sets(f, rule, encoding), f, rule, encoding) == []
 
 
-@settings(max_examples=25, deadline=None)
-@given(features_strategy([-1.0, 0.0, 1.0]), st.sampled_from(EXACT_OUTPUT_RULES), st.sampled_from(["pm1", "01"]))
+@examples(25)
+@given(features_strategy([-1.0, 0.0, 1.0]), st.sampled_from(EXACT_OUTPUT_RULES), encodings)
 def test_matches_reference_with_zero_features(f, rule, encoding):
     assert reference_disagreements(output_sets(f, rule, encoding), f, rule, encoding) == []
 
@@ -432,7 +433,7 @@ def test_all_zero_features_decide_nothing():
 def test_two_layer_exact_census_in_01_follows_the_protocol(rule, recode):
     """deep_census(mode="exact") with 0/1 coding: the hidden layer runs the protocol's (recoded or
     literal) rule, and the output verdicts are the reference's for the same handling."""
-    from gates.learning.two_layer import deep_census
+    from gates.studies.deep_census import deep_census
 
     p = Protocol(encoding="01", restarts=3, seed=4, recode=recode)
     res = deep_census("all", 2, rule, "hebb", hidden=2, protocol=p, mode="exact")

@@ -12,9 +12,9 @@ import pytest
 
 from gates.studies.deep_local import (
     MUTANTS,
-    _backprop,
-    _error_grads,
-    _top_limit,
+    backprop,
+    error_grads,
+    top_limit,
     deep_local_rows,
     deep_local_study,
     oja_fixed_point,
@@ -54,7 +54,7 @@ def test_gradients_match_central_differences():
         H = np.tanh(X @ W.T)
         return 0.5 * float(pi @ (H @ v[:-1] + v[-1] - T) ** 2)
 
-    E0, gW, gv = _error_grads(W, v, X, pi, T, mask)
+    E0, gW, gv = error_grads(W, v, X, pi, T, mask)
     assert E0 == pytest.approx(E(W, v))
     eps = 1e-6
     for idx in np.ndindex(W.shape):
@@ -114,7 +114,7 @@ def test_top_limit_is_where_gradient_descent_goes():
     step = 1.0 / np.linalg.eigvalsh(A)[-1]
     for _ in range(200_000):
         v -= step * (A @ v - Phi.T @ (pi * T))
-    got, residual = _top_limit(Phi, pi, T, v0)
+    got, residual = top_limit(Phi, pi, T, v0)
     assert np.abs(got - v).max() < 1e-6
     s = np.sqrt(pi)
     ls = np.linalg.lstsq(Phi * s[:, None], T * s, rcond=None)[0]
@@ -140,7 +140,7 @@ def test_backprop_ends_at_a_critical_point_by_finite_differences():
     mask = receptive_fields(3)
     rng = np.random.default_rng(11)
     T = np.where(rng.random(8) < 0.5, 1.0, -1.0)
-    W, v, steps = _backprop(rng.normal(size=(3, 4)) * mask, rng.normal(size=4), X, pi, T, mask, 1e-7, 10**6, 10)
+    W, v, steps = backprop(rng.normal(size=(3, 4)) * mask, rng.normal(size=4), X, pi, T, mask, 1e-7, 10**6, 10)
     assert steps < 10**6
 
     def E(theta):

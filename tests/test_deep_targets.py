@@ -18,21 +18,16 @@ from itertools import product
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.strategies import bits, examples, exact_networks
 from gates.cli.main import main
 from gates.learning.deep_baselines import baseline
-from gates.learning.deep_targets import (
-    DeepTargetsConfig,
-    choose_targets,
-    deep_targets,
-    paper_config,
-    forward,
-    load_data,
-    sample_candidates,
-    synthetic_data,
-)
+from gates.learning.deep_targets import DeepTargetsConfig, deep_targets, flip_gains, paper_config
+from gates.learning.layer_fit import pocket
+from gates.learning.target_search import choose_targets, input_groups, sample_candidates
+from gates.learning.threshold_net import class_error, forward, load_data, synthetic_data
 from gates.errors import InputError
 
 from . import naive
@@ -55,25 +50,8 @@ def naive_acts(net, X, off):
     return [np.array([a[k] for a in per_example], dtype=np.float64) for k in range(len(net) + 1)]
 
 
-@st.composite
-def exact_networks(draw, depth=(2, 4), width=(1, 5), zeros=False):
-    """Sizes and a network with integer weights in [-3, 3] and biases in Z + 1/2
-    (activations never 0), or with `zeros` in Z / 2 (some activations exactly 0)."""
-    L = draw(st.integers(*depth))
-    sizes = draw(st.lists(st.integers(*width), min_size=L + 1, max_size=L + 1))
-    net = []
-    for a, b in zip(sizes[:-1], sizes[1:]):
-        layer = []
-        for _ in range(b):
-            w = draw(st.lists(st.integers(-3, 3), min_size=a, max_size=a))
-            bias = draw(st.integers(-6, 5)) / 2 if zeros else draw(st.integers(-3, 2)) + 0.5
-            layer.append([float(v) for v in w] + [bias])
-        net.append(layer)
-    return sizes, net
 
 
-def bits(n):
-    return st.lists(st.integers(0, 1), min_size=n, max_size=n)
 
 
 # --------------------------------------------------------------------------
@@ -114,7 +92,7 @@ def test_references_by_hand():
 
 
 @pytest.mark.parametrize("encoding", ["pm1", "01"])
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(case=exact_networks(zeros=True), data=st.data())
 def test_forward_matches_reference(encoding, case, data):
     sizes, net = case
@@ -141,7 +119,7 @@ def check_against_reference(net, l, X, Y, cands, keys, off):
 
 
 @pytest.mark.parametrize("encoding", ["pm1", "01"])
-@settings(max_examples=80, deadline=None)
+@examples(80)
 @given(case=exact_networks(), data=st.data())
 def test_choose_targets_matches_reference(encoding, case, data):
     sizes, net = case
@@ -166,7 +144,7 @@ def test_choose_targets_matches_reference(encoding, case, data):
 
 
 @pytest.mark.parametrize("encoding", ["pm1", "01"])
-@settings(max_examples=30, deadline=None)
+@examples(30)
 @given(data=st.data())
 def test_choose_targets_with_a_wide_layer_above(encoding, data):
     """One layer above l has 63..130 units: activities of more than one
@@ -583,8 +561,6 @@ def test_load_data(tmp_path):
 @pytest.mark.parametrize("encoding", ["pm1", "01"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_flip_gains_match_the_reference(encoding, seed):
-    from gates.learning.deep_targets import _flip_gains
-
     off = OFF[encoding]
     rnd = random.Random(seed)
     sizes = [5, 4, 3, 4, 5]
@@ -597,7 +573,7 @@ def test_flip_gains_match_the_reference(encoding, seed):
     for l in (1, 2, 3):
         pre = acts[l] @ weights[l][:, :-1].T + weights[l][:, -1]
         for i in range(sizes[l]):
-            got, pushed = _flip_gains(weights, l, i, acts[l], pre, np.array(Y), err, off)
+            got, pushed = flip_gains(weights, l, i, acts[l], pre, np.array(Y), err, off)
             want = naive.flip_gains(net, l, i, X, Y, off)
             assert got.tolist() == want
             assert pushed >= sum(v != 0 for v in want)
@@ -606,8 +582,6 @@ def test_flip_gains_match_the_reference(encoding, seed):
 @pytest.mark.parametrize("keep_best", [True, False])
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_pocket_matches_the_reference(keep_best, seed):
-    from gates.learning.deep_targets import _pocket
-
     rng = np.random.default_rng(seed)
     m, s = 30, 6
     X1 = np.concatenate([rng.choice([-1.0, 1.0], (m, s - 1)), np.ones((m, 1))], axis=1)
@@ -616,7 +590,7 @@ def test_pocket_matches_the_reference(keep_best, seed):
     orders = np.stack([rng.permutation(m) for _ in range(5)]).astype(np.int64)
     w0 = rng.normal(size=s)
     w = w0.copy()
-    _, err = _pocket(w, X1, t, c, orders, 0.1, 0.6, keep_best)
+    _, err = pocket(w, X1, t, c, orders, 0.1, 0.6, keep_best)
     ref = naive.pocket_gate(w0.tolist(), X1.tolist(), t.tolist(), c.tolist(), orders.tolist(), 0.1, 0.6, keep_best)
     np.testing.assert_allclose(w, ref, rtol=0, atol=1e-12)
     werr = sum(cp for x, tp, cp in zip(X1, t, c) if cp and (x @ w > 0) != (tp > 0))
@@ -689,8 +663,6 @@ def test_anneal_keeps_uphill_moves_only_while_hot():
 
 
 def test_input_groups_share_a_target_only_when_inputs_coincide():
-    from gates.learning.deep_targets import input_groups
-
     prev = np.array([[1, -1], [1, -1], [-1, 1], [1, 1]], dtype=float)
     cur = np.array([[1, 1, -1], [1, 1, -1], [1, 1, -1], [-1, 1, 1]], dtype=float)
     uniq, order, start, inv = input_groups(prev, cur)
@@ -703,8 +675,6 @@ def test_input_groups_share_a_target_only_when_inputs_coincide():
 
 @pytest.mark.parametrize("encoding", ["pm1", "01"])
 def test_class_error_matches_the_reference(encoding):
-    from gates.learning.deep_targets import class_error
-
     off = OFF[encoding]
     rnd = random.Random(5)
     sizes = [6, 5, 4]

@@ -10,15 +10,16 @@ import pytest
 
 import gates.io.datasets as gdatasets
 from gates.cli.main import main
-from gates.learning.deep_targets import DeepTargetsConfig, class_error, forward, synthetic_data
+from gates.learning.deep_targets import DeepTargetsConfig
+from gates.learning.threshold_net import class_error, forward, synthetic_data
 from gates.studies.deep_targets_study import (
     check_study,
     compare_at_budget,
     oracle_code,
     run_study,
-    summarise,
     task_data,
 )
+from gates.studies.deep_targets_files import summarise
 from gates.errors import InputError
 
 from . import naive
@@ -114,10 +115,10 @@ def test_compare_at_budget_respects_the_budget_and_reproduces_the_tuning():
     assert m["backprop-early-stop"]["val_error"] == choice["val_error"]
     # the deep-targets error is that of a plain forward pass of its final weights (re-run, same seed)
     from gates.learning.deep_targets import deep_targets
-    from gates.studies.deep_targets_study import _config
+    from gates.studies.deep_targets_study import variant_config
 
     d = task_data("autoencoder", 2)
-    run = deep_targets(d["train"], d["test"], _config(d["layers"], 2, budget, {}))
+    run = deep_targets(d["train"], d["test"], variant_config(d["layers"], 2, budget, {}))
     A = np.where(d["test"] > 0, 1.0, -1.0)
     net = [W.tolist() for W in run["weights"]]
     wrong = naive.net_error(net, A.tolist(), A.tolist(), -1.0)
@@ -129,9 +130,9 @@ def test_class_task_scores_by_the_class_units(monkeypatch):
     r = compare_at_budget("digits", 1, 2_000_000, baselines=())
     d = task_data("digits", 1)
     from gates.learning.deep_targets import deep_targets
-    from gates.studies.deep_targets_study import _config
+    from gates.studies.deep_targets_study import variant_config
 
-    run = deep_targets(d["train"], d["test"], _config(d["layers"], 1, 2_000_000, {}), targets=d["targets"],
+    run = deep_targets(d["train"], d["test"], variant_config(d["layers"], 1, 2_000_000, {}), targets=d["targets"],
                        test_targets=d["test_targets"])
     At = np.where(d["test"] > 0, 1.0, -1.0)
     pred = naive.class_predictions([W.tolist() for W in run["weights"]], At.tolist(), -1.0)
@@ -237,7 +238,7 @@ def test_cli_bad_input_one_line_exit_2_no_file(tmp_path, argv, needle):
 def test_default_budget_unit_search_beats_the_paper_loop_and_deep_local_learning():
     # seeds 1 and 2 at the default budget: the measured ordering of the README (about 3 min)
     from gates.learning.deep_targets import deep_targets
-    from gates.studies.deep_targets_study import DEFAULT_BUDGET, _config
+    from gates.studies.deep_targets_study import DEFAULT_BUDGET, variant_config
 
     for seed in (1, 2):
         d = task_data("autoencoder", seed)
@@ -245,5 +246,5 @@ def test_default_budget_unit_search_beats_the_paper_loop_and_deep_local_learning
         dt = r["methods"]["deep-targets"]["test"]
         assert dt < 0.16
         assert dt < min(r["methods"][m]["test"] for m in ("deep-local-hebb", "random-features")) - 0.15
-        paper = deep_targets(d["train"], d["test"], _config(d["layers"], seed, DEFAULT_BUDGET, "paper"))
+        paper = deep_targets(d["train"], d["test"], variant_config(d["layers"], seed, DEFAULT_BUDGET, "paper"))
         assert dt < paper["curve"][-1][2] - 0.05

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gates.studies.census import shallow_census
-from gates.studies.discover import (DYNAMICS, _dynamics, discover, enumerate_rules, gate_behaviours,
+from gates.studies.discover import (DYNAMICS, dynamics_labels, discover, enumerate_rules, gate_behaviours,
                             monomials, write_discovery)
 from gates.errors import InputError
 from gates.learning.protocol import Protocol
@@ -80,7 +80,7 @@ def test_dynamics_labels_match_the_naive_simulation(text, unsup):
     rule = parse_poly(text)
     w0 = np.random.default_rng(np.random.SeedSequence([0, 7])).normal(0.0, 1.0, (4, 4))
     for clamped in (False, True):
-        got = DYNAMICS[_dynamics([rule], clamped, 0)[0]]
+        got = DYNAMICS[dynamics_labels([rule], clamped, 0)[0]]
         assert got == _naive_label(rule, clamped, w0)
         if not clamped and unsup is not None:
             assert got == unsup  # worked by hand: Hebb grows, Oja-on-gates w -> E[O x~]

@@ -2,13 +2,14 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gates.studies.enumeration import OEIS, counts_table, describe_function, enumerate_family, write_enumeration
 from gates.errors import InputError, ResourceError
 
 from . import naive
+from .strategies import examples
 
 A000609 = [2, 4, 14, 104, 1882, 94572, 15028134]
 
@@ -63,7 +64,7 @@ def _threshold_tables(n):
     return sorted(naive.threshold_functions_bruteforce(n))
 
 
-@settings(max_examples=60, deadline=None)
+@examples(60)
 @given(st.data())
 def test_describe_threshold_function(data):
     n = data.draw(st.integers(1, 3))
@@ -85,7 +86,7 @@ def test_describe_threshold_function(data):
     assert describe_function(naive.to_hex(u, n), n, "threshold", group)["representative"] == info["representative"]
 
 
-@settings(max_examples=60, deadline=None)
+@examples(60)
 @given(st.integers(0, 4), st.data())
 def test_describe_any_function(n, data):
     v = data.draw(st.integers(0, (1 << (1 << n)) - 1))

@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from gates.studies.census import shallow_census, stratify
-from gates.learning.two_layer import deep_census_rows, deep_result, deep_train, hidden_layer
+from gates.studies.census import shallow_census
+from gates.studies.census_results import stratify
+from gates.learning.two_layer import deep_train, hidden_layer
+from gates.studies.deep_census import deep_census_rows, deep_result
 from gates.errors import InputError
 from gates.boolean.symmetry import random_members
 from gates.estimate import seed_mean, stratified_total

@@ -10,7 +10,7 @@ from . import naive
 from gates.boolean import families as F
 from gates.errors import InputError, ResourceError
 from gates.boolean.symmetry import classes_of_set
-from gates.boolean.threshold import np_classes
+from gates.boolean.threshold_classes import np_classes
 from gates.boolean.truth import is_monotone
 
 # A000372 (Dedekind numbers): monotone functions of n inputs

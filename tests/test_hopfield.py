@@ -8,7 +8,7 @@ import sys
 import networkx as nx
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from gates.cli.main import main
@@ -25,12 +25,13 @@ from gates.learning.hopfield import (
 )
 
 from . import naive
+from tests.strategies import encodings, examples
 
 rules = st.tuples(*[st.integers(-2, 2)] * 4)
 
 
-@settings(max_examples=60, deadline=None)
-@given(n=st.integers(1, 5), data=st.data(), rule=rules, encoding=st.sampled_from(["pm1", "01"]))
+@examples(60)
+@given(n=st.integers(1, 5), data=st.data(), rule=rules, encoding=encodings)
 def test_orientation_matches_reference(n, data, rule, encoding):
     mem = data.draw(st.lists(st.integers(0, 2**n - 1), min_size=0, max_size=4))
     o = orientation(mem, n, rule, encoding)
@@ -53,8 +54,8 @@ def test_graph_is_the_oriented_hypercube():
     assert all(H.has_edge(u, v) for u, v in G.edges())
 
 
-@settings(max_examples=40, deadline=None)
-@given(n=st.integers(1, 6), data=st.data(), rule=rules, encoding=st.sampled_from(["pm1", "01"]))
+@examples(40)
+@given(n=st.integers(1, 6), data=st.data(), rule=rules, encoding=encodings)
 def test_acyclic_without_ties_and_dynamics_never_climb(n, data, rule, encoding):
     # an orientation toward strictly lower energy cannot have a cycle
     mem = data.draw(st.lists(st.integers(0, 2**n - 1), min_size=1, max_size=3))

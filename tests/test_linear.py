@@ -1,4 +1,4 @@
-"""Linear-unit analysis (gates.linear_unit.dynamics) against tests/naive.py and analytic formulas."""
+"""Linear-unit analysis (gates.linear_unit) against tests/naive.py and analytic formulas."""
 
 import csv
 import json
@@ -6,32 +6,30 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.strategies import examples
 from gates.errors import InputError, ResourceError
+from gates.learning.rules import get_rule, parse_poly
 from gates.linear_unit.dynamics import (
-    Moments,
-    _vector_form_value,
     affine_coefficients,
-    check_linear_dynamics,
     delta_least_squares,
     exact_trajectory,
-    expectation_table,
-    expected_term,
-    expected_update,
     hebb_alignment,
-    moments,
     oja_convergence,
-    riccati,
-    riccati_blowup_time,
-    riccati_coefficients,
     simulate,
+)
+from gates.linear_unit.expectations import (
+    expectation_table,
     substitute_moments,
     symbolic_expectation,
+    vector_form_value,
     write_expectation_tables,
 )
-from gates.learning.rules import get_rule, parse_poly
+from gates.linear_unit.moments import Moments, expected_term, expected_update, moments
+from gates.linear_unit.riccati import riccati, riccati_blowup_time, riccati_coefficients
+from gates.verify.linear_unit import check_linear_dynamics
 
 from . import naive
 
@@ -97,7 +95,7 @@ def test_every_term_numeric_equals_naive_average(sample):
         np.testing.assert_allclose(expected_term((a, b, c, d), w, mom), ref, rtol=1e-10, atol=1e-12,
                                    err_msg=r["term"])
         # the vector form, evaluated with the named moments
-        np.testing.assert_allclose(_vector_form_value(a, b, c, d, w, mom), ref, rtol=1e-10, atol=1e-12,
+        np.testing.assert_allclose(vector_form_value(a, b, c, d, w, mom), ref, rtol=1e-10, atol=1e-12,
                                    err_msg=r["vector_form"])
 
 
@@ -344,7 +342,7 @@ def test_riccati_broadcasts():
     assert np.all(riccati(0.0, 0.0, 0.0, [1.0, 2.0], 0.0) == [1.0, 2.0])
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(st.floats(-2, 2), st.floats(-2, 2), st.floats(-2, 2), st.floats(-2, 2))
 def test_riccati_matches_rk4_random(a, b, c, w0):
     tstar = float(riccati_blowup_time(a, b, c, w0))

@@ -12,10 +12,11 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import gates.learning.nets.recurrent as recurrent
+from tests.strategies import examples
 from gates.errors import InputError
 from gates.learning.nets.recurrent import V_GAIN, Recurrent, recurrent_task
 
@@ -106,7 +107,7 @@ def test_forward_matches_naive(shape, scale):
     assert math.isclose(net.error(w, X, T), E, rel_tol=1e-12, abs_tol=1e-14)
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(
     n_in=st.integers(1, 3),
     n_hidden=st.integers(1, 4),
@@ -214,7 +215,7 @@ def test_errors_chunks_and_empty(monkeypatch):
     Wmat = np.random.default_rng(0).normal(0, 1, (11, net.n_weights))
     whole = net.errors(Wmat, X, T)
     # room for 2 vectors per chunk (2 * 5 * 3 * 8 bytes): 6 chunks, the last one short
-    monkeypatch.setattr(recurrent, "_CHUNK_BYTES", 2 * 5 * 3 * 8)
+    monkeypatch.setattr(recurrent, "CHUNK_BYTES", 2 * 5 * 3 * 8)
     np.testing.assert_array_equal(net.errors(Wmat, X, T), whole)
     assert net.errors(np.empty((0, net.n_weights)), X, T).shape == (0,)
 
@@ -250,7 +251,7 @@ def test_unit_deltas_fd_chunks_units(monkeypatch):
     X, T = recurrent_task(net, P=4, seed=0)
     w = net.init(0)
     whole = net.unit_deltas_fd(w, X, T, eps=1e-6)
-    monkeypatch.setattr(recurrent, "_CHUNK_BYTES", 2 * 4 * 5 * 8)  # 2 units of a step at a time
+    monkeypatch.setattr(recurrent, "CHUNK_BYTES", 2 * 4 * 5 * 8)  # 2 units of a step at a time
     np.testing.assert_array_equal(net.unit_deltas_fd(w, X, T, eps=1e-6), whole)
 
 
@@ -339,25 +340,26 @@ def test_bad_arrays():
     X, T = recurrent_task(net, P=4, seed=0)
     w = net.init(0)
     bad = [
-        (lambda: net.forward(w[:-1], X), "w must have shape \\(22,\\)"),
-        (lambda: net.forward(w, X[:, :1]), "X must have shape \\(P, 2, 2\\)"),
-        (lambda: net.forward(w, X[..., :1]), "X must have shape"),
-        (lambda: net.forward(w, X[:, 0]), "X must have shape"),
+        (lambda: net.forward(w[:-1], X), "w has shape \\(21,\\); expected \\(22,\\)"),
+        (lambda: net.forward(w, X[:, :1]), "X has shape \\(4, 1, 2\\); expected \\(any, 2, 2\\)"),
+        (lambda: net.forward(w, X[..., :1]), "X has shape"),
+        (lambda: net.forward(w, X[:, 0]), "X has shape"),
         (lambda: net.forward(w, X[:0]), "P = 0"),
-        (lambda: net.forward(w, np.where(X > 1, np.nan, X)), "X must be finite"),
-        (lambda: net.forward(np.full(22, np.inf), X), "w must be finite"),
-        (lambda: net.forward(w, "abc"), "X must be an array of numbers"),
-        (lambda: net.error(w, X, T[:3]), "T must have shape \\(4, 1\\)"),
-        (lambda: net.gradient(w, X, T[:, 0]), "T must have shape"),
-        (lambda: net.errors(w, X, T), "Wmat must have shape \\(P, 22\\)"),
-        (lambda: net.errors(np.ones((2, 21)), X, T), "Wmat must have shape"),
-        (lambda: net.unit_deltas_fd(w, X, T, eps=0.0), "eps must be a positive"),
+        (lambda: net.forward(w, np.where(X > 1, np.nan, X)), "X holds non-finite values"),
+        (lambda: net.forward(np.full(22, np.inf), X), "w holds non-finite values"),
+        (lambda: net.forward(w, "abc"), "X must be an array of float64 values"),
+        (lambda: net.error(w, X, T[:3]), "T has shape \\(3, 1\\); expected \\(4, 1\\)"),
+        (lambda: net.gradient(w, X, T[:, 0]), "T has shape"),
+        (lambda: net.errors(w, X, T), "Wmat has shape \\(22,\\); expected \\(any, 22\\)"),
+        (lambda: net.errors(np.ones((2, 21)), X, T), "Wmat has shape"),
+        (lambda: net.unit_deltas_fd(w, X, T, eps=0.0), "eps must be a finite number > 0"),
         (lambda: net.unit_deltas_fd(w, X, T, eps=-1e-4), "eps"),
         (lambda: net.unit_deltas_fd(w, X, T, eps=float("nan")), "eps"),
-        (lambda: net.weight_gradient_from_deltas(w, X, np.ones((4, 6))), "deltas must have shape \\(4, 7\\)"),
+        (lambda: net.weight_gradient_from_deltas(w, X, np.ones((4, 6))),
+         "deltas has shape \\(4, 6\\); expected \\(4, 7\\)"),
         (lambda: net.init(-1), "seed"),
         (lambda: net.init("a"), "seed"),
-        (lambda: recurrent_task(net, P=0, seed=0), "P must be a positive integer"),
+        (lambda: recurrent_task(net, P=0, seed=0), "P must be an integer >= 1"),
         (lambda: recurrent_task(net, P=3, seed=-2), "seed"),
         (lambda: recurrent_task("net", P=3, seed=0), "net must be a Recurrent"),
     ]

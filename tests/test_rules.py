@@ -1,9 +1,10 @@
 """Local learning rules: the named presets, the clamped form, degrees, parse_poly."""
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.strategies import examples
 from gates.errors import InputError
 from gates.learning.rules import FORMS, RULES, Rule, get_rule, parse_poly
 
@@ -77,7 +78,7 @@ exps = st.lists(st.sampled_from([0, 1, 2, 3, None]), min_size=3, max_size=3).map
 levels = st.sampled_from([-1.0, 0.0, 0.5, 1.0, 2.0])
 
 
-@settings(max_examples=60, deadline=None)
+@examples(60)
 @given(st.lists(st.tuples(coef, exps), min_size=1, max_size=5), levels, levels, levels, levels)
 def test_clamped_is_the_rule_evaluated_at_o_equal_t(raw, o, x, w, t):
     terms = [(c, *e) for c, e in raw]
@@ -193,7 +194,7 @@ monomial = st.tuples(
 ).filter(lambda t: sum(t[1:]) <= 3)
 
 
-@settings(max_examples=150, deadline=None)
+@examples(150)
 @given(st.lists(monomial, min_size=1, max_size=5), st.floats(-2, 2))
 def test_recode_agrees_on_every_binary_point(terms, w):
     from gates.learning.rules import recode

@@ -5,15 +5,16 @@ from math import factorial
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from . import naive
+from .strategies import examples, npn_elements, tables
 from gates.boolean import symmetry as S
 from gates.errors import InputError, ResourceError
 
-SETTINGS = settings(max_examples=30, deadline=None)
-FEW = settings(max_examples=4, deadline=None)
+SETTINGS = examples(30)
+FEW = examples(4)
 
 GROUPS = ("p", "np", "npn")
 
@@ -23,19 +24,6 @@ CLASS_COUNTS = {
     "np": [2, 3, 6, 22, 402, 1228158],  # Burnside's lemma (see naive.burnside_class_count)
     "npn": [1, 2, 4, 14, 222, 616126],  # A000370
 }
-
-
-@st.composite
-def tables(draw, n):
-    n = draw(n) if isinstance(n, st.SearchStrategy) else n
-    return n, draw(st.integers(0, 2 ** (2**n) - 1))
-
-
-@st.composite
-def elements(draw, n):
-    """(perm, flips, negate) of the NPN group on n inputs."""
-    perm = draw(st.permutations(range(n)))
-    return list(perm), draw(st.integers(0, 2**n - 1)), draw(st.booleans())
 
 
 def word(v):
@@ -73,7 +61,7 @@ def apply_code(v, n, code):
 
 
 @SETTINGS
-@given(st.integers(0, 4).flatmap(lambda n: st.tuples(tables(n), elements(n), elements(n))))
+@given(st.integers(0, 4).flatmap(lambda n: st.tuples(tables(n), npn_elements(n), npn_elements(n))))
 def test_naive_compose_is_two_transforms(case):
     (n, v), s1, s2 = case
     s = naive.compose(s1, s2, n)
@@ -94,7 +82,7 @@ def test_group_order(n):
 
 
 @SETTINGS
-@given(st.integers(0, 6).flatmap(lambda n: st.tuples(tables(n), elements(n), elements(n))))
+@given(st.integers(0, 6).flatmap(lambda n: st.tuples(tables(n), npn_elements(n), npn_elements(n))))
 def test_transform_composition_law(case):
     """(f . s1) . s2 == f . (s1 * s2), the module doc's convention."""
     (n, v), s1, s2 = case
@@ -111,7 +99,7 @@ def test_transform_composition_law(case):
 
 
 @SETTINGS
-@given(st.integers(0, 6).flatmap(lambda n: st.tuples(tables(n), elements(n))))
+@given(st.integers(0, 6).flatmap(lambda n: st.tuples(tables(n), npn_elements(n))))
 def test_transform_inverse_identity(case):
     (n, v), s = case
     a = S.Transform(tuple(s[0]), s[1], s[2])
@@ -316,11 +304,11 @@ def test_orbits_universe_skips_only_full_words():
     bitmap[0] = np.uint64(0xFFFF)  # functions 0..15 marked, 16..63 not
     reps = np.empty(3, dtype=np.uint64)
     sizes = np.empty(3, dtype=np.int64)
-    _, k = S._orbits_universe(n, ops, False, bitmap, 0, 2 ** (2**n), reps, sizes)
+    _, k = S.orbits_universe(n, ops, False, bitmap, 0, 2 ** (2**n), reps, sizes)
     assert k == 3 and reps.tolist() == [16, 17, 18]
     bitmap[:] = 0
     bitmap[0] = np.uint64(0xFFFFFFFFFFFFFFFF)
-    _, k = S._orbits_universe(n, ops, False, bitmap, 0, 2 ** (2**n), reps, sizes)
+    _, k = S.orbits_universe(n, ops, False, bitmap, 0, 2 ** (2**n), reps, sizes)
     assert reps.tolist() == [64, 65, 66]
 
 

@@ -1,40 +1,22 @@
-"""Tests of gates.boolean.threshold: certificates checked independently, counts from OEIS."""
+"""Tests of gates.boolean.threshold: certificates checked independently."""
 
 import dataclasses
 import random
-from functools import lru_cache
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from . import naive
+from .strategies import examples, npn_elements, tables
 from gates.boolean import threshold as Th
 from gates.errors import InputError
-from gates.boolean.truth import gate_margin
 
-SETTINGS = settings(max_examples=30, deadline=None)
-FEW = settings(max_examples=8, deadline=None)
+SETTINGS = examples(30)
+FEW = examples(8)
 
-# A000609: threshold functions of n inputs
-THRESHOLD_COUNTS = [2, 4, 14, 104, 1882, 94572, 15028134, 8378070864]
-# A000617: NP classes of threshold functions of n or fewer inputs
-NP_CLASS_COUNTS = [2, 3, 5, 10, 27, 119, 1113, 29375]
-# A001530: NPN classes of threshold functions of exactly n inputs; cumulative sums
-NPN_EXACT = [1, 1, 1, 3, 9, 48, 504, 14188]
-NPN_CLASS_COUNTS = [sum(NPN_EXACT[: n + 1]) for n in range(8)]
-
-
-@lru_cache(maxsize=None)
-def brute(n):
-    """Every threshold function of n <= 4 inputs, by listing small integer gates."""
-    return frozenset(naive.threshold_functions_bruteforce(n))
-
-
-def as_int(row):
-    """A table row (uint64 words, least significant first) as a Python int."""
-    return sum(int(w) << (64 * k) for k, w in enumerate(row))
+brute = naive.threshold_set
 
 
 def words(v, n):
@@ -78,14 +60,8 @@ def near_gate_tables(draw, n):
     return n, v ^ (1 << draw(st.integers(0, 2**n - 1)))
 
 
-@st.composite
-def random_tables(draw, n):
-    n = draw(n) if isinstance(n, st.SearchStrategy) else n
-    return n, draw(st.integers(0, 2 ** (2**n) - 1))
-
-
 def any_tables(n):
-    return st.one_of(random_tables(n), gate_tables(n), near_gate_tables(n))
+    return st.one_of(tables(n), gate_tables(n), near_gate_tables(n))
 
 
 # --------------------------------------------------------------------------
@@ -214,14 +190,8 @@ def test_is_threshold_rejects():
 # --------------------------------------------------------------------------
 
 
-@st.composite
-def elements(draw, n):
-    perm = draw(st.permutations(range(n)))
-    return list(perm), draw(st.integers(0, 2**n - 1)), draw(st.booleans())
-
-
 @SETTINGS
-@given(st.integers(0, 6).flatmap(lambda n: st.tuples(any_tables(st.just(n)), elements(n))))
+@given(st.integers(0, 6).flatmap(lambda n: st.tuples(any_tables(st.just(n)), npn_elements(n))))
 def test_threshold_is_npn_invariant(case):
     (n, v), s = case
     before = Th.is_threshold(words(v, n), n).is_threshold
@@ -262,145 +232,3 @@ def test_unate_versus_threshold(n):
         cert = Th.is_threshold(v, 4)
         assert not cert.is_threshold
         check_certificate(cert, v, 4)
-
-
-# --------------------------------------------------------------------------
-# NP and NPN classes
-# --------------------------------------------------------------------------
-
-
-def is_positive_ordered(v, n):
-    return naive.is_monotone(v, n) and all(
-        naive.at_least_as_desirable(v, n, i, i + 1) for i in range(n - 1)
-    )
-
-
-@pytest.mark.parametrize("n", range(7))
-def test_np_classes(n):
-    cls = Th.np_classes(n)
-    assert cls.n == n and cls.group == "np"
-    assert cls.total == THRESHOLD_COUNTS[n]
-    assert len(cls.tables) == NP_CLASS_COUNTS[n]
-    assert cls.tables.shape == (NP_CLASS_COUNTS[n], 1) and cls.tables.dtype == np.uint64
-    assert cls.weights.shape == (len(cls.tables), n) and cls.bias.shape == (len(cls.tables),)
-    reps = [as_int(row) for row in cls.tables]
-    assert reps == sorted(set(reps))
-    for v, w, b in zip(reps, cls.weights, cls.bias):
-        assert is_positive_ordered(v, n)
-        assert naive.gate_margin(v, n, [int(x) for x in w], int(b)) > 0
-    if n <= 4:
-        union = set()
-        for v, size in zip(reps, cls.orbit_sizes):
-            members = naive.orbit(v, n, "np")
-            assert len(members) == size
-            assert not members & union  # one representative per class
-            union |= members
-        assert union == brute(n)
-
-
-def test_np_classes_n7():
-    cls = Th.np_classes(7)
-    assert cls.total == THRESHOLD_COUNTS[7]
-    assert len(cls.tables) == NP_CLASS_COUNTS[7]
-    assert cls.tables.shape == (29375, 2)
-    reps = [as_int(row) for row in cls.tables]
-    assert all(a < b for a, b in zip(reps, reps[1:]))
-    assert np.all(gate_margin(cls.tables, 7, cls.weights, cls.bias) > 0)
-    rng = random.Random(7)
-    for k in rng.sample(range(len(reps)), 20):
-        assert is_positive_ordered(reps[k], 7)
-        assert naive.gate_margin(reps[k], 7, [int(x) for x in cls.weights[k]], int(cls.bias[k])) > 0
-
-
-@pytest.mark.parametrize("n", range(8))
-def test_npn_classes(n):
-    cls = Th.npn_classes(n)
-    assert cls.group == "npn"
-    assert len(cls.tables) == NPN_CLASS_COUNTS[n]
-    assert cls.total == THRESHOLD_COUNTS[n]
-    if n > 6:
-        return
-    reps = [as_int(row) for row in cls.tables]
-    np_reps = {as_int(row) for row in Th.np_classes(n).tables}
-    assert set(reps) <= np_reps
-    for v, w, b in zip(reps, cls.weights, cls.bias):
-        # the representative is the smaller of f and its dual, both positive ordered
-        assert v <= naive.dual(v, n) and naive.dual(v, n) in np_reps
-        assert naive.gate_margin(v, n, [int(x) for x in w], int(b)) > 0
-    if n <= 4:
-        union = set()
-        for v, size in zip(reps, cls.orbit_sizes):
-            members = naive.orbit(v, n, "npn")
-            assert len(members) == size and not members & union
-            union |= members
-        assert union == brute(n)
-
-
-def test_np_classes_rejects():
-    with pytest.raises(InputError):
-        Th.np_classes(Th.CLASSES_MAX_N + 1)
-    with pytest.raises(InputError):
-        Th.np_classes(-1)
-
-
-# --------------------------------------------------------------------------
-# listing every threshold function
-# --------------------------------------------------------------------------
-
-
-def check_listing(n, sample):
-    tables, weights, bias = Th.threshold_functions(n)
-    total = THRESHOLD_COUNTS[n]
-    assert tables.shape == (total, 1) and tables.dtype == np.uint64
-    assert weights.shape == (total, n) and bias.shape == (total,)
-    flat = tables[:, 0]
-    assert np.all(flat[1:] > flat[:-1])  # sorted and distinct
-    # every row realises its table, so these are `total` distinct threshold functions
-    assert np.all(gate_margin(tables, n, weights, bias) > 0)
-    rng = random.Random(n)
-    for k in rng.sample(range(total), min(sample, total)):
-        w = [int(x) for x in weights[k]]
-        assert naive.gate_margin(int(flat[k]), n, w, int(bias[k])) > 0
-    return flat
-
-
-@pytest.mark.parametrize("n", range(5))
-def test_threshold_functions_small(n):
-    flat = check_listing(n, 200)
-    assert [int(v) for v in flat] == sorted(brute(n))
-
-
-def test_threshold_functions_n5():
-    check_listing(5, 300)
-
-
-@pytest.mark.slow
-def test_threshold_functions_n6():
-    check_listing(6, 300)
-
-
-def test_threshold_functions_rejects():
-    with pytest.raises(InputError):
-        Th.threshold_functions(Th.MATERIALISE_MAX_N + 1)
-
-
-@pytest.mark.parametrize("n", [1, 2, 3, 4])
-def test_positive_ordered_form_lands_on_the_census_rep(n):
-    reps = {int(t[0]) for t in Th.np_classes(n).tables}
-    for v in sorted(naive.threshold_functions_bruteforce(n)):
-        rep, perm, flips, size = Th.positive_ordered_form(v, n)
-        r = int(rep[0])
-        assert naive.transform(v, n, perm, flips) == r
-        assert naive.is_monotone(r, n)
-        assert all(naive.at_least_as_desirable(r, n, i, i + 1) for i in range(n - 1))
-        assert size == len(naive.orbit(v, n, "np"))
-        assert r in reps
-
-
-def test_census_does_not_depend_on_threads():
-    Th._CLASS_CACHE.clear()
-    one = Th.np_classes(6, workers=1)
-    Th._CLASS_CACHE.clear()
-    two = Th.np_classes(6, workers=2)
-    assert np.array_equal(one.tables, two.tables)
-    assert np.array_equal(one.weights, two.weights) and np.array_equal(one.orbit_sizes, two.orbit_sizes)

@@ -2,31 +2,14 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from . import naive
+from .strategies import npn_elements, table_batches, tables
 from gates.boolean import truth as T
+from gates.boolean.words import swap_rows
 from gates.errors import InputError
-
-settings.register_profile("truth", max_examples=40, deadline=None)
-settings.load_profile("truth")
-
-# n = 7, 8 are multiword; weight them so variables i >= 6 are hit often
-ns = st.one_of(st.integers(0, 8), st.sampled_from([6, 7, 8]))
-
-
-@st.composite
-def tables(draw, n=ns):
-    n = draw(n) if isinstance(n, st.SearchStrategy) else n
-    return n, draw(st.integers(0, 2 ** (2**n) - 1))
-
-
-@st.composite
-def batches(draw, n=ns):
-    n = draw(n)
-    vs = draw(st.lists(st.integers(0, 2 ** (2**n) - 1), min_size=1, max_size=4))
-    return n, vs
 
 
 def arr(v, n):
@@ -142,7 +125,7 @@ def test_from_hex_rejects_specific():
 # --------------------------------------------------------------------------
 
 
-@given(batches())
+@given(table_batches())
 def test_as_tables_forms(nvs):
     n, vs = nvs
     W = T.num_words(n)
@@ -222,7 +205,7 @@ def test_popcount(nv):
     assert T.popcount(v, n) == naive.popcount(v)
 
 
-@given(batches())
+@given(table_batches())
 def test_popcount_batch(nvs):
     n, vs = nvs
     out = T.popcount(batch(vs, n), n)
@@ -248,7 +231,7 @@ def test_cofactor(nvi, c):
     assert T.to_int(out, n) == naive.cofactor(v, n, i, c)
 
 
-@given(batches(st.integers(1, 8)), st.data())
+@given(table_batches(st.integers(1, 8)), st.data())
 def test_cofactor_batch(nvs, data):
     n, vs = nvs
     i = data.draw(st.integers(0, n - 1))
@@ -293,12 +276,6 @@ def test_negate(nv):
     assert naive.negate(v, n) == 2 ** (2**n) - 1 - v
 
 
-@st.composite
-def npn_elements(draw, n):
-    perm = draw(st.permutations(range(n)))
-    return list(perm), draw(st.integers(0, 2**n - 1)), draw(st.booleans())
-
-
 @given(tables(), st.data())
 def test_transform(nv, data):
     n, v = nv
@@ -310,7 +287,7 @@ def test_transform(nv, data):
     assert T.to_int(T.transform(v, n, negate_output=True), n) == naive.negate(v, n)
 
 
-@given(batches(), st.data())
+@given(table_batches(), st.data())
 def test_transform_batch(nvs, data):
     n, vs = nvs
     perm, m, o = data.draw(npn_elements(n))
@@ -358,7 +335,7 @@ def test_transform_rejects():
 
 
 def test_swap_kernel():
-    # private delta-swap kernel, all three branches (both < 6, mixed, both >= 6)
+    # the delta-swap kernel, all three branches (both < 6, mixed, both >= 6)
     rng = np.random.default_rng(0)
     for n in (2, 5, 6, 7, 8):
         vs = [int(rng.integers(0, 2**62)) ^ (int(rng.integers(0, 2**62)) << 62) for _ in range(3)]
@@ -367,7 +344,7 @@ def test_swap_kernel():
         for i in range(n):
             for j in range(i + 1, n):
                 out = np.empty_like(a)
-                T._swap_rows(a, i, j, out)
+                swap_rows(a, i, j, out)
                 perm = list(range(n))
                 perm[i], perm[j] = j, i
                 assert ints(out, n) == [naive.permute_inputs(v, n, perm) for v in vs]
@@ -386,7 +363,7 @@ def test_polarity(nv):
     assert pol.tolist() == naive.polarity(v, n)
 
 
-@given(batches())
+@given(table_batches())
 def test_polarity_batch(nvs):
     n, vs = nvs
     pol = T.polarity(batch(vs, n), n)
@@ -484,7 +461,7 @@ def test_chow_parameters(nv):
     assert c.tolist() == naive.chow_parameters(v, n)
 
 
-@given(batches())
+@given(table_batches())
 def test_chow_parameters_batch(nvs):
     n, vs = nvs
     c = T.chow_parameters(batch(vs, n), n)
@@ -498,133 +475,3 @@ def test_chow_closed_forms():
             expect = [0] + [2**n if j == i else 0 for j in range(n)]
             assert T.chow_parameters(T.projection(i, n), n).tolist() == expect
         assert T.chow_parameters(T.constant(1, n), n).tolist() == [2**n] + [0] * n
-
-
-# --------------------------------------------------------------------------
-# threshold gates
-# --------------------------------------------------------------------------
-
-gate_ns = st.one_of(st.integers(0, 8), st.sampled_from([7, 8]))
-encodings = st.sampled_from(["01", "pm1"])
-ties = st.sampled_from(["strict", "nonstrict"])
-
-
-@st.composite
-def int_gates(draw, n=gate_ns):
-    n = draw(n)
-    w = draw(st.lists(st.integers(-4, 4), min_size=n, max_size=n))
-    return n, w, draw(st.integers(-2 * n - 2, 2 * n + 2))
-
-
-@st.composite
-def half_gates(draw, n=gate_ns):
-    """Half-integer float weights and bias: every sum is exact, ties are real."""
-    n = draw(n)
-    w = [k / 2 for k in draw(st.lists(st.integers(-6, 6), min_size=n, max_size=n))]
-    return n, w, draw(st.integers(-2 * n - 2, 2 * n + 2)) / 2
-
-
-@given(int_gates(), encodings, ties)
-def test_threshold_gate_int(g, enc, tie):
-    n, w, b = g
-    out = T.threshold_gate(w, b, n, enc, tie)
-    assert out.shape == (T.num_words(n),)
-    expect = naive.threshold_gate(w, b, n, enc, tie)
-    assert T.to_int(out, n) == expect
-    assert T.to_int(T.threshold_gate(np.array(w, dtype=np.int32), np.int8(b), None, enc, tie), n) == expect
-
-
-@given(half_gates(), encodings, ties)
-def test_threshold_gate_float(g, enc, tie):
-    n, w, b = g
-    out = T.threshold_gate(np.array(w, dtype=np.float64), b, n, enc, tie)
-    assert T.to_int(out, n) == naive.threshold_gate(w, b, n, enc, tie)
-
-
-@given(st.integers(0, 8), st.integers(1, 4), st.data(), encodings, ties)
-def test_threshold_gate_batch(n, N, data, enc, tie):
-    flat = data.draw(st.lists(st.integers(-3, 3), min_size=N * n, max_size=N * n))
-    W = np.array(flat, dtype=np.int64).reshape(N, n)
-    B = np.array(data.draw(st.lists(st.integers(-5, 5), min_size=N, max_size=N)))
-    out = T.threshold_gate(W, B, n, enc, tie)
-    assert out.shape == (N, T.num_words(n))
-    expect = [naive.threshold_gate([int(w) for w in W[r]], int(B[r]), n, enc, tie) for r in range(N)]
-    assert ints(out, n) == expect
-    half = T.threshold_gate(W / 2, B / 2, n, enc, tie)  # same gates, float path
-    assert ints(half, n) == expect
-
-
-def test_threshold_gate_ties():
-    # majority of 3 with bias exactly at the tie: x0 + x1 + x2 - 2 > 0 vs >= 0
-    maj = naive.from_func(lambda x: sum(x) >= 2, 3)
-    all3 = naive.from_func(lambda x: sum(x) == 3, 3)
-    assert T.to_int(T.threshold_gate([1, 1, 1], -2, tie="strict"), 3) == all3
-    assert T.to_int(T.threshold_gate([1, 1, 1], -2, tie="nonstrict"), 3) == maj
-    assert T.to_int(T.threshold_gate([1.0, 1.0, 1.0], -1.5), 3) == maj
-    assert T.to_int(T.threshold_gate([1, 1, 1], 0, encoding="pm1"), 3) == maj
-    # n = 0: the constant [b > 0]
-    assert T.to_int(T.threshold_gate([], 0, 0, tie="strict"), 0) == 0
-    assert T.to_int(T.threshold_gate([], 0, 0, tie="nonstrict"), 0) == 1
-    assert T.to_int(T.threshold_gate(np.zeros(0, dtype=np.int64), 1, 0), 0) == 1
-
-
-def test_threshold_gate_rejects():
-    for kw in ({"encoding": "+-1"}, {"tie": "weak"}):
-        with pytest.raises(InputError):
-            T.threshold_gate([1, 1], 0, **kw)
-    with pytest.raises(InputError):
-        T.threshold_gate([1, 1], 0, 3)
-    with pytest.raises(InputError):
-        T.threshold_gate(np.zeros((1, 1, 2)), 0)
-    with pytest.raises(InputError):
-        T.threshold_gate([1.0, np.inf], 0)
-    with pytest.raises(InputError):
-        T.threshold_gate([1.0, 1.0], np.nan)
-    with pytest.raises(InputError):
-        T.threshold_gate([1] * (T.MAX_N + 1), 0)
-
-
-@given(tables(gate_ns), st.data(), encodings)
-def test_gate_margin(nv, data, enc):
-    n, v = nv
-    w = data.draw(st.lists(st.integers(-5, 5), min_size=n, max_size=n))
-    b = data.draw(st.integers(-12, 12))
-    m = T.gate_margin(arr(v, n), n, w, b, enc)
-    assert type(m) is int
-    assert m == naive.gate_margin(v, n, w, b, enc)
-    # the gate's own table has margin >= 0 under either tie, > 0 iff no tie
-    for tie in ("strict", "nonstrict"):
-        own = naive.threshold_gate(w, b, n, enc, tie)
-        assert T.gate_margin(own, n, w, b, enc) == naive.gate_margin(own, n, w, b, enc) >= 0
-
-
-@given(batches(st.integers(0, 8)), st.data(), encodings)
-def test_gate_margin_batch(nvs, data, enc):
-    n, vs = nvs
-    flat = data.draw(st.lists(st.integers(-5, 5), min_size=len(vs) * n, max_size=len(vs) * n))
-    W = np.array(flat, dtype=np.int64).reshape(len(vs), n)
-    B = np.array(data.draw(st.lists(st.integers(-9, 9), min_size=len(vs), max_size=len(vs))))
-    m = T.gate_margin(batch(vs, n), n, W, B, enc)
-    assert m.tolist() == [naive.gate_margin(v, n, list(W[r]), int(B[r]), enc) for r, v in enumerate(vs)]
-
-
-@pytest.mark.parametrize("n", range(4))
-def test_gate_margin_certifies_threshold_functions(n):
-    # every threshold function has an integer certificate of positive margin
-    for v in naive.threshold_functions_bruteforce(n):
-        w, b = naive.threshold_realization_bruteforce(v, n, 3)
-        assert T.gate_margin(v, n, w, b) > 0
-        for tie in ("strict", "nonstrict"):
-            assert T.to_int(T.threshold_gate(w, b, n, tie=tie), n) == v
-
-
-def test_gate_margin_rejects():
-    f = T.constant(1, 2)
-    with pytest.raises(InputError):
-        T.gate_margin(f, 2, [0.5, 1.0], 0)
-    with pytest.raises(InputError):
-        T.gate_margin(f, 2, [1, 1], 0, encoding="pm")
-    with pytest.raises(InputError):
-        T.gate_margin(f, 2, [[1, 1], [1, 0]], [0, 0])
-    with pytest.raises(InputError):
-        T.gate_margin(f, 2, [1, 1, 1], 0)

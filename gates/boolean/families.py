@@ -17,7 +17,8 @@ threshold  n <= 6 (15,028,134)     np, npn for n <= 8 (positive ordered
 import numpy as np
 from numba import njit
 
-from gates.boolean import threshold as _thr
+from gates.boolean import threshold_classes
+from gates._validate import check_choice, check_int
 from gates.errors import InputError, require_memory
 from gates.boolean.symmetry import GROUPS, classes_of_all, classes_of_set
 from gates.boolean.truth import check_n
@@ -45,16 +46,15 @@ CLASS_SUPPORT = {
     ("all", "npn"): 5,
     ("monotone", "p"): 6,
     ("threshold", "p"): 6,
-    ("threshold", "np"): _thr.CLASSES_MAX_N,
-    ("threshold", "npn"): _thr.CLASSES_MAX_N,
+    ("threshold", "np"): threshold_classes.CLASSES_MAX_N,
+    ("threshold", "npn"): threshold_classes.CLASSES_MAX_N,
 }
 STREAM_MAX_N = 5
 
 
 def check_family(family):
-    if family not in FAMILIES:
-        raise InputError(f"family {family!r} is unknown: allowed {', '.join(FAMILIES)}")
-    return family
+    """`family` itself when it is one of :data:`FAMILIES`, else :class:`InputError`."""
+    return check_choice(family, "family", FAMILIES)
 
 
 def check_classes(family, group, n):
@@ -88,8 +88,7 @@ def iter_all_functions(n, chunk_size=1 << 22):
     At n = 5 this yields 2^32 tables without ever holding them all.
     """
     n = check_n(n, 0, STREAM_MAX_N, "streaming all functions")
-    if chunk_size < 1:
-        raise InputError(f"chunk_size must be >= 1, got {chunk_size}")
+    chunk_size = check_int(chunk_size, "chunk_size", lo=1)
     total = 1 << (1 << n)
     for start in range(0, total, chunk_size):
         stop = min(total, start + chunk_size)
@@ -215,9 +214,9 @@ def monotone_functions(n):
 def threshold_functions(n, progress=None):
     """Every threshold function of n <= 6 inputs with verified integer realisations.
 
-    See :func:`gates.boolean.threshold.threshold_functions`.
+    See :func:`gates.boolean.threshold_classes.threshold_functions`.
     """
-    return _thr.threshold_functions(n, progress=progress)
+    return threshold_classes.threshold_functions(n, progress=progress)
 
 
 # --------------------------------------------------------------------------
@@ -252,8 +251,8 @@ def count_functions(family, n):
     if family == "monotone":
         n = check_n(n, 0, 6, "counting monotone functions (enumeration)")
         return int(_monotone_flat(n).shape[0]), "enumerated"
-    n = check_n(n, 0, _thr.CLASSES_MAX_N, "counting threshold functions (NP-class census)")
-    return _thr.np_classes(n).total, "NP-class census"
+    n = check_n(n, 0, threshold_classes.CLASSES_MAX_N, "counting threshold functions (NP-class census)")
+    return threshold_classes.np_classes(n).total, "NP-class census"
 
 
 def classes(family, n, group, progress=None):
@@ -273,7 +272,7 @@ def classes(family, n, group, progress=None):
         reps, sizes = classes_of_all(n, group, progress=progress)
         return reps, sizes, {"representative": "orbit-min"}
     if family == "threshold" and group in ("np", "npn"):
-        res = _thr.np_classes(n) if group == "np" else _thr.npn_classes(n)
+        res = threshold_classes.np_classes(n) if group == "np" else threshold_classes.npn_classes(n)
         return res.tables, res.orbit_sizes, {
             "representative": "positive-ordered",
             "weights": res.weights,

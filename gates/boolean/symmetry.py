@@ -26,8 +26,10 @@ from math import factorial
 import numpy as np
 from numba import njit
 
+from gates._validate import check_choice, check_int
 from gates.errors import InputError, require_memory
-from gates.boolean.truth import _word_flip, _word_mask, _word_swap, as_tables, check_n, transform
+from gates.boolean.truth import as_tables, check_n, num_words, transform
+from gates.boolean.words import word_flip, word_mask, word_swap
 
 __all__ = [
     "random_members",
@@ -49,9 +51,7 @@ WALK_MAX_N = 6
 
 
 def _check_group(group):
-    if group not in GROUPS:
-        raise InputError(f"group {group!r} is unknown: allowed {', '.join(GROUPS)}")
-    return group
+    return check_choice(group, "group", GROUPS)
 
 
 def group_order(n, group):
@@ -172,8 +172,8 @@ def walk_ops(n, group):
 def _apply_op(t, code, n):
     """One walk step on a word: complement or adjacent swap. Compiled with numba."""
     if code < n:
-        return _word_flip(t, code)
-    return _word_swap(t, code - n, code - n + 1)
+        return word_flip(t, code)
+    return word_swap(t, code - n, code - n + 1)
 
 
 @njit(cache=True)
@@ -186,13 +186,16 @@ def _walk_states(t, ops, n, out):
 
 
 @njit(cache=True)
-def _orbits_universe(n, ops, npn, bitmap, start, stop, reps, sizes):
+def orbits_universe(n, ops, npn, bitmap, start, stop, reps, sizes):
     """Scan functions start..stop-1, marking each new orbit in `bitmap`.
 
     With `npn`, functions are stored normalised (the one of f, not f whose
     top bit is 0), halving the bitmap; the orbit size is twice the number of
     normalised members. Returns (next function to scan, classes written);
-    stops early when `reps` is full. Compiled with numba.
+    stops early when `reps` is full. Compiled with numba; expects checked
+    input (the ops of :func:`walk_ops`, a zeroed uint64 bitmap of
+    2^(2^n) / 64 words, or half of that with `npn`), as
+    :func:`classes_of_all` prepares it.
     """
     mask = np.uint64(0xFFFFFFFFFFFFFFFF)
     if n < 6:
@@ -322,7 +325,7 @@ def orbit(tt, n, group):
     """The sorted, distinct members of the orbit of one table (n <= 6)."""
     ops, states = _walk_one(tt, n, group)
     if group == "npn":
-        states = np.concatenate([states, ~states & _word_mask(n)])
+        states = np.concatenate([states, ~states & word_mask(n)])
     return np.unique(states)
 
 
@@ -352,7 +355,7 @@ def canonical_form(tt, n, group):
     best = int(np.argmin(states))
     negate = False
     if group == "npn":
-        comp = ~states & _word_mask(n)
+        comp = ~states & word_mask(n)
         cbest = int(np.argmin(comp))
         if comp[cbest] < states[best]:
             best, negate = cbest, True
@@ -396,7 +399,7 @@ def classes_of_all(n, group, progress=None):
         while f < stop:
             reps = np.empty(buf, dtype=np.uint64)
             sizes = np.empty(buf, dtype=np.int64)
-            f_next, k = _orbits_universe(n, ops, npn, bitmap, f, stop, reps, sizes)
+            f_next, k = orbits_universe(n, ops, npn, bitmap, f, stop, reps, sizes)
             reps_parts.append(reps[:k])
             size_parts.append(sizes[:k])
             if progress is not None:
@@ -491,17 +494,14 @@ def random_members(reps, n, group, m, rng):
     Examples
     --------
     >>> import numpy as np
-    >>> from gates.estimate import random_members
+    >>> from gates.boolean.symmetry import random_members
     >>> sorted(set(random_members([0x8], 2, "npn", 50, np.random.default_rng(0)).tolist()))  # AND's orbit
     [1, 2, 4, 7, 8, 11, 13, 14]
     """
-    if group not in ("p", "np", "npn"):
-        raise InputError(f"group {group!r} is unknown: allowed p, np, npn")
-    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
-        raise InputError(f"members per class must be an integer >= 1, got {m!r}")
-    if not 0 <= n <= 8:
-        raise InputError(f"random members are drawn for n <= 8, got n = {n}")
-    words = 1 if n <= 6 else 1 << (n - 6)
+    _check_group(group)
+    m = check_int(m, "members per class", lo=1)
+    n = check_n(n, 0, 8, "drawing random members")
+    words = num_words(n)
     reps = np.ascontiguousarray(np.asarray(reps, dtype=np.uint64).reshape(-1, words))
     rows = np.repeat(reps, m, axis=0)
     r = rows.shape[0]
@@ -511,7 +511,7 @@ def random_members(reps, n, group, m, rng):
     if words > 1:  # multi-word tables (n = 7, 8): the general transform, one row at a time
         return np.array([transform(rows[i], n, perms[i].tolist(), int(flips[i]), bool(negs[i])) for i in range(r)],
                         dtype=np.uint64).reshape(r, words)
-    mask = np.uint64((1 << (1 << n)) - 1)
+    mask = word_mask(n)
     out = np.empty(r, dtype=np.uint64)
     _apply_transforms(np.ascontiguousarray(rows[:, 0]), n, np.ascontiguousarray(perms), flips, negs, mask, out)
     return out

@@ -9,13 +9,17 @@ exactly as kitty, ABC and Sage print them.
 Every public function accepts one table (a hex string, a Python int, or a 1-D
 ``uint64`` array of ``num_words(n)`` words) or a batch (a 2-D array of shape
 ``(N, num_words(n))``, or a list of strings/ints), and returns the same shape.
-Kernels are compiled with numba and private; this module validates inputs and
-normalises dtypes so that one signature compiles once.
+Kernels are compiled with numba and private (the word kernels shared with
+other modules live in :mod:`gates.boolean.words`); this module validates
+inputs and normalises dtypes so that one signature compiles once. Threshold
+gates (weights to tables) are in :mod:`gates.boolean.gate`.
 """
 
 import numpy as np
 from numba import njit
 
+from gates._validate import check_int, is_int
+from gates.boolean.words import ONES, PROJ, popcount64, word_flip, word_mask
 from gates.errors import InputError
 
 __all__ = [
@@ -43,29 +47,14 @@ __all__ = [
     "dual",
     "is_self_dual",
     "chow_parameters",
-    "threshold_gate",
-    "gate_margin",
 ]
 
 MAX_N = 16
+"""Largest number of inputs a truth table may have (2^16 bits, 1024 words)."""
 
 ENCODINGS = ("pm1", "01")
 """Activity codings of a unit: -1/+1 or 0/1 (the one definition every room uses)."""
-"""Largest number of inputs a truth table may have (2^16 bits, 1024 words)."""
 
-_ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
-# _PROJ[i]: the table of x_i inside one word (bit i of the position is 1).
-_PROJ = np.array(
-    [
-        0xAAAAAAAAAAAAAAAA,
-        0xCCCCCCCCCCCCCCCC,
-        0xF0F0F0F0F0F0F0F0,
-        0xFF00FF00FF00FF00,
-        0xFFFF0000FFFF0000,
-        0xFFFFFFFF00000000,
-    ],
-    dtype=np.uint64,
-)
 
 
 def num_words(n):
@@ -75,17 +64,10 @@ def num_words(n):
 
 def check_n(n, lo=0, hi=MAX_N, what="this operation"):
     """Return `n` as an int, or raise :class:`InputError` if outside [lo, hi]."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-        raise InputError(f"n must be an integer, got {n!r}")
-    n = int(n)
+    n = check_int(n, "n")
     if not lo <= n <= hi:
         raise InputError(f"n={n} is out of range for {what}: allowed {lo} <= n <= {hi}")
     return n
-
-
-def _word_mask(n):
-    """Valid-bit mask of one word for n inputs."""
-    return np.uint64((1 << (1 << n)) - 1) if n < 6 else _ONES
 
 
 # --------------------------------------------------------------------------
@@ -182,7 +164,7 @@ def as_tables(tt, n):
     """
     n = check_n(n)
     words = num_words(n)
-    if isinstance(tt, str) or isinstance(tt, (int, np.integer)) and not isinstance(tt, bool):
+    if isinstance(tt, str) or is_int(tt):
         row = from_hex(tt, n) if isinstance(tt, str) else from_int(tt, n)
         return row.reshape(1, words), True
     if isinstance(tt, (list, tuple)):
@@ -208,7 +190,7 @@ def as_tables(tt, n):
             f"a table of n={n} inputs has {words} uint64 word(s), got {arr.shape[1]}"
         )
     arr = np.ascontiguousarray(arr, dtype=np.uint64)
-    if n < 6 and arr.size and np.any(arr & ~_word_mask(n)):
+    if n < 6 and arr.size and np.any(arr & ~word_mask(n)):
         raise InputError(f"a table of n={n} inputs has bits set beyond the first 2^{n}")
     return arr, single
 
@@ -222,42 +204,13 @@ def _unwrap(arr, single):
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True, inline="always")
-def _popcount64(x):
-    """SWAR population count of one word. Compiled with numba."""
-    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
-    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
-    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
-    return (x * np.uint64(0x0101010101010101)) >> np.uint64(56)
-
-
-@njit(cache=True, inline="always")
-def _word_flip(t, i):
-    """Table of f(x xor e_i) for a variable i < 6 inside one word. Compiled."""
-    s = np.uint64(1 << i)
-    m = ~_PROJ[i]
-    return ((t & m) << s) | ((t >> s) & m)
-
-
-@njit(cache=True, inline="always")
-def _word_swap(t, i, j):
-    """Table of f with inputs i < j < 6 exchanged, inside one word. Compiled.
-
-    A position with (x_i, x_j) = (1, 0) trades bits with its partner at
-    distance 2^j - 2^i, which has (0, 1); a delta swap does it.
-    """
-    d = np.uint64((1 << j) - (1 << i))
-    m = _PROJ[i] & ~_PROJ[j]
-    return (t & ~(m | (m << d))) | ((t & m) << d) | ((t >> d) & m)
-
-
 @njit(cache=True)
 def _popcount_rows(tables, out):
     """Population count of each row. Compiled with numba."""
     for r in range(tables.shape[0]):
         c = np.uint64(0)
         for k in range(tables.shape[1]):
-            c += _popcount64(tables[r, k])
+            c += popcount64(tables[r, k])
         out[r] = c
 
 
@@ -268,43 +221,11 @@ def _flip_rows(tables, i, out):
     for r in range(tables.shape[0]):
         if i < 6:
             for k in range(words):
-                out[r, k] = _word_flip(tables[r, k], i)
+                out[r, k] = word_flip(tables[r, k], i)
         else:
             b = 1 << (i - 6)
             for k in range(words):
                 out[r, k] = tables[r, k ^ b]
-
-
-@njit(cache=True)
-def _swap_rows(tables, i, j, out):
-    """out = tables with inputs i < j exchanged. Compiled with numba."""
-    words = tables.shape[1]
-    for r in range(tables.shape[0]):
-        if j < 6:
-            for k in range(words):
-                out[r, k] = _word_swap(tables[r, k], i, j)
-        elif i >= 6:
-            bi = i - 6
-            bj = j - 6
-            for k in range(words):
-                # word index with bits bi and bj exchanged
-                ki = (k >> bi) & 1
-                kj = (k >> bj) & 1
-                src = k
-                if ki != kj:
-                    src = k ^ ((1 << bi) | (1 << bj))
-                out[r, k] = tables[r, src]
-        else:
-            s = np.uint64(1 << i)
-            p = _PROJ[i]
-            b = 1 << (j - 6)
-            for k in range(words):
-                if k & b:
-                    continue
-                w0 = tables[r, k]
-                w1 = tables[r, k | b]
-                out[r, k] = (w0 & ~p) | ((w1 & ~p) << s)
-                out[r, k | b] = (w1 & p) | ((w0 & p) >> s)
 
 
 @njit(cache=True)
@@ -314,7 +235,7 @@ def _cofactor_rows(tables, i, value, out):
     for r in range(tables.shape[0]):
         if i < 6:
             s = np.uint64(1 << i)
-            p = _PROJ[i]
+            p = PROJ[i]
             for k in range(words):
                 t = tables[r, k]
                 if value:
@@ -356,7 +277,7 @@ def _polarity_rows(tables, n, out):
             for k in range(words):
                 if i < 6:
                     s = np.uint64(1 << i)
-                    p = _PROJ[i]
+                    p = PROJ[i]
                     t = tables[r, k]
                     c0 = t & ~p
                     c1 = (t >> s) & ~p
@@ -380,102 +301,6 @@ def _polarity_rows(tables, n, out):
                 out[r, i] = 0
 
 
-@njit(cache=True, inline="always")
-def _gray_activations(weights, bias, r, n, pm1, acts):
-    """acts[x] = activation of gate r at every input x, summed along a Gray code.
-
-    Along the reflected Gray code exactly one input changes per step, so the
-    activation changes by +-w_i (or +-2 w_i in +-1 coding): 2^n exact integer
-    adds per gate. Compiled with numba.
-    """
-    a = bias[r]
-    if pm1:
-        for i in range(n):
-            a -= weights[r, i]
-    g = 0
-    acts[0] = a
-    for step in range(1, 1 << n):
-        i = 0
-        while not ((step >> i) & 1):
-            i += 1
-        g ^= 1 << i
-        d = weights[r, i] * (2 if pm1 else 1)
-        a = a + d if (g >> i) & 1 else a - d
-        acts[g] = a
-
-
-@njit(cache=True)
-def _gate_rows_int(weights, bias, n, pm1, strict, out):
-    """Tables of integer threshold gates (exact int64 sums). Compiled with numba."""
-    acts = np.empty(1 << n, dtype=np.int64)
-    for r in range(weights.shape[0]):
-        _gray_activations(weights, bias, r, n, pm1, acts)
-        for k in range(out.shape[1]):
-            out[r, k] = 0
-        for p in range(1 << n):
-            a = acts[p]
-            if a > 0 or (a == 0 and not strict):
-                out[r, p >> 6] |= np.uint64(1) << np.uint64(p & 63)
-
-
-@njit(cache=True)
-def _gate_words_int(weights, bias, n, out):
-    """One-word tables (n <= 6) of integer gates in 0/1 coding, strict. Compiled.
-
-    Activations follow the subset-sum recurrence a[p] = a[p - lowbit(p)] +
-    w[log2 lowbit(p)]: one add per input point, no branches on the code.
-    """
-    npts = 1 << n
-    acts = np.empty(64, dtype=np.int64)
-    for r in range(weights.shape[0]):
-        acts[0] = bias[r]
-        word = np.uint64(1) if bias[r] > 0 else np.uint64(0)
-        for i in range(n):
-            lo = 1 << i
-            wi = weights[r, i]
-            for p in range(lo, lo << 1):
-                a = acts[p - lo] + wi
-                acts[p] = a
-                if a > 0:
-                    word |= np.uint64(1) << np.uint64(p)
-        out[r, 0] = word
-    return npts
-
-
-@njit(cache=True)
-def _gate_rows_float(weights, bias, n, pm1, strict, out):
-    """Tables of real-valued threshold gates, one dot product per input. Compiled."""
-    nbits = 1 << n
-    for r in range(weights.shape[0]):
-        for k in range(out.shape[1]):
-            out[r, k] = 0
-        for p in range(nbits):
-            a = bias[r]
-            for i in range(n):
-                bit = (p >> i) & 1
-                if pm1:
-                    a += weights[r, i] if bit else -weights[r, i]
-                elif bit:
-                    a += weights[r, i]
-            if a > 0 or (a == 0 and not strict):
-                out[r, p >> 6] |= np.uint64(1) << np.uint64(p & 63)
-
-
-@njit(cache=True)
-def _margin_rows_int(tables, weights, bias, n, pm1, out):
-    """min over x of (2 f(x) - 1) * activation(x) for integer gates. Compiled."""
-    acts = np.empty(1 << n, dtype=np.int64)
-    for r in range(weights.shape[0]):
-        _gray_activations(weights, bias, r, n, pm1, acts)
-        best = np.iinfo(np.int64).max
-        for p in range(1 << n):
-            f = (tables[r, p >> 6] >> np.uint64(p & 63)) & np.uint64(1)
-            m = acts[p] if f else -acts[p]
-            if m < best:
-                best = m
-        out[r] = best
-
-
 # --------------------------------------------------------------------------
 # public operations
 # --------------------------------------------------------------------------
@@ -486,7 +311,7 @@ def constant(value, n):
     n = check_n(n)
     if value not in (0, 1, False, True):
         raise InputError(f"a constant is 0 or 1, got {value!r}")
-    return np.full(num_words(n), _word_mask(n) if value else 0, dtype=np.uint64)
+    return np.full(num_words(n), word_mask(n) if value else 0, dtype=np.uint64)
 
 
 def projection(i, n):
@@ -495,9 +320,9 @@ def projection(i, n):
     i = _check_var(i, n)
     words = num_words(n)
     if i < 6:
-        return np.full(words, _PROJ[i] & _word_mask(n), dtype=np.uint64)
+        return np.full(words, PROJ[i] & word_mask(n), dtype=np.uint64)
     k = np.arange(words)
-    return np.where((k >> (i - 6)) & 1, _ONES, np.uint64(0)).astype(np.uint64)
+    return np.where((k >> (i - 6)) & 1, ONES, np.uint64(0)).astype(np.uint64)
 
 
 def popcount(tt, n):
@@ -510,7 +335,7 @@ def popcount(tt, n):
 
 
 def _check_var(i, n):
-    if not isinstance(i, (int, np.integer)) or isinstance(i, bool) or not 0 <= i < n:
+    if not is_int(i) or not 0 <= i < n:
         raise InputError(f"input index {i!r} is out of range: allowed 0 <= i < {n}")
     return int(i)
 
@@ -531,7 +356,7 @@ def cofactor(tt, n, i, value):
 
 
 def _check_mask(mask, n):
-    if not isinstance(mask, (int, np.integer)) or isinstance(mask, bool) or not 0 <= mask < (1 << n):
+    if not is_int(mask) or not 0 <= mask < (1 << n):
         raise InputError(f"negation mask {mask!r} is out of range: allowed 0 <= mask < 2^{n}")
     return int(mask)
 
@@ -554,7 +379,7 @@ def _check_perm(perm, n):
         items = list(perm)
     except TypeError:
         items = None
-    if items is None or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items):
+    if items is None or not all(is_int(v) for v in items):
         raise InputError(f"a permutation must be a sequence of {n} integers, got {perm!r}")
     p = [int(v) for v in items]
     if sorted(p) != list(range(n)):
@@ -583,7 +408,7 @@ def permute_inputs(tt, n, perm):
 def negate(tt, n):
     """The complement, not f."""
     arr, single = as_tables(tt, n)
-    return _unwrap(~arr & _word_mask(n), single)
+    return _unwrap(~arr & word_mask(n), single)
 
 
 def transform(tt, n, perm=None, flips=0, negate_output=False):
@@ -609,7 +434,7 @@ def transform(tt, n, perm=None, flips=0, negate_output=False):
     out = np.empty_like(cur)
     _gather_rows(cur, _perm_index(perm, n), out)
     if negate_output:
-        out = ~out & _word_mask(n)
+        out = ~out & word_mask(n)
     return _unwrap(out, single)
 
 
@@ -649,7 +474,7 @@ def dual(tt, n):
     """The dual f^d(x) = not f(not x)."""
     arr, single = as_tables(tt, n)
     out = flip_inputs(arr, n, (1 << n) - 1)
-    return _unwrap(~out & _word_mask(n), single)
+    return _unwrap(~out & word_mask(n), single)
 
 
 def is_self_dual(tt, n):
@@ -675,90 +500,3 @@ def chow_parameters(tt, n):
         on = popcount(arr & projection(i, n), n)  # |f and x_i|
         out[:, 1 + i] = 2 * (on - (total - on))
     return _unwrap(out, single)
-
-
-def _gate_arrays(weights, bias, n):
-    w = np.asarray(weights)
-    if w.ndim == 1:
-        w = w.reshape(1, -1)
-        single = True
-    elif w.ndim == 2:
-        single = False
-    else:
-        raise InputError("weights must be 1-D (one gate) or 2-D (a batch of gates)")
-    if n is None:
-        n = w.shape[1]
-    n = check_n(n, 0, MAX_N, "a threshold gate")
-    if w.shape[1] != n:
-        raise InputError(f"weights have {w.shape[1]} entries; n={n} inputs need {n}")
-    try:
-        b = np.broadcast_to(np.asarray(bias), (w.shape[0],))
-    except ValueError:
-        raise InputError(
-            f"bias must be a scalar or hold one value per gate ({w.shape[0]}), got shape {np.shape(bias)}"
-        ) from None
-    # an empty weight list ([] for n = 0) arrives as float64; it is integer
-    is_int = (w.dtype.kind in "iub" or w.size == 0) and b.dtype.kind in "iub"
-    if is_int:
-        w = np.ascontiguousarray(w, dtype=np.int64)
-        b = np.ascontiguousarray(b, dtype=np.int64)
-    else:
-        w = np.ascontiguousarray(w, dtype=np.float64)
-        b = np.ascontiguousarray(b, dtype=np.float64)
-        if not (np.all(np.isfinite(w)) and np.all(np.isfinite(b))):
-            raise InputError("weights and bias must be finite")
-    return w, b, n, single, is_int
-
-
-def _check_encoding(encoding, tie="strict"):
-    if encoding not in ENCODINGS:
-        raise InputError(f"encoding {encoding!r} is unknown: allowed {', '.join(ENCODINGS)}")
-    if tie not in ("strict", "nonstrict"):
-        raise InputError(f"tie {tie!r} is unknown: allowed 'strict', 'nonstrict'")
-
-
-def threshold_gate(weights, bias, n=None, encoding="01", tie="strict"):
-    """Truth table of the gate f(x) = [w . x + b > 0] over all 2^n inputs.
-
-    Parameters
-    ----------
-    weights : array_like, shape (n,) or (N, n)
-    bias : scalar or array_like, shape (N,)
-    encoding : {"01", "pm1"}
-        Whether input x_i enters the sum as 0/1 or as -1/+1.
-    tie : {"strict", "nonstrict"}
-        "strict": an activation of exactly 0 gives 0; "nonstrict": it gives 1.
-
-    Integer weights are summed exactly (int64); others in float64.
-
-    Examples
-    --------
-    >>> from gates.boolean.truth import threshold_gate, to_hex
-    >>> to_hex(threshold_gate([1, 1, 1], -1.5), 3)
-    'e8'
-    """
-    _check_encoding(encoding, tie)
-    w, b, n, single, is_int = _gate_arrays(weights, bias, n)
-    out = np.empty((w.shape[0], num_words(n)), dtype=np.uint64)
-    kernel = _gate_rows_int if is_int else _gate_rows_float
-    kernel(w, b, n, encoding == "pm1", tie == "strict", out)
-    return _unwrap(out, single)
-
-
-def gate_margin(tt, n, weights, bias, encoding="01"):
-    """Smallest signed activation ``min_x (2 f(x) - 1)(w . x + b)`` of integer gates.
-
-    The gate realises f with a strict margin, under any tie convention, iff
-    the result is > 0. This is the exact check behind every threshold
-    certificate in `gates`.
-    """
-    _check_encoding(encoding)
-    arr, single = as_tables(tt, n)
-    w, b, n, _, is_int = _gate_arrays(weights, bias, n)
-    if not is_int:
-        raise InputError("gate_margin checks integer certificates; weights and bias must be integers")
-    if w.shape[0] != arr.shape[0]:
-        raise InputError(f"{arr.shape[0]} tables but {w.shape[0]} gates")
-    out = np.empty(arr.shape[0], dtype=np.int64)
-    _margin_rows_int(arr, w, b, n, encoding == "pm1", out)
-    return int(out[0]) if single else out

@@ -11,7 +11,8 @@ __all__ = ["add_arguments", "run"]
 
 def run(args):
     """Run the command on parsed `args`; return the exit status."""
-    from gates.channel.measure import ALGORITHMS, channel_study, write_channel
+    from gates.channel.algorithms import ALGORITHMS
+    from gates.studies.channel_study import channel_study, write_channel
 
     def ints(text, name):
         try:

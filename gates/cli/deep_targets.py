@@ -21,8 +21,8 @@ def _interval(r):
 
 def run(args):
     """Run the command on parsed `args`; return the exit status."""
-    from gates.studies.deep_targets_study import (preset_options, run_study, study_baselines, study_summary,
-                                                  study_units, summarise, write_study)
+    from gates.studies.deep_targets_files import study_summary, summarise, write_study
+    from gates.studies.deep_targets_study import preset_options, run_study, study_baselines, study_units
 
     def ints(text, what):
         try:

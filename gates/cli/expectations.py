@@ -4,14 +4,14 @@ import json
 import os
 
 
-from gates.linear_unit.dynamics import MAX_DEGREE
+from gates.linear_unit.moments import MAX_DEGREE
 
 __all__ = ["add_arguments", "run"]
 
 
 def run(args):
     """Run the command on parsed `args`; return the exit status."""
-    from gates.linear_unit.dynamics import expectation_table, write_expectation_tables
+    from gates.linear_unit.expectations import expectation_table, write_expectation_tables
 
     rows = expectation_table(args.degree)
     summary = {"max_degree": args.degree, "terms": len(rows),

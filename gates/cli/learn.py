@@ -15,7 +15,8 @@ __all__ = ["add_arguments", "run"]
 
 def run(args):
     """Run the command on parsed `args`; return the exit status."""
-    from gates.studies.census import shallow_census, write_census
+    from gates.studies.census import shallow_census
+    from gates.studies.census_results import write_census
 
     deep_opts = [f"--{k.replace('_', '-')}" for k in ("hidden", "hidden_rule", "order") if getattr(args, k) is not None]
     if args.literal_encoding and args.encoding == "pm1":
@@ -27,7 +28,7 @@ def run(args):
             if bad:
                 raise GatesError(f"{flag} is for one gate (--layers 1); two layers train every function "
                                  "with a clamped output rule")
-        from gates.learning.two_layer import deep_census
+        from gates.studies.deep_census import deep_census
 
         res = deep_census(
             args.family, args.n, args.rule, args.hidden_rule or "hebb", hidden=args.hidden,

@@ -29,9 +29,10 @@ import os
 
 import numpy as np
 
+from gates._validate import check_int
 from gates.errors import InputError
 
-__all__ = ["IDX_TYPES", "load_idx", "load_images", "digits", "segment_digits", "image_data"]
+__all__ = ["IDX_TYPES", "load_idx", "load_images", "digits", "segment_glyph", "segment_digits", "image_data"]
 
 #: IDX type code -> big-endian numpy dtype (the MNIST file format).
 IDX_TYPES = {
@@ -232,8 +233,18 @@ def digits():
 SEGMENTS = ("abcdef", "bc", "abdeg", "abcdg", "bcfg", "acdfg", "acdefg", "abc", "abcdefg", "abcdfg")
 
 
-def _segment_glyph(digit):
-    """The 8x8 seven-segment glyph of a digit: rows 1, 3, 6 and columns 2, 5 of the grid."""
+def segment_glyph(digit):
+    """The 8x8 seven-segment glyph of a digit: rows 1, 3, 6 and columns 2, 5 of the grid.
+
+    Parameters
+    ----------
+    digit : int, 0..9
+
+    Returns
+    -------
+    ndarray of float64, shape (8, 8)
+        1.0 on the lit segments (:data:`SEGMENTS`), 0.0 elsewhere.
+    """
     g = np.zeros((8, 8))
     top, mid, bot, left, right = 1, 3, 6, 2, 5
     strokes = {"a": (top, slice(left, right + 1)), "g": (mid, slice(left, right + 1)),
@@ -277,13 +288,12 @@ def segment_digits(per_digit=100, seed=0):
     >>> X.shape, y[:4].tolist(), bool(X.min() >= 0 and X.max() <= 1)
     ((30, 64), [0, 0, 0, 1], True)
     """
-    if isinstance(per_digit, bool) or not isinstance(per_digit, (int, np.integer)) or per_digit < 1:
-        raise InputError(f"per_digit must be an integer >= 1, got {per_digit!r}")
+    check_int(per_digit, "per_digit", lo=1)
     rng = np.random.default_rng(seed)
     n = 10 * int(per_digit)
     y = np.repeat(np.arange(10, dtype=np.int64), per_digit)
     X = np.empty((n, 64))
-    glyphs = [_segment_glyph(d) for d in range(10)]
+    glyphs = [segment_glyph(d) for d in range(10)]
     for i, d in enumerate(y):
         g = np.roll(glyphs[d], tuple(rng.integers(-1, 2, size=2)), axis=(0, 1)) * rng.uniform(0.6, 1.0)
         p = np.pad(g, 1)

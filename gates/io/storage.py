@@ -19,6 +19,8 @@ from datetime import datetime, timezone
 
 import numpy as np
 
+from gates._validate import is_int
+
 __all__ = [
     "atomic_path",
     "write_text",
@@ -102,12 +104,13 @@ def write_csv(path, header, rows):
 def markdown_table(header, rows):
     """A GitHub Markdown table; numbers right-aligned."""
     def cell(v):
-        return f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
+        # a Python int (not a bool, not a numpy integer) gets thousands separators
+        return f"{v:,}" if isinstance(v, int) and is_int(v) else str(v)
 
     lines = ["| " + " | ".join(header) + " |"]
     aligns = []
     for j in range(len(header)):
-        numeric = rows and all(isinstance(r[j], int) and not isinstance(r[j], bool) for r in rows)
+        numeric = rows and all(isinstance(r[j], int) and is_int(r[j]) for r in rows)
         aligns.append("---:" if numeric else "---")
     lines.append("| " + " | ".join(aligns) + " |")
     for r in rows:

@@ -102,7 +102,7 @@ class LearnStudy:
         if key not in self._cache:
             proto = self._protocol(spec, spec["seeds"][0])
             if spec["layers"] == 2:
-                from gates.learning.two_layer import deep_census_rows
+                from gates.studies.deep_census import deep_census_rows
 
                 self._cache[key] = deep_census_rows(spec["family"], spec["n"], spec["rule"], spec["hidden_rule"],
                                                     spec["hidden"], spec["order"], proto, spec["classes"])
@@ -133,13 +133,13 @@ class LearnStudy:
         for s in spec["seeds"]:
             self._protocol(spec, s)  # validates every protocol value
         if self._exact_deep(spec):
-            from gates.learning.two_layer import check_exact
+            from gates.studies.deep_census import check_exact
 
             check_exact(spec["family"], spec["n"], spec["rule"], spec["hidden_rule"], spec["hidden"], spec["order"],
                         spec["classes"])
             return spec
         self._rows(spec)  # validates family, n, rule, classes (the interactive command's checks)
-        from gates.studies.census import stratify
+        from gates.studies.census_results import stratify
 
         stratify(self._rows(spec)[0], spec["seeds"][0], spec["members"])  # validates members
         return spec
@@ -155,7 +155,7 @@ class LearnStudy:
             return rows, net
         key = (id(rows), int(seed), spec["members"])
         if key not in self._sampled:
-            from gates.studies.census import stratify
+            from gates.studies.census_results import stratify
 
             self._sampled.clear()  # one seed's members at a time per process
             self._sampled[key] = stratify(rows, seed, spec["members"])
@@ -173,7 +173,7 @@ class LearnStudy:
     def run(self, spec, chunk):
         proto = self._protocol(spec, chunk["seed"])
         if self._exact_deep(spec):
-            from gates.learning.two_layer import deep_census
+            from gates.studies.deep_census import deep_census
 
             res = deep_census(spec["family"], spec["n"], spec["rule"], spec["hidden_rule"], spec["hidden"],
                               spec["order"], proto, mode="exact")
@@ -199,8 +199,9 @@ class LearnStudy:
         return out
 
     def merge(self, spec, results, out_dir, command):
-        from gates.studies.census import SeedRuns, census_result, write_census
-        from gates.learning.two_layer import deep_result
+        from gates.studies.census import census_result
+        from gates.studies.census_results import SeedRuns, write_census
+        from gates.studies.deep_census import deep_result
 
         plan = self.plan(spec)
         runs = []
@@ -208,7 +209,7 @@ class LearnStudy:
             parts = [r for c, r in zip(plan, results) if c["seed"] == seed]
             proto = self._protocol(spec, seed)
             if self._exact_deep(spec):
-                from gates.learning.two_layer import exact_result
+                from gates.studies.deep_census import exact_result
 
                 p = parts[0]
                 runs.append(exact_result(spec["family"], spec["n"], spec["rule"], spec["hidden_rule"],
@@ -236,7 +237,7 @@ class EnumerateStudy:
     """``gates enumerate`` as a batch job.
 
     Threshold NP / NPN classes are chunked by their parents (the classes of
-    n - 1 each chunk grows from, :func:`gates.boolean.threshold.np_classes_chunk`);
+    n - 1 each chunk grows from, :func:`gates.boolean.threshold_classes.np_classes_chunk`);
     every other enumeration is one chunk.
     """
 
@@ -255,7 +256,7 @@ class EnumerateStudy:
 
     def validate(self, spec):
         from gates.boolean.families import check_classes, check_family
-        from gates.boolean.threshold import CLASSES_MAX_N
+        from gates.boolean.threshold_classes import CLASSES_MAX_N
         from gates.boolean.truth import check_n
 
         check_family(spec["family"])
@@ -282,14 +283,14 @@ class EnumerateStudy:
     def plan(self, spec):
         if not self._chunked(spec):
             return [{"id": "c000000", "all": True}]
-        from gates.boolean.threshold import np_class_parents
+        from gates.boolean.threshold_classes import np_class_parents
 
         p, c = np_class_parents(spec["n"]), spec["chunk_size"]
         return [{"id": f"c{i // c:06d}", "start": i, "stop": min(p, i + c)} for i in range(0, p, c)]
 
     def run(self, spec, chunk):
         if self._chunked(spec):
-            from gates.boolean.threshold import np_classes_chunk
+            from gates.boolean.threshold_classes import np_classes_chunk
 
             tables, wpm = np_classes_chunk(spec["n"], chunk["start"], chunk["stop"])
             return {"tables": tables, "weights_pm1": wpm}
@@ -306,7 +307,7 @@ class EnumerateStudy:
     def merge(self, spec, results, out_dir, command):
         from gates.studies.enumeration import Enumeration, write_enumeration
         from gates.io.storage import manifest, write_json
-        from gates.boolean.threshold import np_classes_from_parts, npn_from_np
+        from gates.boolean.threshold_classes import np_classes_from_parts, npn_from_np
 
         n, cls = spec["n"], None if spec["classes"] == "none" else spec["classes"]
         res = Enumeration(spec["family"], n, cls)

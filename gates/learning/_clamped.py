@@ -1,6 +1,6 @@
 """Exact verdicts of a clamped output rule (hebb, oja, hebb-tanh) on one restart's feature patterns.
 
-Private kernels of :mod:`gates.learning.two_layer_exact`: given the m distinct feature
+Kernels of :mod:`gates.learning.two_layer_exact`: given the m distinct feature
 rows Phi~_j (multiplicities mult_j, fibre masks pmask_j), list every
 labelling the rule learns (every margin > 0) and every tie (the smallest
 margin exactly 0), in integer arithmetic.
@@ -29,6 +29,16 @@ coordinates of c that change sign are propagated), is the reference the
 searches are tested against. With pm1 coding a labelling and its
 complement get the same verdict (c -> -c), so one label is held off and
 complements are emitted (over sign vectors: the first nonzero sign is +1).
+
+Kernel module of the room: :func:`clamped_tables` and :func:`zeros_solvable_mod2`
+are public for :mod:`gates.learning.two_layer_exact` and the tests; their
+kernels are compiled with numba and expect checked input (integer feature
+patterns, uint64 fibre masks), which :func:`gates.learning.two_layer_exact.output_sets` prepares.
+
+This module is long because the three exact searches (branch and bound,
+sign vectors with their GF(2) and meet-in-the-middle completion, and the
+Gray-code scan they are tested against) share one set of buffer and label
+kernels and one dispatcher; split, one algorithm would span two files.
 """
 
 import numpy as np
@@ -36,7 +46,7 @@ from numba import njit
 
 from gates.errors import InputError
 
-__all__ = []  # private: reached through gates.learning.two_layer_exact.output_sets
+__all__ = ["clamped_tables", "zeros_solvable_mod2"]  # the kernels two_layer_exact.output_sets calls
 
 MITM_MIN_PATTERNS = 18
 """hebb-tanh: zero-margin patterns from which their labels meet in the middle (fewer: depth first)."""
@@ -233,7 +243,7 @@ def _sign_fits(v, lo, hi):
 
 
 @njit(cache=True)
-def _zeros_solvable_mod2(con, pm1, sv, cf, zl, nz):
+def zeros_solvable_mod2(con, pm1, sv, cf, zl, nz):
     """Whether some labels of zl[:nz] make c_l = 0 mod 4 (pm1) or mod 2 (01) for every l with sv[l] = 0.
 
     A necessary condition for c_l = 0 exactly. c_l = cf_l + sum_r x_rl t_r
@@ -434,7 +444,7 @@ def _zero_margin_ties(con, t_off, pmask, sv, cf, zl, nz, table, full, both, ties
     for q in range(con.shape[1]):
         if sv[q] == 0:
             ne += 1
-    if ne > 0 and not _zeros_solvable_mod2(con, t_off != 0, sv, cf, zl, nz):
+    if ne > 0 and not zeros_solvable_mod2(con, t_off != 0, sv, cf, zl, nz):
         return ties, nt
     if ne > 0 and mitm_min <= nz <= 2 * MITM_MAX_HALF:
         return _zero_labels_mitm(con, t_off, pmask, sv, cf, zl, nz, table, full, both, ties, nt)
@@ -578,7 +588,7 @@ def _sign_scan(a, w, mult, pmask, full, pm1, mitm_min):
 
 
 
-def _clamped_tables(pat, mult, pmask, full, rule, encoding, method=None, mitm_min=None, recoded=False):
+def clamped_tables(pat, mult, pmask, full, rule, encoding, method=None, mitm_min=None, recoded=False):
     """Sorted (learnt, tied) tables of one restart under a clamped rule (hebb, oja, hebb-tanh).
 
     `recoded` (0/1 features only): the rule is the +-1 rule recoded to 0/1,

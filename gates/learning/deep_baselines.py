@@ -35,25 +35,19 @@ E <= B < E + (cost of the next step); the last curve row is that point (its
 epoch number is that of the epoch it stopped in).
 """
 
-import math
 import time
 
 import numpy as np
 
-from gates.learning.deep_targets import (
-    DeepTargetsConfig,
-    _check_data,
-    _perceptron_table,
-    _train_layer,
-    forward,
-    hamming_error,
-    init_weights,
-)
+from gates._validate import check_choice, check_count, check_int, check_positive, check_real
 from gates.errors import InputError
+from gates.learning.deep_targets import DeepTargetsConfig
+from gates.learning.layer_fit import perceptron_table, train_layer
 from gates.learning.rules import get_rule
+from gates.learning.threshold_net import check_data, forward, hamming_error, init_weights, train_test_errors
 
 __all__ = ["BASELINES", "RELAXED", "OPTIMIZERS", "DEFAULT_GRID", "baseline", "tune_baseline", "tuned_baseline",
-           "epoch_evals"]
+           "epoch_evals", "validation_split", "relaxed_step", "adam_state", "to01"]
 
 BASELINES = ("deep-local-hebb", "deep-local-oja", "random-features", "backprop", "ste")
 RELAXED = ("backprop", "ste")
@@ -73,36 +67,20 @@ DEFAULT_GRID = tuple([{"optimizer": "sgd", "lr": lr, "batch": 32} for lr in (0.0
 
 def _check_budget(budget):
     """None, or a positive integer count of gate evaluations (an integral float like 5e8 is accepted)."""
-    if budget is None:
-        return None
-    ok = not isinstance(budget, bool) and isinstance(budget, (int, np.integer, float, np.floating))
-    if ok and isinstance(budget, (float, np.floating)):
-        ok = math.isfinite(budget) and float(budget).is_integer()
-    if not ok or budget <= 0:
-        raise InputError(f"budget must be a positive whole number of gate evaluations, got {budget!r}")
-    return int(budget)
-
-
-def _check_int(name, v, lo):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-        raise InputError(f"{name} must be an integer >= {lo}, got {v!r}")
-    return int(v)
+    return None if budget is None else check_count(budget, "budget (gate evaluations)", lo=1)
 
 
 def _check_settings(lr, batch, optimizer, betas):
-    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(lr) or lr <= 0:
-        raise InputError(f"learning rate must be a finite number > 0, got {lr!r}")
-    _check_int("batch", batch, 1)
-    if optimizer not in OPTIMIZERS:
-        raise InputError(f"optimizer {optimizer!r} is unknown: allowed {', '.join(OPTIMIZERS)}")
+    lr = check_positive(lr, "learning rate")
+    batch = check_int(batch, "batch", lo=1)
+    check_choice(optimizer, "optimizer", OPTIMIZERS)
     try:
         b1, b2 = (float(b) for b in betas)
     except (TypeError, ValueError):
         raise InputError(f"betas must be two numbers in [0, 1), got {betas!r}") from None
     if not (0 <= b1 < 1 and 0 <= b2 < 1):
         raise InputError(f"betas must be two numbers in [0, 1), got {betas!r}")
-    return float(lr), int(batch), optimizer, (b1, b2)
+    return lr, batch, optimizer, (b1, b2)
 
 
 def _check_grid(grid):
@@ -171,16 +149,33 @@ def epoch_evals(kind, layers, m, inner_epochs=2, first=False):
 # --------------------------------------------------------------------------
 
 
-def _adam_state(weights, betas=ADAM_BETAS, eps=ADAM_EPS):
-    """Adam's moments (zero), step count and settings for these weight matrices."""
+def adam_state(weights, betas=ADAM_BETAS, eps=ADAM_EPS):
+    """Adam's moments (zero), step count and settings for these weight matrices (see :func:`relaxed_step`)."""
     return {"b1": float(betas[0]), "b2": float(betas[1]), "eps": float(eps), "t": 0,
             "m": [np.zeros_like(W) for W in weights], "v": [np.zeros_like(W) for W in weights]}
 
 
-def _relaxed_step(weights, X, Y, lr, ste, adam=None):
+def relaxed_step(weights, X, Y, lr, ste, adam=None):
     """One minibatch step on E = 1/2 sum (y - Y)^2 through tanh (or sign with the straight-through
     gradient 1{|a| <= 1} of hard tanh), averaged over the batch; plain gradient descent, or Adam
-    (Kingma & Ba 2015, bias-corrected moments) when `adam` holds its state (updated in place)."""
+    (Kingma & Ba 2015, bias-corrected moments) when `adam` holds its state (updated in place).
+
+    Unlike a plain dense-layer backward pass, the units are sign gates relaxed to tanh or passed
+    straight through (STE), the +-1 targets are those of threshold gates, and the step is a
+    minibatch mean with optional Adam; the chain rule itself is the ordinary one.
+
+    Parameters
+    ----------
+    weights : list of (n_k, n_{k-1} + 1) float64 arrays
+        Bias last; updated in place.
+    X, Y : (b, n_0), (b, n_L) arrays of +-1
+        The minibatch.
+    lr : float
+    ste : bool
+        Sign gates forward with the straight-through gradient, else tanh.
+    adam : dict, optional
+        The state of :func:`adam_state`; None for plain gradient descent.
+    """
     acts, pres = [X], []
     for W in weights:
         a = acts[-1] @ W[:, :-1].T + W[:, -1]
@@ -213,14 +208,14 @@ def _relaxed_step(weights, X, Y, lr, ste, adam=None):
 
 
 def _from01(W):
-    """Inverse of :func:`_to01`: w = w01 / 2, b = b01 + sum(w01) / 2."""
+    """Inverse of :func:`to01`: w = w01 / 2, b = b01 + sum(w01) / 2."""
     out = W.copy()
     out[:, :-1] = W[:, :-1] / 2.0
     out[:, -1] = W[:, -1] + W[:, :-1].sum(axis=1) / 2.0
     return out
 
 
-def _to01(W):
+def to01(W):
     """The +-1 gate sign(w . s + b) as a gate on 0/1 activities x = (1 + s) / 2:
     w . (2x - 1) + b = 2 w . x + (b - sum w)."""
     out = W.copy()
@@ -236,16 +231,16 @@ def _to01(W):
 
 def _fit_relaxed(kind, weights, A, Y, off, rng, epochs, meter, row, lr, batch, optimizer, betas):
     # the relaxation works in +-1 whatever the coding: a gate's 0/1 output is
-    # (1 + sign) / 2, and the 0/1 network's weights map back by the inverse of _to01
+    # (1 + sign) / 2, and the 0/1 network's weights map back by the inverse of to01
     scale = [W.copy() if off < 0 else _from01(W) for W in weights]
     Ypm = np.where(Y > 0, 1.0, -1.0)
     X0 = np.where(A > 0, 1.0, -1.0) if off == 0.0 else A
-    adam = _adam_state(scale, betas) if optimizer == "adam" else None
+    adam = adam_state(scale, betas) if optimizer == "adam" else None
     cost = 3 * sum(W.shape[0] for W in scale)  # per example, see the module docstring
     ste = kind == "ste"
 
     def coded():
-        return [W.copy() for W in scale] if off < 0 else [_to01(W) for W in scale]
+        return [W.copy() for W in scale] if off < 0 else [to01(W) for W in scale]
 
     epoch = 0
     while epochs is None or epoch < epochs:
@@ -256,7 +251,7 @@ def _fit_relaxed(kind, weights, A, Y, off, rng, epochs, meter, row, lr, batch, o
             idx = perm[s:s + batch]
             if meter.take(cost * len(idx), 1) == 0:
                 break
-            _relaxed_step(scale, X0[idx], Ypm[idx], lr, ste, adam)
+            relaxed_step(scale, X0[idx], Ypm[idx], lr, ste, adam)
             steps += 1
         if steps:
             row(epoch, coded())
@@ -270,7 +265,7 @@ def _fit_local(kind, weights, A, Y, cfg, rng, epochs, meter, row):
     m = len(A)
     L = len(weights)
     ones = np.ones((m, 1))
-    table_k = _perceptron_table(off)
+    table_k = perceptron_table(off)
     hid_k = None
     if kind != "random-features":
         from gates.learning.protocol import Protocol
@@ -291,7 +286,7 @@ def _fit_local(kind, weights, A, Y, cfg, rng, epochs, meter, row):
         flat = orders.reshape(1, -1)
         k = meter.take(2 * W.shape[0], flat.shape[1])
         X1 = np.ascontiguousarray(np.concatenate([X, ones], axis=1))
-        _train_layer(W, X1, np.ascontiguousarray(T), np.ascontiguousarray(flat[:, :k]), cfg.eta, table, off,
+        train_layer(W, X1, np.ascontiguousarray(T), np.ascontiguousarray(flat[:, :k]), cfg.eta, table, off,
                      unsup)
         return not meter.out
 
@@ -374,11 +369,11 @@ def baseline(kind, train, test=None, config=None, lr=0.5, batch=32, targets=None
     cfg = DeepTargetsConfig() if config is None else config
     budget = _check_budget(budget)
     if epochs is not None:
-        epochs = _check_int("epochs", epochs, 0)
+        epochs = check_int(epochs, "epochs", lo=0)
     elif budget is None:
         epochs = cfg.epochs
     lr, batch, optimizer, betas = _check_settings(lr, batch, optimizer, betas)
-    A_train, A_test, Y_train, Y_test = _check_data(train, test, cfg, targets, test_targets)
+    A_train, A_test, Y_train, Y_test = check_data(train, test, cfg, targets, test_targets)
     off = cfg.off
     init_seq, run_seq = np.random.SeedSequence(cfg.seed).spawn(2)
     weights = init_weights(cfg.layers, np.random.default_rng(init_seq))
@@ -386,9 +381,7 @@ def baseline(kind, train, test=None, config=None, lr=0.5, batch=32, targets=None
     meter = _Meter(budget)
 
     def errors(ws):
-        tr = hamming_error(forward(ws, A_train, off)[-1], Y_train)
-        te = hamming_error(forward(ws, A_test, off)[-1], Y_test) if A_test is not None else float("nan")
-        return tr, te
+        return train_test_errors(ws, A_train, A_test, off, Y_train, Y_test)
 
     curve, evals = [(0, *errors(weights))], [0]
 
@@ -411,16 +404,27 @@ def baseline(kind, train, test=None, config=None, lr=0.5, batch=32, targets=None
             "stopped": "budget" if meter.out else "epochs", "settings": settings}
 
 
-def _split(m, val_fraction, seed):
-    """Seeded (fit rows, validation rows) of range(m), each sorted."""
-    if isinstance(val_fraction, bool) or not isinstance(val_fraction, (int, float, np.integer, np.floating)) \
-            or not 0 < val_fraction < 1:
-        raise InputError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
+def validation_split(m, val_fraction, seed):
+    """Seeded (fit rows, validation rows) of range(m), each sorted.
+
+    Parameters
+    ----------
+    m : int
+        Number of training rows.
+    val_fraction : float in (0, 1)
+        Share held back for validation (rounded; each part keeps >= 1 row).
+    seed : int >= 0
+
+    Returns
+    -------
+    fit, val : int arrays
+    """
+    check_real(val_fraction, "val_fraction", lo=0, hi=1, lo_open=True, hi_open=True)
     k = int(round(m * val_fraction))
     if not 1 <= k <= m - 1:
         raise InputError(f"a validation fraction of {val_fraction} of {m} training rows leaves an empty part: "
                          f"need at least 1 row in each")
-    perm = np.random.default_rng(np.random.SeedSequence([_check_int("seed", seed, 0), 16])).permutation(m)
+    perm = np.random.default_rng(np.random.SeedSequence([check_int(seed, "seed", lo=0), 16])).permutation(m)
     return np.sort(perm[k:]), np.sort(perm[:k])
 
 
@@ -467,9 +471,9 @@ def tune_baseline(kind, train, config=None, budget=None, targets=None, grid=None
     cfg = DeepTargetsConfig() if config is None else config
     budget = _check_budget(budget)
     points = _check_grid(grid)
-    A, _, Y, _ = _check_data(train, None, cfg, targets, None)
+    A, _, Y, _ = check_data(train, None, cfg, targets, None)
     m = len(A)
-    fit, val = _split(m, val_fraction, seed)
+    fit, val = validation_split(m, val_fraction, seed)
     per_epoch = epoch_evals(kind, cfg.layers, m)
     if budget is None:
         cap = cfg.epochs

@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from gates._validate import check_bool
 from gates.boolean.truth import ENCODINGS
 from gates.errors import InputError
 
@@ -220,8 +221,7 @@ def get_rule(name, form="clamped", encoding=NAMED_CODING, recode=True):
         raise InputError(f"rule form {form!r} is unknown: allowed {', '.join(FORMS)}")
     if encoding not in ENCODINGS:
         raise InputError(f"encoding {encoding!r} is unknown: allowed {', '.join(ENCODINGS)}")
-    if not isinstance(recode, (bool, np.bool_)):
-        raise InputError(f"recode must be true or false, got {recode!r}")
+    check_bool(recode, "recode")
     rule = _BASE[name]
     if name == "gradient":
         if form == "unsupervised":

@@ -5,7 +5,7 @@ output threshold gate (+ bias). The hidden layer learns *unsupervised* with
 a local rule (``hebb``, ``oja``, ``hebb-tanh``; ``none`` keeps its random
 initial weights, a control); the output gate learns *clamped* with
 ``hebb``, ``oja``, ``hebb-tanh`` or ``gradient``. Every gate is the gate of
-:mod:`gates.learning.protocol`, trained by the same update (:func:`_step`), under
+:mod:`gates.learning.gate`, trained by the same update (:func:`~gates.learning.gate.step`), under
 the same :class:`~gates.learning.protocol.Protocol` (coding, init, presentation,
 epochs, eta schedule, K restarts, strict criterion) plus h and the order.
 Both layers resolve a named rule through the protocol
@@ -31,6 +31,7 @@ is the same for every target function: it is computed once per restart and
 reused for all of them (``hidden_layer``). Restart k draws the output
 gate's initial weights and the orders exactly as one gate with h (+ bias)
 synapses would, then the hidden weights, from ``SeedSequence(seed).spawn(K)[k]``.
+The census of a family on this net is :mod:`gates.studies.deep_census`.
 
 Representability (``representable``) is decided on NPN classes (P classes
 for monotone): a function is representable with h >= 1 hidden gates if it
@@ -47,16 +48,17 @@ the threshold functions).
 import time
 from dataclasses import asdict, dataclass
 
-import numba
 import numpy as np
 from numba import njit, prange
 
-from gates.boolean import threshold as _thr
-from gates.studies.census import (MEMBERS, CensusResult, CensusRows, SeedRuns, check_reduction, check_seeds,
-                     stratify)
+from gates._threads import numba_threads
+from gates._validate import check_int
+from gates.boolean.threshold import threshold_mask
+from gates.boolean.threshold_classes import threshold_functions
 from gates.errors import InputError, require_memory
-from gates.boolean.families import check_family, classes as family_classes, count_functions, list_functions
-from gates.learning.protocol import Protocol, _learnt, _refresh, _step, _target, _train_gate
+from gates.boolean.families import check_family, classes as family_classes, count_functions
+from gates.learning.gate import learnt, refresh, step, target, train_gate
+from gates.learning.protocol import Protocol
 from gates.learning.rules import Rule, get_rule
 from gates.boolean.truth import as_tables, check_n, popcount
 
@@ -68,9 +70,7 @@ __all__ = [
     "default_hidden",
     "hidden_layer",
     "deep_train",
-    "deep_census",
-    "deep_census_rows",
-    "deep_result",
+    "top_rule",
     "features_per_restart",
     "representable",
     "minterm_network",
@@ -79,8 +79,6 @@ __all__ = [
 HIDDEN_RULES = ("hebb", "oja", "hebb-tanh", "none")
 TOP_RULES = ("hebb", "oja", "hebb-tanh", "gradient")
 ORDERS = ("hidden-first", "simultaneous")
-LIST_MAX_N = {"all": 4, "monotone": 5, "threshold": 6}
-CLASS_GROUPS = {"all": ("p", "np", "npn"), "monotone": ("p",), "threshold": ("np", "npn")}
 MAX_HIDDEN = 64
 
 
@@ -98,9 +96,7 @@ class DeepNet:
     order: str = "hidden-first"
 
     def __post_init__(self):
-        h = self.hidden
-        if isinstance(h, bool) or not isinstance(h, (int, np.integer)) or not 1 <= h <= MAX_HIDDEN:
-            raise InputError(f"hidden width must be an integer in 1..{MAX_HIDDEN}, got {h!r}")
+        check_int(self.hidden, "hidden width", 1, MAX_HIDDEN)
         if isinstance(self.hidden_rule, Rule):
             # a polynomial hidden rule (rule discovery): it must not read a target
             if self.hidden_rule.uses_target:
@@ -173,7 +169,7 @@ def _hidden_run(x, pm1, table_k, saturate, uses_output, uses_weight, learn, w0, 
     for i in range(h):
         for j in range(w0.shape[1]):
             u[i, j] = w0[i, j]
-        _refresh(u[i], w[i], saturate)
+        refresh(u[i], w[i], saturate)
     epochs, points = orders.shape
     for e in range(epochs):
         for q in range(points):
@@ -186,9 +182,9 @@ def _hidden_run(x, pm1, table_k, saturate, uses_output, uses_weight, learn, w0, 
             if learn:
                 for i in range(h):
                     # unsupervised: the rule has no T, the 0 passed is never read
-                    _step(u[i], w[i], x[p], 0.0, etas[e], off, table_k, saturate, uses_output, uses_weight)
+                    step(u[i], w[i], x[p], 0.0, etas[e], off, table_k, saturate, uses_output, uses_weight)
                     if not (uses_output or uses_weight):
-                        _refresh(u[i], w[i], saturate)
+                        refresh(u[i], w[i], saturate)
         if any_epoch or e == epochs - 1:
             c = e if any_epoch else 0
             for p in range(points):
@@ -203,25 +199,28 @@ def _train_top_online(table, orders, fstep, fcheck, pm1, table_k, saturate, uses
                       etas, any_epoch, tol, u, w):
     """The output gate in the simultaneous order: step (e, q) trains on the
     features fstep[e, q]; success is checked on fcheck. Each step is
-    :func:`_step`, as for one gate. Compiled with numba.
+    :func:`~gates.learning.gate.step`, as for one gate. Compiled with numba.
+
+    Not :func:`~gates.learning.gate.train_gate`: the rows change at every step (online hidden layer), so they
+    come from a per-step array (E, P, S) instead of one fixed table x (P, S).
     """
     off = -1.0 if pm1 else 0.0
     live = uses_output or uses_weight
     for j in range(w0.shape[0]):
         u[j] = w0[j]
-    _refresh(u, w, saturate)
+    refresh(u, w, saturate)
     for e in range(orders.shape[0]):
         for q in range(orders.shape[1]):
             p = orders[e, q]
-            _step(u, w, fstep[e, q], _target(table, p, pm1), etas[e], off, table_k, saturate, uses_output,
+            step(u, w, fstep[e, q], target(table, p, pm1), etas[e], off, table_k, saturate, uses_output,
                   uses_weight)
         if any_epoch:
             if not live:
-                _refresh(u, w, saturate)
-            if _learnt(table, fcheck[e], w, pm1, tol):
+                refresh(u, w, saturate)
+            if learnt(table, fcheck[e], w, pm1, tol):
                 return True
-    _refresh(u, w, saturate)
-    return _learnt(table, fcheck[fcheck.shape[0] - 1], w, pm1, tol)
+    refresh(u, w, saturate)
+    return learnt(table, fcheck[fcheck.shape[0] - 1], w, pm1, tol)
 
 
 @njit(cache=True, parallel=True)
@@ -245,7 +244,7 @@ def _deep_many(tables, online, feats, reps, fstep, fcheck, orders, pm1, table_k,
                 ok = _train_top_online(tables[f], orders[k], fstep[k], fcheck[k], pm1, table_k, saturate,
                                        uses_output, uses_weight, init[k], etas, any_epoch, tol, u, w)
             else:
-                ok = _train_gate(tables[f], feats[k], pm1, table_k, saturate, uses_output, uses_weight, init[k],
+                ok = train_gate(tables[f], feats[k], pm1, table_k, saturate, uses_output, uses_weight, init[k],
                                  orders[k], etas, any_epoch, tol, u, w)
             learnt[f, k] = ok
 
@@ -286,6 +285,9 @@ def _backprop_many(tables, x, wh0, v0, lr, epochs, check, found):
     E = 1/2 sum_p (tanh(v . [tanh(W x~_p), 1]) - T_p)^2, backprop through
     both layers, ends (or passes, checked every `check` epochs) in weights
     whose thresholded net computes tables[f]. Compiled, threaded over f.
+
+    Not the shared feed-forward backprop (:mod:`gates.learning.nets`): one compiled batch over many target
+    tables and restarts, in threads, with the exact thresholded check between epochs.
     """
     points, s = x.shape
     h = wh0.shape[1]
@@ -311,7 +313,7 @@ def _backprop_many(tables, x, wh0, v0, lr, epochs, check, found):
                         hid[i] = np.tanh(a)
                         z += v[i] * hid[i]
                     y = np.tanh(z)
-                    d = (y - _target(tables[f], p, True)) * (1.0 - y * y)
+                    d = (y - target(tables[f], p, True)) * (1.0 - y * y)
                     gv[h] += d
                     for i in range(h):
                         gv[i] += d * hid[i]
@@ -353,11 +355,8 @@ class HiddenLayer:
 
 
 def _workers(workers):
-    if workers is None:
-        return None
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise InputError(f"workers must be a positive integer, got {workers!r}")
-    return min(workers, numba.config.NUMBA_NUM_THREADS)
+    """The numba thread count asked for (None: leave it as is); capped by :func:`gates._threads.numba_threads`."""
+    return None if workers is None else check_int(workers, "workers", 1)
 
 
 def hidden_layer(n, net, protocol=None, hidden_weights=None):
@@ -447,23 +446,17 @@ def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weigh
     protocol = Protocol() if protocol is None else protocol
     n = check_n(n, 1, 8, "a two-layer network")
     net = DeepNet(default_hidden(n)) if net is None else net
-    r = _top_rule(rule, protocol)
+    r = top_rule(rule, protocol)
     if isinstance(tables, np.ndarray) and tables.ndim == 1 and n <= 6:
         tables = tables.reshape(-1, 1)  # a 1-D array of one-word tables is a batch
     arr = np.ascontiguousarray(as_tables(tables, n)[0])
     if layer is None:
         layer = hidden_layer(n, net, protocol, hidden_weights)
     learnt = np.zeros((arr.shape[0], protocol.restarts), dtype=np.bool_)
-    prev = numba.get_num_threads()
-    threads = _workers(workers)
-    if threads is not None:
-        numba.set_num_threads(threads)
-    try:
+    with numba_threads(_workers(workers)):
         _deep_many(arr, layer.online, layer.features, _fibre_reps(layer), layer.fstep, layer.fcheck, layer.orders,
                    protocol.encoding == "pm1", protocol.rule_table(r), r.saturate, r.uses_output, r.uses_weight,
                    layer.init, protocol.etas(), protocol.criterion == "any-epoch", protocol.tolerance, learnt)
-    finally:
-        numba.set_num_threads(prev)
     return learnt
 
 
@@ -483,7 +476,7 @@ def _fibre_reps(layer):
     return reps
 
 
-def _top_rule(rule, protocol=None):
+def top_rule(rule, protocol=None):
     """The output gate's supervised Rule: a named rule (clamped, for the protocol's coding) or a Rule as given."""
     if isinstance(rule, Rule):
         return rule
@@ -492,212 +485,9 @@ def _top_rule(rule, protocol=None):
     return (Protocol() if protocol is None else protocol).named_rule(rule, "clamped")
 
 
-def _members(family, n, classes):
-    """Rows (tables, orbit weights), the family size and the reduction's name."""
-    if classes is None:
-        top = LIST_MAX_N[family]
-        n = check_n(n, 1, top, f"an exhaustive two-layer {family} census (use --classes above it)")
-        tables = list_functions(family, n)
-        return tables, np.ones(len(tables), np.int64), len(tables), "none (exhaustive)"
-    if classes not in CLASS_GROUPS[family]:
-        raise InputError(f"classes {classes!r} do not reduce the {family} family: allowed "
-                         f"{', '.join(CLASS_GROUPS[family])}")
-    n = check_n(n, 1, {"all": 5, "monotone": 6, "threshold": 8}[family],
-                f"a two-layer {family} census over {classes.upper()} classes")
-    reps, sizes, _ = family_classes(family, n, classes)
-    return reps, sizes, int(sizes.sum()), f"{classes.upper()} classes of {family} functions (representative x orbit size)"
-
-
-def deep_census(family, n, rule="gradient", hidden_rule="hebb", hidden=None, order="hidden-first",
-                protocol=None, classes=None, workers=None, seeds=None, members=MEMBERS, mode="simulate"):
-    """Count the functions of a family that the two-layer network learns.
-
-    Parameters
-    ----------
-    family : {"all", "monotone", "threshold"}
-    n : int
-    rule : str or Rule
-        The output gate's clamped rule (or a supervised Rule).
-    hidden_rule : {"hebb", "oja", "hebb-tanh", "none"} or Rule
-        A Rule must not read T (rule discovery passes polynomials here).
-    hidden : int, optional
-        Width h (default 2^(n-1)).
-    order : {"hidden-first", "simultaneous"}
-    protocol : Protocol, optional
-    classes : {None, "p", "np", "npn"}
-        Stratified sampling: train `members` uniformly random members of
-        each class, weighted by orbit size / members, and estimate the
-        seed's exhaustive count with its standard error. The protocol must
-        be invariant (pm1 coding and shuffled presentation; shuffled only
-        for P), the hidden rule odd in (x, w) for NP, and the output rule
-        odd in (O, w, T) for NPN (see :func:`gates.studies.census.check_reduction`).
-    workers : int, optional
-    seeds : int, optional
-        Run S independent root seeds and return a SeedRuns.
-    members : int
-        Random members per class (default 2).
-    mode : {"simulate", "exact"}
-        ``exact`` (hidden-first only): the hidden layer is trained by the
-        protocol and frozen, and the output rule's asymptotic verdict is
-        decided exactly for every function at once on the learnt features
-        (:mod:`gates.learning.two_layer_exact`); the counts are then exact for the seed.
-
-    Returns
-    -------
-    CensusResult (SeedRuns with `seeds`)
-        With ``net`` set; ``successes`` counts the restarts that learn each row.
-        ``extra["features_per_restart"]`` lists the distinct hidden feature
-        patterns of each restart.
-
-    Examples
-    --------
-    >>> from gates.learning.two_layer import deep_census
-    >>> deep_census("all", 2, "gradient", "hebb", hidden=4).learnable > 14   # beyond one gate
-    True
-    """
-    t0 = time.perf_counter()
-    protocol = Protocol() if protocol is None else protocol
-    if mode not in ("simulate", "exact"):
-        raise InputError(f"mode {mode!r} is unknown: allowed simulate, exact")
-    if mode == "exact":
-        return _exact_census(family, n, rule, hidden_rule, hidden, order, protocol, classes, seeds)
-    rows, net = deep_census_rows(family, n, rule, hidden_rule, hidden, order, protocol, classes)
-    runs = []
-    for seed in range(protocol.seed, protocol.seed + (1 if seeds is None else check_seeds(seeds))):
-        proto = protocol.with_seed(seed)
-        sub = stratify(rows, seed, members)
-        layer = hidden_layer(sub.n, net, proto)
-        learnt = deep_train(sub.tables, sub.n, sub.rule, net, proto, workers=workers, layer=layer)
-        runs.append(deep_result(sub, net, proto, learnt.sum(axis=1).astype(np.int64), time.perf_counter() - t0,
-                                features_per_restart(layer.features)))
-        t0 = time.perf_counter()
-    return runs[0] if seeds is None else SeedRuns(runs)
-
-
-EXACT_MAX_N = 5
-
-
-def check_exact(family, n, rule, hidden_rule="hebb", hidden=None, order="hidden-first", classes=None):
-    """Refuse a two-layer exact census this mode cannot decide (one line saying why)."""
-    family = check_family(family)
-    n = check_n(n, 1, EXACT_MAX_N, "a two-layer exact census (every function decided at once)")
-    net = DeepNet(default_hidden(n) if hidden is None else hidden, hidden_rule, order)
-    if net.order != "hidden-first":
-        raise InputError("exact two-layer mode needs the hidden-first order (a frozen hidden layer); "
-                         "use --mode simulate for simultaneous")
-    if isinstance(rule, Rule) or rule not in TOP_RULES:
-        raise InputError(f"exact two-layer mode decides the output rules {', '.join(TOP_RULES)}, got {rule!r}; "
-                         "use --mode simulate")
-    if classes not in (None, "none"):
-        raise InputError("exact two-layer mode decides every function at once: drop --classes")
-    return family, n, net
-
-
-_EXACT_SETS = {}
-
-
-def _exact_census(family, n, rule, hidden_rule, hidden, order, protocol, classes, seeds):
-    """Exact two-layer census: the hidden layer simulated and frozen, the output verdict decided exactly."""
-    from gates.learning.two_layer_exact import output_sets
-
-    family, n, net = check_exact(family, n, rule, hidden_rule, hidden, order, classes)
-    runs = []
-    for seed in range(protocol.seed, protocol.seed + (1 if seeds is None else check_seeds(seeds))):
-        t0 = time.perf_counter()
-        proto = protocol.with_seed(seed)
-        # clamped hebb and oja tend to the same direction c: one verdict serves both (kept for the next call)
-        key = (n, net, proto, "hebb" if rule == "oja" else rule)
-        sets = _EXACT_SETS.get(key)
-        if sets is None:
-            layer = hidden_layer(n, net, proto)
-            sets = output_sets(layer.features, key[3], proto.encoding, recoded=proto.recode)
-            if len(_EXACT_SETS) >= 6:  # the seeds of one pair, reused by its family and oja (or hebb) twins
-                _EXACT_SETS.pop(next(iter(_EXACT_SETS)))
-            _EXACT_SETS[key] = sets
-        tables, successes = sets.merge()
-        ties = np.unique(np.concatenate([np.asarray(t, dtype=np.uint64) for t in sets.ties] or
-                                        [np.zeros(0, np.uint64)]))
-        ties = ties[~np.isin(ties, tables)]
-        keep = _in_family(ties, n, family)
-        runs.append(exact_result(family, n, rule, hidden_rule, net.hidden, order, proto, tables, successes,
-                                 [int(m) for m in sets.patterns], int(keep.sum()), time.perf_counter() - t0))
-    return runs[0] if seeds is None else SeedRuns(runs)
-
-
-def _in_family(tables, n, family):
-    from gates.boolean.truth import is_monotone
-
-    tables = np.asarray(tables, dtype=np.uint64).reshape(-1, 1)
-    if family == "monotone":
-        return is_monotone(tables, n)
-    if family == "threshold":
-        return _thr.threshold_mask(tables, n)
-    return np.ones(len(tables), bool)
-
-
-def exact_result(family, n, rule, hidden_rule, hidden, order, protocol, tables, successes, features, ties,
-                 seconds=0.0):
-    """The CensusResult of an exact two-layer census from its learnt tables (the union over restarts)
-    and how many restarts learn each; `ties`: functions of the family only ever at a zero margin."""
-    net = DeepNet(default_hidden(n) if hidden is None else hidden, hidden_rule, order)
-    tables = np.asarray(tables, dtype=np.uint64).reshape(-1, 1)
-    keep = _in_family(tables, n, family)
-    tables, successes = np.ascontiguousarray(tables[keep]), np.asarray(successes, dtype=np.int64)[keep]
-    is_thr = _thr.threshold_mask(tables, n) if len(tables) else np.zeros(0, bool)
-    size = count_functions(family, n)[0]
-    thr = count_functions("threshold", n)[0] if family != "monotone" else int(
-        _in_family(_thr.threshold_functions(n)[0][:, 0], n, "monotone").sum())
-    rows = CensusRows(family, n, _top_rule(rule, protocol), "exact: every function decided on the frozen features "
-                      "(union over restarts)", size, thr, tables, np.ones(len(tables), np.int64), is_thr)
-    res = deep_result(rows, net, protocol, successes, seconds, features, mode="exact")
-    res.extra["ties"] = int(ties)
-    return res
-
-
 def features_per_restart(features):
     """Distinct hidden feature patterns (rows of Phi over the 2^n inputs) of each restart."""
     return [int(np.unique(f, axis=0).shape[0]) for f in features]
-
-
-def deep_census_rows(family, n, rule="gradient", hidden_rule="hebb", hidden=None, order="hidden-first",
-                     protocol=None, classes=None):
-    """Validate a two-layer census and list its rows (the first half of :func:`deep_census`).
-
-    Returns (CensusRows, DeepNet). Batch jobs evaluate chunks of the rows
-    with :func:`deep_train` and join them with :func:`deep_result`.
-    """
-    family = check_family(family)
-    protocol = Protocol() if protocol is None else protocol
-    n = check_n(n, 1, 8, "a two-layer network")
-    net = DeepNet(default_hidden(n) if hidden is None else hidden, hidden_rule, order)
-    r = _top_rule(rule, protocol)
-    classes = None if classes in (None, "none") else classes
-    if classes is not None:
-        if classes not in ("p", "np", "npn"):
-            raise InputError(f"classes {classes!r} are unknown for a census: allowed none, p, np, npn")
-        check_reduction(r, classes, protocol, "simulate")
-        if net.rule_for(protocol) is not None:
-            check_reduction(net.rule_for(protocol), classes, protocol, "simulate", output=False)
-    tables, weights, size, reduction = _members(family, n, classes)
-    is_thr = np.ones(len(tables), bool) if family == "threshold" else _thr.threshold_mask(tables, n)
-    return CensusRows(family, n, r, reduction, size, int(weights[is_thr].sum()), np.ascontiguousarray(tables),
-                      weights, is_thr, group=classes), net
-
-
-def deep_result(rows, net, protocol, successes, seconds=0.0, features=None, mode="simulate"):
-    """The :class:`CensusResult` of two-layer rows and their successes (restarts that learn).
-
-    `features`: the distinct hidden patterns of each restart (recorded, with their mean).
-    """
-    extra = {}
-    if features is not None:
-        extra = {"features_per_restart": list(features), "features_mean": float(np.mean(features))}
-    res = CensusResult(
-        rows.family, rows.n, rows.rule, mode, protocol, rows.reduction, rows.functions, rows.threshold,
-        0, rows.tables, rows.weights, successes, rows.is_threshold, seconds, extra, net, rows.members,
-    )
-    res.learnable = res.quantities()["learnable"].value
-    return res
 
 
 def minterm_network(table, n, hidden):
@@ -734,7 +524,7 @@ def _two_gate_functions(n):
     pairs of threshold functions g1, g2 and the 14 threshold functions t of
     two inputs (all but XOR and XNOR); those that do not read both inputs
     give the threshold functions themselves. Sorted uint64 tables."""
-    g = _thr.threshold_functions(n)[0][:, 0]
+    g = threshold_functions(n)[0][:, 0]
     full = np.uint64((1 << (1 << n)) - 1)
     a, b = g[:, None], g[None, :]
     parts = [g]
@@ -765,7 +555,7 @@ def representable(family, n, hidden, seed=0, restarts=10, epochs=2000, workers=N
     net = DeepNet(hidden)
     group = "p" if family == "monotone" else "npn"
     reps, sizes, _ = family_classes(family, n, group)
-    thr = _thr.threshold_mask(reps, n)
+    thr = threshold_mask(reps, n)
     ones = popcount(reps, n).astype(np.int64)
     cons = ~thr & (np.minimum(ones, (1 << n) - ones) <= net.hidden)
     rest = ~thr & ~cons
@@ -781,15 +571,9 @@ def representable(family, n, hidden, seed=0, restarts=10, epochs=2000, workers=N
         wh0 = rng.normal(0.0, 1.0 / np.sqrt(s), (restarts, net.hidden, s))
         v0 = rng.normal(0.0, 1.0 / np.sqrt(net.hidden + 1), (restarts, net.hidden + 1))
         found = np.zeros(int(rest.sum()), np.bool_)
-        prev = numba.get_num_threads()
-        threads = _workers(workers)
-        if threads is not None:
-            numba.set_num_threads(threads)
-        try:
+        with numba_threads(_workers(workers)):
             _backprop_many(np.ascontiguousarray(reps[rest]), x, wh0, v0, 2.0 / x.shape[0], int(epochs),
                            25, found)
-        finally:
-            numba.set_num_threads(prev)
         bp[rest] = found
     total = count_functions(family, n)[0]
     count = int(sizes[thr | cons | pairs | bp].sum())

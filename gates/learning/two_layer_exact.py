@@ -74,7 +74,8 @@ import numpy as np
 from numba import njit
 from scipy.optimize import linprog
 
-from gates.learning._clamped import _clamped_tables
+from gates._validate import check_bool, check_int
+from gates.learning._clamped import clamped_tables
 from gates.errors import InputError, UndecidedError, require_memory
 from gates.boolean.truth import ENCODINGS
 
@@ -451,14 +452,11 @@ def output_sets(features, rule, encoding="pm1", max_patterns=None, recoded=False
         raise InputError(f"output rule {rule!r} has no exact mode: allowed {', '.join(EXACT_OUTPUT_RULES)}")
     if encoding not in ENCODINGS:
         raise InputError(f"encoding {encoding!r} is unknown: allowed {', '.join(ENCODINGS)}")
-    if not isinstance(recoded, (bool, np.bool_)):
-        raise InputError(f"recoded must be true or false, got {recoded!r}")
+    check_bool(recoded, "recoded")
     recoded = bool(recoded) and encoding == "01"
     if max_patterns is None:
         max_patterns = RECODED_TANH_MAX_PATTERNS if (recoded and rule == "hebb-tanh") else DEFAULT_MAX_PATTERNS[rule]
-    if (isinstance(max_patterns, bool) or not isinstance(max_patterns, (int, np.integer))
-            or not 1 <= max_patterns <= MAX_PATTERNS_LIMIT):
-        raise InputError(f"max_patterns must be an integer in 1..{MAX_PATTERNS_LIMIT}, got {max_patterns!r}")
+    check_int(max_patterns, "max_patterns", 1, MAX_PATTERNS_LIMIT)
     arr = _check_values(features, 3, "features (K, P, S)")
     K, P, S = arr.shape
     n = P.bit_length() - 1
@@ -492,7 +490,7 @@ def output_sets(features, rule, encoding="pm1", max_patterns=None, recoded=False
             tabs, lps[k] = _separable_tables(pat, pmask, full)
             res = np.sort(tabs), np.zeros(0, np.uint64)
         else:
-            res = _clamped_tables(pat, mult, pmask, full, rule, encoding, recoded=recoded)
+            res = clamped_tables(pat, mult, pmask, full, rule, encoding, recoded=recoded)
         # the clamped searches cannot know their output size beforehand: the cap is checked on
         # what was found, twice over for merge()'s copy (one restart's sets may overshoot it)
         with lock:

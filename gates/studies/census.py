@@ -37,32 +37,25 @@ and the gate reads its 0/1 inputs, whose activation is the mean of the
 T = 1/0 over the 0/1 inputs.
 """
 
-import os
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
-import numba
 import numpy as np
 
-from gates.boolean import threshold as _thr
+from gates._threads import numba_threads
+from gates._validate import check_int
+from gates.boolean.threshold import threshold_mask
+from gates.boolean.threshold_classes import CLASSES_MAX_N, np_classes, npn_classes, threshold_functions
 from gates.errors import InputError
-from gates.boolean.symmetry import random_members
-from gates.estimate import Estimate, seed_mean, stratified_total
 from gates.boolean.families import check_family, list_functions, monotone_functions
-from gates.learning.protocol import Protocol, _exact_many_coded, _simulate_many
+from gates.learning.gate import exact_many_coded, simulate_many
+from gates.learning.protocol import Protocol
 from gates.learning.rules import FORMS, Rule, get_rule, parse_poly
-from gates.io.storage import manifest, write_json, write_npy, write_text
-from gates.boolean.truth import check_n, is_monotone, support, to_hex
+from gates.boolean.truth import check_n, is_monotone, support
+from gates.studies.census_results import MEMBERS, CensusResult, CensusRows, SeedRuns, check_seeds, stratify
 
 __all__ = [
-    "CensusResult",
-    "SeedRuns",
-    "QUANTITIES",
-    "MEMBERS",
     "shallow_census",
-    "stratify",
-    "check_seeds",
-    "CensusRows",
     "census_rows",
     "shallow_successes",
     "census_result",
@@ -70,14 +63,9 @@ __all__ = [
     "exact_coding",
     "check_reduction",
     "MODES",
-    "write_census",
 ]
 
 MODES = ("simulate", "exact")
-QUANTITIES = ("learnable", "robust", "expected_per_restart")
-MEMBERS = 2
-"""Default members drawn per class by stratified sampling (2: the least that gives a variance)."""
-_SAMPLE_TAG = 0x57A7  # member draws of seed s: SeedSequence([s, _SAMPLE_TAG]), apart from the training draws
 EXACT_RULES = ("hebb", "oja", "hebb-tanh", "gradient")
 LIST_MAX_N = {"all": 4, "monotone": 6, "threshold": 6}
 
@@ -149,114 +137,16 @@ def exact_coding(rule, protocol):
     return None
 
 
-@dataclass
-class CensusResult:
-    """Outcome of a census; ``learnable`` counts functions of the family
-    (orbit sizes included when classes were used)."""
-
-    family: str
-    n: int
-    rule: Rule
-    mode: str
-    protocol: Protocol
-    reduction: str
-    functions: int
-    threshold: int
-    learnable: int
-    tables: np.ndarray
-    weights: np.ndarray
-    successes: np.ndarray
-    is_threshold: np.ndarray
-    seconds: float = 0.0
-    extra: dict = field(default_factory=dict)
-    net: object = None  # the two-layer architecture (gates.learning.two_layer.DeepNet); None for one gate
-    members: int = 0  # stratified sampling: rows are `members` random draws per class; 0: every row counted
-
-    @property
-    def trials(self):
-        """K for the per-restart quantities: the restarts, or 1 for the one-gate exact verdict."""
-        return 1 if (self.mode == "exact" and self.net is None) else self.protocol.restarts
-
-    @property
-    def exact(self):
-        """True when the counts are proven values (exact mode), not a simulation's draw."""
-        return self.mode == "exact" and not self.members
-
-    @property
-    def success_fraction(self):
-        return self.successes / self.trials
-
-    def quantities(self):
-        """learnable (s_f >= 1), robust (s_f = K), expected_per_restart (sum s_f / K), as Estimates.
-
-        Weighted by orbit sizes; with stratified sampling, estimates of this
-        seed's exhaustive counts with their standard errors.
-        """
-        k, s = self.trials, self.successes
-        ys = dict(zip(QUANTITIES, (s > 0, s >= k, s / k)))
-        if self.net is not None:  # one gate never learns a non-threshold function
-            ys["non_threshold"] = (s > 0) & ~self.is_threshold
-        if self.members:
-            m = self.members
-            sizes = self.weights[::m]
-            bounds = (0, self.functions) if self.functions else None
-            return {q: stratified_total(sizes, y.reshape(-1, m), bounds=bounds) for q, y in ys.items()}
-        w = self.weights
-        out = {}
-        for q, y in ys.items():
-            v = (w * y).sum()
-            out[q] = Estimate(float(v) if q == "expected_per_restart" else int(v),
-                              method="every row evaluated" if not self.exact else "exact")
-        return out
-
-    def summary(self):
-        w = self.weights.astype(np.float64)
-        frac = self.success_fraction
-        learnt = self.successes > 0
-        out = {
-            "family": self.family,
-            "n": self.n,
-            "layers": 1 if self.net is None else 2,
-            "rule": self.rule.to_dict(),
-            **({} if self.net is None else {"net": self.net.to_dict(self.protocol)}),
-            "mode": self.mode,
-            "reduction": self.reduction,
-            "functions": self.functions,
-            "threshold": self.threshold,
-            "evaluated_rows": int(self.tables.shape[0]),
-            "exact": self.exact,
-        }
-        qs = self.quantities()
-        for q, e in qs.items():
-            out.update(e.to_dict(q) if self.members else {q: e.value})
-        out["estimator"] = qs["learnable"].method
-        out["seed"] = self.protocol.seed
-        if self.mode == "simulate":
-            out["mean_success_fraction_learnable"] = (
-                float((frac * w)[learnt].sum() / w[learnt].sum()) if learnt.any() else 0.0
-            )
-        out["protocol"] = self.protocol.to_dict() if self.mode == "simulate" or self.net is not None else {
-            "encoding": self.protocol.encoding,
-            "encoding_handling": self.protocol.encoding_handling,
-            "recode": self.protocol.recode,
-            "bias": self.protocol.bias,
-            "criterion": "asymptotic direction, strict: T~ (w . x~) > 0 on every input",
-        }
-        out["seconds"] = round(self.seconds, 4)
-        out.update(self.extra)
-        return out
-
-
 def _members(family, n, exhaustive):
     """Rows to evaluate (tables, orbit weights) and the family size / threshold count."""
     if exhaustive:
         top = LIST_MAX_N[family]
         n = check_n(n, 0, top, f"an exhaustive {family} census (lists every function)")
         tables = list_functions(family, n)
-        thr = _thr.threshold_mask(tables, n)
+        thr = threshold_mask(tables, n)
         return tables, np.ones(len(tables), np.int64), thr, len(tables), int(thr.sum())
     n = check_n(n, 0, 6, f"the threshold-only {family} census (lists the threshold functions)")
-    tables = _thr.threshold_functions(n)[0]
+    tables = threshold_functions(n)[0]
     if family == "monotone":
         tables = tables[is_monotone(tables, n)]
         size = int(monotone_functions(n).shape[0])
@@ -325,109 +215,16 @@ def shallow_census(
     t0 = time.perf_counter()
     protocol = Protocol() if protocol is None else protocol
     rows = census_rows(family, n, rule, form, mode, protocol, classes, exhaustive, poly)
-    prev_threads = numba.get_num_threads()
-    if workers is not None:
-        if not isinstance(workers, int) or workers < 1:
-            raise InputError(f"workers must be a positive integer, got {workers!r}")
-        numba.set_num_threads(min(workers, numba.config.NUMBA_NUM_THREADS))
+    workers = None if workers is None else check_int(workers, "workers", 1)
     runs = []
-    try:
+    with numba_threads(workers):
         for seed in range(protocol.seed, protocol.seed + (1 if seeds is None else check_seeds(seeds))):
             proto = protocol.with_seed(seed)
             sub = stratify(rows, seed, members) if mode == "simulate" else rows
             successes, status = shallow_successes(sub.tables, sub.n, sub.rule, proto, mode, sub.is_threshold)
             runs.append(census_result(sub, mode, proto, successes, status, time.perf_counter() - t0))
             t0 = time.perf_counter()
-    finally:
-        numba.set_num_threads(prev_threads)
     return runs[0] if seeds is None else SeedRuns(runs)
-
-
-@dataclass
-class CensusRows:
-    """What a census evaluates: rows (functions or class representatives) with orbit weights."""
-
-    family: str
-    n: int
-    rule: Rule
-    reduction: str
-    functions: int
-    threshold: int
-    tables: np.ndarray
-    weights: np.ndarray
-    is_threshold: np.ndarray
-    group: str = None  # rows are class representatives of this group (p, np, npn); None: functions
-    members: int = 0  # after stratify(): random members per class
-
-
-def stratify(rows, seed, members=MEMBERS):
-    """Replace class representatives by `members` uniformly random members of each class.
-
-    The draws come from ``SeedSequence([seed, tag])``, independent across
-    classes and seeds; each member carries its class's orbit size, and the
-    census estimates the exhaustive count from them by stratified sampling
-    (:func:`gates.estimate.stratified_total`). Rows that are not classes
-    are returned unchanged.
-    """
-    if rows.group is None:
-        return rows
-    if isinstance(members, bool) or not isinstance(members, (int, np.integer)) or members < 2:
-        raise InputError(f"members per class must be an integer >= 2 (a class variance needs two draws), "
-                         f"got {members!r}")
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), _SAMPLE_TAG]))
-    tables = random_members(rows.tables, rows.n, rows.group, int(members), rng).reshape(-1, rows.tables.shape[1])
-    reduction = (f"stratified sampling of {rows.group.upper()} classes: {members} uniform random members per "
-                 f"class, weight orbit size / {members}")
-    return replace(rows, tables=tables, weights=np.repeat(rows.weights, members),
-                   is_threshold=np.repeat(rows.is_threshold, members), members=int(members), reduction=reduction)
-
-
-def check_seeds(seeds):
-    """Validate a number of seeds S >= 1."""
-    if isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer)) or seeds < 1:
-        raise InputError(f"seeds must be an integer >= 1 (independent seeds to run), got {seeds!r}")
-    return int(seeds)
-
-
-@dataclass
-class SeedRuns:
-    """One census repeated over S independent root seeds (seed, seed + 1, ...)."""
-
-    results: list
-
-    def summary(self):
-        """The first seed's summary, with each quantity replaced by its mean over the seeds, its
-        standard error and 95% t interval (``learnable``, ``learnable_se``, ``learnable_ci``, ...),
-        and ``seeds``: each seed's values."""
-        first = self.results[0]
-        out = first.summary()
-        per = []
-        for r in self.results:
-            row = {"seed": r.protocol.seed}
-            for q, e in r.quantities().items():
-                row.update(e.to_dict(q) if r.members else {q: e.value})
-            per.append(row)
-        if len(self.results) == 1:
-            out["seeds"] = per
-            return out
-        for q in per[0]:
-            if q == "seed" or q.endswith(("_se", "_ci")):
-                continue
-            within = [p.get(f"{q}_ci") for p in per]
-            within = None if any(w is None for w in within) else within
-            e = seed_mean([p[q] for p in per], bounds=(0, first.functions) if first.functions else None,
-                          within=within)
-            out.update(e.to_dict(q))
-        if "features_mean" in first.extra:
-            out.update(seed_mean([r.extra["features_mean"] for r in self.results],
-                                 bounds=(1, 1 << first.n)).to_dict("features_mean"))
-        out["estimator"] = f"{e.method}; per seed: {first.quantities()['learnable'].method}"
-        out["exact"] = False
-        out["seeds"] = per
-        out["seconds"] = round(sum(r.seconds for r in self.results), 4)
-        if "ties" in first.extra:
-            out["ties"] = float(np.mean([r.extra["ties"] for r in self.results]))
-        return out
 
 
 def census_rows(family, n, rule="hebb", form=None, mode="simulate", protocol=None, classes=None,
@@ -460,8 +257,8 @@ def census_rows(family, n, rule="hebb", form=None, mode="simulate", protocol=Non
                 "or NPN classes: negating an input leaves the monotone family"
             )
         check_reduction(r, classes, protocol, mode)
-        n = check_n(n, 0, _thr.CLASSES_MAX_N, "a census over threshold classes")
-        cls = _thr.npn_classes(n) if classes == "npn" else _thr.np_classes(n)
+        n = check_n(n, 0, CLASSES_MAX_N, "a census over threshold classes")
+        cls = npn_classes(n) if classes == "npn" else np_classes(n)
         tables, weights = cls.tables, cls.orbit_sizes
         if classes == "p":
             # positive ordered reps are the P classes of the positive (monotone)
@@ -496,16 +293,16 @@ def shallow_successes(tables, n, rule, protocol, mode="simulate", is_threshold=N
                          "use --mode simulate")
     if coding == "threshold":
         # perceptron convergence theorem: learnable iff threshold (certified)
-        successes[:] = _thr.threshold_mask(tables, n) if is_threshold is None else is_threshold
+        successes[:] = threshold_mask(tables, n) if is_threshold is None else is_threshold
     elif mode == "exact":
         status = np.empty(len(tables), dtype=np.int8)
         # c in the coding the weights move in (+-1 for a recoded rule), margins on the gate's inputs
         xc = replace(protocol, encoding=coding).inputs(n)
-        _exact_many_coded(tables, xc, coding == "pm1", x, rule.saturate, status)
+        exact_many_coded(tables, xc, coding == "pm1", x, rule.saturate, status)
         successes[:] = status == 1
     else:
         init, orders = protocol.draws(x.shape[1], x.shape[0])
-        _simulate_many(
+        simulate_many(
             tables, x, pm1, protocol.rule_table(rule), rule.saturate, rule.uses_output, rule.uses_weight,
             init, orders, protocol.etas(), protocol.criterion == "any-epoch", protocol.tolerance, successes,
         )
@@ -567,55 +364,3 @@ def check_reduction(rule, classes, protocol, mode="simulate", output=True):
             "NPN classes with a rule that reads O need a random initial weight: from w = 0 the "
             "tie O = off at w . x~ = 0 breaks output negation; use --classes np"
         )
-
-
-def _write_rows(res, out_dir, stem):
-    """One census's rows as CSV (up to 2^20 rows) or a structured .npy; returns the file name."""
-    rows = res.tables.shape[0]
-    frac = res.success_fraction
-    stratum = (np.arange(rows) // res.members) if res.members else None
-    if rows <= 1 << 20:
-        name = f"{stem}.csv"
-        hexes = to_hex(res.tables, res.n)
-        lines = ["table,orbit_size,threshold,restarts_learnt,learnt,success_fraction" + (",class" if res.members else "")]
-        for i, (h, w, t, s, f) in enumerate(zip(hexes, res.weights.tolist(), res.is_threshold.tolist(),
-                                                res.successes.tolist(), frac.tolist())):
-            lines.append(f"{h},{w},{int(t)},{s},{int(s > 0)},{f:.6g}" + (f",{stratum[i]}" if res.members else ""))
-        write_text(os.path.join(out_dir, name), "\n".join(lines) + "\n")
-        return name
-    name = f"{stem}.npy"
-    fields = [("table", "<u8", (res.tables.shape[1],)), ("orbit_size", "<i8"), ("threshold", "?"),
-              ("restarts_learnt", "<i8"), ("learnt", "?"), ("success_fraction", "<f8")]
-    arr = np.empty(rows, dtype=fields + ([("class", "<i8")] if res.members else []))
-    arr["table"], arr["orbit_size"], arr["threshold"] = res.tables, res.weights, res.is_threshold
-    arr["restarts_learnt"], arr["learnt"], arr["success_fraction"] = res.successes, res.successes > 0, frac
-    if res.members:
-        arr["class"] = stratum
-    write_npy(os.path.join(out_dir, name), arr)
-    return name
-
-
-def write_census(res, out_dir, command=None):
-    """Write per-row results and the summary into `out_dir`, atomically.
-
-    `res` is a :class:`CensusResult` or a :class:`SeedRuns`. ``census.csv``
-    (``census-seed<S>.csv`` per seed when there are several; ``.npy``, a
-    structured array, past 2^20 rows) holds one row per evaluated function
-    or sampled class member: table, orbit_size, threshold, restarts_learnt
-    (s_f), learnt, success_fraction (and the class index when sampled).
-    ``census.manifest.json`` holds the summary (every quantity, per seed and
-    with its interval), the protocol and the command. Returns the file names.
-    """
-    runs = res.results if isinstance(res, SeedRuns) else [res]
-    first = runs[0]
-    names = [_write_rows(r, out_dir, "census" if len(runs) == 1 else f"census-seed{r.protocol.seed}") for r in runs]
-    summary = res.summary()
-    note = None
-    if first.reduction == "threshold-only":
-        note = "functions not listed are not threshold functions: no single gate computes them"
-    seed = first.protocol.seed if first.mode == "simulate" or first.net is not None else None
-    meta = manifest("shallow-census" if first.net is None else "deep-census", summary.pop("protocol"), names,
-                    seed=seed, command=command, results={**summary, **({"note": note} if note else {})})
-    meta["rule"] = first.rule.to_dict()
-    write_json(os.path.join(out_dir, "census.manifest.json"), meta)
-    return names + ["census.manifest.json"]

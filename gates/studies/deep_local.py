@@ -45,11 +45,12 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numba import njit
 
+from gates._validate import is_int
 from gates.errors import InputError, check_mutant
 from gates.boolean.truth import check_n
 
 __all__ = ["DEFAULT_Q", "skewed_inputs", "receptive_fields", "oja_fixed_point", "deep_local_study",
-           "deep_local_rows", "MUTANTS"]
+           "deep_local_rows", "MUTANTS", "backprop", "backprop_many_targets", "error_grads", "top_limit"]
 
 DEFAULT_Q = (0.9, 0.75, 0.6, 0.85, 0.7)
 """P(x_i = +1) of the skewed input distribution, per input (the first n are used)."""
@@ -142,9 +143,15 @@ def _grads(W, v, X, pi, T, mask, gW, gv, Hp):
 
 
 @njit(cache=True, nogil=True)
-def _backprop(W0, v0, X, pi, T, mask, tol, max_steps, memory):
+def backprop(W0, v0, X, pi, T, mask, tol, max_steps, memory):
     """Full-batch gradient descent on (W, v), Barzilai-Borwein steps with the
-    non-monotone Armijo test of Raydan (1997). Returns (W, v, steps) (compiled)."""
+    non-monotone Armijo test of Raydan (1997). Returns (W, v, steps).
+
+    Compiled with numba (no GIL); expects checked float64 arrays. Not the shared
+    feed-forward backprop (:mod:`gates.learning.nets`): it descends to a critical point
+    (|grad E| < tol) of the pi-weighted error of a receptive-field-masked net, with
+    adaptive steps, which a fixed-rate backprop does not reach in bounded time.
+    """
     W, v = W0.copy(), v0.copy()
     gW, gv = np.empty_like(W), np.empty_like(v)
     nW, nv = np.empty_like(W), np.empty_like(v)
@@ -176,8 +183,8 @@ def _backprop(W0, v0, X, pi, T, mask, tol, max_steps, memory):
     return W, v, step
 
 
-def _backprop_many(W0s, v0s, X, pi, Ts, mask, tol, max_steps, workers=None):
-    """:func:`_backprop` for every target, in threads (the kernel releases the GIL).
+def backprop_many_targets(W0s, v0s, X, pi, Ts, mask, tol, max_steps, workers=None):
+    """:func:`backprop` for every target (rows of Ts), in threads (the kernel releases the GIL).
 
     Each target's run is independent and deterministic, so the result does
     not depend on the number of threads.
@@ -186,20 +193,21 @@ def _backprop_many(W0s, v0s, X, pi, Ts, mask, tol, max_steps, workers=None):
     steps = np.empty(Ts.shape[0], dtype=np.int64)
 
     def run(k):
-        Wb[k], vb[k], steps[k] = _backprop(W0s[k], v0s[k], X, pi, Ts[k], mask, tol, max_steps, 10)
+        Wb[k], vb[k], steps[k] = backprop(W0s[k], v0s[k], X, pi, Ts[k], mask, tol, max_steps, 10)
 
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         list(pool.map(run, range(Ts.shape[0])))
     return Wb, vb, steps
 
 
-def _error_grads(W, v, X, pi, T, mask):
+def error_grads(W, v, X, pi, T, mask):
+    """The pi-weighted error E of the masked tanh net (W, v) on (X, T) and its gradients (E, dE/dW, dE/dv)."""
     gW, gv = np.empty_like(W), np.empty_like(v)
     E = _grads(W, v, X, pi, T, mask, gW, gv, np.empty(W.shape[0]))
     return E, gW, gv
 
 
-def _top_limit(Phi, pi, T, v0):
+def top_limit(Phi, pi, T, v0):
     """The limit of gradient descent on the weighted quadratic from v0, and the relative residual."""
     s = np.sqrt(pi)
     A, b = Phi * s[:, None], T * s
@@ -253,19 +261,19 @@ def deep_local_rows(n, targets, names, seed, q=None, starts=20, tol=1e-6, max_st
         starts_v.append(rng.normal(0.0, np.sqrt(1.0 / (h + 1)), h + 1))
     W0s, v0s = np.array(starts_W), np.array(starts_v)
     Ts = np.ascontiguousarray(np.array(targets, dtype=np.float64))
-    Wb, vb, steps = _backprop_many(W0s, v0s, X, pi, Ts, mask, tol, max_steps)
+    Wb, vb, steps = backprop_many_targets(W0s, v0s, X, pi, Ts, mask, tol, max_steps)
     rows = []
     for k, (name, T) in enumerate(zip(names, targets)):
         if mutant == "hidden-gets-error":
             # the mutant: the hidden layer descends the error too (no Oja), so the net is backprop
             Wk, vk = Wb[k], vb[k]
-            residual = _top_limit(np.hstack([np.tanh(X @ Wk.T), np.ones((1 << n, 1))]), pi, T, v0s[k])[1]
+            residual = top_limit(np.hstack([np.tanh(X @ Wk.T), np.ones((1 << n, 1))]), pi, T, v0s[k])[1]
         else:
             Wk = W_star
-            vk, residual = _top_limit(Phi, pi, T, v0s[k])
+            vk, residual = top_limit(Phi, pi, T, v0s[k])
         trivial = residual < trivial_tol  # decided from the features, before any gradient is read
-        E, gW, gv = _error_grads(Wk, vk, X, pi, T, mask)
-        Eb, gWb, gvb = _error_grads(Wb[k], vb[k], X, pi, T, mask)
+        E, gW, gv = error_grads(Wk, vk, X, pi, T, mask)
+        Eb, gWb, gvb = error_grads(Wb[k], vb[k], X, pi, T, mask)
         rows.append({"target": name, "n": n, "trivial": bool(trivial), "residual": residual,
                      "local_error": float(E), "local_grad_hidden": float(np.linalg.norm(gW)),
                      "local_grad_top": float(np.linalg.norm(gv)), "backprop_error": float(Eb),
@@ -319,10 +327,10 @@ def deep_local_study(n=3, teachers=20, teacher_n=5, seed=0, critical=1e-6, start
     n = check_n(n, 2, 3, "the exhaustive deep-local targets")
     teacher_n = check_n(teacher_n, 2, 6, "the deep-local teachers")
     for name, value in (("teachers", teachers), ("starts", starts)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < (0 if name == "teachers" else 1):
+        if not is_int(value) or value < (0 if name == "teachers" else 1):
             raise InputError(f"{name}={value!r} is not allowed: need an integer >= {0 if name == 'teachers' else 1}")
     for name, value in (("critical", critical),):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        if not (is_int(value) or isinstance(value, float)) or not value > 0:
             raise InputError(f"{name}={value!r} is not allowed: need a number > 0")
     P = 1 << n
     tables = [np.where((t >> np.arange(P)) & 1, 1.0, -1.0) for t in range(1 << P)]

@@ -6,7 +6,7 @@ and their tuning). Two tasks:
 
 * ``autoencoder``: the default experiment, 768 vectors of 32 bits from a
   random threshold decoder of a 6-bit code with 5% bit flips
-  (:func:`gates.learning.deep_targets.synthetic_data`), 512 for training and 256
+  (:func:`gates.learning.threshold_net.synthetic_data`), 512 for training and 256
   held out, network 32-16-6-16-32; the error is the Hamming error per
   output component; 0.05 is the noise floor;
 * ``digits``: 8x8 digit images binarised to 64 bits (pixel >= 0.5), the
@@ -29,12 +29,14 @@ from dataclasses import replace
 
 import numpy as np
 
-from gates.learning.deep_targets import DeepTargetsConfig, class_error, deep_targets, forward, paper_config, synthetic_data
+from gates._validate import check_choice, check_int
 from gates.errors import InputError
-from gates.estimate import seed_mean
+from gates.learning.deep_targets import DeepTargetsConfig, deep_targets, paper_config
+from gates.learning.threshold_net import class_error, forward, synthetic_data, train_test_errors
 
 __all__ = ["TASKS", "ABLATION", "STUDY_BASELINES", "DEFAULT_BUDGET", "task_data", "compare_at_budget", "ablation",
-           "check_study", "run_study", "study_units", "summarise", "write_study", "oracle_code"]
+           "check_study", "run_study", "study_units", "oracle_code", "variant_config", "STUDY_SEEDS",
+           "PRESETS", "study_baselines", "preset_options"]
 
 TASKS = ("autoencoder", "digits")
 #: Baselines of the comparison (deep-local-oja behaves like deep-local-hebb here and is left out by default).
@@ -92,7 +94,7 @@ def task_data(task, seed, layers=None, data_file=None):
     """The data of a task for one seed.
 
     ``task="file"`` reads `data_file` (a 0/1 ``.npy`` array) for an
-    autoencoder, a seeded quarter held out (:func:`gates.learning.deep_targets.load_data`).
+    autoencoder, a seeded quarter held out (:func:`gates.learning.threshold_net.load_data`).
     `layers` replaces the task's network; its ends must fit the data.
 
     Returns
@@ -111,7 +113,7 @@ def task_data(task, seed, layers=None, data_file=None):
                 "test_labels": None, "layers": layers, "metric": "hamming",
                 "floor": info["noise"], "info": info}
     if task == "file":
-        from gates.learning.deep_targets import load_data
+        from gates.learning.threshold_net import load_data
 
         train, test = load_data(data_file, 0.25, seed)
         if test is None or len(test) == 0:
@@ -138,9 +140,25 @@ def task_data(task, seed, layers=None, data_file=None):
     raise InputError(f"task {task!r} is unknown: allowed {', '.join(TASKS)}")
 
 
-def _config(layers, seed, budget, change, options=None):
+def variant_config(layers, seed, budget, change, options=None):
     """The default config (with the user's `options`) and one ablation change; ``"paper"`` is
-    :func:`paper_config`. Without `budget` the epochs of `options` (default 40) end the run."""
+    :func:`paper_config`. Without `budget` the epochs of `options` (default 40) end the run.
+
+    Parameters
+    ----------
+    layers : tuple of int
+    seed : int
+    budget : int or None
+        Gate evaluations; with it the epochs are unlimited (1,000,000).
+    change : dict or "paper"
+        An ablation change (see :data:`ABLATION`); ``{"paper": True, ...}`` starts from the paper preset.
+    options : dict, optional
+        The user's DeepTargetsConfig settings, applied first.
+
+    Returns
+    -------
+    DeepTargetsConfig
+    """
     base = dict(options or {})
     base.setdefault("epochs", 1_000_000 if budget is not None else DeepTargetsConfig().epochs)
     base.update(layers=layers, seed=seed, budget=budget)
@@ -158,7 +176,7 @@ def _scores(d, weights, off):
     At = np.where(d["test"] > 0, 1.0, off)
     if d["metric"] == "class":
         return class_error(weights, A, d["labels"], off), class_error(weights, At, d["test_labels"], off)
-    return (float(np.mean(forward(weights, A, off)[-1] != A)), float(np.mean(forward(weights, At, off)[-1] != At)))
+    return train_test_errors(weights, A, At, off, A, At)
 
 
 def _curve(run):
@@ -182,7 +200,7 @@ def compare_at_budget(task, seed, budget=DEFAULT_BUDGET, baselines=STUDY_BASELIN
     d = task_data(task, seed, layers, data_file)
     out = {}
     t0 = time.perf_counter()
-    cfg = _config(d["layers"], seed, budget, {}, options)
+    cfg = variant_config(d["layers"], seed, budget, {}, options)
     off = cfg.off
     run = deep_targets(d["train"], d["test"], cfg, targets=d["targets"], test_targets=d["test_targets"])
     tr, te = _scores(d, run["weights"], off)
@@ -228,11 +246,11 @@ def _early_stopped(kind, d, bcfg, tuning, seed, off):
     rows held back), stopped at the epoch of least validation error. Retraining on every training row
     for that many epochs (the plain ``backprop`` / ``ste`` entries) can land elsewhere on a jumpy
     validation curve; this entry gives the baselines that chance too."""
-    from gates.learning.deep_baselines import ADAM_BETAS, _split, baseline
+    from gates.learning.deep_baselines import ADAM_BETAS, baseline, validation_split
 
     t0 = time.perf_counter()
     c = tuning["choice"]
-    fit, val = _split(len(d["train"]), tuning["split"]["val_fraction"], seed)
+    fit, val = validation_split(len(d["train"]), tuning["split"]["val_fraction"], seed)
     run = baseline(kind, d["train"][fit], d["test"], bcfg, lr=c["lr"], batch=c["batch"], optimizer=c["optimizer"],
                    betas=c.get("betas", ADAM_BETAS), epochs=max(int(c["epochs"]), 0),
                    targets=None if d["targets"] is None else d["targets"][fit], test_targets=d["test_targets"])
@@ -268,8 +286,8 @@ def oracle_code(seed, budget=DEFAULT_BUDGET, options=None):
     opts = dict(options or {})
     for name in ("deep-targets", "backprop"):
         if name == "deep-targets":
-            enc = deep_targets(X[:512], None, _config((32, 16, 6), seed, half, {}, opts), targets=Z[:512])
-            dec = deep_targets(Z[:512], None, _config((6, 16, 32), seed, half, {"denoise": 0.0}, opts),
+            enc = deep_targets(X[:512], None, variant_config((32, 16, 6), seed, half, {}, opts), targets=Z[:512])
+            dec = deep_targets(Z[:512], None, variant_config((6, 16, 32), seed, half, {"denoise": 0.0}, opts),
                                targets=X[:512])
         else:
             enc = baseline("backprop", X[:512], None, DeepTargetsConfig(layers=(32, 16, 6), seed=seed, epochs=300),
@@ -301,7 +319,7 @@ def ablation(task, seeds, budget=DEFAULT_BUDGET, variants=ABLATION, progress=Non
         cfg0 = None
         for seed in seeds:
             d = task_data(task, seed, layers, data_file)
-            cfg = _config(d["layers"], seed, budget, change, options)
+            cfg = variant_config(d["layers"], seed, budget, change, options)
             cfg0 = cfg0 or cfg
             run = deep_targets(d["train"], d["test"], cfg, targets=d["targets"], test_targets=d["test_targets"])
             tr, te = _scores(d, run["weights"], cfg.off)
@@ -319,19 +337,19 @@ def check_study(tasks, seeds, budget, options=None, layers=None, data_file=None,
     """Validate a study's settings before any work (one InputError line each)."""
     from gates.learning.deep_baselines import BASELINES
 
-    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1):
-        raise InputError(f"budget must be a positive integer of gate evaluations, got {budget!r}")
-    if not seeds or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in seeds):
-        raise InputError(f"seeds must be non-negative integers, got {list(seeds)!r}")
+    if budget is not None:
+        check_int(budget, "budget (gate evaluations)", lo=1)
+    if not seeds:
+        raise InputError("seeds must be non-negative integers, got none")
+    for s in seeds:
+        check_int(s, "seed", lo=0)
     for t in tasks:
-        if t not in TASKS + ("file",):
-            raise InputError(f"task {t!r} is unknown: allowed {', '.join(TASKS)}")
+        check_choice(t, "task", TASKS + ("file",))
     for b in baselines:
-        if b not in BASELINES:
-            raise InputError(f"baseline {b!r} is unknown: allowed {', '.join(BASELINES)}")
+        check_choice(b, "baseline", BASELINES)
     for t in tasks:  # the data, layers and config of every task (first seed), before any training
         d = task_data(t, seeds[0], layers, data_file)
-        _config(d["layers"], seeds[0], budget, {}, options)
+        variant_config(d["layers"], seeds[0], budget, {}, options)
 
 
 def run_study(tasks=TASKS, seeds=(1, 2, 3, 4, 5), budget=DEFAULT_BUDGET, ablate=True, tune=True, progress=None,
@@ -368,179 +386,6 @@ def study_units(tasks, seeds, ablate):
     return len(tasks) * len(seeds) + ((len(ABLATION) + 1) * len(seeds) if ablate and "autoencoder" in tasks else 0)
 
 
-def summarise(study):
-    """Per task and method: mean and 95% t interval of the held-out error over seeds, wins of deep targets."""
-    out = {}
-    for task, per_seed in study["tasks"].items():
-        methods = list(per_seed[0]["methods"])
-        rows = {}
-        for m in methods:
-            te = [r["methods"][m]["test"] for r in per_seed]
-            tr = [r["methods"][m]["train"] for r in per_seed]
-            rows[m] = {"test": seed_mean(te, bounds=(0, 1)), "train": seed_mean(tr, bounds=(0, 1)), "tests": te,
-                       "evals": int(np.mean([r["methods"][m]["evals"] for r in per_seed])),
-                       "seconds": float(np.mean([r["methods"][m]["seconds"] for r in per_seed]))}
-        others = [m for m in methods if m != "deep-targets"]
-        tuned = [m for m in others if m not in UNTUNED]
-        best = [min(r["methods"][m]["test"] for m in others) for r in per_seed] if others else []
-        best_tuned = [min(r["methods"][m]["test"] for m in tuned) for r in per_seed] if tuned else []
-        dt = [r["methods"]["deep-targets"]["test"] for r in per_seed]
-        out[task] = {"rows": rows, "wins": int(sum(a < b for a, b in zip(dt, best))), "seeds": len(per_seed),
-                     "best_baseline": best, "floor": per_seed[0]["floor"],
-                     "diff": seed_mean([a - b for a, b in zip(dt, best)]) if best else None,
-                     "wins_tuned": int(sum(a < b for a, b in zip(dt, best_tuned))), "best_tuned": best_tuned,
-                     "diff_tuned": seed_mean([a - b for a, b in zip(dt, best_tuned)]) if best_tuned else None}
-    return out
-
-
-def _fmt(e, digits=3):
-    if e.low is None:
-        return f"{e.value:.{digits}f}"
-    return f"{e.value:.{digits}f} [{e.low:.{digits}f}, {e.high:.{digits}f}]"
-
-
-def write_study(study, out_dir, command=None):
-    """Write the summary, the ablation, the per-seed runs, the curves and (with matplotlib) the plot.
-
-    Files: ``summary.{csv,md,manifest.json}``, ``ablation.{csv,md,manifest.json}``,
-    ``runs.csv`` (every seed, method and task), ``curves.csv`` (held-out error
-    against gate evaluations) and ``curves.png``. Returns (files, note).
-    """
-    from gates.io.storage import atomic_path, write_csv, write_table
-
-    summ = summarise(study)
-    files = []
-    protocol = {"seeds": study["seeds"], "budget_gate_evaluations": study["budget"],
-                "deep_targets_default": DeepTargetsConfig().to_dict(),
-                "tasks": {t: {"layers": ps[0]["layers"], "metric": ps[0]["metric"], "data": ps[0]["data"]}
-                          for t, ps in study["tasks"].items()},
-                "tuning": {t: {s["seed"]: {m: v["tuning"] for m, v in s["methods"].items() if "tuning" in v}
-                               for s in ps} for t, ps in study["tasks"].items()}}
-    header = ["task", "method", "held-out error", "low", "high", "train error", "gate evaluations", "seconds",
-              "per seed"]
-    rows, md = [], []
-    for task, s in summ.items():
-        for m, r in s["rows"].items():
-            e = r["test"]
-            rows.append([task, m, round(e.value, 5), None if e.low is None else round(e.low, 5),
-                         None if e.high is None else round(e.high, 5), round(r["train"].value, 5), r["evals"],
-                         round(r["seconds"], 2), " ".join(f"{v:.4f}" for v in r["tests"])])
-            md.append([task, m, _fmt(e), f"{r['train'].value:.3f}", f"{r['evals']:,}", f"{r['seconds']:.1f}"])
-    notes = []
-    for task, s in summ.items():
-        line = (f"{task}: deep targets below the best tuned baseline on {s['wins_tuned']} of {s['seeds']} seeds "
-                f"(deep targets minus it {_fmt(s['diff_tuned'])}), below the best of all baselines (the untuned "
-                f"backprop-fixed included) on {s['wins']} (minus it {_fmt(s['diff'])})"
-                if s["diff"] is not None and s["diff_tuned"] is not None else task)
-        if s["floor"] is not None:
-            dt = s["rows"]["deep-targets"]["test"]
-            line += f"; distance of deep targets to the {s['floor']} noise floor {_fmt(seed_mean([v - s['floor'] for v in s['rows']['deep-targets']['tests']]))}"
-        notes.append(line)
-    results = {t: {"wins": s["wins"], "wins_tuned": s["wins_tuned"], "seeds": s["seeds"],
-                   "methods": {m: {"test": r["test"].value, "low": r["test"].low, "high": r["test"].high,
-                                   "tests": r["tests"], "evals": r["evals"]} for m, r in s["rows"].items()}}
-               for t, s in summ.items()}
-    files += write_table(out_dir, "summary", header, rows, "Sampling deep targets against compute-matched baselines",
-                         f"Held-out error (autoencoder: Hamming error per component; digits: classification error), "
-                         f"mean over seeds {study['seeds']} with its Student t 95% interval: estimates. Every "
-                         f"method stopped at {study['budget']:,} gate evaluations; backprop and ste tuned on a "
-                         f"validation split of the training rows (grid in the manifest). " + " ".join(notes),
-                         "deep-targets-study", protocol, command=command, seed=study["seeds"][0], results=results,
-                         md_rows=md, md_header=["task", "method", "held-out error [95% t]", "train", "gate evals",
-                                                "seconds"])
-    runs = [[t, r["seed"], m, round(v["train"], 6), round(v["test"], 6), v["evals"], v["seconds"]]
-            for t, ps in study["tasks"].items() for r in ps for m, v in r["methods"].items()]
-    write_csv(os.path.join(out_dir, "runs.csv"), ["task", "seed", "method", "train_error", "test_error",
-                                                   "gate_evaluations", "seconds"], runs)
-    curves = [[t, r["seed"], m, e, round(x, 6)] for t, ps in study["tasks"].items() for r in ps
-              for m, v in r["methods"].items() for e, x in v["curve"]]
-    write_csv(os.path.join(out_dir, "curves.csv"), ["task", "seed", "method", "gate_evaluations",
-                                                     "held_out_hamming_error"], curves)
-    files += ["runs.csv", "curves.csv"]
-    if "ablation" in study:
-        ab = study["ablation"]
-        arows, amd = [], []
-        for r in ab["rows"]:
-            e = seed_mean(r["test"], bounds=(0, 1))
-            arows.append([r["variant"], round(e.value, 5), None if e.low is None else round(e.low, 5),
-                          None if e.high is None else round(e.high, 5), round(float(np.mean(r["train"])), 5)]
-                         + [round(v, 5) for v in r["test"]])
-            amd.append([r["variant"], _fmt(e), f"{np.mean(r['train']):.3f}"] + [f"{v:.3f}" for v in r["test"]])
-        seeds_h = [f"seed {s}" for s in ab["seeds"]]
-        files += write_table(out_dir, "ablation", ["variant", "held-out error", "low", "high", "train error"] + seeds_h,
-                             arows, "Ablation of the deep-targets ingredients (autoencoder)",
-                             f"Held-out Hamming error per component on the default autoencoder, each variant "
-                             f"stopped at {ab['budget']:,} gate evaluations; mean over seeds with its Student t 95% "
-                             f"interval (estimates) and each seed's value.", "deep-targets-ablation",
-                             {"budget_gate_evaluations": ab["budget"], "seeds": ab["seeds"],
-                              "variants": [{"variant": r["variant"], "description": r["description"],
-                                            "config": r["config"]} for r in ab["rows"]]},
-                             command=command, seed=ab["seeds"][0], md_rows=amd,
-                             md_header=["variant", "held-out [95% t]", "train"] + seeds_h)
-    if "oracle" in study:
-        seeds = sorted(study["oracle"])
-        found = {r["seed"]: r["methods"]["deep-targets"]["test"] for r in study["tasks"].get("autoencoder", [])}
-        orows, omd = [], []
-        series = [("deep targets, code found (the study's run)", [found.get(s) for s in seeds])]
-        for name in ("deep-targets", "backprop"):
-            series.append((f"{name}, code given: composed network", [study["oracle"][s][name]["test"] for s in seeds]))
-            series.append((f"{name}, code given: decoder alone on the true codes",
-                           [study["oracle"][s][name]["decoder_error"] for s in seeds]))
-            series.append((f"{name}, code given: encoder code-bit error",
-                           [study["oracle"][s][name]["code_bit_error"] for s in seeds]))
-        for name, vals in series:
-            if any(v is None for v in vals):
-                continue
-            e = seed_mean(vals, bounds=(0, 1))
-            orows.append([name, round(e.value, 5), None if e.low is None else round(e.low, 5),
-                          None if e.high is None else round(e.high, 5)] + [round(v, 5) for v in vals])
-            omd.append([name, _fmt(e)] + [f"{v:.3f}" for v in vals])
-        seeds_h = [f"seed {s}" for s in seeds]
-        files += write_table(out_dir, "oracle", ["case", "held-out error", "low", "high"] + seeds_h, orows,
-                             "The autoencoder with its generating code given (diagnostic)",
-                             "Held-out Hamming error per component of 32-16-6-16-32 when the 6-bit code that "
-                             "generated each training row is given: the encoder (x -> code) and the decoder "
-                             "(code -> x) are trained apart and composed. No autoencoder that must find the code "
-                             "itself has an easier problem. Mean over seeds with its Student t 95% interval "
-                             "(estimates). Deep targets: the default config, half the budget per half; backprop: "
-                             "tanh relaxation, SGD rate 0.5, 300 epochs per half (untuned).",
-                             "deep-targets-oracle", {"seeds": seeds, "budget_gate_evaluations": study["budget"],
-                                                     "per_seed": {str(s): study["oracle"][s] for s in seeds}},
-                             command=command, seed=seeds[0], md_rows=omd,
-                             md_header=["case", "held-out [95% t]"] + seeds_h)
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return files, "matplotlib is not installed (pip install '.[plot]'): no curves.png"
-    tasks = list(study["tasks"])
-    fig, axes = plt.subplots(1, len(tasks), figsize=(6.5 * len(tasks), 4.5), squeeze=False)
-    for ax, t in zip(axes[0], tasks):
-        ps = study["tasks"][t]
-        grid = np.geomspace(1e5, study["budget"], 60)
-        for m in ps[0]["methods"]:
-            ys = []
-            for r in ps:
-                c = np.array(r["methods"][m]["curve"], dtype=np.float64)
-                idx = np.searchsorted(c[:, 0], grid, side="right") - 1
-                ys.append(np.where(idx >= 0, c[np.maximum(idx, 0), 1], np.nan))
-            ax.plot(grid, np.nanmean(np.array(ys), axis=0), label=m)
-        if ps[0]["floor"] is not None:
-            ax.axhline(ps[0]["floor"], color="grey", ls=":", label="noise floor")
-        ax.set_xscale("log")
-        ax.set_xlabel("gate evaluations")
-        ax.set_ylabel("held-out Hamming error (mean over seeds)")
-        ax.set_title(f"{t} {'-'.join(map(str, ps[0]['layers']))}")
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    with atomic_path(os.path.join(out_dir, "curves.png")) as tmp:
-        fig.savefig(tmp, format="png", dpi=120)
-    plt.close(fig)
-    return files + ["curves.png"], None
-
-
 # the study's seeds and the presets of its settings (paper: PAPER_SETTINGS of gates.learning.deep_targets)
 STUDY_SEEDS = (1, 2, 3, 4, 5)
 PRESETS = ("default", "paper")
@@ -561,33 +406,3 @@ def preset_options(preset, options):
 
         return {**PAPER_SETTINGS, **options}
     return options
-
-
-def study_summary(study):
-    """The study of :func:`run_study` as one JSON-able dict (``gates deep-targets --json``).
-
-    Per task its metric, layers, data, config, wins and noise floor, and per
-    method the held-out error's seed mean with its interval; the ablation's
-    and the oracle's held-out errors likewise.
-    """
-    summary = {"seeds": study["seeds"], "budget": study["budget"], "options": study["options"], "tasks": {}}
-    for t, s in summarise(study).items():
-        first = study["tasks"][t][0]
-        summary["tasks"][t] = {
-            "metric": first["metric"], "layers": first["layers"], "data": first["data"], "config": first["config"],
-            "wins": s["wins"], "wins_tuned": s["wins_tuned"], "floor": s["floor"],
-            "methods": {m: {"test": r["test"].value, "test_interval": [r["test"].low, r["test"].high],
-                            "interval_method": r["test"].method, "train": r["train"].value, "tests": r["tests"],
-                            "evals": r["evals"], "seconds": round(r["seconds"], 2)} for m, r in s["rows"].items()}}
-
-    def estimate(values):
-        e = seed_mean(values, bounds=(0, 1))
-        return {"tests": list(values), "test": e.value, "test_interval": [e.low, e.high],
-                "interval_method": e.method}
-
-    if "ablation" in study:
-        summary["ablation"] = [{"variant": r["variant"], **estimate(r["test"])} for r in study["ablation"]["rows"]]
-    if "oracle" in study:
-        summary["oracle"] = {m: estimate([study["oracle"][s][m]["test"] for s in sorted(study["oracle"])])
-                             for m in ("deep-targets", "backprop")}
-    return summary

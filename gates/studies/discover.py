@@ -32,7 +32,7 @@ Measurements, per behaviour
   rules that learn every threshold function at n = 3.
 * ``deep_n3``: functions of n = 3 a two-layer net learns with the rule
   unsupervised in the hidden layer (h = 4) and clamped on top
-  (:func:`gates.learning.two_layer.deep_census`).
+  (:func:`gates.studies.deep_census.deep_census`).
 
 Rules are ranked by shallow_n3, then deep_n3, then dynamics (converges >
 oscillates > diverges).
@@ -46,14 +46,15 @@ import numpy as np
 from numba import njit, prange
 
 from gates.studies.census import shallow_census
-from gates.learning.two_layer import deep_census
+from gates.studies.deep_census import deep_census
+from gates._validate import is_int
 from gates.errors import InputError
 from gates.learning.protocol import Protocol
 from gates.learning.rules import Rule, get_rule
 from gates.io.storage import write_table
 
 __all__ = ["monomials", "enumerate_rules", "gate_behaviours", "count_behaviours", "discover", "write_discovery",
-           "DYNAMICS"]
+           "DYNAMICS", "dynamics_labels"]
 
 DYNAMICS = ("converges", "oscillates", "diverges")
 MAX_RAW = 5_000_000
@@ -69,11 +70,11 @@ def monomials(degree):
 
 
 def _check(degree, coefficients, max_terms):
-    if isinstance(degree, bool) or not isinstance(degree, (int, np.integer)) or not 1 <= degree <= 3:
+    if not is_int(degree) or not 1 <= degree <= 3:
         raise InputError(f"degree must be 1, 2 or 3 (rules have degree <= 3), got {degree!r}")
     try:
         vals = list(coefficients)
-        ok = all(not isinstance(v, bool) and float(v) == int(v) for v in vals)
+        ok = all((is_int(v) or isinstance(v, (float, np.floating))) and float(v) == int(v) for v in vals)
     except (TypeError, ValueError, OverflowError):
         ok = False
     if not ok or not any(int(v) for v in vals):
@@ -81,8 +82,7 @@ def _check(degree, coefficients, max_terms):
     coefs = sorted({int(v) for v in vals})
     if 0 not in coefs:
         coefs = [0, *coefs]  # a rule may leave a monomial out
-    if max_terms is not None and (isinstance(max_terms, bool) or not isinstance(max_terms, (int, np.integer))
-                                  or max_terms < 1):
+    if max_terms is not None and (not is_int(max_terms) or max_terms < 1):
         raise InputError(f"max_terms must be a positive integer, got {max_terms!r}")
     return coefs
 
@@ -219,8 +219,8 @@ def _batch_dynamics(tables_k, x, targets, w0, eta, epochs, step_tol, diverge, st
             status[u, r] = st
 
 
-def _dynamics(rules, clamped, seed):
-    """Dynamics label per rule (unsupervised, or clamped to majority-of-3)."""
+def dynamics_labels(rules, clamped, seed):
+    """Dynamics label per rule (an index into :data:`DYNAMICS`): unsupervised, or clamped to majority-of-3."""
     proto = Protocol()
     x = proto.inputs(3)
     p = np.arange(8)
@@ -306,8 +306,8 @@ def discover(degree=2, coefficients=(-1, 0, 1), max_terms=None, n4=False, protoc
     clamp = np.full(len(rules), 1, np.int8)
     idx = [i for i, r in enumerate(rules) if r is not None]
     if live:
-        unsup[idx] = _dynamics(live, False, seed)
-        clamp[idx] = _dynamics(live, True, seed)
+        unsup[idx] = dynamics_labels(live, False, seed)
+        clamp[idx] = dynamics_labels(live, True, seed)
     rows = []
     for u, r in enumerate(rules):
         raw = _rule(coefs[first[u]], monos, "raw")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gates._validate import check_choice
 from gates.errors import InputError
 from gates.boolean.families import (
     all_functions,
@@ -166,7 +167,8 @@ def describe_function(table, n, family="threshold", group=None):
     the census does (n <= 12); other classes use the orbit minimum (n <= 6).
     """
     from gates.boolean.symmetry import Transform, canonical_form, orbit_size
-    from gates.boolean.threshold import TEST_MAX_N, is_threshold, positive_ordered_form
+    from gates.boolean.threshold import TEST_MAX_N, is_threshold
+    from gates.boolean.threshold_classes import positive_ordered_form
     from gates.boolean.truth import as_tables, dual, is_monotone
 
     family = check_family(family)
@@ -242,8 +244,7 @@ def write_enumeration(res, path, fmt="hex", command=None):
     """
     if res.tables is None:
         raise InputError("nothing to write: the result holds counts only (drop --count)")
-    if fmt not in ("hex", "npy"):
-        raise InputError(f"format {fmt!r} is unknown: allowed hex, npy")
+    check_choice(fmt, "format", ("hex", "npy"))
     rows = res.tables.shape[0]
     words = num_words(res.n)
     fields = [("table", "<u8", (words,))]

@@ -57,15 +57,15 @@ CHECKS = (
     Check("supervised-hebb", "The canonical-form cosine condition predicts exactly which of the paper's "
           "datasets (near-orthogonal +-1, the identity without and with a bias, common orthant) supervised "
           "simple Hebb learns; the identity sets follow their closed forms.",
-          "gates.studies.single_unit:check_supervised_hebb"),
+          "gates.verify.single_unit:check_supervised_hebb"),
     Check("linear-dynamics", "On a linear unit: simple Hebb aligns with the principal direction and its norm "
           "diverges; Oja converges to the unit principal eigenvector; the delta rule converges to least "
           "squares; degree <= 1 recurrences and Riccati equations have exact solutions.",
-          "gates.linear_unit.dynamics:check_linear_dynamics"),
+          "gates.verify.linear_unit:check_linear_dynamics"),
     Check("riccati-images", "A tanh unit whose rule reads its output (O*x - O*w^2) follows, weight by weight, the "
           "Riccati solution of its expected dynamics under the independence and first-order (dropout) "
           "approximations, on images, when independence holds at the start; the O-free rule is the control.",
-          "gates.studies.single_unit:check_riccati_images"),
+          "gates.verify.single_unit:check_riccati_images"),
     Check("counting", "Threshold functions are a vanishing fraction of all functions: log2 of their number "
           "grows like n^2 (at most log2 C(2^n, n+1), Cover), while log2 of all functions is 2^n.",
           "gates.verify.theorems:check_counting"),
@@ -75,10 +75,10 @@ CHECKS = (
           "gates.verify.theorems:check_deep_local"),
     Check("hopfield", "Hopfield storage by simple Hebb commutes with every isometry of the cube (the "
           "orientation is invariant), and no other degree-2 symmetric rule does.",
-          "gates.learning.hopfield:check_hopfield"),
+          "gates.verify.hopfield:check_hopfield"),
     Check("channel", "Backpropagation has the highest learning-channel rate (bits fed back per weight per "
           "operation) and the best improvement per step at every network size; the perturbation algorithms "
-          "fall behind by factors that grow with the number of weights W.", "gates.channel.measure:check_channel"),
+          "fall behind by factors that grow with the number of weights W.", "gates.verify.channel:check_channel"),
 )
 
 

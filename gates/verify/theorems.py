@@ -81,7 +81,8 @@ def _hebb_ok(r):
 def check_hebb_canonical(seed=0, slow=False, mutant=None):
     """Exact (asymptotic) clamped-Hebb census against simulation, every function of n <= 4 (5 when slow)."""
     from gates.studies.census import shallow_census
-    from gates.learning.protocol import Protocol, _exact_many
+    from gates.learning.gate import exact_many
+    from gates.learning.protocol import Protocol
 
     _mutant(check_hebb_canonical, mutant)
     # epochs long enough that the initial weights no longer decide (digest §2)
@@ -97,7 +98,7 @@ def check_hebb_canonical(seed=0, slow=False, mutant=None):
         x = proto.inputs(n)
         if mutant == "condition-without-bias":
             x = np.ascontiguousarray(x[:, :n])  # canonical form c = sum T x without the bias input
-        _exact_many(np.ascontiguousarray(ex.tables), x, True, False, status)
+        exact_many(np.ascontiguousarray(ex.tables), x, True, False, status)
         learnt = sim.successes > 0
         always = sim.successes == proto.restarts
         w = ex.weights
@@ -132,12 +133,12 @@ def cover_bound(n, bias=True):
 
 def np_count(n, negations=True):
     """The threshold count as the sum of NP orbit sizes of the class census."""
-    from gates.boolean.threshold import _blocks, _orbit_sizes, np_classes
+    from gates.boolean.threshold_classes import input_blocks, np_classes, np_orbit_sizes
 
     if negations:
         return np_classes(n).total
-    labels, ess = _blocks(np_classes(n).tables, n)
-    return int(_orbit_sizes(labels, ess, n, negations=False).sum())
+    labels, ess = input_blocks(np_classes(n).tables, n)
+    return int(np_orbit_sizes(labels, ess, n, negations=False).sum())
 
 
 def check_counting(seed=0, slow=False, mutant=None):

@@ -3,7 +3,7 @@
 The digest's theorem (§5) says backpropagation's rate and improvement are
 optimal "also for recurrent nets unfolded in time (BPTT)". This module is
 that recurrent net, with the same interface as the feed-forward net of
-:mod:`gates.channel.measure` (``n_weights``, ``n_units``, ``init``, ``forward``,
+:mod:`gates.learning.nets.feedforward` (``n_weights``, ``n_units``, ``init``, ``forward``,
 ``error``, ``gradient``, ``errors``, ``unit_deltas_fd``,
 ``weight_gradient_from_deltas``), so every perturbation algorithm of the
 channel runs on it unchanged.
@@ -14,7 +14,7 @@ The network (one hidden layer of ``n_hidden`` units fed back to itself)::
     z_t = U [x_t; 1] + V h_{t-1},   h_t = f(z_t),   t = 1..steps
     y   = C [h_steps; 1]                           (linear output)
 
-with f = tanh or the logistic function. Input X has shape
+with f = tanh or the logistic function (:mod:`gates.learning.nets.activations`). Input X has shape
 (P, steps, n_in) (one input vector per example and time step), targets T
 shape (P, n_out), and the error is E = 1/(2P) sum_p ||y_p - T_p||^2.
 
@@ -22,8 +22,10 @@ Unfolded, the net is a feed-forward net of ``steps`` hidden layers that all
 share U and V, then the output layer C. Its *units* are the
 ``n_hidden * steps`` hidden units of the copies, time-major (unit
 ``(t - 1) * n_hidden + i`` is hidden unit i at step t), then the ``n_out``
-output units; ``deltas[:, u]`` is dE_p/dz for that unit. The gradient of a
-shared weight is the sum of the gradients of its copies (BPTT).
+output units; ``deltas[:, u]`` is dE_p/dz for that unit. The deltas come
+from the feed-forward net's backpropagation
+(:func:`gates.learning.nets.feedforward.backpropagate`), and the gradient
+of a shared weight is the sum of the gradients of its copies (BPTT).
 
 The flat weight vector is ``w = [U.ravel(), V.ravel(), C.ravel()]`` (C
 order) with U (n_hidden, n_in + 1), V (n_hidden, n_hidden), C (n_out,
@@ -37,11 +39,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gates._validate import check_array, check_choice, check_int, check_positive
 from gates.errors import InputError
+from gates.learning.nets.activations import ACTIVATIONS, activate
+from gates.learning.nets.feedforward import CHUNK_BYTES, backpropagate
 
-__all__ = ["ACTIVATIONS", "V_GAIN", "Recurrent", "recurrent_task"]
-
-ACTIVATIONS = ("tanh", "logistic")
+__all__ = ["V_GAIN", "Recurrent", "recurrent_task"]
 
 # V ~ N(0, V_GAIN^2 / n_hidden): by the circular law the eigenvalues of V
 # fill the disc of radius ~V_GAIN, and |f'| <= 1, so a perturbation of h
@@ -49,36 +52,12 @@ ACTIVATIONS = ("tanh", "logistic")
 # forgets its early inputs within a few steps.
 V_GAIN = 0.8
 
-# the batched forward pass of `errors` keeps K_chunk * P * width floats
-# alive a few times over; this caps K_chunk * P * width * 8 bytes.
-_CHUNK_BYTES = 256 * 2**20
-
-
-def _count(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise InputError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
 
 def _rng(seed):
     try:
         return np.random.default_rng(seed)
     except (TypeError, ValueError):
         raise InputError(f"seed must be None, a non-negative integer or a numpy Generator, got {seed!r}") from None
-
-
-def _finite(a, name, shape):
-    """`a` as a float64 array of `shape` (None = any length) with finite entries."""
-    try:
-        arr = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be an array of numbers, got {type(a).__name__}") from None
-    if arr.ndim != len(shape) or any(s is not None and s != d for s, d in zip(shape, arr.shape)):
-        want = "(" + ", ".join("P" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
-        raise InputError(f"{name} must have shape {want}, got {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise InputError(f"{name} must be finite, got a NaN or infinite entry")
-    return arr
 
 
 @dataclass(frozen=True)
@@ -119,9 +98,8 @@ class Recurrent:
 
     def __post_init__(self):
         for name in ("n_in", "n_hidden", "n_out", "steps"):
-            object.__setattr__(self, name, _count(getattr(self, name), name))
-        if self.activation not in ACTIVATIONS:
-            raise InputError(f"activation {self.activation!r} is unknown: allowed {', '.join(ACTIVATIONS)}")
+            object.__setattr__(self, name, check_int(getattr(self, name), name, lo=1))
+        check_choice(self.activation, "activation", ACTIVATIONS)
 
     # ------------------------------------------------------------------
     # sizes and layout
@@ -201,26 +179,18 @@ class Recurrent:
     # ------------------------------------------------------------------
 
     def _w(self, w):
-        return _finite(w, "w", (self.n_weights,))
+        return check_array(w, "w", shape=(self.n_weights,))
 
     def _X(self, X):
-        X = _finite(X, "X", (None, self.steps, self.n_in))
+        X = check_array(X, "X", shape=(None, self.steps, self.n_in))
         if X.shape[0] < 1:
             raise InputError("X must hold at least one example, got P = 0")
         return X
 
     def _XT(self, X, T):
         X = self._X(X)
-        T = _finite(T, "T", (X.shape[0], self.n_out))
+        T = check_array(T, "T", shape=(X.shape[0], self.n_out))
         return X, T
-
-    def _f(self, z):
-        # tanh or the logistic 1 / (1 + e^-z), written via tanh to avoid overflow
-        return np.tanh(z) if self.activation == "tanh" else 0.5 * (1.0 + np.tanh(0.5 * z))
-
-    def _fprime(self, h):
-        # f'(z) from h = f(z): 1 - h^2 (tanh), h (1 - h) (logistic)
-        return 1.0 - h * h if self.activation == "tanh" else h * (1.0 - h)
 
     # ------------------------------------------------------------------
     # forward pass and error
@@ -266,7 +236,7 @@ class Recurrent:
         H = np.empty_like(A)
         h = np.zeros((X.shape[0], self.n_hidden))  # h_0 = 0
         for t in range(self.steps):
-            h = self._f(A[:, t] + h @ V.T)  # z_t = U [x_t; 1] + V h_{t-1}
+            h = activate(A[:, t] + h @ V.T, self.activation)  # z_t = U [x_t; 1] + V h_{t-1}
             H[:, t] = h
         return H, U, V, C
 
@@ -337,17 +307,17 @@ class Recurrent:
         >>> bool(np.allclose(net.errors(Wmat, X, T), [net.error(w, X, T) for w in Wmat]))
         True
         """
-        Wmat = _finite(Wmat, "Wmat", (None, self.n_weights))
+        Wmat = check_array(Wmat, "Wmat", shape=(None, self.n_weights))
         X, T = self._XT(X, T)
         P = X.shape[0]
         out = np.empty(Wmat.shape[0])
-        chunk = max(1, _CHUNK_BYTES // (8 * P * max(self.n_hidden, self.n_out)))
+        chunk = max(1, CHUNK_BYTES // (8 * P * max(self.n_hidden, self.n_out)))
         for k0 in range(0, Wmat.shape[0], chunk):
             U, V, C = self._split(Wmat[k0 : k0 + chunk])
             Ux, Ub, Vt = np.swapaxes(U[:, :, :-1], 1, 2), U[:, None, :, -1], np.swapaxes(V, 1, 2)
             h = np.zeros((U.shape[0], P, self.n_hidden))  # h_0 = 0
             for t in range(self.steps):
-                h = self._f(X[:, t] @ Ux + Ub + h @ Vt)  # z_t = U [x_t; 1] + V h_{t-1}, (k, P, h)
+                h = activate(X[:, t] @ Ux + Ub + h @ Vt, self.activation)  # z_t = U [x_t; 1] + V h_{t-1}, (k, P, h)
             Y = h @ np.swapaxes(C[:, :, :-1], 1, 2) + C[:, None, :, -1]  # y = C [h_steps; 1]
             out[k0 : k0 + chunk] = 0.5 * np.sum((Y - T) ** 2, axis=(1, 2)) / P
         return out
@@ -359,26 +329,25 @@ class Recurrent:
     def _bptt(self, w, X, T):
         """E, the gradient and the deltas dE_p/dz (P, n_units), by BPTT."""
         H, U, V, C = self._hidden(w, X)
-        P, h = X.shape[0], self.n_hidden
+        P, S = X.shape[0], self.steps
         Y = H[:, -1] @ C[:, :-1].T + C[:, -1]
-        deltas = np.empty((P, self.n_units))
         d_out = (Y - T) / P  # dE/dy, E = 1/(2P) sum ||y - T||^2
-        deltas[:, h * self.steps :] = d_out
+        # the unfolded net is layered: h_{t-1} -> z_t through V, h_steps -> y through C, so its deltas are
+        # the feed-forward net's backpropagation, delta_t = (delta_{t+1} V) f'(z_t)
+        ds = backpropagate([None] + [V] * (S - 1) + [C[:, :-1]], [None] + [H[:, t] for t in range(S)] + [Y], d_out,
+                           self.activation)
         gU, gV = np.zeros_like(U), np.zeros_like(V)
         gC = d_out.T @ np.hstack([H[:, -1], np.ones((P, 1))])  # dE/dC = delta_out [h_steps; 1]^T
-        dh = d_out @ C[:, :-1]  # dE/dh_steps
-        for t in range(self.steps - 1, -1, -1):
-            d = dh * self._fprime(H[:, t])  # delta_t = dE/dh_t * f'(z_t)
-            deltas[:, t * h : (t + 1) * h] = d
+        for t in range(S - 1, -1, -1):
+            d = ds[t]
             # the shared weights' gradients sum over the copies:
             # dE/dU += delta_t [x_t; 1]^T, dE/dV += delta_t h_{t-1}^T (h_0 = 0)
             gU[:, :-1] += d.T @ X[:, t]
             gU[:, -1] += d.sum(axis=0)
             if t > 0:
                 gV += d.T @ H[:, t - 1]
-            dh = d @ V  # dE/dh_{t-1} = V^T delta_t
         E = float(0.5 * np.sum((Y - T) ** 2) / P)
-        return E, np.concatenate([gU.ravel(), gV.ravel(), gC.ravel()]), deltas
+        return E, np.concatenate([gU.ravel(), gV.ravel(), gC.ravel()]), np.concatenate(ds, axis=1)
 
     def gradient(self, w, X, T):
         """E and its gradient dE/dw by backpropagation through time.
@@ -471,11 +440,7 @@ class Recurrent:
         """
         w = self._w(w)
         X, T = self._XT(X, T)
-        if isinstance(eps, bool) or not isinstance(eps, (int, float, np.floating, np.integer)) or not (
-            np.isfinite(eps) and eps > 0
-        ):
-            raise InputError(f"eps must be a positive finite number, got {eps!r}")
-        eps = float(eps)
+        eps = check_positive(eps, "eps")
         P, h, S = X.shape[0], self.n_hidden, self.steps
         U, V, C = self._split(w)
         A = self._inputs(U, X)  # U [x_t; 1], reused by every re-propagation
@@ -484,7 +449,7 @@ class Recurrent:
         prev = np.zeros((P, h))
         for t in range(S):
             Z[:, t] = A[:, t] + prev @ V.T
-            H[:, t] = prev = self._f(Z[:, t])
+            H[:, t] = prev = activate(Z[:, t], self.activation)
         Cx, Cb = C[:, :-1].T, C[:, -1]
         R = H[:, -1] @ Cx + Cb - T  # residual y - T
         Ep = 0.5 * np.sum(R * R, axis=1) / P
@@ -495,15 +460,15 @@ class Recurrent:
             Rj[:, j] += eps
             out[:, h * S + j] = (0.5 * np.sum(Rj * Rj, axis=1) / P - Ep) / eps
         # hidden units of step t: a batch over the units j of the step, (j, P, h)
-        chunk = max(1, _CHUNK_BYTES // (8 * P * h))
+        chunk = max(1, CHUNK_BYTES // (8 * P * h))
         for t in range(S):
             for j0 in range(0, h, chunk):
                 js = np.arange(j0, min(h, j0 + chunk))
                 z = np.broadcast_to(Z[:, t], (len(js), P, h)).copy()
                 z[np.arange(len(js)), :, js] += eps  # batch member j: z_t + eps e_j
-                hb = self._f(z)
+                hb = activate(z, self.activation)
                 for s in range(t + 1, S):  # re-propagate the later copies
-                    hb = self._f(A[:, s] + hb @ V.T)
+                    hb = activate(A[:, s] + hb @ V.T, self.activation)
                 Rb = hb @ Cx + Cb - T
                 out[:, t * h + js] = ((0.5 * np.sum(Rb * Rb, axis=2) / P - Ep) / eps).T
         return out
@@ -537,7 +502,7 @@ class Recurrent:
         """
         w, X = self._w(w), self._X(X)
         P, h, S = X.shape[0], self.n_hidden, self.steps
-        deltas = _finite(deltas, "deltas", (P, self.n_units))
+        deltas = check_array(deltas, "deltas", shape=(P, self.n_units))
         H = self._hidden(w, X)[0]
         Dh = deltas[:, : h * S].reshape(P, S, h)
         Dout = deltas[:, h * S :]
@@ -580,7 +545,7 @@ def recurrent_task(net, P, seed=None):
     """
     if not isinstance(net, Recurrent):
         raise InputError(f"net must be a Recurrent, got {type(net).__name__}")
-    P = _count(P, "P")
+    P = check_int(P, "P", lo=1)
     if isinstance(seed, np.random.Generator):
         data, teacher = seed.spawn(2)
     else:

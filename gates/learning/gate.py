@@ -1,0 +1,204 @@
+"""The gate: the one training and margin kernel set for a threshold gate (paper §2).
+
+Every gate of the package learns through :func:`step` (one update of the
+rule's cubic in w, tabulated by :meth:`gates.learning.protocol.Protocol.rule_table`)
+and is judged by :func:`learnt` (the strict criterion with a relative margin);
+:func:`train_gate` is the one training loop over the presented rows and
+:func:`simulate_many` runs it over many functions and restarts. The exact
+(asymptotic) clamped Hebb / Oja verdict is :func:`exact_many` /
+:func:`exact_many_coded`, read by :func:`margin_status`.
+
+This is a kernel module: every function is compiled with numba and expects
+checked, contiguous input (float64 rows, uint64 tables, int64 orders); the
+public studies (:mod:`gates.studies.census`, :mod:`gates.learning.two_layer`)
+validate and prepare it.
+
+Two margin tests live here because they answer two questions: :func:`learnt`
+is a simulation's verdict on float weights (a relative margin below the
+tolerance is a tie), :func:`margin_status` the exact three-valued sign of the
+integer direction c (a zero margin is reported as a tie, not hidden by a
+tolerance). :mod:`gates.boolean.truth` keeps its integer-weight margin rows
+(a lower room, which cannot import this one).
+"""
+
+import numpy as np
+from numba import njit, prange
+
+__all__ = ["target", "learnt", "step", "refresh", "train_gate", "simulate_many", "margin_status", "exact_many",
+           "exact_many_coded"]
+
+
+@njit(cache=True, inline="always")
+def target(table, p, pm1):
+    """The target of input p: 1 when bit p of the table is set, else -1 (`pm1`) or 0. Compiled with numba."""
+    bit = (table[p >> 6] >> np.uint64(p & 63)) & np.uint64(1)
+    if bit:
+        return 1.0
+    return -1.0 if pm1 else 0.0
+
+
+@njit(cache=True, inline="always")
+def learnt(table, x, w, pm1, tol):
+    """Strict criterion with a margin: every input has T~ (w . x~) > tol |w| |x~|.
+
+    A relative margin below tol is a tie (a rounding error, e.g. nearly
+    saturated tanh weights, is not learning). A weight that overflowed
+    (inf, or nan after inf - inf) is never a learnt gate: nan compares
+    false both ways, so the test is written as "not strictly right".
+    Compiled with numba.
+    """
+    wn = 0.0
+    for j in range(w.shape[0]):
+        if not np.isfinite(w[j]):
+            return False
+        wn += w[j] * w[j]
+    wn = np.sqrt(wn)
+    for p in range(x.shape[0]):
+        a = 0.0
+        xn = 0.0
+        for j in range(x.shape[1]):
+            a += w[j] * x[p, j]
+            xn += x[p, j] * x[p, j]
+        on = (table[p >> 6] >> np.uint64(p & 63)) & np.uint64(1)
+        m = a if on else -a
+        if not (m > 0.0 and m > tol * wn * np.sqrt(xn)):
+            return False
+    return True
+
+
+@njit(cache=True, inline="always")
+def step(u, w, xrow, t, eta, off, table_k, saturate, uses_output, uses_weight):
+    """One update of a gate on one input row; returns the gate's output O.
+
+    Applies dw_j = eta * sum_m c_m O^a x_j^b w_j^c T^d to all synapses at once
+    (on u, with w = tanh(u), when saturating), read from ``table_k[O, x, T,
+    c]``, the coefficient of w^c for each of the two values of O, x and T.
+    O is computed only when the rule reads it, and w is refreshed only when
+    the rule reads O or w (otherwise the caller forms it where it is
+    checked). Compiled with numba.
+    """
+    s = xrow.shape[0]
+    o = 0.0
+    if uses_output:
+        a = 0.0
+        for j in range(s):
+            a += w[j] * xrow[j]
+        o = 1.0 if a > 0.0 else off
+    oi = 1 if o > 0.0 else 0
+    ti = 1 if t > 0.0 else 0
+    # no change at all (gradient with O = T): skip the loop
+    if uses_weight or table_k[oi, 0, ti, 0] != 0.0 or table_k[oi, 1, ti, 0] != 0.0:
+        for j in range(s):
+            # O, x and T take two values each, so the rule is a cubic in w
+            # whose coefficients were tabulated once (see Protocol.rule_table)
+            xi = 1 if xrow[j] > 0.0 else 0
+            wv = w[j]
+            d = table_k[oi, xi, ti, 0]
+            if uses_weight:
+                d += table_k[oi, xi, ti, 1] * wv + table_k[oi, xi, ti, 2] * (wv * wv) + table_k[
+                    oi, xi, ti, 3
+                ] * (wv * wv * wv)
+            u[j] += eta * d
+    if uses_output or uses_weight:
+        for j in range(s):
+            w[j] = np.tanh(u[j]) if saturate else u[j]
+    return o
+
+
+@njit(cache=True, inline="always")
+def refresh(u, w, saturate):
+    """w = tanh(u) when saturating, else w = u (the weights the gate reads). Compiled with numba."""
+    for j in range(u.shape[0]):
+        w[j] = np.tanh(u[j]) if saturate else u[j]
+
+
+@njit(cache=True)
+def train_gate(table, x, pm1, table_k, saturate, uses_output, uses_weight, w0, orders, etas, any_epoch, tol, u, w):
+    """Train one gate from w0 on the rows of x; True if the target is learnt.
+
+    Each step is :func:`step` on the presented row. Compiled with numba.
+    """
+    off = -1.0 if pm1 else 0.0
+    live = uses_output or uses_weight
+    for j in range(x.shape[1]):
+        u[j] = w0[j]
+    refresh(u, w, saturate)
+    for e in range(orders.shape[0]):
+        eta = etas[e]
+        for q in range(orders.shape[1]):
+            p = orders[e, q]
+            step(u, w, x[p], target(table, p, pm1), eta, off, table_k, saturate, uses_output, uses_weight)
+        if any_epoch:
+            if not live:
+                refresh(u, w, saturate)
+            if learnt(table, x, w, pm1, tol):
+                return True
+    refresh(u, w, saturate)
+    return learnt(table, x, w, pm1, tol)
+
+
+@njit(cache=True, parallel=True)
+def simulate_many(tables, x, pm1, table_k, saturate, uses_output, uses_weight, init, orders, etas,
+                   any_epoch, tol, successes):
+    """successes[f] = number of restarts that learn tables[f]. Compiled, threaded over f."""
+    s = x.shape[1]
+    for f in prange(tables.shape[0]):
+        u = np.empty(s)
+        w = np.empty(s)
+        c = 0
+        for k in range(init.shape[0]):
+            if train_gate(tables[f], x, pm1, table_k, saturate, uses_output, uses_weight, init[k],
+                           orders[k], etas, any_epoch, tol, u, w):
+                c += 1
+        successes[f] = c
+
+
+@njit(cache=True, inline="always")
+def margin_status(table, x, w):
+    """1 if every input has T~ (w . x~) > 0, 0 if the smallest is exactly 0, -1 if negative."""
+    status = 1
+    for p in range(x.shape[0]):
+        a = 0.0
+        for j in range(x.shape[1]):
+            a += w[j] * x[p, j]
+        on = (table[p >> 6] >> np.uint64(p & 63)) & np.uint64(1)
+        m = a if on else -a
+        if m < 0.0:
+            return -1
+        if m == 0.0:
+            status = 0
+    return status
+
+
+@njit(cache=True)
+def exact_many(tables, x, pm1, saturate, status):
+    """Asymptotic clamped Hebb / Oja: the weights tend to the direction
+    c = sum_k T_k x~_k (the canonical-form condition); with saturation
+    w -> sign(c). status[f] = 1 learnt (strict), 0 a tie (some margin exactly
+    0, decided by the initial weights in a simulation), -1 not learnt.
+    c is a sum of small integers, so the margins are exact. Compiled,
+    threaded over functions.
+    """
+    exact_many_coded(tables, x, pm1, x, saturate, status)
+
+
+@njit(cache=True, parallel=True)
+def exact_many_coded(tables, xc, cpm1, x, saturate, status):
+    """:func:`exact_many` with the direction c = sum_k T_k xc~_k taken in the update's coding
+    (targets +-1 when `cpm1`, else 1/0; inputs `xc`) and the margins read on the gate's inputs `x`.
+
+    A recoded rule on 0/1 activities moves its weights as the +-1 rule does on
+    the +-1 cube, so c is the +-1 direction while the gate reads 0/1 inputs.
+    Compiled, threaded over functions.
+    """
+    s = x.shape[1]
+    for f in prange(tables.shape[0]):
+        c = np.zeros(s)
+        for p in range(x.shape[0]):
+            t = target(tables[f], p, cpm1)
+            for j in range(s):
+                c[j] += t * xc[p, j]
+        if saturate:
+            for j in range(s):
+                c[j] = 1.0 if c[j] > 0 else (-1.0 if c[j] < 0 else 0.0)
+        status[f] = margin_status(tables[f], x, c)
