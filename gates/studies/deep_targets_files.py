@@ -11,7 +11,8 @@ import os
 import numpy as np
 
 from gates.estimate import seed_mean
-from gates.studies.deep_targets_study import TASKS, UNTUNED
+from gates.learning.deep_targets import DeepTargetsConfig
+from gates.studies.deep_targets_study import UNTUNED
 
 __all__ = ["summarise", "write_study", "study_summary"]
 
