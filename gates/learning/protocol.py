@@ -1,25 +1,11 @@
 """Training protocols: how one threshold gate is trained on a truth table.
 
 A :class:`Protocol` records every choice that shapes a learnability result;
-it is written into every manifest and JSON summary. Defaults:
-
-============  =========================================================
-encoding      ``pm1``: inputs and targets in {-1, +1} (``01``: {0, 1})
-bias          on: a constant input 1 with its own synapse
-init          ``normal`` with scale 0.1: w ~ N(0, 0.1^2), symmetric
-presentation  ``shuffled``: the whole truth table each epoch, fresh order
-epochs        100
-eta0          0.1, ``linear`` schedule: eta_e = eta0 (1 - e / epochs)
-restarts      K = 10; a function is learnable if one restart learns it
-criterion     ``final``: after the last epoch, T~ (w . x~) > tol |w| |x~| on
-              every input (T~ = +-1 target sign); a smaller margin is a tie
-tolerance     tol = 1e-6: the relative margin a learnt gate must clear
-seed          0
-recode        True: with 01 coding a named rule is the image of its +-1
-              formula under x' = 2x - 1 ("recoded", the same rule class);
-              False applies the +-1 formula to 0/1 values ("literal").
-              No effect with pm1 coding (see :func:`gates.learning.rules.get_rule`)
-============  =========================================================
+it is written into every manifest and JSON summary. Each field carries its
+own metadata (help, allowed values or range, CLI flag): the ``gates learn``
+options, the batch job keys, the validation and the README's settings table
+(:func:`settings_table`, checked against the README by a test) all come from
+it, so the defaults are written once, in the dataclass below.
 
 Randomness is common to all target functions: restart k draws its initial
 weights and its presentation orders from ``SeedSequence(seed).spawn(K)[k]``
