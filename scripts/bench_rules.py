@@ -21,7 +21,7 @@ import time
 import numpy as np
 from benchlib import best, report
 
-from gates.studies.discover import _ETA, _EPOCHS, _STARTS, dynamics_labels, discover, enumerate_rules, gate_behaviours, _rule
+from gates.studies.discover import DYNAMICS_ETA, DYNAMICS_EPOCHS, DYNAMICS_STARTS, dynamics_labels, discover, enumerate_rules, gate_behaviours, rule_from_vector
 from gates.linear_unit.dynamics import exact_trajectory
 from gates.linear_unit.moments import expected_term, expected_update, moments
 from gates.learning.protocol import Protocol
@@ -123,17 +123,17 @@ def numpy_dynamics(tables, x, targets, w0, eta, epochs, step_tol=1e-5, diverge=1
 def bench_dynamics():
     coefs, monos = enumerate_rules(2, max_terms=2)
     reduced, red, _, _ = gate_behaviours(coefs, monos)
-    rules = [r for r in (_rule(v, red, "b") for v in reduced) if r is not None]
+    rules = [r for r in (rule_from_vector(v, red, "b") for v in reduced) if r is not None]
     proto = Protocol()
     x = proto.inputs(3)
     tabs = np.stack([proto.rule_table(r) for r in rules])
-    w0 = np.random.default_rng(np.random.SeedSequence([0, 7])).normal(0.0, 1.0, (_STARTS, x.shape[1]))
+    w0 = np.random.default_rng(np.random.SeedSequence([0, 7])).normal(0.0, 1.0, (DYNAMICS_STARTS, x.shape[1]))
     t0 = time.perf_counter()
     dynamics_labels(rules[:1], False, 0)
     cold = time.perf_counter() - t0
     t_g, a = best(lambda: dynamics_labels(rules, False, 0))
-    t_b, b = best(lambda: numpy_dynamics(tabs, x, np.ones(8), w0, _ETA, _EPOCHS), repeat=1)
-    return {"workload": f"gate dynamics, {len(rules)} rules x {_STARTS} starts x {_EPOCHS} epochs",
+    t_b, b = best(lambda: numpy_dynamics(tabs, x, np.ones(8), w0, DYNAMICS_ETA, DYNAMICS_EPOCHS), repeat=1)
+    return {"workload": f"gate dynamics, {len(rules)} rules x {DYNAMICS_STARTS} starts x {DYNAMICS_EPOCHS} epochs",
             "gates_s": round(t_g, 4), "baseline_s": round(t_b, 4), "ratio": round(t_b / t_g, 1),
             "first_call_s": round(cold, 3), "labels_agree": bool(np.array_equal(a, b))}
 

@@ -59,7 +59,8 @@ __all__ = ["monomials", "enumerate_rules", "gate_behaviours", "count_behaviours"
 DYNAMICS = ("converges", "oscillates", "diverges")
 MAX_RAW = 5_000_000
 MD_ROWS = 40
-_ETA, _EPOCHS, _STARTS = 0.05, 3000, 4
+# the gate dynamics every discovered rule is run with (recorded in the manifests)
+DYNAMICS_ETA, DYNAMICS_EPOCHS, DYNAMICS_STARTS = 0.05, 3000, 4
 _STEP_TOL, _DIVERGE = 1e-5, 1e6
 
 
@@ -163,7 +164,8 @@ def count_behaviours(degree=2, coefficients=(-1, 0, 1), max_terms=None):
     return len(coefs), len(gate_behaviours(coefs, monos)[0])
 
 
-def _rule(vec, monos, name):
+def rule_from_vector(vec, monos, name):
+    """The unsupervised Rule whose coefficient on monomial monos[i] is vec[i] (None when all are 0)."""
     terms = tuple((float(v), a, b, c, 0) for v, (a, b, c) in zip(vec, monos) if v)
     return Rule(name, terms, False, "unsupervised") if terms else None
 
@@ -227,9 +229,9 @@ def dynamics_labels(rules, clamped, seed):
     maj = np.where(((p & 1) + ((p >> 1) & 1) + ((p >> 2) & 1)) >= 2, 1.0, -1.0)
     targets = maj if clamped else np.ones(8)
     tabs = np.ascontiguousarray(np.stack([proto.rule_table(r.clamped() if clamped else r) for r in rules]))
-    w0 = np.random.default_rng(np.random.SeedSequence([seed, 7])).normal(0.0, 1.0, (_STARTS, x.shape[1]))
-    status = np.zeros((len(rules), _STARTS), dtype=np.int8)
-    _batch_dynamics(tabs, x, targets, w0, _ETA, _EPOCHS, _STEP_TOL, _DIVERGE, status)
+    w0 = np.random.default_rng(np.random.SeedSequence([seed, 7])).normal(0.0, 1.0, (DYNAMICS_STARTS, x.shape[1]))
+    status = np.zeros((len(rules), DYNAMICS_STARTS), dtype=np.int8)
+    _batch_dynamics(tabs, x, targets, w0, DYNAMICS_ETA, DYNAMICS_EPOCHS, _STEP_TOL, _DIVERGE, status)
     return status.max(axis=1)  # any diverging start -> diverges; any moving start -> oscillates
 
 
@@ -300,7 +302,7 @@ def discover(degree=2, coefficients=(-1, 0, 1), max_terms=None, n4=False, protoc
         first[inverse[i]] = i
     rules = []
     for u, vec in enumerate(reduced):
-        rules.append(_rule(vec, red_monos, f"b{u}"))
+        rules.append(rule_from_vector(vec, red_monos, f"b{u}"))
     live = [r for r in rules if r is not None]
     unsup = np.full(len(rules), 1, np.int8)
     clamp = np.full(len(rules), 1, np.int8)
@@ -310,7 +312,7 @@ def discover(degree=2, coefficients=(-1, 0, 1), max_terms=None, n4=False, protoc
         clamp[idx] = dynamics_labels(live, True, seed)
     rows = []
     for u, r in enumerate(rules):
-        raw = _rule(coefs[first[u]], monos, "raw")
+        raw = rule_from_vector(coefs[first[u]], monos, "raw")
         if r is None:  # every term cancels on the gate (e.g. 1 - x^2): the weights never move
             sh, dp, s4 = 0, 0, None
             unsup[u] = clamp[u] = 0
@@ -348,7 +350,7 @@ def discover(degree=2, coefficients=(-1, 0, 1), max_terms=None, n4=False, protoc
                          "deep_n3": dp, "note": "supervised (reads O and T): outside the space; deep_n3 with "
                                                 "fixed random hidden weights"})
         else:
-            same = None if vec is None else _rule(vec, red_monos, label)
+            same = None if vec is None else rule_from_vector(vec, red_monos, label)
             refs.append({"name": label, "formula": un.formula(),
                          "on_gates": None if vec is None else _poly(same),
                          "rank": None if hit is None else hit["rank"],
@@ -414,7 +416,7 @@ def write_discovery(res, out_dir, command=None, stem=None):
         "variables": "O (postsynaptic), x (presynaptic), w; clamped form O -> T",
         "reduction": "+-1 gates: O^2 = x^2 = 1; measurements per distinct reduced rule",
         "dynamics": {"data": "n = 3 cube, +-1, bias", "update": "full batch (mean over the 8 inputs)",
-                     "eta": _ETA, "epochs": _EPOCHS, "starts": f"{_STARTS} x N(0, 1), SeedSequence([seed, 7])",
+                     "eta": DYNAMICS_ETA, "epochs": DYNAMICS_EPOCHS, "starts": f"{DYNAMICS_STARTS} x N(0, 1), SeedSequence([seed, 7])",
                      "clamped_target": "majority of 3",
                      "diverges": f"norm > {_DIVERGE:g} or not finite, or last norm > 1.5 x mid-run norm and > 10",
                      "converges": f"every start ends with max step <= {_STEP_TOL:g} (1 + |w|)"},
