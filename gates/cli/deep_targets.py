@@ -9,7 +9,7 @@ from gates.boolean.truth import ENCODINGS
 from gates.cli.terminal import progress_bar
 from gates.errors import GatesError
 from gates.learning import deep_targets as dt
-from gates.studies.deep_targets_study import PRESETS, STUDY_SEEDS, TASKS
+from gates.studies.deep_targets_study import DEFAULT_BUDGET, PRESETS, STUDY_SEEDS, TASKS
 
 __all__ = ["add_arguments", "run"]
 
@@ -120,7 +120,7 @@ def add_arguments(sub):
     d.add_argument("--seeds", default=",".join(map(str, STUDY_SEEDS)),
                    help=f"comma-separated seeds (default: {','.join(map(str, STUDY_SEEDS))})")
     d.add_argument("--seed", type=int, help="one seed (replaces --seeds)")
-    d.add_argument("--budget", default="2e8", help="gate evaluations each method may spend, or none (then "
+    d.add_argument("--budget", default=f"{DEFAULT_BUDGET:.0e}".replace("e+0", "e"), help="gate evaluations each method may spend, or none (then "
                    "--epochs ends deep targets and baselines run config epochs) (default: 2e8)")
     d.add_argument("--baselines", default="default", help="comma-separated: backprop, ste, deep-local-hebb, "
                    "deep-local-oja, random-features; or all, none, default (all but deep-local-oja)")

@@ -3,32 +3,16 @@
 import json
 
 from gates.boolean.truth import ENCODINGS
-from gates.errors import GatesError
 
 __all__ = ["add_arguments", "run"]
 
 
-def _parse_rule(text):
-    from gates.learning.hopfield import HEBB
-
-    if text == "hebb":
-        return HEBB
-    try:
-        c = tuple(int(v) for v in text.split(","))
-    except ValueError:
-        c = ()
-    if len(c) != 4:
-        raise GatesError(f"--rule {text!r}: use hebb or four integers c0,c1,c2,c3 of "
-                         "c0 + c1 (o_i + o_j) + c2 o_i o_j + c3 (o_i^2 + o_j^2)")
-    return c
-
-
 def run(args):
     """Run the command on parsed `args`; return the exit status."""
-    from gates.learning.hopfield import default_isometries, hopfield_study
+    from gates.learning.hopfield import default_isometries, hopfield_study, parse_storage_rule
 
     which = args.isometries or default_isometries(args.n)
-    res = hopfield_study(args.n, args.memories, _parse_rule(args.rule), args.encoding, which, args.seed)
+    res = hopfield_study(args.n, args.memories, parse_storage_rule(args.rule), args.encoding, which, args.seed)
     if args.json:
         print(json.dumps(res))
         return 0

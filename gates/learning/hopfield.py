@@ -38,6 +38,8 @@ from gates.errors import InputError, require_memory
 
 __all__ = [
     "HEBB",
+    "parse_storage_rule",
+    "default_isometries",
     "storage_weights",
     "energies",
     "orientation",
@@ -385,3 +387,17 @@ def hopfield_study(n, memories=3, rule=HEBB, encoding="pm1", which="all", seed=0
 def default_isometries(n):
     """The isometries ``gates hopfield`` checks by default: all 2^n n! for n <= 6, else 100 sampled."""
     return "all" if 1 <= n <= 6 else "sample:100"
+
+
+def parse_storage_rule(text):
+    """A storage rule from its text: ``hebb``, or four integers ``c0,c1,c2,c3`` (see :func:`storage_weights`)."""
+    if text == "hebb":
+        return HEBB
+    try:
+        c = tuple(int(v) for v in str(text).split(","))
+    except ValueError:
+        c = ()
+    if len(c) != 4:
+        raise InputError(f"--rule {text!r}: use hebb or four integers c0,c1,c2,c3 of "
+                         "c0 + c1 (o_i + o_j) + c2 o_i o_j + c3 (o_i^2 + o_j^2)")
+    return c
