@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gates.errors import InputError
-from gates.learning.protocol import CRITERIA, ENCODINGS, INITS, PRESENTATIONS, SCHEDULES, Protocol, settings_table
+from gates.learning.protocol import CRITERIA, ENCODINGS, INITS, PRESENTATIONS, ETA_SCHEDULES, Protocol, settings_table
 
 from . import naive
 
@@ -45,7 +45,7 @@ def test_good_values_are_accepted():
     for enc in ENCODINGS:
         for init in INITS:
             for pres in PRESENTATIONS:
-                for sched in SCHEDULES:
+                for sched in ETA_SCHEDULES:
                     for crit in CRITERIA:
                         Protocol(encoding=enc, init=init, presentation=pres, schedule=sched, criterion=crit)
     Protocol(epochs=np.int64(3), restarts=1, seed=2**40, init_scale=0.0, eta0=1)

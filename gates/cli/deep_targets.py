@@ -152,7 +152,7 @@ def add_arguments(sub):
     d.add_argument("--flip-p", type=float, help="flip probability (default: 0.15)")
     d.add_argument("--flip-k", type=int, help="units flipped by flip-k (default: 1)")
     d.add_argument("--samples", type=int, help="candidates per example group (default: 64)")
-    d.add_argument("--schedule", choices=dt.SCHEDULES,
+    d.add_argument("--schedule", choices=dt.LAYER_SCHEDULES,
                    help="order of the layers in each epoch (default: up-down, alternating)")
     d.add_argument("--epochs", type=int, help="epoch cap (default: none with a budget, else 40)")
     d.add_argument("--inner-epochs", type=int, help="perceptron passes per unit or layer visit (default: 10)")

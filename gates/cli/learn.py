@@ -8,7 +8,7 @@ from gates.boolean.symmetry import GROUPS
 from gates.cli.protocol_options import HELP_ORDER, add_protocol_arguments, protocol_from
 from gates.errors import GatesError
 from gates.learning.rules import FORMS
-from gates.studies.census import MODES
+from gates.studies.census import CENSUS_MODES
 
 __all__ = ["add_arguments", "run"]
 
@@ -104,7 +104,7 @@ def add_arguments(sub):
                     "named --rule, a --poly as written (supervised when it reads T)")
     lp.add_argument("--poly", metavar="EXPR", help="a polynomial rule instead of --rule, in O (output), "
                     "x (input), w (weight), T (target), e.g. 'T*x - T^2*w'; run as written in the --encoding")
-    lp.add_argument("--mode", choices=MODES, default="simulate",
+    lp.add_argument("--mode", choices=CENSUS_MODES, default="simulate",
                     help="simulate the protocol, or decide from the asymptotic direction (default: simulate); "
                     "with --layers 2 the hidden layer is simulated and frozen, the output gate decided exactly")
     # the protocol's options come from its fields' metadata; --seeds (several root seeds) goes beside --seed

@@ -54,12 +54,12 @@ __all__ = [
     "SAMPLERS",
     "SEARCHES",
     "FITS",
-    "SCHEDULES",
+    "LAYER_SCHEDULES",
     "deep_targets",
     "flip_gains",
 ]
 
-SCHEDULES = ("bottom-up", "top-down", "up-down", "random")
+LAYER_SCHEDULES = ("bottom-up", "top-down", "up-down", "random")
 SEARCHES = ("unit", "joint")
 GROUPS = ("activity", "input")
 FITS = ("pocket", "perceptron")
@@ -137,7 +137,7 @@ class DeepTargetsConfig:
         for name in samplers:
             check_choice(name, "sampler", SAMPLERS)
         object.__setattr__(self, "sampler", self.sampler if isinstance(self.sampler, str) else samplers)
-        for name, allowed in (("encoding", ENCODINGS), ("schedule", SCHEDULES), ("accept", ACCEPT),
+        for name, allowed in (("encoding", ENCODINGS), ("schedule", LAYER_SCHEDULES), ("accept", ACCEPT),
                               ("search", SEARCHES), ("fit", FITS), ("group", GROUPS)):
             check_choice(getattr(self, name), name, allowed)
         for name, lo in (("samples", 1), ("epochs", 0), ("inner_epochs", 1), ("flip_k", 1), ("seed", 0),

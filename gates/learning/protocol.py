@@ -23,12 +23,12 @@ import numpy as np
 from gates._validate import check_bool, check_choice, check_int, check_real
 from gates.boolean.truth import ENCODINGS
 
-__all__ = ["Protocol", "ENCODINGS", "INITS", "PRESENTATIONS", "SCHEDULES", "CRITERIA", "check_setting",
+__all__ = ["Protocol", "ENCODINGS", "INITS", "PRESENTATIONS", "ETA_SCHEDULES", "CRITERIA", "check_setting",
            "settings_table"]
 
 INITS = ("normal", "uniform", "zeros")
 PRESENTATIONS = ("shuffled", "cyclic")
-SCHEDULES = ("linear", "constant")
+ETA_SCHEDULES = ("linear", "constant")
 CRITERIA = ("final", "any-epoch")
 
 
@@ -128,7 +128,7 @@ class Protocol:
     eta0: float = _setting(0.1, "initial learning rate", range=(0, None), lo_open=True,
                            cli_help="initial learning rate (default: 0.1)")
     schedule: str = _setting("linear", "learning-rate schedule: eta_e = eta0 (1 - e / epochs) (linear) or eta0",
-                             choices=SCHEDULES, cli_help="learning-rate schedule (default: linear decay to 0)")
+                             choices=ETA_SCHEDULES, cli_help="learning-rate schedule (default: linear decay to 0)")
     restarts: int = _setting(10, "random initialisations K; a function is learnable if one restart learns it",
                              range=(1, None), cli_help="random initialisations K (default: 10)")
     criterion: str = _setting("final", "success: a strict margin after the last epoch (final) or after any epoch",

@@ -28,7 +28,7 @@ from gates.learning.rules import get_rule
 from gates.linear_unit.moments import check_rule, check_targets, moments, term_text
 
 __all__ = [
-    "MODES",
+    "UPDATE_MODES",
     "TRANSFERS",
     "OVERFLOW",
     "simulate",
@@ -39,7 +39,7 @@ __all__ = [
     "delta_least_squares",
 ]
 
-MODES = ("batch", "online")
+UPDATE_MODES = ("batch", "online")
 OVERFLOW = 1e100
 """|w_j| beyond which :func:`simulate` declares the weights overflowed (a
 cubic term of such a weight is still finite in float64)."""
@@ -122,7 +122,7 @@ def simulate(rule, I, T, w0, eta, epochs, mode="batch", seed=0, transfer="linear
     w = check_array(w0, "initial weights w0", shape=(n,)).copy()
     eta = check_positive(eta, "learning rate eta")
     epochs = check_int(epochs, "epochs", lo=0)
-    check_choice(mode, "mode", MODES)
+    check_choice(mode, "mode", UPDATE_MODES)
     check_choice(transfer, "transfer", TRANSFERS)
     out_f = np.tanh if transfer == "tanh" else None
     terms = [(float(c), int(a), int(b), int(cw), int(d)) for c, a, b, cw, d in rule.terms]

@@ -62,10 +62,10 @@ __all__ = [
     "resolve_rule",
     "exact_coding",
     "check_reduction",
-    "MODES",
+    "CENSUS_MODES",
 ]
 
-MODES = ("simulate", "exact")
+CENSUS_MODES = ("simulate", "exact")
 EXACT_RULES = ("hebb", "oja", "hebb-tanh", "gradient")
 LIST_MAX_N = {"all": 4, "monotone": 6, "threshold": 6}
 
@@ -235,8 +235,8 @@ def census_rows(family, n, rule="hebb", form=None, mode="simulate", protocol=Non
     :func:`shallow_successes` and join them with :func:`census_result`.
     """
     family = check_family(family)
-    if mode not in MODES:
-        raise InputError(f"mode {mode!r} is unknown: allowed {', '.join(MODES)}")
+    if mode not in CENSUS_MODES:
+        raise InputError(f"mode {mode!r} is unknown: allowed {', '.join(CENSUS_MODES)}")
     protocol = Protocol() if protocol is None else protocol
     r = resolve_rule(rule, form, poly, protocol=protocol)
     if mode == "exact" and (poly is not None or exact_coding(r, protocol) is None):
