@@ -100,11 +100,12 @@ def check_array(a, name, dtype=np.float64, shape=None, finite=True):
     try:
         arr = np.ascontiguousarray(a, dtype=dtype)
     except (TypeError, ValueError, OverflowError):
-        raise InputError(f"{name} must be an array of {np.dtype(dtype).name} values") from None
+        raise InputError(f"{name} must be a numeric array (of {np.dtype(dtype).name} values)") from None
     if shape is not None and (arr.ndim != len(shape)
                               or any(s is not None and s != t for s, t in zip(shape, arr.shape))):
         want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
-        raise InputError(f"{name} has shape {arr.shape}; expected {want}")
+        dims = f" ({len(shape)}-D)" if arr.ndim != len(shape) else ""
+        raise InputError(f"{name} has shape {arr.shape}; expected {want}{dims}")
     if finite and arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
         raise InputError(f"{name} holds non-finite values")
     return arr

@@ -347,7 +347,7 @@ def test_bad_arrays():
         (lambda: net.forward(w, X[:0]), "P = 0"),
         (lambda: net.forward(w, np.where(X > 1, np.nan, X)), "X holds non-finite values"),
         (lambda: net.forward(np.full(22, np.inf), X), "w holds non-finite values"),
-        (lambda: net.forward(w, "abc"), "X must be an array of float64 values"),
+        (lambda: net.forward(w, "abc"), "X must be a numeric array \\(of float64 values\\)"),
         (lambda: net.error(w, X, T[:3]), "T has shape \\(3, 1\\); expected \\(4, 1\\)"),
         (lambda: net.gradient(w, X, T[:, 0]), "T has shape"),
         (lambda: net.errors(w, X, T), "Wmat has shape \\(22,\\); expected \\(any, 22\\)"),

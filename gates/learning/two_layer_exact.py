@@ -74,7 +74,7 @@ import numpy as np
 from numba import njit
 from scipy.optimize import linprog
 
-from gates._validate import check_bool, check_int
+from gates._validate import check_array, check_bool, check_int
 from gates.learning._clamped import clamped_tables
 from gates.errors import InputError, UndecidedError, require_memory
 from gates.boolean.truth import ENCODINGS
@@ -549,11 +549,9 @@ def _separable_tables(pat, pmask, full):
 
 
 def _check_values(x, ndim, what):
-    try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InputError(f"{what} must be a numeric array, got {type(x).__name__}") from None
-    if arr.ndim != ndim or 0 in arr.shape:
+    """Feature patterns: a non-empty `ndim`-D array with values in {-1, 0, 1}, as int64."""
+    arr = check_array(x, what, shape=(None,) * ndim, finite=False)  # NaN is reported as a bad value below
+    if 0 in arr.shape:
         raise InputError(f"{what} must be a non-empty {ndim}-D array, got shape {arr.shape}")
     if not np.isin(arr, (-1.0, 0.0, 1.0)).all():
         bad = arr[~np.isin(arr, (-1.0, 0.0, 1.0))].reshape(-1)[0]
