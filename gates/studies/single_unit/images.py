@@ -4,7 +4,7 @@ Simple Hebb O x makes w grow along the principal eigenvector of E[x x^T] (close 
 the centre of gravity for positive pixels); a rule without O, such as the
 default ``T*x - T*w^2``, has the expectation dw/dt = a_j + b_j w + c_j w^2
 per weight, a Riccati equation solved in closed form by
-:func:`gates.linear_unit.dynamics.riccati`; a unit trained on images with a digit as
+:func:`gates.linear_unit.riccati.riccati`; a unit trained on images with a digit as
 target follows it almost exactly. That rule does not read O, so the fit
 only shows that small steps follow their own mean ODE: it is kept as the
 **control** (:func:`riccati_images`).
