@@ -3,7 +3,7 @@
 import json
 import os
 
-from gates.cli.terminal import progress_bar
+from gates.cli.terminal import print_written, progress_bar
 from gates.errors import GatesError
 
 __all__ = ["add_arguments", "run"]
@@ -66,7 +66,7 @@ def run(args):
                   + (f" 95% interval [{ci[0]:+.3f}, {ci[1]:+.3f}]" if ci else "")
                   + f" (predicted {f.get('predicted')}), r^2 {f['r2']:.3f}")
     if args.out:
-        print(f"wrote {', '.join(summary['files'])} into {args.out}" + (f" ({summary['note']})" if "note" in summary else ""))
+        print_written(summary, args.out)
     return 0
 
 

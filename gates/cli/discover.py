@@ -3,7 +3,7 @@
 import json
 import os
 
-from gates.cli.terminal import progress_bar
+from gates.cli.terminal import print_written, progress_bar
 from gates.errors import GatesError
 
 __all__ = ["add_arguments", "run"]
@@ -45,7 +45,7 @@ def run(args):
         where = f"rank {r['rank']} of {r['of']}" if r.get("rank") else r.get("note", "")
         print(f"{r['name']}: {r['formula']}: {where}; n3 {r.get('shallow_n3', '-')}, deep n3 {r.get('deep_n3', '-')}")
     if args.out:
-        print(f"wrote {', '.join(summary['files'])} into {args.out}")
+        print_written(summary, args.out)
     return 0
 
 

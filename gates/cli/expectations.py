@@ -4,6 +4,7 @@ import json
 import os
 
 
+from gates.cli.terminal import print_written
 from gates.linear_unit.moments import MAX_DEGREE
 
 __all__ = ["add_arguments", "run"]
@@ -29,7 +30,7 @@ def run(args):
     for r in rows:
         print(f"{r['term']:<14}{r['apparent_degree']:>4}{r['effective_degree']:>4}  {r['vector_form']}")
     if args.out:
-        print(f"wrote {', '.join(summary['files'])} into {args.out}")
+        print_written(summary, args.out)
     return 0
 
 

@@ -4,6 +4,7 @@ import json
 import os
 
 
+from gates.cli.terminal import print_written
 from gates.studies.single_unit import EXPERIMENTS
 
 __all__ = ["add_arguments", "run"]
@@ -55,7 +56,7 @@ def run(args):
               f"max error {100 * r['max_rel_error']:.2f}% of max |w| (O-free clock: "
               f"{100 * r['o_free_clock']['max_rel_error']:.1f}%)")
     if args.out:
-        print(f"wrote {', '.join(summary['files'])} into {args.out}" + (f" ({summary['note']})" if "note" in summary else ""))
+        print_written(summary, args.out)
     return 0
 
 
