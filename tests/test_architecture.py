@@ -88,12 +88,16 @@ def test_tests_import_public_names_only(path):
     assert _private_uses(path, "tests") == []
 
 
-@pytest.mark.parametrize("path", MODULES, ids=_ids(MODULES))
-def test_modules_stay_short_or_say_why(path):
-    text = path.read_text()
+def _too_long(text):
+    """The line count of a module over MAX_LINES whose docstring does not say why; else None."""
     lines = text.count("\n")
     doc = ast.get_docstring(ast.parse(text)) or ""
-    assert lines <= MAX_LINES or LONG_REASON in doc, f"{lines} lines and no '{LONG_REASON} ...' in the docstring"
+    return lines if lines > MAX_LINES and LONG_REASON not in doc else None
+
+
+@pytest.mark.parametrize("path", MODULES, ids=_ids(MODULES))
+def test_modules_stay_short_or_say_why(path):
+    assert _too_long(path.read_text()) is None, f"over {MAX_LINES} lines and no '{LONG_REASON} ...' in the docstring"
 
 
 def _calls(path, pattern):
@@ -140,3 +144,53 @@ def test_layer_contracts_hold():
 
     status = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True)
     assert status == EXIT_STATUS_SUCCESS
+
+
+# --------------------------------------------------------------------------
+# each rule fails on a planted break (the checks above can fail)
+# --------------------------------------------------------------------------
+
+
+def test_private_name_rule_sees_a_planted_import(tmp_path):
+    src = tmp_path / "planted.py"
+    src.write_text("from gates.boolean.words import popcount64\nfrom gates.learning.gate import _hidden\n"
+                   "import gates.boolean.truth as t\nx = t._secret\n")
+    assert _private_uses(src, "gates.studies.planted") == ["gates.learning.gate._hidden", "gates.boolean.truth._secret"]
+
+
+def test_length_rule_sees_a_planted_long_module():
+    body = "x = 1\n" * MAX_LINES
+    assert _too_long('"""Short."""\n' + body) == MAX_LINES + 1
+    assert _too_long(f'"""Long.\n\n{LONG_REASON} of a reason.\n"""\n' + body) is None
+
+
+def test_line_rules_see_planted_lines(tmp_path):
+    src = tmp_path / "planted.py"
+    src.write_text("ok = 1\nif isinstance(v, bool) or v < 0:\n    pass\nimport matplotlib.pyplot as plt\n"
+                   "numba.set_num_threads(2)\n# isinstance(v, bool) in a comment is fine\n")
+    global ROOT
+    saved, ROOT = ROOT, tmp_path  # _calls names files relative to ROOT
+    try:
+        assert _calls(src, r"isinstance\([^)]*\bbool\b") == ["planted.py:2"]
+        assert _calls(src, r"matplotlib\.use\(|import matplotlib\.pyplot|from matplotlib import pyplot") == ["planted.py:4"]
+        assert _calls(src, r"set_num_threads\(") == ["planted.py:5"]
+    finally:
+        ROOT = saved
+
+
+def test_layer_contract_fails_on_a_planted_upward_import(tmp_path):
+    # a copy of the package in which the lowest room imports the command line
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copytree(PKG, tmp_path / "gates", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    with open(tmp_path / "gates" / "io" / "storage.py", "a") as f:
+        f.write("\nfrom gates.cli import main as _planted  # noqa\n")
+    code = ("import sys; from importlinter.cli import lint_imports; "
+            "sys.exit(lint_imports(config_filename='pyproject.toml', no_cache=True, no_logo=True))")
+    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                       env={"PYTHONPATH": str(tmp_path), "PATH": ""})
+    assert r.returncode != 0
+    assert "gates.io.storage -> gates.cli" in r.stdout
