@@ -1,6 +1,7 @@
 """The `gates` command line: JSON summaries, outputs, and one-line errors."""
 
 import csv
+import importlib
 import json
 import os
 import subprocess
@@ -287,8 +288,22 @@ def test_every_command_is_a_module_with_add_arguments_and_run():
 
     assert entry is main  # gates.cli exposes the entry point
     assert len(COMMANDS) == 11
-    for command in COMMANDS:
+    for name, module, _ in COMMANDS:
+        command = importlib.import_module(module)
         sub = argparse.ArgumentParser().add_subparsers()
         command.add_arguments(sub)
         (parser,) = sub.choices.values()  # one subcommand per module, which runs that module's run
+        assert list(sub.choices) == [name]
         assert parser.get_default("func") is command.run, command.__name__
+
+
+def test_a_command_imports_only_its_own_rooms():
+    # `gates --help` lists every command without importing any of them (nor numba); a command imports its
+    # own module only, so a cold start pays for the rooms it uses
+    code = ("import sys; from gates.cli.main import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('gates.cli.')), 'numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, "--help"], capture_output=True, text=True).stdout
+    assert out.splitlines()[-1] == "['gates.cli.main'] False"
+    out = subprocess.run([sys.executable, "-c", code, "hopfield", "--help"], capture_output=True, text=True).stdout
+    assert out.splitlines()[-1].startswith("['gates.cli.hopfield', 'gates.cli.main']")

@@ -2,6 +2,7 @@
 
 import json
 
+from gates.cli.main import command_help
 from gates.cli.terminal import progress_bar
 from gates.errors import GatesError
 from gates.jobs.executors import EXECUTORS
@@ -51,7 +52,7 @@ def add_arguments(sub):
     """Add the command's parser to the subparsers `sub`."""
     b = sub.add_parser(
         "batch",
-        help="chunked, resumable batch jobs (TOML job files): run, resume, status, merge",
+        help=command_help("batch"),
         description="run JOB.toml --dir DIR runs the pending chunks of a job (a second run on the same "
         "directory is safe, and so are two at once); resume DIR re-checks every finished chunk's checksum "
         "and reruns missing or damaged ones; status DIR reports done / pending / failed and the time "

@@ -3,6 +3,7 @@
 import json
 import os
 
+from gates.cli.main import command_help
 from gates.cli.terminal import print_written, progress_bar
 from gates.errors import GatesError
 
@@ -74,7 +75,7 @@ def add_arguments(sub):
     """Add the command's parser to the subparsers `sub`."""
     ch = sub.add_parser(
         "channel",
-        help="the learning channel: bits fed back per weight, operations, rate and improvement per algorithm",
+        help=command_help("channel"),
         description="Measures, for backprop and the perturbation algorithms (P{W,A}{L,G}{B,R}[k]), the bits "
         "sent back per weight, the operations per weight, the rate R = bits / ops, and the cosine of each "
         "update with the true gradient (the improvement of a fixed-length step relative to the gradient "

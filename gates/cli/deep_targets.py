@@ -6,6 +6,7 @@ import os
 from gates._threads import numba_threads
 from gates._validate import check_int
 from gates.boolean.truth import ENCODINGS
+from gates.cli.main import command_help
 from gates.cli.terminal import progress_bar
 from gates.errors import GatesError
 from gates.learning import deep_targets as dt
@@ -108,7 +109,7 @@ def add_arguments(sub):
     """Add the command's parser to the subparsers `sub`."""
     d = sub.add_parser(
         "deep-targets",
-        help="sampling deep targets on threshold-gate networks against compute-matched baselines",
+        help=command_help("deep-targets"),
         description="Sampling deep targets (paper section 4) on networks of threshold gates, beside backprop "
         "on a tanh relaxation and a straight-through estimator (both tuned on a validation split), deep local "
         "learning and random features, every method stopped at the same number of gate evaluations. Tasks: "

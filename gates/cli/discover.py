@@ -3,6 +3,7 @@
 import json
 import os
 
+from gates.cli.main import command_help
 from gates.cli.terminal import print_written, progress_bar
 from gates.errors import GatesError
 
@@ -53,7 +54,7 @@ def add_arguments(sub):
     """Add the command's parser to the subparsers `sub`."""
     dc = sub.add_parser(
         "discover",
-        help="enumerate every small polynomial local rule and rank it",
+        help=command_help("discover"),
         description="Every unsupervised polynomial rule F(O, x, w) of degree <= D with coefficients in a "
         "small integer set (up to a positive factor), measured on +-1 threshold gates: weight dynamics "
         "(converges / oscillates / diverges), the n = 3 functions one gate learns with the clamped rule, "

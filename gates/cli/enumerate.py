@@ -5,6 +5,7 @@ import os
 
 from gates.boolean.families import FAMILIES
 from gates.boolean.symmetry import GROUPS
+from gates.cli.main import command_help
 from gates.cli.terminal import progress_bar
 from gates.errors import GatesError
 from gates.studies.enumeration import FORMATS
@@ -54,7 +55,7 @@ def add_arguments(sub):
     """Add the command's parser to the subparsers `sub`."""
     e = sub.add_parser(
         "enumerate",
-        help="count, list or classify all, monotone or threshold functions",
+        help=command_help("enumerate"),
         description="Count, list or classify the functions of a family. Tables use kitty's "
         "convention: bit p is f(x) with x_i = bit i of p; hex is most significant nibble first.",
     )

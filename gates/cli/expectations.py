@@ -4,6 +4,7 @@ import json
 import os
 
 
+from gates.cli.main import command_help
 from gates.cli.terminal import print_written
 from gates.linear_unit.moments import MAX_DEGREE
 
@@ -38,7 +39,7 @@ def add_arguments(sub):
     """Add the command's parser to the subparsers `sub`."""
     ex = sub.add_parser(
         "expectations",
-        help="the table of expected rule terms for a linear unit (Markdown, LaTeX, CSV)",
+        help=command_help("expectations"),
         description="For a linear unit O = w . I, the expectation over the data of every monomial "
         "O^a x^b w^c T^d of degree <= D, in scalar (index) and vector form, in terms of the data's "
         "moments: the paper's tables of constant, linear, quadratic and cubic terms. Needs sympy "

@@ -3,6 +3,7 @@
 import json
 
 from gates.boolean.truth import ENCODINGS
+from gates.cli.main import command_help
 
 __all__ = ["add_arguments", "run"]
 
@@ -33,7 +34,7 @@ def add_arguments(sub):
     """Add the command's parser to the subparsers `sub`."""
     h = sub.add_parser(
         "hopfield",
-        help="Hopfield storage, the oriented n-cube and its isometry invariance",
+        help=command_help("hopfield"),
         description="Store random memories in a Hopfield net of n units, orient the n-cube toward lower "
         "energy (a networkx DiGraph; equal-energy edges are reported as ties), check acyclicity, minima "
         "and asynchronous dynamics, and check that storing g(memories) gives g(orientation) for "

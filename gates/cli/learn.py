@@ -5,6 +5,7 @@ import os
 
 from gates.boolean.families import FAMILIES
 from gates.boolean.symmetry import GROUPS
+from gates.cli.main import command_help
 from gates.cli.protocol_options import HELP_ORDER, add_protocol_arguments, protocol_from
 from gates.errors import GatesError
 from gates.learning.rules import FORMS
@@ -79,7 +80,7 @@ def add_arguments(sub):
     """Add the command's parser to the subparsers `sub`."""
     lp = sub.add_parser(
         "learn",
-        help="which functions a threshold gate learns with a local rule",
+        help=command_help("learn"),
         description="Learnability census: train one threshold gate (with bias) on every function "
         "of a family, or decide it in exact (asymptotic) mode. Only threshold functions can be "
         "learnt by one gate, so by default only they are trained (--exhaustive trains all). "

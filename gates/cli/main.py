@@ -5,15 +5,13 @@ Errors a user can cause print one line on stderr and exit with status 2.
 """
 
 import argparse
+import importlib
 import sys
 
 from gates import __version__
-from gates.cli import (batch, channel, deep_targets, discover, expectations, hopfield, learn, single_unit, tables,
-                       verify)
-from gates.cli import enumerate as enumerate_cmd
 from gates.errors import GatesError
 
-__all__ = ["main", "build_parser", "COMMANDS"]
+__all__ = ["main", "build_parser", "COMMANDS", "command_help"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -23,19 +21,61 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-# the order of `gates --help`
-COMMANDS = (enumerate_cmd, learn, tables, deep_targets, hopfield, expectations, single_unit, discover, batch,
-            channel, verify)
+# (command, module, one-line help) in the order of `gates --help`. A command's module (and with it the
+# package rooms it needs) is imported only when that command runs, so `gates --help` and every command
+# start without importing the others.
+COMMANDS = (
+    ("enumerate", "gates.cli.enumerate",
+     "count, list or classify all, monotone or threshold functions"),
+    ("learn", "gates.cli.learn",
+     "which functions a threshold gate learns with a local rule"),
+    ("tables", "gates.cli.tables",
+     "regenerate the tables in enumerations/"),
+    ("deep-targets", "gates.cli.deep_targets",
+     "sampling deep targets on threshold-gate networks against compute-matched baselines"),
+    ("hopfield", "gates.cli.hopfield",
+     "Hopfield storage, the oriented n-cube and its isometry invariance"),
+    ("expectations", "gates.cli.expectations",
+     "the table of expected rule terms for a linear unit (Markdown, LaTeX, CSV)"),
+    ("single-unit", "gates.cli.single_unit",
+     "the paper's single-unit experiments: supervised Hebb datasets, Hebb and Riccati on images"),
+    ("discover", "gates.cli.discover",
+     "enumerate every small polynomial local rule and rank it"),
+    ("batch", "gates.cli.batch",
+     "chunked, resumable batch jobs (TOML job files): run, resume, status, merge"),
+    ("channel", "gates.cli.channel",
+     "the learning channel: bits fed back per weight, operations, rate and improvement per algorithm"),
+    ("verify", "gates.cli.verify",
+     "run the theorem checks (all by default) and say which pass"),
+)
 
 
-def build_parser():
-    """The ``gates`` parser: one subparser per module of :data:`COMMANDS`."""
+def command_help(name):
+    """The one-line help of command `name` (the same in ``gates --help`` and ``gates NAME --help``)."""
+    return next(h for n, _, h in COMMANDS if n == name)
+
+
+def build_parser(command=None):
+    """The ``gates`` parser: the full subparser of `command` (of every command when None), stubs for the rest.
+
+    A stub carries the command's name and help, so ``gates --help`` lists every command; parsing a
+    command's options needs its full subparser.
+    """
     p = _Parser(prog="gates", description="Learnability of Boolean functions by threshold gates.")
     p.add_argument("--version", action="version", version=f"gates {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for command in COMMANDS:
-        command.add_arguments(sub)
+    for name, module, text in COMMANDS:
+        if command is None or name == command:
+            importlib.import_module(module).add_arguments(sub)
+        else:
+            sub.add_parser(name, help=text)
     return p
+
+
+def _command(argv):
+    """The command named in `argv` (its first argument, when it is one), else a name no command has."""
+    names = {n for n, _, _ in COMMANDS}
+    return argv[0] if argv and argv[0] in names else ""
 
 
 def main(argv=None):
@@ -43,8 +83,8 @@ def main(argv=None):
 
     A :class:`gates.errors.GatesError` is printed as one line on stderr with status 2.
     """
-    parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
     args.command_line = ["gates", *argv]
     try:

@@ -3,33 +3,24 @@
 import json
 import os
 
-
+from gates.cli.main import command_help
 from gates.cli.terminal import print_written
-from gates.studies.single_unit import EXPERIMENTS
+from gates.studies.single_unit.experiments import EXPERIMENTS, experiment_default as _default
+from gates.studies.single_unit.image_study import image_study
+from gates.studies.single_unit.supervised_hebb import supervised_hebb_study
 
 __all__ = ["add_arguments", "run"]
 
 
 def run(args):
     """Run the command on parsed `args`; return the exit status."""
-    from gates.studies import single_unit as su
+    from gates.studies.single_unit.experiments import experiment_summary, run_experiment, write_experiment
 
-    if args.study == "supervised-hebb":
-        res = su.supervised_hebb_study(datasets=args.datasets, seed=args.seed)
-        summary = {"study": args.study, "protocol": res["protocol"], "seed": args.seed, "summary": res["summary"]}
-        writer = su.write_supervised_hebb
-    else:
-        res = su.image_study(args.data, digit=args.digit, rule=args.rule, seed=args.seed)
-        summary = {"study": args.study, "data": res["data"], "hebb": {**res["hebb"]["final"],
-                   "settings": res["hebb"]["settings"]},
-                   "riccati": None if res["riccati"] is None else {
-                       k: res["riccati"][k] for k in ("r2", "max_abs_deviation", "diverged", "settings")},
-                   "riccati_tanh": {k: res["riccati_tanh"][k] for k in (
-                       "r2", "max_abs_deviation", "max_rel_error", "diverged", "per_weight", "o_free_clock",
-                       "approximation", "mean_ode", "settings")}}
-        writer = su.write_image_study
+    res = run_experiment(args.study, seed=args.seed, datasets=args.datasets, data=args.data, digit=args.digit,
+                         rule=args.rule)
+    summary = experiment_summary(args.study, res, args.seed)
     if args.out:
-        files, note = writer(res, args.out, command=args.command_line)
+        files, note = write_experiment(args.study, res, args.out, command=args.command_line)
         summary.update(out=os.path.abspath(args.out), files=files, **({"note": note} if note else {}))
     if args.json:
         print(json.dumps(summary, default=float))
@@ -64,7 +55,7 @@ def add_arguments(sub):
     """Add the command's parser to the subparsers `sub`."""
     su = sub.add_parser(
         "single-unit",
-        help="the paper's single-unit experiments: supervised Hebb datasets, Hebb and Riccati on images",
+        help=command_help("single-unit"),
         description="supervised-hebb: the canonical-form cosine condition against simulation on random "
         "near-orthogonal +-1 (no bias), orthogonal identity (without and with a bias) and common-orthant "
         "datasets; images: simple Hebb on a linear unit (angle to "
@@ -74,13 +65,16 @@ def add_arguments(sub):
         "MNIST (IDX or .npy). Nothing is downloaded.",
     )
     su.add_argument("study", choices=EXPERIMENTS)
-    su.add_argument("--datasets", type=int, default=200, help="supervised-hebb: datasets per kind (default: 200)")
-    su.add_argument("--data", default="digits", metavar="SOURCE",
+    datasets = _default(supervised_hebb_study, "datasets")
+    su.add_argument("--datasets", type=int, default=datasets,
+                    help=f"supervised-hebb: datasets per kind (default: {datasets})")
+    su.add_argument("--data", default=_default(image_study, "source"), metavar="SOURCE",
                     help="images: 'digits' (default), 'segments' or IMAGES[,LABELS] as IDX (.gz ok) or .npy files")
-    su.add_argument("--digit", type=int, default=9,
-                    help="images: the digit the Riccati units learn (default: 9)")
-    su.add_argument("--rule", default="T*x - T*w^2",
-                    help="images: the control's Riccati rule, without O terms (default: 'T*x - T*w^2')")
+    digit, rule = _default(image_study, "digit"), _default(image_study, "rule")
+    su.add_argument("--digit", type=int, default=digit,
+                    help=f"images: the digit the Riccati units learn (default: {digit})")
+    su.add_argument("--rule", default=rule,
+                    help=f"images: the control's Riccati rule, without O terms (default: '{rule}')")
     su.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
     su.add_argument("--out", metavar="DIR", help="write CSV, Markdown, manifests (and PNG with matplotlib) here")
     su.add_argument("--json", action="store_true", help="print one JSON object summarising the result")

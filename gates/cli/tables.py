@@ -1,67 +1,30 @@
 """``gates tables``: regenerate the committed tables in enumerations/."""
 
 import json
-import os
 
+from gates.cli.main import command_help
 from gates.cli.terminal import progress_bar
-from gates.errors import GatesError
 
 __all__ = ["add_arguments", "run"]
 
 
 def run(args):
     """Run the command on parsed `args`; return the exit status."""
-    import time
+    from gates.tables import regenerate_tables, regeneration_steps
 
-    from gates.studies.enumeration import counts_spec, write_counts_table
-    from gates.tables import (EXTENDED_SEEDS, SEEDS, TABLES, learnability_tables, table_steps,
-                              write_learnability_tables)
-
-    if args.quick and args.extended:
-        raise GatesError("--quick and --extended contradict each other: choose one")
-    only = None
-    if args.only:
-        only = set(args.only.split(","))
-        bad = sorted(only - set(TABLES))
-        if bad:
-            raise GatesError(f"--only {','.join(bad)}: unknown table; allowed {', '.join(TABLES)}")
-        if "deep_extended" in only and not args.extended:
-            raise GatesError("--only deep_extended needs --extended")
-    seeds = SEEDS if args.seeds is None else args.seeds
-    if seeds < 2:
-        raise GatesError(f"--seeds {seeds}: the tables need at least 2 seeds per cell for an interval")
-    t0 = time.perf_counter()
-    spec = counts_spec(args.quick)
-    counts = only is None or "counts" in only
-    steps = (sum(m + 1 for _, _, m in spec) if counts else 0) + table_steps(args.extended, args.quick, only)
-    update, close = progress_bar(steps, "tables", "cell")
+    only = args.only.split(",") if args.only else None
+    update, close = progress_bar(regeneration_steps(args.extended, args.quick, only), "tables", "cell")
     try:
-        rows, files = [], []
-        if counts:
-            rows, _ = write_counts_table(args.out, spec, progress=update, command=args.command_line)
-            files = ["counts.csv", "counts.md", "counts.manifest.json"]
-        files += write_learnability_tables(args.out, extended=args.extended, quick=args.quick, seeds=seeds,
-                                           progress=update, command=args.command_line, only=only,
-                                           budget=args.budget)
+        summary = regenerate_tables(args.out, extended=args.extended, quick=args.quick, seeds=args.seeds, only=only,
+                                    budget=args.budget, progress=update, command=args.command_line)
     finally:
         close()
-    disagree = [r for r in rows if r[7] == "NO"]
-    summary = {
-        "out": os.path.abspath(args.out),
-        "tables": [t for t in ("counts", *learnability_tables(args.extended, args.quick), "shallow_extended")
-                   if only is None or t in only],
-        "files": files,
-        "rows": len(rows),
-        "seeds": seeds,
-        **({"extended_seeds": EXTENDED_SEEDS} if args.extended else {}),
-        "all_agree": not disagree,
-        "seconds": round(time.perf_counter() - t0, 3),
-    }
+    disagree = summary.pop("disagree")
     if args.json:
         print(json.dumps(summary))
     else:
         print(f"wrote {', '.join(summary['tables'])} into {args.out} (CSV, Markdown, manifests)")
-        print("every count agrees with its reference" if not disagree else f"{len(disagree)} rows DISAGREE")
+        print("every count agrees with its reference" if not disagree else f"{disagree} rows DISAGREE")
     return 0 if not disagree else 1
 
 
@@ -69,7 +32,7 @@ def add_arguments(sub):
     """Add the command's parser to the subparsers `sub`."""
     t = sub.add_parser(
         "tables",
-        help="regenerate the tables in enumerations/",
+        help=command_help("tables"),
         description="Regenerate the counts table (families and symmetry classes beside their OEIS "
         "values), the shallow learnability tables (Boolean, monotone, extended exact mode) and the "
         "two-layer tables (Boolean, monotone, width; n = 5 with --extended), "

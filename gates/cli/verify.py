@@ -3,6 +3,7 @@
 import json
 import os
 
+from gates.cli.main import command_help
 from gates.cli.terminal import progress_bar
 
 __all__ = ["add_arguments", "run"]
@@ -58,7 +59,7 @@ def add_arguments(sub):
     """Add the command's parser to the subparsers `sub`."""
     v = sub.add_parser(
         "verify",
-        help="run the theorem checks (all by default) and say which pass",
+        help=command_help("verify"),
         description="Runs every registered theorem check (gates.verify.CHECKS), or the ones named, "
         "and prints per theorem its statement, the evidence and PASS or FAIL. With --mutants, each check "
         "is also run on its mutants, which it must reject. Exit status 1 if any check fails or any "

@@ -46,5 +46,3 @@ __all__ = [
     "write_image_study",
 ]
 
-# the experiments of `gates single-unit`: supervised_hebb_study and image_study
-EXPERIMENTS = ("supervised-hebb", "images")
