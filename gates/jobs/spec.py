@@ -14,7 +14,7 @@ import os
 import re
 import tomllib
 
-from gates._validate import is_int
+from gates._validate import is_bool
 from gates.errors import GatesError, InputError
 from gates.io.storage import jsonable
 
@@ -69,15 +69,15 @@ def show_value(value):
 def _check_type(key, value, types, study_name):
     """Return `value` if it has one of `types` (bool is not an int; an int is a float)."""
     types = types if isinstance(types, tuple) else (types,)
-    is_bool = isinstance(value, int) and not is_int(value)
-    if is_bool:
+    boolean = is_bool(value)
+    if boolean:
         ok = bool in types
     elif isinstance(value, int) and int not in types and float in types:
         return float(value)  # TOML writes 1 for 1.0; keep the spec canonical
     else:
         ok = isinstance(value, types)
     if not ok:
-        got = _type_word(bool) if is_bool else _type_word(type(value))
+        got = _type_word(bool) if boolean else _type_word(type(value))
         want = " or ".join(_type_word(t) for t in types)
         raise InputError(f"{key} = {show_value(value)} is {got}; study {study_name!r} wants {want}")
     return value

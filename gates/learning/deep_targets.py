@@ -17,7 +17,7 @@ every deep layer a *target* instead:
   so a target is never worse than the current activity;
 * the layer then learns its targets with the perceptron (``gradient``)
   rule for a few passes, each gate by the update kernel of
-  :mod:`gates.learning.protocol`; the output layer learns the data.
+  :mod:`gates.learning.gate`; the output layer learns the data.
 
 With ``accept="non-increasing"`` (the default) a layer update that raises
 the training error is undone, so the training error never increases (the

@@ -5,7 +5,7 @@ the target, so once it is frozen the output gate of restart k faces a fixed
 problem: learn a labelling of the feature rows Phi~(p) (the h hidden outputs
 and the bias input 1). This module decides, for every one of the 2^(2^n)
 functions at once, what the clamped output rule does *asymptotically*, the
-two-layer counterpart of the one-gate exact mode of :mod:`gates.learning.protocol`.
+two-layer counterpart of the one-gate exact mode of :mod:`gates.learning.gate`.
 
 Fibres and patterns
 -------------------

@@ -168,7 +168,7 @@ def supervised_hebb(X, t, epochs=200, eta=0.02, seed=0, bias=True, init_scale=0.
     dw = eta t_k x~_k after each one (the gate's output is not read by the
     rule); w_0 ~ N(0, init_scale^2). The rows of X are real-valued, so this
     is a plain loop rather than the binary-input kernel of
-    :mod:`gates.learning.protocol`.
+    :mod:`gates.learning.gate`.
 
     Parameters
     ----------
