@@ -68,6 +68,10 @@ class ThresholdCertificate:
     bias: int = None
     witness: tuple = field(default=None)
 
+    def __bool__(self):
+        """True exactly when the function is threshold, so ``if is_threshold(f, n):`` reads as it says."""
+        return bool(self.is_threshold)
+
     def verify(self):
         """Re-check the certificate with exact integer arithmetic."""
         words = np.array(self.table, dtype=np.uint64)

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from gates._validate import is_int
+from gates.errors import InputError
 
 __all__ = [
     "atomic_path",
@@ -33,6 +34,8 @@ __all__ = [
     "write_table",
     "package_versions",
     "jsonable",
+    "check_output_dir",
+    "check_output_file",
 ]
 
 
@@ -52,6 +55,83 @@ def atomic_path(path):
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def check_output_dir(path, what="--out"):
+    """Check, before any work, that files can be written into folder `path`; return its absolute path.
+
+    The folder is created when missing (with its parents); a probe file is
+    written and removed. A file where the folder should be, or a folder that
+    cannot be created or written, raises :class:`gates.errors.InputError` with
+    one line naming `what`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    what : str
+        The option the path came from, for the message.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    InputError
+        When nothing can be written there.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = check_output_dir(os.path.join(tempfile.mkdtemp(), "tables"))
+    >>> os.path.isdir(d)
+    True
+    >>> check_output_dir("/proc/version/x")
+    Traceback (most recent call last):
+    ...
+    gates.errors.InputError: --out /proc/version/x: cannot write there (/proc/version is a file, not a folder)
+    """
+    path = os.path.abspath(os.fspath(path))
+    probe = path
+    while not os.path.exists(probe):  # the nearest existing ancestor says whether mkdir can work
+        probe = os.path.dirname(probe)
+    if not os.path.isdir(probe):
+        raise InputError(f"{what} {path}: cannot write there ({probe} is a file, not a folder)")
+    try:
+        os.makedirs(path, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-probe-", dir=path)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        raise InputError(f"{what} {path}: cannot write there ({exc.strerror or exc})") from None
+    return path
+
+
+def check_output_file(path, what="--out"):
+    """As :func:`check_output_dir` for the folder of file `path`, and `path` must not be a folder.
+
+    Returns
+    -------
+    str
+        The absolute path of the file.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be written.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> f = check_output_file(os.path.join(tempfile.mkdtemp(), "result.json"))
+    >>> os.path.basename(f)
+    'result.json'
+    """
+    path = os.path.abspath(os.fspath(path))
+    if os.path.isdir(path):
+        raise InputError(f"{what} {path}: is a folder; give a file name")
+    check_output_dir(os.path.dirname(path), what=what)
+    return path
 
 
 def _umask():
