@@ -1,17 +1,40 @@
-"""What the commands show on a terminal: a progress bar (nothing when stderr is not a terminal), the files written."""
+"""What the commands show on a terminal: a progress bar, the files written.
 
+A bar shows on a terminal (stderr is a tty) and nowhere else, unless the
+command's ``--progress`` / ``--no-progress`` says otherwise.
+"""
+
+import argparse
 import sys
 
-__all__ = ["progress_bar", "print_written"]
+__all__ = ["progress_bar", "print_written", "add_progress_argument"]
 
 
-def progress_bar(total, desc, unit="it"):
-    """A tqdm bar on a terminal: ``(update, close)``; ``(None, no-op)`` when stderr is not a terminal."""
-    if not sys.stderr.isatty():
+def add_progress_argument(parser):
+    """Add ``--progress/--no-progress`` to `parser` (default: a bar only when stderr is a terminal)."""
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="show a progress bar on stderr (default: only when stderr is a terminal)")
+
+
+def progress_bar(total, desc, unit="it", enabled=None):
+    """A tqdm bar: ``(update, close)``, or ``(None, no-op)`` when disabled.
+
+    Parameters
+    ----------
+    total : int or float
+        The work in `unit` (the bar ends at 100% when updates add up to it).
+    desc, unit : str
+        Label and unit of the work (functions, classes, cells, chunks, epochs).
+    enabled : bool, optional
+        ``--progress`` (True) / ``--no-progress`` (False); None: only when stderr is a terminal.
+    """
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
         return None, lambda: None
     from tqdm import tqdm
 
-    bar = tqdm(total=total, desc=desc, unit=unit, unit_scale=True, leave=False)
+    bar = tqdm(total=total, desc=desc, unit=unit, unit_scale=True, leave=False, mininterval=0.5, file=sys.stderr)
     return bar.update, bar.close
 
 
