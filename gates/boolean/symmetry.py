@@ -28,7 +28,8 @@ from numba import njit
 
 from gates._validate import check_choice, check_int
 from gates.errors import InputError, require_memory
-from gates.boolean.truth import as_tables, check_n, num_words, transform
+from gates.boolean.operations import transform
+from gates.boolean.truth import as_tables, check_n, num_words
 from gates.boolean.words import word_flip, word_mask, word_swap
 
 __all__ = [
@@ -462,7 +463,7 @@ def classes_of_set(tables, n, group):
 @njit(cache=True)
 def _apply_transforms(tables, n, perms, flips, negs, mask, out):
     """out[r] = negs[r] xor tables[r](y), y_i = x_{perms[r, i]} xor bit i of flips[r]
-    (the action of :func:`gates.boolean.truth.transform`), one word per table (n <= 6).
+    (the action of :func:`gates.boolean.operations.transform`), one word per table (n <= 6).
     Compiled with numba.
     """
     for r in range(tables.shape[0]):

@@ -28,7 +28,9 @@ from numba import njit
 from gates._validate import check_int
 from gates.boolean.gate import gate_margin, gate_words
 from gates.boolean.threshold import DEFAULT_MAX_EPOCHS, base3_codes, decide, is_threshold, pm1_to_01
-from gates.boolean.truth import check_n, chow_parameters, dual, num_words, polarity, support, transform
+from gates.boolean.operations import dual, transform
+from gates.boolean.properties import chow_parameters, polarity, support
+from gates.boolean.truth import check_n, num_words
 from gates.boolean.words import swap_rows
 from gates.errors import InputError, UndecidedError, require_memory
 
