@@ -20,7 +20,8 @@ from numba import njit
 from gates.boolean import threshold_classes
 from gates._validate import check_choice, check_int
 from gates.errors import InputError, require_memory
-from gates.boolean.symmetry import GROUPS, classes_of_all, classes_of_set
+from gates.boolean.orbits import classes_of_all, classes_of_set
+from gates.boolean.symmetry import GROUPS
 from gates.boolean.truth import check_n
 
 __all__ = [
