@@ -158,6 +158,17 @@ def _human(nbytes):
 def check_mutant(mutant, allowed):
     """`mutant` itself if it is None or one of `allowed` (a theorem check's mutants).
 
+    Parameters
+    ----------
+    mutant : str or None
+        The deliberately broken variant a theorem check should run, or None.
+    allowed : sequence of str
+        The check's mutants.
+
+    Returns
+    -------
+    str or None
+
     Raises
     ------
     InputError

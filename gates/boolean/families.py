@@ -56,7 +56,16 @@ STREAM_MAX_N = 5
 
 
 def check_family(family):
-    """`family` itself when it is one of :data:`FAMILIES`, else :class:`~gates.errors.InputError`."""
+    """`family` itself when it is one of :data:`FAMILIES`, else :class:`~gates.errors.InputError`.
+
+    Parameters
+    ----------
+    family : str
+
+    Returns
+    -------
+    str
+    """
     return check_choice(family, "family", FAMILIES)
 
 

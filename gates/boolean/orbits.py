@@ -324,6 +324,7 @@ def random_members(reps, n, group, m, rng):
     m : int
         Members per class, >= 1.
     rng : numpy.random.Generator
+        The source of every draw (the transforms are drawn from it in one go).
 
     Returns
     -------

@@ -66,7 +66,16 @@ WALK_MAX_N = 6
 
 
 def check_group(group):
-    """`group` itself when it is one of :data:`GROUPS`, else :class:`~gates.errors.InputError`."""
+    """`group` itself when it is one of :data:`GROUPS`, else :class:`~gates.errors.InputError`.
+
+    Parameters
+    ----------
+    group : str
+
+    Returns
+    -------
+    str
+    """
     return check_choice(group, "group", GROUPS)
 
 

@@ -136,6 +136,17 @@ def check_n(n, lo=0, hi=MAX_N, what="this operation"):
 def check_var(i, n):
     """`i` as an int when it indexes one of `n` inputs (0 <= i < n).
 
+    Parameters
+    ----------
+    i : int
+        The input index.
+    n : int
+        Number of inputs.
+
+    Returns
+    -------
+    int
+
     Raises
     ------
     InputError
@@ -378,7 +389,19 @@ def as_tables(tt, n):
 
 
 def unwrap(arr, single):
-    """``arr[0]`` when the input of an operation was one table (`single`), else `arr`."""
+    """``arr[0]`` when the input of an operation was one table (`single`), else `arr`.
+
+    Parameters
+    ----------
+    arr : ndarray, shape (N, ...)
+        Per-table results.
+    single : bool
+        The flag :func:`as_tables` returned.
+
+    Returns
+    -------
+    ndarray
+    """
     return arr[0] if single else arr
 
 

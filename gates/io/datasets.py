@@ -249,7 +249,8 @@ def segment_glyph(digit):
 
     Parameters
     ----------
-    digit : int, 0..9
+    digit : int
+        The digit, 0..9.
 
     Returns
     -------
@@ -293,7 +294,8 @@ def segment_digits(per_digit=100, seed=0):
     ----------
     per_digit : int
         Images of each digit (>= 1).
-    seed : None, int, numpy.random.SeedSequence or numpy.random.Generator
+    seed : None, int, numpy.random.SeedSequence or numpy.random.Generator, default 0
+        The source of the shifts, intensities, blur and noise.
 
     Returns
     -------

@@ -83,6 +83,7 @@ def save_png(fig, path, dpi=120):
     Parameters
     ----------
     fig : matplotlib.figure.Figure
+        The figure, e.g. from :func:`subplots`.
     path : str or os.PathLike
         The file; its folder is created if needed. A failure leaves no
         partial file.

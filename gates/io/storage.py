@@ -176,6 +176,7 @@ def write_text(path, text):
     Parameters
     ----------
     path : str or os.PathLike
+        The file; its folder is created if needed.
     text : str
         Written as is (no newline translation).
     """
@@ -224,6 +225,7 @@ def write_json(path, obj):
     Parameters
     ----------
     path : str or os.PathLike
+        The file; its folder is created if needed.
     obj : object
         Anything :func:`json.dumps` encodes, with numpy integers, floats
         and arrays allowed.
@@ -237,7 +239,9 @@ def write_npy(path, array):
     Parameters
     ----------
     path : str or os.PathLike
+        The file; its folder is created if needed.
     array : array_like
+        Any array without Python objects.
 
     Raises
     ------
@@ -267,8 +271,11 @@ def write_csv(path, header, rows):
     Parameters
     ----------
     path : str or os.PathLike
+        The file; its folder is created if needed.
     header : sequence of str
+        The first row.
     rows : iterable of sequences
+        The data rows.
     """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -286,7 +293,9 @@ def markdown_table(header, rows):
     Parameters
     ----------
     header : sequence of str
+        Column titles.
     rows : sequence of sequences
+        The cells, one sequence per row.
 
     Returns
     -------
@@ -437,6 +446,15 @@ def write_table(out_dir, stem, header, rows, title, intro, kind, protocol, comma
 
 def manifest_path(path):
     """Where the manifest of a data file goes: ``name.manifest.json`` beside it.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The data file.
+
+    Returns
+    -------
+    str
 
     Examples
     --------
