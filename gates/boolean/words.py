@@ -4,8 +4,9 @@ A table of n <= 6 inputs lives in the low 2^n bits of one ``uint64`` (kitty's
 convention, see :mod:`gates.boolean.truth`). The kernels here are compiled
 with numba and expect checked input (contiguous ``uint64`` words, input
 indices in range); the public functions of :mod:`gates.boolean.truth`,
-:mod:`gates.boolean.symmetry` and :mod:`gates.boolean.threshold_classes`
-validate before they call them.
+:mod:`gates.boolean.operations`, :mod:`gates.boolean.properties`,
+:mod:`gates.boolean.symmetry`, :mod:`gates.boolean.orbits` and
+:mod:`gates.boolean.threshold_classes` validate before they call them.
 """
 
 import numpy as np
