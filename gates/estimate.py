@@ -26,11 +26,41 @@ from gates.errors import InputError
 __all__ = ["Estimate", "seed_mean", "stratified_total", "LEVEL"]
 
 LEVEL = 0.95
+"""Confidence level of every interval (95%)."""
 
 
 @dataclass(frozen=True)
 class Estimate:
-    """A value with its standard error and 95% interval (None when unknown)."""
+    """A value with its standard error and 95% interval (None when unknown).
+
+    Read like a ``scipy.stats`` result: the value, its standard error, and
+    :meth:`confidence_interval`.
+
+    Parameters
+    ----------
+    value : float
+        The estimate.
+    se : float, optional
+        Its standard error; None when unknown (one sample).
+    low, high : float, optional
+        The 95% confidence interval; None when there is none.
+    method : str, default ""
+        How the value and interval were made, in words.
+    samples : int, default 1
+        Number of draws behind the estimate (seeds, or class members).
+
+    Attributes
+    ----------
+    value, se, low, high, method, samples
+        As given.
+
+    Examples
+    --------
+    >>> from gates.estimate import Estimate
+    >>> e = Estimate(12.0, 1.5, 9.0, 15.0, "by hand", 3)
+    >>> e.confidence_interval(), e.cell(), e.to_dict("learnt")
+    ((9.0, 15.0), '12 [9, 15]', {'learnt': 12.0, 'learnt_se': 1.5, 'learnt_ci': [9.0, 15.0]})
+    """
 
     value: float
     se: float = None
@@ -40,16 +70,38 @@ class Estimate:
     samples: int = 1
 
     def confidence_interval(self):
-        """(low, high) at 95%, or None (one sample has no interval)."""
+        """The interval ``(low, high)`` at 95%, or None (one sample has no interval)."""
         return None if self.low is None else (self.low, self.high)
 
     def to_dict(self, key):
-        """``{key: value, key_se: se, key_ci: [low, high]}`` for a JSON summary."""
+        """``{key: value, key_se: se, key_ci: [low, high]}`` for a JSON summary.
+
+        Parameters
+        ----------
+        key : str
+            The name of the quantity.
+
+        Returns
+        -------
+        dict
+            Three entries; ``key_se`` and ``key_ci`` are None when unknown.
+        """
         ci = self.confidence_interval()
         return {key: self.value, f"{key}_se": self.se, f"{key}_ci": None if ci is None else list(ci)}
 
     def cell(self, digits=None):
-        """A table cell: 'mean [low, high]', or the plain value without an interval."""
+        """A table cell: 'value [low, high]', or the plain value without an interval.
+
+        Parameters
+        ----------
+        digits : int, optional
+            Decimals shown; by default whole numbers print as integers with
+            thousands separators, others with one decimal.
+
+        Returns
+        -------
+        str
+        """
         def fmt(v):
             if digits is None and float(v).is_integer():
                 return f"{int(v):,}"
@@ -68,12 +120,33 @@ def _clip(low, high, bounds):
 def seed_mean(values, level=LEVEL, bounds=None, within=None):
     """Mean of per-seed values with Student's t interval over the seeds.
 
-    `bounds` (lo, hi): the range the quantity cannot leave (a count lies in
-    [0, functions]); the interval is clipped to it, which keeps its coverage.
-    `within`: each seed's own interval (lo, hi) when the per-seed values are
-    estimates (stratified sampling). A few seeds cannot measure a sampling
-    error that is mostly zero and rarely large (rare learnt members), so the
-    interval is widened to at least the mean of the seeds' own intervals.
+    Parameters
+    ----------
+    values : array_like of float, shape (S,)
+        One value per independent seed, S >= 1.
+    level : float, default 0.95
+        Confidence level of the interval.
+    bounds : (float, float), optional
+        The range the quantity cannot leave (a count lies in [0, functions]);
+        the interval is clipped to it, which keeps its coverage.
+    within : array_like of float, shape (S, 2), optional
+        Each seed's own interval (lo, hi) when the per-seed values are
+        estimates (stratified sampling). A few seeds cannot measure a
+        sampling error that is mostly zero and rarely large (rare learnt
+        members), so the interval is widened to at least the mean of the
+        seeds' own intervals.
+
+    Returns
+    -------
+    Estimate
+        The mean, its standard error (sample standard deviation over
+        sqrt(S)) and the t interval with S - 1 degrees of freedom; one seed
+        gives no standard error and no interval.
+
+    Raises
+    ------
+    InputError
+        For an empty or non 1-D `values`, or `within` of the wrong shape.
 
     Examples
     --------
@@ -104,12 +177,33 @@ def seed_mean(values, level=LEVEL, bounds=None, within=None):
 
 
 def stratified_total(sizes, outcomes, level=LEVEL, bounds=None):
-    """Estimate sum over all class members of y from m uniform draws per class (interval clipped to `bounds`).
+    """Estimate the sum of y over all class members from m uniform draws per class.
+
+    The total is ``sum_c N_c mean_c`` with variance ``sum_c N_c^2 s_c^2 / m``
+    and a Student t interval with Satterthwaite's degrees of freedom. For
+    0/1 outcomes the interval is also widened for the classes whose draws
+    all agree, where rare exceptions could hide (a zero-hit bound).
 
     Parameters
     ----------
-    sizes : (C,) class (orbit) sizes N_c
-    outcomes : (C, m) the outcome y of each drawn member, m >= 2
+    sizes : array_like, shape (C,)
+        Class (orbit) sizes N_c.
+    outcomes : array_like, shape (C, m)
+        The outcome y of each drawn member, m >= 2 per class.
+    level : float, default 0.95
+        Confidence level of the interval.
+    bounds : (float, float), optional
+        The range the total cannot leave; the interval is clipped to it.
+
+    Returns
+    -------
+    Estimate
+        The total, its standard error and interval; ``samples`` is C m.
+
+    Raises
+    ------
+    InputError
+        For outcomes not of shape (C, m), or m < 2.
 
     Examples
     --------
@@ -118,6 +212,18 @@ def stratified_total(sizes, outcomes, level=LEVEL, bounds=None):
     >>> e = stratified_total([4, 6], np.array([[1, 1], [0, 1]]))
     >>> e.value, round(e.se, 6)
     (7.0, 3.0)
+
+    Being threshold is an NPN invariant, so four random members of each of
+    the 14 NPN classes of three inputs count the 104 threshold functions
+    (OEIS A000609) with no sampling error:
+
+    >>> import gates
+    >>> reps, sizes = gates.classes_of_all(3, "npn")
+    >>> draws = gates.random_members(reps, 3, "npn", 4, np.random.default_rng(0))
+    >>> y = gates.threshold_mask(draws.reshape(-1, 1), 3).reshape(len(reps), 4)
+    >>> e = stratified_total(sizes, y, bounds=(0, 256))
+    >>> e.value, e.se
+    (104.0, 0.0)
     """
     from scipy import stats
 

@@ -20,7 +20,8 @@ from numba import njit
 from gates.boolean import threshold_classes
 from gates._validate import check_choice, check_int
 from gates.errors import InputError, require_memory
-from gates.boolean.symmetry import GROUPS, classes_of_all, classes_of_set
+from gates.boolean.orbits import classes_of_all, classes_of_set
+from gates.boolean.symmetry import GROUPS
 from gates.boolean.truth import check_n
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 FAMILIES = ("all", "monotone", "threshold")
+"""The function families: all functions, monotone (increasing) ones, threshold ones."""
 
 # (family, group) -> largest n; absent pairs are not implemented
 CLASS_SUPPORT = {
@@ -50,15 +52,44 @@ CLASS_SUPPORT = {
     ("threshold", "npn"): threshold_classes.CLASSES_MAX_N,
 }
 STREAM_MAX_N = 5
+"""Largest n whose functions :func:`iter_all_functions` streams (2^32 tables at n = 5)."""
 
 
 def check_family(family):
-    """`family` itself when it is one of :data:`FAMILIES`, else :class:`InputError`."""
+    """`family` itself when it is one of :data:`FAMILIES`, else :class:`~gates.errors.InputError`.
+
+    Parameters
+    ----------
+    family : str
+
+    Returns
+    -------
+    str
+    """
     return check_choice(family, "family", FAMILIES)
 
 
 def check_classes(family, group, n):
-    """Validate a (family, group, n) class request; returns the group."""
+    """Validate a (family, group, n) class request against :data:`CLASS_SUPPORT`.
+
+    Parameters
+    ----------
+    family : {"all", "monotone", "threshold"}
+    group : {"p", "np", "npn"}
+    n : int
+        Number of inputs.
+
+    Returns
+    -------
+    str
+        The group.
+
+    Raises
+    ------
+    InputError
+        For an unknown family or group, a pair without classes (monotone
+        functions have only P classes), or n above the pair's limit.
+    """
     check_family(family)
     if group not in GROUPS:
         raise InputError(f"classes {group!r} are unknown: allowed none, {', '.join(GROUPS)}")
@@ -86,6 +117,29 @@ def iter_all_functions(n, chunk_size=1 << 22):
     """Stream every function of n <= 5 inputs as ``(k, 1)`` chunks, in order.
 
     At n = 5 this yields 2^32 tables without ever holding them all.
+
+    Parameters
+    ----------
+    n : int
+        Number of inputs, 0 <= n <= 5.
+    chunk_size : int, default 2^22
+        Tables per chunk (the last may be shorter).
+
+    Yields
+    ------
+    ndarray of uint64, shape (k, 1)
+        The tables start, start + 1, ... of each chunk.
+
+    Raises
+    ------
+    InputError
+        For n out of range or chunk_size < 1.
+
+    Examples
+    --------
+    >>> from gates.boolean.families import iter_all_functions
+    >>> [len(chunk) for chunk in iter_all_functions(3, chunk_size=100)]
+    [100, 100, 56]
     """
     n = check_n(n, 0, STREAM_MAX_N, "streaming all functions")
     chunk_size = check_int(chunk_size, "chunk_size", lo=1)
@@ -96,7 +150,32 @@ def iter_all_functions(n, chunk_size=1 << 22):
 
 
 def all_functions(n):
-    """Every function of n inputs, materialised (n <= 4 under the default cap)."""
+    """Every function of n inputs, materialised (n <= 4 under the default cap).
+
+    Parameters
+    ----------
+    n : int
+        Number of inputs, 0 <= n <= 5.
+
+    Returns
+    -------
+    ndarray of uint64, shape (2^(2^n), 1)
+        The tables 0, 1, ..., 2^(2^n) - 1.
+
+    Raises
+    ------
+    InputError
+        For n out of range.
+    ResourceError
+        When the list exceeds the memory cap (n = 5 under the default 8 GiB
+        needs 32 GiB: stream it with :func:`iter_all_functions`).
+
+    Examples
+    --------
+    >>> from gates.boolean.families import all_functions
+    >>> all_functions(2).shape
+    (16, 1)
+    """
     n = check_n(n, 0, STREAM_MAX_N, "listing all functions")
     total = 1 << (1 << n)
     require_memory(
@@ -192,11 +271,30 @@ def monotone_functions(n):
 
     Counts are the Dedekind numbers A000372: 2, 3, 6, 20, 168, 7581, 7828354.
 
+    Parameters
+    ----------
+    n : int
+        Number of inputs, 0 <= n <= 6.
+
+    Returns
+    -------
+    ndarray of uint64, shape (M, 1)
+        The monotone tables, increasing.
+
+    Raises
+    ------
+    InputError
+        For n out of range (n = 7 has 2,414,682,040,998 monotone functions).
+    ResourceError
+        When the list exceeds the memory cap.
+
     Examples
     --------
     >>> from gates.boolean.families import monotone_functions
     >>> [len(monotone_functions(n)) for n in range(5)]
     [2, 3, 6, 20, 168]
+    >>> monotone_functions(2).ravel().tolist()     # 0, AND, x_0, x_1, OR, 1
+    [0, 8, 10, 12, 14, 15]
     """
     n = check_n(
         n, 0, 6,
@@ -214,7 +312,42 @@ def monotone_functions(n):
 def threshold_functions(n, progress=None):
     """Every threshold function of n <= 6 inputs with verified integer realisations.
 
-    See :func:`gates.boolean.threshold_classes.threshold_functions`.
+    The functions are expanded from the NP-class census
+    (:func:`gates.boolean.threshold_classes.threshold_functions`); each
+    table is computed from its realisation, so every row is a certificate.
+
+    Parameters
+    ----------
+    n : int
+        Number of inputs, 0 <= n <= 6.
+    progress : callable, optional
+        Called once with the number of functions listed.
+
+    Returns
+    -------
+    tables : ndarray of uint64, shape (N, 1)
+        Sorted increasing; N is OEIS A000609 (2, 4, 14, 104, 1882, 94572,
+        15028134).
+    weights : ndarray of int32, shape (N, n)
+    bias : ndarray of int32, shape (N,)
+        ``f(x) = 1`` iff ``weights . x + bias > 0``, never ``= 0`` (0/1 inputs).
+
+    Raises
+    ------
+    InputError
+        For n out of range (count larger n with :func:`count_functions`).
+    ResourceError
+        When the list exceeds the memory cap.
+
+    Examples
+    --------
+    >>> from gates.boolean.families import threshold_functions
+    >>> from gates.boolean.truth import to_hex
+    >>> tables, weights, bias = threshold_functions(2)
+    >>> to_hex(tables, 2)          # all 16 functions but XOR ('6') and XNOR ('9')
+    ['0', '1', '2', '3', '4', '5', '7', '8', 'a', 'b', 'c', 'd', 'e', 'f']
+    >>> [len(threshold_functions(n)[0]) for n in range(5)]
+    [2, 4, 14, 104, 1882]
     """
     return threshold_classes.threshold_functions(n, progress=progress)
 
@@ -225,7 +358,30 @@ def threshold_functions(n, progress=None):
 
 
 def list_functions(family, n):
-    """Every member of the family as (F, W) uint64 tables (within each lister's own limit)."""
+    """Every member of the family as ``(F, 1)`` uint64 tables, sorted.
+
+    Parameters
+    ----------
+    family : {"all", "monotone", "threshold"}
+    n : int
+        Number of inputs, within the lister's limit (:func:`all_functions`,
+        :func:`monotone_functions`, :func:`threshold_functions`).
+
+    Returns
+    -------
+    ndarray of uint64, shape (F, 1)
+
+    Raises
+    ------
+    InputError
+        For an unknown family or n out of range.
+
+    Examples
+    --------
+    >>> from gates.boolean.families import list_functions
+    >>> [len(list_functions(f, 3)) for f in ("all", "monotone", "threshold")]
+    [256, 20, 104]
+    """
     family = check_family(family)
     if family == "all":
         return all_functions(n)
@@ -237,12 +393,35 @@ def list_functions(family, n):
 def count_functions(family, n):
     """Number of functions of the family with n inputs, and how it was obtained.
 
+    Parameters
+    ----------
+    family : {"all", "monotone", "threshold"}
+    n : int
+        Number of inputs: n <= 16 for all, n <= 6 for monotone, n <= 8 for
+        threshold.
+
     Returns
     -------
     count : int
     method : str
         "closed form 2^(2^n)" for all; "enumerated" for monotone;
         "NP-class census" (sum of orbit sizes) for threshold.
+
+    Raises
+    ------
+    InputError
+        For an unknown family or n out of range.
+
+    Examples
+    --------
+    1882 threshold functions of four inputs (OEIS A000609) and 168 monotone
+    ones (the Dedekind number, A000372):
+
+    >>> from gates.boolean.families import count_functions
+    >>> count_functions("threshold", 4), count_functions("monotone", 4)
+    ((1882, 'NP-class census'), (168, 'enumerated'))
+    >>> count_functions("all", 5)[0]
+    4294967296
     """
     check_family(family)
     if family == "all":
@@ -258,14 +437,46 @@ def count_functions(family, n):
 def classes(family, n, group, progress=None):
     """Symmetry classes of a family: representatives and orbit sizes.
 
+    Parameters
+    ----------
+    family : {"all", "monotone", "threshold"}
+    n : int
+        Number of inputs, within :data:`CLASS_SUPPORT` for the pair.
+    group : {"p", "np", "npn"}
+        P for every family; NP and NPN for all and threshold functions
+        (negating an input leaves the monotone family).
+    progress : callable, optional
+        Called with the number of functions scanned (family "all" only).
+
     Returns
     -------
-    reps : (C, W) uint64
-    sizes : (C,) int64
+    reps : ndarray of uint64, shape (C, W)
+        One representative per class, increasing.
+    sizes : ndarray of int64, shape (C,)
         Orbit sizes; they sum to the family's count.
     extra : dict
         ``representative`` ("orbit-min" or "positive-ordered") and, for the
         threshold census, ``weights`` and ``bias`` of each representative.
+
+    Raises
+    ------
+    InputError
+        For a request :func:`check_classes` refuses.
+    ResourceError
+        When a visited map or list exceeds the memory cap.
+
+    Examples
+    --------
+    The 104 threshold functions of three inputs form 6 NPN classes (constant,
+    AND of three, AND of two, x_0 and (x_1 or x_2), a projection, majority);
+    all 256 functions form 14 (OEIS A000370):
+
+    >>> from gates.boolean.families import classes
+    >>> reps, sizes, extra = classes("threshold", 3, "npn")
+    >>> len(reps), int(sizes.sum()), extra["representative"]
+    (6, 104, 'positive-ordered')
+    >>> len(classes("all", 3, "npn")[0])
+    14
     """
     group = check_classes(family, group, n)
     if family == "all":

@@ -62,6 +62,7 @@ def _gate_rows_int(weights, bias, n, pm1, strict, out):
 def gate_words(weights, bias, n, out):
     """One-word tables (n <= 6) of integer gates in 0/1 coding, strict. Compiled.
 
+    Returns 2^n, the number of input points; the tables go into `out`.
     Expects checked input: int64 ``weights`` (N, n), ``bias`` (N,), a uint64
     ``out`` of shape (N, 1) and n <= 6 (the threshold census lists through it).
 
@@ -163,20 +164,48 @@ def threshold_gate(weights, bias, n=None, encoding="01", tie="strict"):
     Parameters
     ----------
     weights : array_like, shape (n,) or (N, n)
+        One gate's weights, or one row per gate. Integer weights (with an
+        integer bias) are summed exactly in int64; others in float64.
     bias : scalar or array_like, shape (N,)
-    encoding : {"01", "pm1"}
+        The bias b (minus the threshold), one per gate or shared.
+    n : int, optional
+        Number of inputs, 0 <= n <= 16; by default the number of weights.
+    encoding : {"01", "pm1"}, default "01"
         Whether input x_i enters the sum as 0/1 or as -1/+1.
-    tie : {"strict", "nonstrict"}
+    tie : {"strict", "nonstrict"}, default "strict"
         "strict": an activation of exactly 0 gives 0; "nonstrict": it gives 1.
 
-    Integer weights are summed exactly (int64); others in float64.
+    Returns
+    -------
+    ndarray of uint64, shape (num_words(n),), or (N, num_words(n)) for a batch
+        The tables, in the convention of :mod:`gates.boolean.truth`.
+
+    Raises
+    ------
+    InputError
+        For weights that are not 1-D or 2-D, a weight count other than n, a
+        bias that does not broadcast to one per gate, non-finite values, or
+        an unknown encoding or tie rule.
 
     Examples
     --------
+    Majority of three, as a 0/1 gate and as a +-1 gate with no bias:
+
     >>> from gates.boolean.gate import threshold_gate
     >>> from gates.boolean.truth import to_hex
-    >>> to_hex(threshold_gate([1, 1, 1], -1.5), 3)
-    'e8'
+    >>> to_hex(threshold_gate([1, 1, 1], -1.5), 3), to_hex(threshold_gate([1, 1, 1], 0, encoding="pm1"), 3)
+    ('e8', 'e8')
+
+    The tie rule decides an activation of exactly 0 (here x_0 + x_1 - 1 at
+    one true input): AND when strict, OR when not:
+
+    >>> to_hex(threshold_gate([1, 1], -1, tie="strict"), 2), to_hex(threshold_gate([1, 1], -1, tie="nonstrict"), 2)
+    ('8', 'e')
+
+    A batch of gates gives a batch of tables:
+
+    >>> to_hex(threshold_gate([[1, 1], [-1, -1]], [-1, 1]), 2)    # AND, NOR
+    ['8', '1']
     """
     _check_encoding(encoding, tie)
     w, b, n, single, is_int = _gate_arrays(weights, bias, n)
@@ -192,6 +221,38 @@ def gate_margin(tt, n, weights, bias, encoding="01"):
     The gate realises f with a strict margin, under any tie convention, iff
     the result is > 0. This is the exact check behind every threshold
     certificate in `gates`.
+
+    Parameters
+    ----------
+    tt : table or batch of tables
+        A hex string, an int, or uint64 words (see :mod:`gates.boolean.truth`).
+    n : int
+        Number of inputs, 0 <= n <= 16.
+    weights : array_like of int, shape (n,) or (N, n)
+        Integer weights, one row per table.
+    bias : int or array_like of int, shape (N,)
+        Integer bias, one per table or shared.
+    encoding : {"01", "pm1"}, default "01"
+        Whether input x_i enters the sum as 0/1 or as -1/+1.
+
+    Returns
+    -------
+    int, or ndarray of int64, shape (N,), for a batch
+
+    Raises
+    ------
+    InputError
+        For malformed tables or weights, non-integer weights or bias, or as
+        many tables as gates not given.
+
+    Examples
+    --------
+    Weights (2, 2, 2) and bias -3 realise majority with every activation at
+    least 1 away from 0; the same gate misses OR:
+
+    >>> from gates.boolean.gate import gate_margin
+    >>> gate_margin("e8", 3, [2, 2, 2], -3), gate_margin("fe", 3, [2, 2, 2], -3)
+    (1, -1)
     """
     _check_encoding(encoding)
     arr, single = as_tables(tt, n)

@@ -51,14 +51,58 @@ DEFAULT_MAX_EPOCHS = 100_000
 class ThresholdCertificate:
     """The verdict of :func:`is_threshold` with its exact proof.
 
+    A certificate is truthy exactly when the function is threshold, so
+    ``if gates.is_threshold(f, n):`` reads as it says; the attributes hold
+    the proof either way.
+
+    Parameters
+    ----------
+    n : int
+        Number of inputs.
+    table : tuple of int
+        The function's truth table, as its ``num_words(n)`` uint64 words.
+    is_threshold : bool
+        The verdict.
+    weights : tuple of int, optional
+        For a threshold function: integer weights w in 0/1 input coding.
+    bias : int, optional
+        For a threshold function: the integer bias b. Then ``f(x) = 1`` iff
+        ``w . x + b > 0``, and ``w . x + b`` is never 0, so the gate realises f
+        under either tie rule. None otherwise.
+    witness : tuple, optional
+        For a function that is not threshold: ``(true_points, false_points)``,
+        two tuples of equal length of input indices p (x_i = bit i of p) whose
+        0/1 vectors have equal sums (a 2-asummability witness: no gate can
+        put the first pair above and the second below its threshold). None
+        otherwise.
+
     Attributes
     ----------
-    is_threshold : bool
-    weights, bias : tuple of int, int
-        For yes: f(x) = 1 iff w . x + b > 0 (0/1 inputs), never = 0.
-    witness : tuple
-        For no: ``(true_points, false_points)``, two lists of equal length
-        of input indices p whose bit vectors have equal sums.
+    n, table, is_threshold, weights, bias, witness
+        As given.
+
+    See Also
+    --------
+    is_threshold : builds and verifies a certificate.
+
+    Examples
+    --------
+    Majority of three inputs is threshold, with weights (2, 2, 2) and bias -3;
+    XOR of two is not, and its certificate is a witness (points 1 = (1, 0)
+    and 2 = (0, 1) are true, 0 = (0, 0) and 3 = (1, 1) are false, and both
+    pairs sum to (1, 1)):
+
+    >>> import gates
+    >>> maj = gates.is_threshold("e8", 3)
+    >>> bool(maj), maj.weights, maj.bias
+    (True, (2, 2, 2), -3)
+    >>> xor = gates.is_threshold("6", 2)
+    >>> bool(xor), xor.witness
+    (False, ((1, 2), (0, 3)))
+    >>> "threshold" if xor else "not threshold"
+    'not threshold'
+    >>> xor.verify()
+    True
     """
 
     n: int
@@ -73,7 +117,16 @@ class ThresholdCertificate:
         return bool(self.is_threshold)
 
     def verify(self):
-        """Re-check the certificate with exact integer arithmetic."""
+        """Re-check the certificate with exact integer arithmetic.
+
+        Returns
+        -------
+        bool
+            For yes, whether the gate (weights, bias) reproduces the table
+            with every activation non-zero (:func:`gates.boolean.gate.gate_margin`
+            > 0); for no, whether the witness's points have the claimed values
+            and equal sums.
+        """
         words = np.array(self.table, dtype=np.uint64)
         if self.is_threshold:
             m = gate_margin(words, self.n, np.array(self.weights, dtype=np.int64), self.bias)
@@ -223,9 +276,23 @@ _TRI = {}
 
 
 def base3_codes(n):
-    """(tri, marks): base-3 codes of the 2^n points and a zeroed 3^n array (cached per n).
+    """Base-3 codes of the 2^n points and a zeroed 3^n array (cached per n).
 
     The kernel input of :func:`decide`; `n` is not checked.
+
+    Parameters
+    ----------
+    n : int
+        Number of inputs.
+
+    Returns
+    -------
+    tri : ndarray of int64, shape (2^n,)
+        ``tri[p]`` is p's 0/1 vector read in base 3, so the sum of two
+        vectors is the sum of their codes (no carries).
+    marks : ndarray of int64, shape (3^n,)
+        Zeros, the scratch table of the 2-asummability search (shared, and
+        restored to zeros by every search).
     """
     if n not in _TRI:
         p = np.arange(1 << n, dtype=np.int64)
@@ -237,7 +304,28 @@ def base3_codes(n):
 
 
 def pm1_to_01(wpm):
-    """+-1 realisation (w', b') to 0/1 coding: w = 2w', b = b' - sum w', over their gcd."""
+    """A realisation in +-1 input coding, rewritten for 0/1 inputs.
+
+    With X_i = 2 x_i - 1, ``w' . X + b' = 2 w' . x + (b' - sum w')``; the
+    result is divided by the gcd of its entries.
+
+    Parameters
+    ----------
+    wpm : array_like of int, shape (..., n + 1)
+        Weights w' followed by the bias b' (+-1 coding).
+
+    Returns
+    -------
+    w : ndarray of int64, shape (..., n)
+    b : int64 or ndarray of int64, shape (...)
+
+    Examples
+    --------
+    >>> from gates.boolean.threshold import pm1_to_01
+    >>> w, b = pm1_to_01([1, 1, 1, 0])    # majority: sign(X_0 + X_1 + X_2)
+    >>> w.tolist(), int(b)
+    ([2, 2, 2], -3)
+    """
     wpm = np.asarray(wpm, dtype=np.int64)
     w = 2 * wpm[..., :-1]
     b = wpm[..., -1] - wpm[..., :-1].sum(axis=-1)
@@ -248,33 +336,58 @@ def pm1_to_01(wpm):
 
 
 def is_threshold(tt, n, max_epochs=DEFAULT_MAX_EPOCHS):
-    """Decide exactly whether one function is a threshold function.
+    """Decide exactly whether one function is a threshold function, with a proof.
+
+    A threshold (linearly separable) function is ``f(x) = [w . x + b > 0]``
+    for some real weights w and bias b (Baldi & Sadowski 2016, section 2).
+    The answer is a certificate checked in exact integer arithmetic: integer
+    weights for yes, a 2-asummability witness for no (see the module doc).
 
     Parameters
     ----------
-    tt : table (hex string, int or words)
-    n : int, 0 <= n <= 12
-    max_epochs : int
-        Perceptron budget; only reached for n >= 9 functions that are not
-        2-asummable and not threshold.
+    tt : str, int or array_like of uint64
+        One truth table: a kitty/ABC hex string, an int whose bit p is f(p),
+        or ``num_words(n)`` uint64 words (see :mod:`gates.boolean.truth`).
+    n : int
+        Number of inputs, 0 <= n <= 12 (:data:`TEST_MAX_N`).
+    max_epochs : int, default 100000
+        Perceptron budget (:data:`DEFAULT_MAX_EPOCHS`); only reached for
+        n >= 9 functions that are neither threshold nor 2-asummable.
 
     Returns
     -------
     ThresholdCertificate
+        Truthy exactly when f is threshold; ``weights`` and ``bias`` (0/1
+        input coding, never a zero activation) for yes, ``witness`` for no.
         Verified before it is returned.
 
     Raises
     ------
+    InputError
+        For n out of range, a malformed table, or a batch of tables (use
+        :func:`threshold_mask`).
     UndecidedError
         When neither certificate was found (possible only for n >= 9).
 
+    See Also
+    --------
+    threshold_mask : the verdicts on many tables at once.
+
     Examples
     --------
-    >>> from gates.boolean.threshold import is_threshold
-    >>> is_threshold("e8", 3).weights, is_threshold("e8", 3).bias   # majority
-    ((2, 2, 2), -3)
-    >>> is_threshold("6", 2).witness                  # XOR: 1+2 = 0+3
-    ((1, 2), (0, 3))
+    >>> import gates
+    >>> cert = gates.is_threshold("e8", 3)          # majority of three
+    >>> bool(cert), cert.weights, cert.bias
+    (True, (2, 2, 2), -3)
+    >>> xor = gates.is_threshold("6", 2)
+    >>> bool(xor), xor.witness                     # 1 + 2 = 0 + 3 as 0/1 vectors
+    (False, ((1, 2), (0, 3)))
+
+    Of the 16 functions of two inputs, all but XOR and XNOR are threshold;
+    of the 256 of three, 104 are (OEIS A000609: 2, 4, 14, 104, 1882, ...):
+
+    >>> [sum(1 for v in range(2 ** 2 ** n) if gates.is_threshold(v, n)) for n in range(4)]
+    [2, 4, 14, 104]
     """
     n = check_n(n, 0, TEST_MAX_N, "the exact threshold test")
     arr, single = as_tables(tt, n)
@@ -307,7 +420,40 @@ def threshold_mask(tables, n, max_epochs=DEFAULT_MAX_EPOCHS):
     """Boolean mask: which of many tables are threshold functions (exact, n <= 12).
 
     Each verdict rests on a certificate found by the same procedure as
-    :func:`is_threshold`; undecided tables raise :class:`UndecidedError`.
+    :func:`is_threshold` (the certificates themselves are not kept).
+
+    Parameters
+    ----------
+    tables : array_like
+        Truth tables: an ``(N, num_words(n))`` uint64 array, a list of hex
+        strings or ints, or one table.
+    n : int
+        Number of inputs, 0 <= n <= 12.
+    max_epochs : int, default 100000
+        Perceptron budget per table, as in :func:`is_threshold`.
+
+    Returns
+    -------
+    ndarray of bool, shape (N,)
+        True where the table is a threshold function.
+
+    Raises
+    ------
+    InputError
+        For n out of range or malformed tables.
+    UndecidedError
+        When some table got no certificate (possible only for n >= 9).
+
+    Examples
+    --------
+    104 of the 256 functions of three inputs are threshold (OEIS A000609):
+
+    >>> import numpy as np
+    >>> from gates.boolean.threshold import threshold_mask
+    >>> int(threshold_mask(np.arange(256, dtype=np.uint64).reshape(-1, 1), 3).sum())
+    104
+    >>> threshold_mask(["8", "6", "e"], 2).tolist()    # AND, XOR, OR
+    [True, False, True]
     """
     n = check_n(n, 0, TEST_MAX_N, "the exact threshold test")
     arr, _ = as_tables(tables, n)

@@ -28,7 +28,9 @@ from numba import njit
 from gates._validate import check_int
 from gates.boolean.gate import gate_margin, gate_words
 from gates.boolean.threshold import DEFAULT_MAX_EPOCHS, base3_codes, decide, is_threshold, pm1_to_01
-from gates.boolean.truth import check_n, chow_parameters, dual, num_words, polarity, support, transform
+from gates.boolean.operations import dual, transform
+from gates.boolean.properties import chow_parameters, polarity, support
+from gates.boolean.truth import check_n, num_words
 from gates.boolean.words import swap_rows
 from gates.errors import InputError, UndecidedError, require_memory
 
@@ -197,6 +199,7 @@ class ThresholdClasses:
 
     @property
     def total(self):
+        """Number of functions in all the classes (the sum of the orbit sizes)."""
         return int(self.orbit_sizes.sum(dtype=np.int64))
 
 
@@ -278,6 +281,17 @@ def _workers(workers, tasks):
 
 def np_classes(n, max_epochs=DEFAULT_MAX_EPOCHS, progress=None, workers=None):
     """NP classes of the threshold functions of n inputs (n <= 8).
+
+    Parameters
+    ----------
+    n : int
+        Number of inputs, 0 <= n <= 8.
+    max_epochs : int, default 100000
+        Perceptron budget of each exact test (:func:`gates.is_threshold`).
+    progress : callable, optional
+        Called with increments of the work done.
+    workers : int, optional
+        Threads for n = 8; all cores by default.
 
     Returns
     -------
@@ -392,6 +406,29 @@ def npn_classes(n, max_epochs=DEFAULT_MAX_EPOCHS):
     complemented, is the dual f^d, again positive ordered; so the NPN class
     of f is the union of the NP classes of f and f^d. The representative is
     the smaller of the two tables.
+
+    Parameters
+    ----------
+    n : int
+        Number of inputs, 0 <= n <= 8.
+    max_epochs : int, default 100000
+        Perceptron budget of each exact test.
+
+    Returns
+    -------
+    ThresholdClasses
+        With ``group == "npn"``; ``total`` is again the number of threshold
+        functions (A000609).
+
+    Examples
+    --------
+    The 1882 threshold functions of four inputs form 15 NPN classes (the
+    cumulative sums of OEIS A001530: 1, 2, 3, 6, 15, 63, ...):
+
+    >>> from gates.boolean.threshold_classes import npn_classes
+    >>> c = npn_classes(4)
+    >>> len(c.tables), c.total
+    (15, 1882)
     """
     return npn_from_np(np_classes(n, max_epochs))
 
@@ -461,6 +498,13 @@ def positive_ordered_form(tt, n):
     decreasing Chow parameter; for threshold functions the Chow order is the
     desirability order (equal parameters mean equivalent inputs).
 
+    Parameters
+    ----------
+    tt : table
+        One table; see :mod:`gates.boolean.truth`.
+    n : int
+        Number of inputs, 0 <= n <= 12.
+
     Returns
     -------
     rep : ndarray of uint64, shape (W,)
@@ -473,6 +517,16 @@ def positive_ordered_form(tt, n):
     ------
     InputError
         If the function is not a threshold function.
+
+    Examples
+    --------
+    x_0 and not x_1 becomes AND by complementing x_1; its NP class holds
+    the 4 functions of two inputs with one true point:
+
+    >>> from gates.boolean.threshold_classes import positive_ordered_form
+    >>> rep, perm, flips, size = positive_ordered_form("2", 2)
+    >>> int(rep[0]), perm, flips, size
+    (8, (0, 1), 2, 4)
     """
     cert = is_threshold(tt, n)
     if not cert.is_threshold:

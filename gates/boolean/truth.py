@@ -1,4 +1,4 @@
-"""Truth tables in bitset form, in the convention of kitty.
+"""Truth tables in bitset form, in the convention of kitty: reading, writing, building.
 
 Bit ``p`` of the table of a function f of n inputs is f(x), where input ``x_i``
 is bit ``i`` of ``p``. A table of n <= 6 inputs lives in the low 2^n bits of one
@@ -10,16 +10,25 @@ Every public function accepts one table (a hex string, a Python int, or a 1-D
 ``uint64`` array of ``num_words(n)`` words) or a batch (a 2-D array of shape
 ``(N, num_words(n))``, or a list of strings/ints), and returns the same shape.
 Kernels are compiled with numba and private (the word kernels shared with
-other modules live in :mod:`gates.boolean.words`); this module validates
-inputs and normalises dtypes so that one signature compiles once. Threshold
-gates (weights to tables) are in :mod:`gates.boolean.gate`.
+other modules live in :mod:`gates.boolean.words`); the public functions
+validate inputs and normalise dtypes so that one signature compiles once.
+
+The room follows kitty's layout: this module reads, writes and builds
+tables; :mod:`gates.boolean.operations` transforms them (cofactors, input
+flips and permutations, NPN transforms, duals; kitty's ``operations.hpp``);
+:mod:`gates.boolean.properties` tests them (polarity, monotone, unate,
+support, self-dual, Chow parameters; kitty's ``properties.hpp``). Those
+names are reachable here too (``gates.boolean.truth.transform``).
+Threshold gates (weights to tables) are in :mod:`gates.boolean.gate`.
 """
+
+import importlib
 
 import numpy as np
 from numba import njit
 
 from gates._validate import check_int, is_int
-from gates.boolean.words import ONES, PROJ, popcount64, word_flip, word_mask
+from gates.boolean.words import ONES, PROJ, popcount64, word_mask
 from gates.errors import InputError
 
 __all__ = [
@@ -27,6 +36,8 @@ __all__ = [
     "ENCODINGS",
     "num_words",
     "check_n",
+    "check_var",
+    "unwrap",
     "as_tables",
     "from_hex",
     "to_hex",
@@ -35,18 +46,6 @@ __all__ = [
     "constant",
     "projection",
     "popcount",
-    "cofactor",
-    "flip_inputs",
-    "permute_inputs",
-    "negate",
-    "transform",
-    "is_monotone",
-    "polarity",
-    "is_unate",
-    "support",
-    "dual",
-    "is_self_dual",
-    "chow_parameters",
 ]
 
 MAX_N = 16
@@ -55,19 +54,107 @@ MAX_N = 16
 ENCODINGS = ("pm1", "01")
 """Activity codings of a unit: -1/+1 or 0/1 (the one definition every room uses)."""
 
+# names of the sibling modules, reachable here as before the room was split (PEP 562)
+_ELSEWHERE = {
+    **dict.fromkeys(("negate", "cofactor", "flip_inputs", "permute_inputs", "transform", "dual"),
+                    "gates.boolean.operations"),
+    **dict.fromkeys(("polarity", "is_monotone", "is_unate", "support", "is_self_dual", "chow_parameters"),
+                    "gates.boolean.properties"),
+}
+
+
+def __getattr__(name):
+    module = _ELSEWHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_ELSEWHERE))
 
 
 def num_words(n):
-    """Number of ``uint64`` words in a table of `n` inputs (1 for n <= 6)."""
+    """Number of ``uint64`` words in a table of `n` inputs.
+
+    Parameters
+    ----------
+    n : int
+        Number of inputs (not checked).
+
+    Returns
+    -------
+    int
+        1 for n <= 6, else 2^(n - 6).
+
+    Examples
+    --------
+    >>> from gates.boolean.truth import num_words
+    >>> [num_words(n) for n in (0, 6, 7, 10)]
+    [1, 1, 2, 16]
+    """
     return 1 if n <= 6 else 1 << (n - 6)
 
 
 def check_n(n, lo=0, hi=MAX_N, what="this operation"):
-    """Return `n` as an int, or raise :class:`InputError` if outside [lo, hi]."""
+    """`n` as an int, checked against the range an operation allows.
+
+    Parameters
+    ----------
+    n : int
+        Number of inputs.
+    lo, hi : int, default 0 and :data:`MAX_N`
+        The allowed range, inclusive.
+    what : str
+        The operation, named in the error message.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    InputError
+        If `n` is not an integer or lies outside [lo, hi].
+
+    Examples
+    --------
+    >>> from gates.boolean.truth import check_n
+    >>> check_n(3)
+    3
+    >>> check_n(17)
+    Traceback (most recent call last):
+    ...
+    gates.errors.InputError: n=17 is out of range for this operation: allowed 0 <= n <= 16
+    """
     n = check_int(n, "n")
     if not lo <= n <= hi:
         raise InputError(f"n={n} is out of range for {what}: allowed {lo} <= n <= {hi}")
     return n
+
+
+def check_var(i, n):
+    """`i` as an int when it indexes one of `n` inputs (0 <= i < n).
+
+    Parameters
+    ----------
+    i : int
+        The input index.
+    n : int
+        Number of inputs.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    InputError
+        If `i` is not an integer in range.
+    """
+    if not is_int(i) or not 0 <= i < n:
+        raise InputError(f"input index {i!r} is out of range: allowed 0 <= i < {n}")
+    return int(i)
 
 
 # --------------------------------------------------------------------------
@@ -76,7 +163,32 @@ def check_n(n, lo=0, hi=MAX_N, what="this operation"):
 
 
 def from_int(value, n):
-    """The table whose bit p is bit p of the non-negative integer `value`."""
+    """The table whose bit p is bit p of the non-negative integer `value`.
+
+    Parameters
+    ----------
+    value : int
+        0 <= value < 2^(2^n); bit p is f(p).
+    n : int
+        Number of inputs, 0 <= n <= 16.
+
+    Returns
+    -------
+    ndarray of uint64, shape (num_words(n),)
+
+    Raises
+    ------
+    InputError
+        For n out of range or a value that does not fit 2^n bits.
+
+    Examples
+    --------
+    >>> from gates.boolean.truth import from_int
+    >>> from_int(0xE8, 3)            # majority of three inputs
+    array([232], dtype=uint64)
+    >>> from_int(1 << 127, 7)        # bit 127 lives in word 1
+    array([                  0, 9223372036854775808], dtype=uint64)
+    """
     n = check_n(n)
     value = int(value)
     if value < 0 or value >> (1 << n):
@@ -90,7 +202,30 @@ def from_int(value, n):
 
 
 def to_int(tt, n):
-    """The table as a Python int (bit p = f(p)); a batch gives a list."""
+    """The table as a Python int (bit p = f(p)).
+
+    Parameters
+    ----------
+    tt : table or batch of tables
+        See the module doc.
+    n : int
+        Number of inputs.
+
+    Returns
+    -------
+    int, or list of int for a batch
+
+    Raises
+    ------
+    InputError
+        For a malformed table (see :func:`as_tables`).
+
+    Examples
+    --------
+    >>> from gates.boolean.truth import to_int
+    >>> to_int("e8", 3), to_int(["8", "e"], 2)     # majority; AND and OR
+    (232, [8, 14])
+    """
     arr, single = as_tables(tt, n)
     out = []
     for row in arr:
@@ -108,14 +243,33 @@ def _hex_len(n):
 def from_hex(text, n):
     """Parse a kitty/ABC hex string (most significant nibble first).
 
-    The string holds exactly ``max(1, 2^n / 4)`` hex digits, optionally after
-    ``0x``; for n < 2 the unused high bits of the single digit must be 0.
+    Parameters
+    ----------
+    text : str
+        Exactly ``max(1, 2^n / 4)`` hex digits, optionally after ``0x``; for
+        n < 2 the unused high bits of the single digit must be 0.
+    n : int
+        Number of inputs, 0 <= n <= 16.
+
+    Returns
+    -------
+    ndarray of uint64, shape (num_words(n),)
+
+    Raises
+    ------
+    InputError
+        For a non-string, a wrong number of digits, characters other than
+        0-9 and a-f, or bits beyond 2^n.
 
     Examples
     --------
-    >>> from gates.boolean.truth import from_hex, to_hex
-    >>> to_hex(from_hex("e8", 3), 3)   # majority of three inputs
-    'e8'
+    >>> from gates.boolean.truth import from_hex
+    >>> from_hex("e8", 3)            # majority of three: true at p = 3, 5, 6, 7
+    array([232], dtype=uint64)
+    >>> from_hex("e", 3)
+    Traceback (most recent call last):
+    ...
+    gates.errors.InputError: hex table 'e' has 1 digits; n=3 needs exactly 2
     """
     n = check_n(n)
     if not isinstance(text, str):
@@ -138,7 +292,30 @@ def from_hex(text, n):
 
 
 def to_hex(tt, n):
-    """Format tables as kitty/ABC hex strings (a batch gives a list)."""
+    """Format tables as kitty/ABC hex strings, most significant nibble first.
+
+    Parameters
+    ----------
+    tt : table or batch of tables
+        See the module doc.
+    n : int
+        Number of inputs; the string has ``max(1, 2^n / 4)`` digits.
+
+    Returns
+    -------
+    str, or list of str for a batch
+
+    Raises
+    ------
+    InputError
+        For a malformed table (see :func:`as_tables`).
+
+    Examples
+    --------
+    >>> from gates.boolean.truth import to_hex
+    >>> to_hex(232, 3), to_hex([1, 7], 2), to_hex(1 << 127, 7)
+    ('e8', ['1', '7'], '80000000000000000000000000000000')
+    """
     arr, single = as_tables(tt, n)
     width = _hex_len(n)
     out = []
@@ -149,7 +326,15 @@ def to_hex(tt, n):
 
 
 def as_tables(tt, n):
-    """Normalise table input to a contiguous ``(N, W)`` uint64 array.
+    """Normalise table input to a contiguous ``(N, num_words(n))`` uint64 array.
+
+    Parameters
+    ----------
+    tt : str, int, sequence of str or int, or array_like of unsigned integers
+        One table (a hex string, an int, or a 1-D array of words) or a batch
+        (a list of strings or ints, or a 2-D array of words).
+    n : int
+        Number of inputs, 0 <= n <= 16.
 
     Returns
     -------
@@ -161,6 +346,14 @@ def as_tables(tt, n):
     ------
     InputError
         For a wrong word count, negative values, bits beyond 2^n, or bad hex.
+
+    Examples
+    --------
+    >>> from gates.boolean.truth import as_tables
+    >>> as_tables("e8", 3)
+    (array([[232]], dtype=uint64), True)
+    >>> as_tables(["8", "e"], 2)[0].shape
+    (2, 1)
     """
     n = check_n(n)
     words = num_words(n)
@@ -195,12 +388,25 @@ def as_tables(tt, n):
     return arr, single
 
 
-def _unwrap(arr, single):
+def unwrap(arr, single):
+    """``arr[0]`` when the input of an operation was one table (`single`), else `arr`.
+
+    Parameters
+    ----------
+    arr : ndarray, shape (N, ...)
+        Per-table results.
+    single : bool
+        The flag :func:`as_tables` returned.
+
+    Returns
+    -------
+    ndarray
+    """
     return arr[0] if single else arr
 
 
 # --------------------------------------------------------------------------
-# kernels
+# building tables
 # --------------------------------------------------------------------------
 
 
@@ -214,100 +420,30 @@ def _popcount_rows(tables, out):
         out[r] = c
 
 
-@njit(cache=True)
-def _flip_rows(tables, i, out):
-    """out = tables with input i complemented. Compiled with numba."""
-    words = tables.shape[1]
-    for r in range(tables.shape[0]):
-        if i < 6:
-            for k in range(words):
-                out[r, k] = word_flip(tables[r, k], i)
-        else:
-            b = 1 << (i - 6)
-            for k in range(words):
-                out[r, k] = tables[r, k ^ b]
-
-
-@njit(cache=True)
-def _cofactor_rows(tables, i, value, out):
-    """out = f with x_i fixed to `value` (still a table of n inputs). Compiled."""
-    words = tables.shape[1]
-    for r in range(tables.shape[0]):
-        if i < 6:
-            s = np.uint64(1 << i)
-            p = PROJ[i]
-            for k in range(words):
-                t = tables[r, k]
-                if value:
-                    h = t & p
-                    out[r, k] = h | (h >> s)
-                else:
-                    lo = t & ~p
-                    out[r, k] = lo | (lo << s)
-        else:
-            b = 1 << (i - 6)
-            for k in range(words):
-                out[r, k] = tables[r, (k | b) if value else (k & ~b)]
-
-
-@njit(cache=True)
-def _gather_rows(tables, idx, out):
-    """out bit p = tables bit idx[p], row by row. Compiled with numba."""
-    nbits = idx.shape[0]
-    for r in range(tables.shape[0]):
-        for k in range(out.shape[1]):
-            out[r, k] = 0
-        for p in range(nbits):
-            q = idx[p]
-            bit = (tables[r, q >> 6] >> np.uint64(q & 63)) & np.uint64(1)
-            out[r, p >> 6] |= bit << np.uint64(p & 63)
-
-
-@njit(cache=True)
-def _polarity_rows(tables, n, out):
-    """out[r, i]: +1 positive unate, -1 negative unate, 0 independent, 2 binate.
-
-    f is positive unate in x_i iff cofactor0 <= cofactor1 pointwise. Compiled.
-    """
-    words = tables.shape[1]
-    for r in range(tables.shape[0]):
-        for i in range(n):
-            up = False  # some x with f(x|x_i=0)=0 < f(x|x_i=1)=1
-            down = False
-            for k in range(words):
-                if i < 6:
-                    s = np.uint64(1 << i)
-                    p = PROJ[i]
-                    t = tables[r, k]
-                    c0 = t & ~p
-                    c1 = (t >> s) & ~p
-                else:
-                    b = 1 << (i - 6)
-                    if k & b:
-                        continue
-                    c0 = tables[r, k]
-                    c1 = tables[r, k | b]
-                if c1 & ~c0:
-                    up = True
-                if c0 & ~c1:
-                    down = True
-            if up and down:
-                out[r, i] = 2
-            elif up:
-                out[r, i] = 1
-            elif down:
-                out[r, i] = -1
-            else:
-                out[r, i] = 0
-
-
-# --------------------------------------------------------------------------
-# public operations
-# --------------------------------------------------------------------------
-
-
 def constant(value, n):
-    """The constant function 0 or 1 of `n` inputs."""
+    """The constant function 0 or 1 of `n` inputs.
+
+    Parameters
+    ----------
+    value : {0, 1}
+    n : int
+        Number of inputs, 0 <= n <= 16.
+
+    Returns
+    -------
+    ndarray of uint64, shape (num_words(n),)
+
+    Raises
+    ------
+    InputError
+        For a value other than 0 or 1, or n out of range.
+
+    Examples
+    --------
+    >>> from gates.boolean.truth import constant, to_hex
+    >>> to_hex(constant(1, 3), 3), to_hex(constant(0, 3), 3)
+    ('ff', '00')
+    """
     n = check_n(n)
     if value not in (0, 1, False, True):
         raise InputError(f"a constant is 0 or 1, got {value!r}")
@@ -315,9 +451,32 @@ def constant(value, n):
 
 
 def projection(i, n):
-    """The table of the input x_i among `n` inputs (kitty's ``create_nth_var``)."""
+    """The table of the input x_i among `n` inputs (kitty's ``create_nth_var``).
+
+    Parameters
+    ----------
+    i : int
+        The input, 0 <= i < n.
+    n : int
+        Number of inputs, 1 <= n <= 16.
+
+    Returns
+    -------
+    ndarray of uint64, shape (num_words(n),)
+
+    Raises
+    ------
+    InputError
+        For n or i out of range.
+
+    Examples
+    --------
+    >>> from gates.boolean.truth import projection, to_hex
+    >>> [to_hex(projection(i, 3), 3) for i in range(3)]
+    ['aa', 'cc', 'f0']
+    """
     n = check_n(n, 1, MAX_N, "a projection")
-    i = _check_var(i, n)
+    i = check_var(i, n)
     words = num_words(n)
     if i < 6:
         return np.full(words, PROJ[i] & word_mask(n), dtype=np.uint64)
@@ -326,177 +485,34 @@ def projection(i, n):
 
 
 def popcount(tt, n):
-    """Number of true points of each table (an int, or an int64 array)."""
+    """Number of true points of each table.
+
+    Parameters
+    ----------
+    tt : table or batch of tables
+        See the module doc.
+    n : int
+        Number of inputs.
+
+    Returns
+    -------
+    int, or ndarray of int64, shape (N,), for a batch
+
+    Raises
+    ------
+    InputError
+        For a malformed table (see :func:`as_tables`).
+
+    Examples
+    --------
+    Majority of an odd number of inputs is balanced; AND has one true point:
+
+    >>> from gates.boolean.truth import popcount
+    >>> popcount("e8", 3), popcount(["8", "e"], 2).tolist()
+    (4, [1, 3])
+    """
     arr, single = as_tables(tt, n)
     out = np.empty(arr.shape[0], dtype=np.uint64)
     _popcount_rows(arr, out)
     out = out.astype(np.int64)
     return int(out[0]) if single else out
-
-
-def _check_var(i, n):
-    if not is_int(i) or not 0 <= i < n:
-        raise InputError(f"input index {i!r} is out of range: allowed 0 <= i < {n}")
-    return int(i)
-
-
-def cofactor(tt, n, i, value):
-    """f with input x_i fixed to `value` (0 or 1), still a table of n inputs.
-
-    This is kitty's ``cofactor0`` / ``cofactor1``: the result does not depend
-    on x_i.
-    """
-    arr, single = as_tables(tt, n)
-    i = _check_var(i, n)
-    if value not in (0, 1):
-        raise InputError(f"a cofactor fixes x_i to 0 or 1, got {value!r}")
-    out = np.empty_like(arr)
-    _cofactor_rows(arr, i, int(value), out)
-    return _unwrap(out, single)
-
-
-def _check_mask(mask, n):
-    if not is_int(mask) or not 0 <= mask < (1 << n):
-        raise InputError(f"negation mask {mask!r} is out of range: allowed 0 <= mask < 2^{n}")
-    return int(mask)
-
-
-def flip_inputs(tt, n, mask):
-    """g(x) = f(x xor mask): complement the inputs whose bit is set in `mask`."""
-    arr, single = as_tables(tt, n)
-    mask = _check_mask(mask, n)
-    cur = arr.copy()
-    tmp = np.empty_like(arr)
-    for i in range(n):
-        if (mask >> i) & 1:
-            _flip_rows(cur, i, tmp)
-            cur, tmp = tmp, cur
-    return _unwrap(cur, single)
-
-
-def _check_perm(perm, n):
-    try:
-        items = list(perm)
-    except TypeError:
-        items = None
-    if items is None or not all(is_int(v) for v in items):
-        raise InputError(f"a permutation must be a sequence of {n} integers, got {perm!r}")
-    p = [int(v) for v in items]
-    if sorted(p) != list(range(n)):
-        raise InputError(f"{perm!r} is not a permutation of 0..{n - 1}")
-    return p
-
-
-def _perm_index(perm, n):
-    """idx[p] = position y with y_i = x_{perm[i]} where x = p."""
-    p = np.arange(1 << n, dtype=np.int64)
-    idx = np.zeros(1 << n, dtype=np.int64)
-    for i in range(n):
-        idx |= ((p >> perm[i]) & 1) << i
-    return idx
-
-
-def permute_inputs(tt, n, perm):
-    """g(x) = f(y) with y_i = x_{perm[i]}: input i of f reads x_{perm[i]}."""
-    arr, single = as_tables(tt, n)
-    perm = _check_perm(perm, n)
-    out = np.empty_like(arr)
-    _gather_rows(arr, _perm_index(perm, n), out)
-    return _unwrap(out, single)
-
-
-def negate(tt, n):
-    """The complement, not f."""
-    arr, single = as_tables(tt, n)
-    return _unwrap(~arr & word_mask(n), single)
-
-
-def transform(tt, n, perm=None, flips=0, negate_output=False):
-    """Apply an NPN transformation: g(x) = o xor f(y), y_i = x_{perm[i]} xor m_i.
-
-    Parameters
-    ----------
-    perm : sequence of int, optional
-        Input permutation; identity if None.
-    flips : int
-        Negation mask m (bit i complements the input of f's x_i).
-    negate_output : bool
-        Output negation o.
-
-    Composition: ``transform(transform(f, s1), s2) == transform(f, s1 * s2)``
-    where ``(s1 * s2)(x) = s1(s2(x))``; see :mod:`gates.boolean.symmetry`.
-    """
-    arr, single = as_tables(tt, n)
-    perm = list(range(n)) if perm is None else _check_perm(perm, n)
-    flips = _check_mask(flips, n)
-    # g(x) = f(P(x) xor m): complement first, then read through the permutation
-    cur = flip_inputs(arr, n, flips)
-    out = np.empty_like(cur)
-    _gather_rows(cur, _perm_index(perm, n), out)
-    if negate_output:
-        out = ~out & word_mask(n)
-    return _unwrap(out, single)
-
-
-def polarity(tt, n):
-    """Per-input polarity: +1 positive unate, -1 negative unate, 0 absent, 2 binate.
-
-    Returns an int8 array of shape (n,) for one table, (N, n) for a batch.
-    """
-    arr, single = as_tables(tt, n)
-    out = np.empty((arr.shape[0], n), dtype=np.int8)
-    _polarity_rows(arr, n, out)
-    return _unwrap(out, single)
-
-
-def is_monotone(tt, n):
-    """True where f is monotone increasing (positive unate) in every input."""
-    pol = polarity(tt, n)
-    res = np.all((pol == 0) | (pol == 1), axis=-1)
-    return bool(res) if res.ndim == 0 else res
-
-
-def is_unate(tt, n):
-    """True where f is unate (positive or negative) in every input."""
-    res = np.all(polarity(tt, n) != 2, axis=-1)
-    return bool(res) if res.ndim == 0 else res
-
-
-def support(tt, n):
-    """Bit mask of the inputs f depends on (an int, or an int64 array)."""
-    pol = np.atleast_2d(polarity(tt, n))
-    w = (1 << np.arange(n, dtype=np.int64))
-    res = ((pol != 0) * w).sum(axis=1)
-    return int(res[0]) if np.ndim(polarity(tt, n)) == 1 else res
-
-
-def dual(tt, n):
-    """The dual f^d(x) = not f(not x)."""
-    arr, single = as_tables(tt, n)
-    out = flip_inputs(arr, n, (1 << n) - 1)
-    return _unwrap(~out & word_mask(n), single)
-
-
-def is_self_dual(tt, n):
-    """True where f equals its dual."""
-    arr, single = as_tables(tt, n)
-    res = np.all(dual(arr, n) == arr, axis=1)
-    return bool(res[0]) if single else res
-
-
-def chow_parameters(tt, n):
-    """Chow parameters in +-1 coding, unnormalised integers.
-
-    With F = 2f - 1 and X_i = 2x_i - 1 (true maps to +1),
-    ``chow[0] = sum_x F(x)`` and ``chow[1 + i] = sum_x F(x) X_i``.
-    These are 2^n times the degree-0 and degree-1 Walsh coefficients.
-    Returns shape (n + 1,) for one table, (N, n + 1) for a batch.
-    """
-    arr, single = as_tables(tt, n)
-    total = popcount(arr, n)
-    out = np.empty((arr.shape[0], n + 1), dtype=np.int64)
-    out[:, 0] = 2 * total - (1 << n)
-    for i in range(n):
-        on = popcount(arr & projection(i, n), n)  # |f and x_i|
-        out[:, 1 + i] = 2 * (on - (total - on))
-    return _unwrap(out, single)

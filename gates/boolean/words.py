@@ -4,14 +4,15 @@ A table of n <= 6 inputs lives in the low 2^n bits of one ``uint64`` (kitty's
 convention, see :mod:`gates.boolean.truth`). The kernels here are compiled
 with numba and expect checked input (contiguous ``uint64`` words, input
 indices in range); the public functions of :mod:`gates.boolean.truth`,
-:mod:`gates.boolean.symmetry` and :mod:`gates.boolean.threshold_classes`
-validate before they call them.
+:mod:`gates.boolean.operations`, :mod:`gates.boolean.properties`,
+:mod:`gates.boolean.symmetry`, :mod:`gates.boolean.orbits` and
+:mod:`gates.boolean.threshold_classes` validate before they call them.
 """
 
 import numpy as np
 from numba import njit
 
-__all__ = ["ONES", "PROJ", "word_mask", "popcount64", "word_flip", "word_swap", "swap_rows"]
+__all__ = ["ONES", "PROJ", "word_mask", "popcount64", "word_flip", "word_swap", "walk_step", "swap_rows"]
 
 ONES = np.uint64(0xFFFFFFFFFFFFFFFF)
 """All 64 bits set."""
@@ -61,6 +62,18 @@ def word_swap(t, i, j):
     d = np.uint64((1 << j) - (1 << i))
     m = PROJ[i] & ~PROJ[j]
     return (t & ~(m | (m << d))) | ((t & m) << d) | ((t >> d) & m)
+
+
+@njit(cache=True, inline="always")
+def walk_step(t, code, n):
+    """One step of a group walk on a word (:func:`gates.boolean.symmetry.walk_ops`). Compiled.
+
+    Code k < n complements input k; code n + k swaps inputs k and k + 1.
+    Expects checked input: n <= 6 and a code of the walk.
+    """
+    if code < n:
+        return word_flip(t, code)
+    return word_swap(t, code - n, code - n + 1)
 
 
 @njit(cache=True)

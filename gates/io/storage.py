@@ -41,7 +41,34 @@ __all__ = [
 
 @contextmanager
 def atomic_path(path):
-    """Yield a temporary path beside `path`; move it into place on success only."""
+    """Yield a temporary path beside `path`; move it into place on success only.
+
+    A context manager: write to the yielded path; when the block ends without
+    an exception the file replaces `path` (:func:`os.replace`, atomic on one
+    file system) with the usual permissions; otherwise it is removed and
+    `path` is left as it was.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The destination; its folder is created if needed.
+
+    Yields
+    ------
+    str
+        A temporary file name in the destination folder.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from gates.io.storage import atomic_path
+    >>> path = os.path.join(tempfile.mkdtemp(), "out.txt")
+    >>> with atomic_path(path) as tmp:
+    ...     with open(tmp, "w") as fh:
+    ...         _ = fh.write("104")
+    >>> open(path).read(), os.listdir(os.path.dirname(path))
+    ('104', ['out.txt'])
+    """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
@@ -144,12 +171,45 @@ _UMASK = _umask()  # read once: os.umask is process-wide
 
 
 def write_text(path, text):
+    """Write `text` to `path` as UTF-8, atomically (:func:`atomic_path`).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file; its folder is created if needed.
+    text : str
+        Written as is (no newline translation).
+    """
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
 
 
 def jsonable(obj):
+    """The ``default`` hook of :func:`json.dumps` for numpy values.
+
+    Parameters
+    ----------
+    obj : object
+        A value :mod:`json` cannot encode.
+
+    Returns
+    -------
+    int, float or list
+        For a numpy integer, float or array.
+
+    Raises
+    ------
+    TypeError
+        For anything else.
+
+    Examples
+    --------
+    >>> import json, numpy as np
+    >>> from gates.io.storage import jsonable
+    >>> json.dumps({"count": np.int64(104), "sizes": np.array([2, 8, 4, 2])}, default=jsonable)
+    '{"count": 104, "sizes": [2, 8, 4, 2]}'
+    """
     if isinstance(obj, np.integer):
         return int(obj)
     if isinstance(obj, np.floating):
@@ -160,11 +220,43 @@ def jsonable(obj):
 
 
 def write_json(path, obj):
+    """Write `obj` as indented JSON (numpy values through :func:`jsonable`), atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file; its folder is created if needed.
+    obj : object
+        Anything :func:`json.dumps` encodes, with numpy integers, floats
+        and arrays allowed.
+    """
     write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=jsonable) + "\n")
 
 
 def write_npy(path, array):
-    """Save an array as .npy; structured dtypes are fine, object dtypes are refused."""
+    """Save an array as .npy, atomically; structured dtypes are fine, object dtypes are refused.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file; its folder is created if needed.
+    array : array_like
+        Any array without Python objects.
+
+    Raises
+    ------
+    TypeError
+        For an object array (it would need pickle).
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np
+    >>> from gates.io.storage import write_npy
+    >>> path = os.path.join(tempfile.mkdtemp(), "reps.npy")
+    >>> write_npy(path, np.array([0, 1, 3, 6], dtype=np.uint64))
+    >>> np.load(path, allow_pickle=False).tolist()
+    [0, 1, 3, 6]
+    """
     array = np.asarray(array)
     if array.dtype.hasobject:
         raise TypeError("object arrays would need pickle; refusing")
@@ -174,6 +266,17 @@ def write_npy(path, array):
 
 
 def write_csv(path, header, rows):
+    """Write a CSV file (``\\n`` line ends), atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file; its folder is created if needed.
+    header : sequence of str
+        The first row.
+    rows : iterable of sequences
+        The data rows.
+    """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
@@ -182,7 +285,32 @@ def write_csv(path, header, rows):
 
 
 def markdown_table(header, rows):
-    """A GitHub Markdown table; numbers right-aligned."""
+    """A GitHub Markdown table; numbers right-aligned.
+
+    Python ints get thousands separators; a column of Python ints is
+    right-aligned.
+
+    Parameters
+    ----------
+    header : sequence of str
+        Column titles.
+    rows : sequence of sequences
+        The cells, one sequence per row.
+
+    Returns
+    -------
+    str
+        The table, ending in a newline.
+
+    Examples
+    --------
+    >>> from gates.io.storage import markdown_table
+    >>> print(markdown_table(["n", "threshold functions"], [[3, 104], [4, 1882]]), end="")
+    | n | threshold functions |
+    | ---: | ---: |
+    | 3 | 104 |
+    | 4 | 1,882 |
+    """
     def cell(v):
         # a Python int (not a bool, not a numpy integer) gets thousands separators
         return f"{v:,}" if isinstance(v, int) and is_int(v) else str(v)
@@ -199,7 +327,20 @@ def markdown_table(header, rows):
 
 
 def package_versions():
-    """Versions of Python and of the packages that shape results."""
+    """Versions of Python and of the packages that shape results.
+
+    Returns
+    -------
+    dict
+        ``python``, ``gates``, ``numpy``, ``numba``, ``networkx``: version
+        strings (None for a package that is not installed).
+
+    Examples
+    --------
+    >>> from gates.io.storage import package_versions
+    >>> sorted(package_versions())
+    ['gates', 'networkx', 'numba', 'numpy', 'python']
+    """
     out = {"python": platform.python_version()}
     for name in ("gates", "numpy", "numba", "networkx"):
         try:
@@ -225,6 +366,22 @@ def manifest(kind, protocol, files, seed=None, command=None, results=None):
         Root seed; None for deterministic computations.
     command : list of str, optional
         The command line; defaults to ``sys.argv``.
+    results : dict, optional
+        The headline results, stored under ``results``.
+
+    Returns
+    -------
+    dict
+        ``kind``, ``files``, ``protocol``, ``seed``, ``command``,
+        ``versions`` (:func:`package_versions`), ``platform``, ``created``
+        (UTC, ISO 8601) and, if given, ``results``.
+
+    Examples
+    --------
+    >>> from gates.io.storage import manifest
+    >>> m = manifest("counts", {"n": 3}, ["counts.csv"], command=["gates", "enumerate", "threshold", "-n", "3"])
+    >>> m["command"], list(m)[:5]
+    ('gates enumerate threshold -n 3', ['kind', 'files', 'protocol', 'seed', 'command'])
     """
     argv = command if command is not None else sys.argv
     return {
@@ -248,6 +405,34 @@ def write_table(out_dir, stem, header, rows, title, intro, kind, protocol, comma
     the rows shown in Markdown (e.g. LaTeX cells in $...$, or the top rows
     of a long table, introduced by `md_note`), under `md_header` if given; `extra_files` (already
     written beside it) are listed in the manifest too.
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        The folder (created if needed).
+    stem : str
+        The file names' stem.
+    header, rows
+        The table (:func:`write_csv`, :func:`markdown_table`).
+    title, intro : str
+        The Markdown heading and the paragraph under it.
+    kind, protocol, command, seed, results
+        As in :func:`manifest`.
+    md_rows, md_note, md_header, extra_files
+        See above.
+
+    Returns
+    -------
+    list of str
+        The names written (relative to `out_dir`), the manifest last.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from gates.io.storage import write_table
+    >>> write_table(tempfile.mkdtemp(), "counts", ["n", "threshold"], [[3, 104]], "Counts", "OEIS A000609.",
+    ...             "counts", {"n": [3]}, command=["gates", "tables"])
+    ['counts.csv', 'counts.md', 'counts.manifest.json']
     """
     csv_name, md_name = f"{stem}.csv", f"{stem}.md"
     write_csv(os.path.join(out_dir, csv_name), header, rows)
@@ -260,6 +445,22 @@ def write_table(out_dir, stem, header, rows, title, intro, kind, protocol, comma
 
 
 def manifest_path(path):
-    """Where the manifest of a data file goes: ``name.manifest.json`` beside it."""
+    """Where the manifest of a data file goes: ``name.manifest.json`` beside it.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The data file.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from gates.io.storage import manifest_path
+    >>> manifest_path("runs/n4/reps.npy")
+    'runs/n4/reps.manifest.json'
+    """
     root, _ = os.path.splitext(os.fspath(path))
     return root + ".manifest.json"
