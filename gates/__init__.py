@@ -21,18 +21,17 @@ __version__ = "0.1.0"
 _API = {
     # truth tables and their operations
     "gates.boolean.truth": (
-        "MAX_N", "from_hex", "to_hex", "from_int", "to_int", "as_tables", "constant", "projection",
-        "popcount", "negate", "flip_inputs", "permute_inputs", "transform", "cofactor", "dual", "support",
-        "is_monotone", "is_unate", "is_self_dual", "polarity", "chow_parameters",
+        "MAX_N", "from_hex", "to_hex", "from_int", "to_int", "as_tables", "constant", "projection", "popcount",
     ),
+    "gates.boolean.operations": ("negate", "flip_inputs", "permute_inputs", "transform", "cofactor", "dual"),
+    "gates.boolean.properties": ("support", "is_monotone", "is_unate", "is_self_dual", "polarity",
+                                 "chow_parameters"),
     "gates.boolean.gate": ("threshold_gate", "gate_margin"),
     # the threshold test
     "gates.boolean.threshold": ("is_threshold", "ThresholdCertificate", "threshold_mask"),
     # canonical forms and classes
-    "gates.boolean.symmetry": (
-        "GROUPS", "Transform", "canonical_form", "orbit", "orbit_size", "group_order", "classes_of_all",
-        "classes_of_set", "random_members",
-    ),
+    "gates.boolean.symmetry": ("GROUPS", "Transform", "canonical_form", "orbit", "orbit_size", "group_order"),
+    "gates.boolean.orbits": ("classes_of_all", "classes_of_set", "random_members"),
     # families and enumeration
     "gates.boolean.families": (
         "FAMILIES", "all_functions", "monotone_functions", "threshold_functions", "count_functions", "classes",

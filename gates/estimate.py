@@ -13,7 +13,7 @@ after ``scipy.stats`` result objects. Two estimators live here:
   variance of the class's draws), and a Student t interval with
   Satterthwaite's effective degrees of freedom.
 
-:func:`gates.boolean.symmetry.random_members` draws the members.
+:func:`gates.boolean.orbits.random_members` draws the members.
 """
 
 from dataclasses import dataclass

@@ -22,7 +22,7 @@ from itertools import permutations, product
 import numpy as np
 
 from gates.boolean.families import monotone_functions
-from gates.boolean.symmetry import classes_of_all
+from gates.boolean.orbits import classes_of_all
 from gates.boolean.threshold_classes import clear_cache, np_classes, threshold_functions
 
 

@@ -12,7 +12,7 @@ from gates.studies.census_results import stratify
 from gates.learning.two_layer import deep_train, hidden_layer
 from gates.studies.deep_census import deep_census_rows, deep_result
 from gates.errors import InputError
-from gates.boolean.symmetry import random_members
+from gates.boolean.orbits import random_members
 from gates.estimate import seed_mean, stratified_total
 from gates.learning.protocol import Protocol
 

@@ -9,9 +9,9 @@ import pytest
 from . import naive
 from gates.boolean import families as F
 from gates.errors import InputError, ResourceError
-from gates.boolean.symmetry import classes_of_set
+from gates.boolean.orbits import classes_of_set
 from gates.boolean.threshold_classes import np_classes
-from gates.boolean.truth import is_monotone
+from gates.boolean.properties import is_monotone
 
 # A000372 (Dedekind numbers): monotone functions of n inputs
 MONOTONE_COUNTS = [2, 3, 6, 20, 168, 7581, 7828354]

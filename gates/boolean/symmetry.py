@@ -24,7 +24,6 @@ from math import factorial
 import numpy as np
 from numba import njit
 
-import importlib
 
 from gates._validate import check_choice
 from gates.boolean.operations import transform
@@ -43,20 +42,6 @@ __all__ = [
     "orbit_size",
     "canonical_form",
 ]
-
-# the classes of many functions live in gates.boolean.orbits; reachable here as before (PEP 562)
-_ELSEWHERE = ("classes_of_all", "classes_of_set", "random_members", "orbits_universe")
-
-
-def __getattr__(name):
-    if name not in _ELSEWHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module("gates.boolean.orbits"), name)
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_ELSEWHERE))
-
 
 GROUPS = ("p", "np", "npn")
 """The symmetry groups: input permutations (P), with input negations (NP), and output negation (NPN)."""

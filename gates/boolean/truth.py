@@ -22,7 +22,6 @@ names are reachable here too (``gates.boolean.truth.transform``).
 Threshold gates (weights to tables) are in :mod:`gates.boolean.gate`.
 """
 
-import importlib
 
 import numpy as np
 from numba import njit
@@ -53,26 +52,6 @@ MAX_N = 16
 
 ENCODINGS = ("pm1", "01")
 """Activity codings of a unit: -1/+1 or 0/1 (the one definition every room uses)."""
-
-# names of the sibling modules, reachable here as before the room was split (PEP 562)
-_ELSEWHERE = {
-    **dict.fromkeys(("negate", "cofactor", "flip_inputs", "permute_inputs", "transform", "dual"),
-                    "gates.boolean.operations"),
-    **dict.fromkeys(("polarity", "is_monotone", "is_unate", "support", "is_self_dual", "chow_parameters"),
-                    "gates.boolean.properties"),
-}
-
-
-def __getattr__(name):
-    module = _ELSEWHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_ELSEWHERE))
-
 
 def num_words(n):
     """Number of ``uint64`` words in a table of `n` inputs.

@@ -51,7 +51,8 @@ from gates.boolean.families import check_family, list_functions, monotone_functi
 from gates.learning.gate import exact_many_coded, simulate_many
 from gates.learning.protocol import Protocol
 from gates.learning.rules import FORMS, Rule, get_rule, parse_poly
-from gates.boolean.truth import check_n, is_monotone, support
+from gates.boolean.truth import check_n
+from gates.boolean.properties import is_monotone, support
 from gates.studies.census_results import MEMBERS, CensusResult, CensusRows, SeedRuns, check_seeds, stratify
 
 __all__ = [

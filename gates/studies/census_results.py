@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from gates._validate import is_int
-from gates.boolean.symmetry import random_members
+from gates.boolean.orbits import random_members
 from gates.boolean.truth import to_hex
 from gates.errors import InputError
 from gates.estimate import Estimate, seed_mean, stratified_total

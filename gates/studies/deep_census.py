@@ -164,7 +164,7 @@ def _exact_census(family, n, rule, hidden_rule, hidden, order, protocol, classes
 
 
 def _in_family(tables, n, family):
-    from gates.boolean.truth import is_monotone
+    from gates.boolean.properties import is_monotone
 
     tables = np.asarray(tables, dtype=np.uint64).reshape(-1, 1)
     if family == "monotone":

@@ -169,7 +169,9 @@ def describe_function(table, n, family="threshold", group=None):
     from gates.boolean.symmetry import Transform, canonical_form, orbit_size
     from gates.boolean.threshold import TEST_MAX_N, is_threshold
     from gates.boolean.threshold_classes import positive_ordered_form
-    from gates.boolean.truth import as_tables, dual, is_monotone
+    from gates.boolean.truth import as_tables
+    from gates.boolean.operations import dual
+    from gates.boolean.properties import is_monotone
 
     family = check_family(family)
     n = check_n(n, 0, TEST_MAX_N if family == "threshold" else 16, f"describing one {family} function")
