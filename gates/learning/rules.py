@@ -23,8 +23,9 @@ Encodings. The named formulas are written for +-1 activities. With 0/1
 activities, :func:`get_rule` gives by default (``recode=True``) the image
 of the +-1 rule under the affine map x' = 2x - 1 (and O, T likewise; an
 affine map keeps a polynomial's degree, see :func:`recode`), so a named
-rule means the same rule class in both codings: clamped Hebb on 0/1 activities is (2T - 1)(2x - 1) = 4Tx - 2T - 2x + 1, whose
-weights move exactly as clamped Hebb's do on the +-1 cube. ``recode=False``
+rule means the same rule class in both codings: clamped Hebb on 0/1
+activities is (2T - 1)(2x - 1) = 4Tx - 2T - 2x + 1, whose weights move
+exactly as clamped Hebb's do on the +-1 cube. ``recode=False``
 applies the +-1 formula to the 0/1 values unchanged ("literal"): T x is then
 never negative, so clamped Hebb and Oja can only grow the weights and learn
 the constants alone. ``gradient`` is left as written in both codings: the
