@@ -84,6 +84,7 @@ def as_net(spec, activation="tanh"):
     Returns
     -------
     FeedForward or Recurrent
+        The net.
 
     Raises
     ------

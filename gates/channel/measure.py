@@ -174,6 +174,7 @@ def measure(nets, algorithms=ALGORITHMS, k=8, samples=64, seed=0, batch=32, eps=
     nets : sequence
         Hidden widths h (the (8, h, h, 1) nets), sizes tuples, or nets.
     algorithms : sequence of str, default all of :data:`~gates.channel.algorithms.ALGORITHMS`
+        The algorithms to run, by name.
     k, eps, D : as in :func:`~gates.channel.algorithms.step`
         Perturbations per step (8), finite-difference step (1e-4), bits per real number (32).
     samples : int, default 64
@@ -422,6 +423,7 @@ def train(net, X, T, algorithms=ALGORITHMS, budget_ops=None, step_length=0.1, se
     X, T : numpy.ndarray
         Its (full) training batch: inputs and targets.
     algorithms : sequence of str, default all of :data:`~gates.channel.algorithms.ALGORITHMS`
+        The algorithms to run, by name.
     budget_ops : float, optional
         Multiply-adds per example each algorithm may spend (default 3000 W,
         1000 backprop steps).
@@ -524,10 +526,16 @@ def training_run(net, algorithms, budget, step_length, seed, k, eps, D, examples
     Parameters
     ----------
     net : FeedForward or Recurrent
+        The net.
     algorithms : sequence of str
+        The algorithms to run, by name.
     budget : float
         Operations per weight per example.
-    step_length, seed, k, eps, D
+    step_length : float
+        As for :func:`train`.
+    seed : int
+        Seeds the task, the initial weights and the perturbations.
+    k, eps, D : int, float, int
         As for :func:`train`.
     examples : int
         Examples of the teacher task.

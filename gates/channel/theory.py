@@ -225,6 +225,7 @@ def theory_cos(name, W, k=8):
     Returns
     -------
     float or None
+        E cos in [0, 1], or None when it depends on the data.
 
     Raises
     ------
@@ -324,10 +325,12 @@ def predicted_exponent(name, quantity="cos"):
     name : str
         An algorithm of :data:`gates.channel.algorithms.ALGORITHMS`.
     quantity : {"cos", "improvement", "rate"}, default "cos"
+        The quantity whose growth in W is asked.
 
     Returns
     -------
     float or None
+        The exponent of W, or None where the paper predicts none.
 
     Raises
     ------

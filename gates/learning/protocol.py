@@ -303,6 +303,7 @@ class Protocol:
         Returns
         -------
         Rule
+            The rule, recoded or literal for 0/1 coding as `recode` says.
 
         Examples
         --------

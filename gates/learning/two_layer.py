@@ -127,6 +127,7 @@ def default_hidden(n):
     Returns
     -------
     int
+        The width.
 
     Examples
     --------
@@ -659,6 +660,7 @@ def top_rule(rule, protocol=None):
     Returns
     -------
     Rule
+        A rule that reads T.
 
     Raises
     ------

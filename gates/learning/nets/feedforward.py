@@ -208,10 +208,12 @@ class FeedForward:
     # -- bookkeeping ------------------------------------------------------
     @property
     def n_weights(self):
+        """W, the number of weights (biases included)."""
         return self._offsets[-1]
 
     @property
     def n_units(self):
+        """N, the hidden and output units."""
         return sum(self.sizes[1:])
 
     @property
@@ -221,6 +223,7 @@ class FeedForward:
 
     @property
     def n_layers(self):
+        """L, the weight layers (hidden layers plus the output layer)."""
         return len(self.sizes) - 1
 
     def input_shape(self, P):
