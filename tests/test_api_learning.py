@@ -20,6 +20,7 @@ from gates.learning.protocol import Protocol
 from gates.learning.rules import Rule
 from gates.learning.two_layer import DeepNet
 
+
 def _parameters(cls):
     return {p.name: p for p in ClassDoc(cls)["Parameters"]}
 
@@ -45,12 +46,17 @@ def test_every_dataclass_field_is_a_documented_parameter(cls):
         assert " ".join(params[name].desc).strip(), f"{cls.__name__}.{name} has no description"
 
 
-def test_protocol_docstring_states_each_fields_default():
-    params = _parameters(Protocol)
-    for f in fields(Protocol):
-        assert f.default is not MISSING
+@pytest.mark.parametrize("cls", [Protocol, Rule, DeepNet])
+def test_docstring_states_each_fields_default(cls):
+    params = _parameters(cls)
+    for f in fields(cls):
+        if f.default is MISSING:
+            assert "default" not in params[f.name].type, f"{cls.__name__}.{f.name} has no default"
+            continue
         stated = _stated_default(params[f.name].type)
-        assert stated == f.default and type(stated) is type(f.default), (f.name, stated, f.default)
+        assert stated == f.default and type(stated) is type(f.default), (cls.__name__, f.name, stated, f.default)
+    if cls is Protocol:
+        assert all(f.default is not MISSING for f in fields(cls))  # Protocol() is the default protocol
 
 
 def test_protocol_docstring_states_each_fields_choices():
@@ -62,6 +68,18 @@ def test_protocol_docstring_states_each_fields_choices():
             assert stated is None, f"{f.name} lists choices {stated} but takes any value in a range"
         else:
             assert stated == tuple(choices), (f.name, stated, choices)
+
+
+def test_protocol_docstring_states_each_fields_range_and_cli_flag():
+    params = _parameters(Protocol)
+    for f in fields(Protocol):
+        desc = " ".join(params[f.name].desc)
+        lo = (f.metadata["range"] or (None, None))[0]
+        if lo is not None:
+            bound = f"{'>' if f.metadata['lo_open'] else '>='} {lo}"
+            assert bound in desc, f"{f.name}: the docstring does not say {bound!r}"
+        if f.metadata["flag"] is not None:  # an option not named after the field
+            assert f"``{f.metadata['flag']}``" in desc, f"{f.name}: the docstring does not name {f.metadata['flag']}"
 
 
 def test_protocol_docstring_defaults_read_differently_would_fail():
