@@ -129,6 +129,29 @@ def step(u, w, xrow, t, eta, off, table_k, saturate, uses_output, uses_weight):
     O is computed only when the rule reads it, and w is refreshed only when
     the rule reads O or w (otherwise the caller forms it where it is
     checked). Compiled with numba.
+
+    Parameters
+    ----------
+    u, w : float64 arrays (S,)
+        The rule's variable and the synapses (w = u, or tanh(u) when
+        saturating); updated in place.
+    xrow : float64 array (S,)
+        The presented input x~.
+    t : float
+        Its target (1, or -1 / 0 by the coding).
+    eta : float
+        The learning rate.
+    off : float
+        The gate's "off" output, -1.0 (pm1) or 0.0 (01).
+    table_k : float64 array (2, 2, 2, 4)
+        The rule's tabulated coefficients (``Protocol.rule_table``).
+    saturate, uses_output, uses_weight : bool
+        The rule's :class:`~gates.learning.rules.Rule` flags.
+
+    Returns
+    -------
+    float
+        The output O read before the update (0.0 when the rule does not read O).
     """
     s = xrow.shape[0]
     o = 0.0
@@ -160,7 +183,17 @@ def step(u, w, xrow, t, eta, off, table_k, saturate, uses_output, uses_weight):
 
 @njit(cache=True, inline="always")
 def refresh(u, w, saturate):
-    """w = tanh(u) when saturating, else w = u (the weights the gate reads). Compiled with numba."""
+    """w = tanh(u) when saturating, else w = u (the weights the gate reads). Compiled with numba.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gates.learning.gate import refresh
+    >>> w = np.empty(2)
+    >>> refresh(np.array([0.0, 100.0]), w, True)
+    >>> w
+    array([0., 1.])
+    """
     for j in range(u.shape[0]):
         w[j] = np.tanh(u[j]) if saturate else u[j]
 
