@@ -1,6 +1,6 @@
 """The learning algorithms of the channel, one step each, with what the step costs and feeds back.
 
-Baldi & Sadowski (DIGEST.md section 5) compare backpropagation with the
+Baldi & Sadowski (2016, paper §5, the learning channel) compare backpropagation with the
 perturbation algorithms P{W,A}{L,G}{B,R}[k] by three numbers per step:
 
 * the **bits** fed back per weight (D per real number, 1 per binary answer,
@@ -53,7 +53,12 @@ __all__ = [
 ]
 
 ALGORITHMS = ("bp", "pwlr", "pwlb", "palr", "palb", "pwgr", "pwgb", "pwgrk", "pwgbk")
-"""Backprop and the perturbation algorithms P{W,A}{L,G}{B,R}[k] (paper section 5)."""
+"""Backprop and the perturbation algorithms P{W,A}{L,G}{B,R}[k] (paper §5).
+
+P: perturbation; W / A: of a weight or of a unit's activity; L / G: local
+(one at a time) or global (all at once, along a random direction); B / R:
+the feedback is a bit (better or worse) or a real number; k: the best of,
+or the sum over, k global perturbations."""
 
 GLOBAL = ("pwgr", "pwgb", "pwgrk", "pwgbk")
 """The global perturbations: every weight at once, along random directions."""
@@ -68,6 +73,23 @@ EXACT = ("bp", "pwlr", "palr")
 
 def as_net(spec, activation="tanh"):
     """A net from a FeedForward / recurrent net, a sizes tuple, or a hidden width h ((8, h, h, 1)).
+
+    Parameters
+    ----------
+    spec : int, tuple of int, FeedForward or Recurrent
+        A hidden width h (>= 1), the layer sizes, or a net (returned as is).
+    activation : str, default "tanh"
+        The hidden units' activation for a net built here.
+
+    Returns
+    -------
+    FeedForward or Recurrent
+        The net.
+
+    Raises
+    ------
+    InputError
+        For anything else, or h < 1.
 
     Examples
     --------
@@ -84,7 +106,13 @@ def as_net(spec, activation="tanh"):
 
 
 def describe_net(net):
-    """The net's name in the tables: its sizes ``8-4-4-1``, or ``rnn 3-8-1 x6`` for a recurrent net."""
+    """The net's name in the tables: its sizes ``8-4-4-1``, or ``rnn 3-8-1 x6`` for a recurrent net.
+
+    Examples
+    --------
+    >>> describe_net(as_net(4))
+    '8-4-4-1'
+    """
     sizes = getattr(net, "sizes", None)
     if sizes is not None:
         return "-".join(map(str, sizes))
@@ -93,7 +121,18 @@ def describe_net(net):
 
 
 def check_algorithms(algorithms):
-    """`algorithms` (one name or a sequence of them) as a non-empty tuple of names in :data:`ALGORITHMS`."""
+    """`algorithms` (one name or a sequence of them) as a non-empty tuple of names in :data:`ALGORITHMS`.
+
+    Raises
+    ------
+    InputError
+        For an empty sequence or an unknown name.
+
+    Examples
+    --------
+    >>> check_algorithms("bp"), check_algorithms(["bp", "pwgr"])
+    (('bp',), ('bp', 'pwgr'))
+    """
     if isinstance(algorithms, str):
         algorithms = (algorithms,)
     algorithms = tuple(algorithms)
@@ -144,6 +183,7 @@ class Step:
     Attributes
     ----------
     algorithm : str
+        One of :data:`ALGORITHMS`.
     direction : ndarray, shape (W,)
         The update vector h: the algorithm moves the weights by dW = eta h,
         eta the step-size multiplier common to all algorithms ("equal eta";
@@ -163,6 +203,20 @@ class Step:
         uses (``n_weight_uses``) of a recurrent net unfolded in time.
     n_weights : int
         W.
+    bits_per_weight, ops_per_weight, rate : float
+        ``counts["bits"] / W``, ``ops / W`` and their ratio R.
+
+    Examples
+    --------
+    Backprop on a 3-4-1 net (W = 21) feeds back D = 32 bits per weight for 3
+    operations per weight (a forward and a backward pass):
+
+    >>> from gates.channel.measure import teacher_task
+    >>> net = as_net((3, 4, 1))
+    >>> X, T = teacher_task(net, 1, seed=0)
+    >>> s = step("bp", net, net.init(0), X, T)
+    >>> s.n_weights, s.bits_per_weight, s.ops_per_weight
+    (21, 32.0, 3.0)
     """
 
     algorithm: str
@@ -173,10 +227,12 @@ class Step:
 
     @property
     def bits_per_weight(self):
+        """Bits fed back per weight, per example."""
         return self.counts["bits"] / self.n_weights
 
     @property
     def ops_per_weight(self):
+        """Multiply-adds per weight, per example."""
         return self.ops / self.n_weights
 
     @property
@@ -206,7 +262,7 @@ def step(name, net, w, X, T, rng=None, eps=1e-4, k=8, D=32, *, _bp_noise=0.0, _b
     """One step of algorithm `name` at weights `w` on the batch (X, T).
 
     Each algorithm returns its update vector h; the weights move by eta h
-    (paper section 5: "a learning step dW = eta h"). Equal eta means the same
+    (paper §5: "a learning step dW = eta h"). Equal eta means the same
     multiplier on every h as defined here: derivative feedback (real) gives
     h in gradient units, binary feedback gives a signed unit-length
     direction, the paper's choice ("perturbation algorithms produce a
@@ -360,9 +416,26 @@ def cosine(step_or_direction, g):
     order, by s |g| cos; the gradient step by s |g|. A zero direction (or
     gradient) gives 0.
 
+    Parameters
+    ----------
+    step_or_direction : Step or array, shape (W,)
+        The update vector h.
+    g : array, shape (W,)
+        The true gradient.
+
+    Returns
+    -------
+    float
+        In [-1, 1].
+
+    Raises
+    ------
+    InputError
+        When the shapes differ.
+
     Examples
     --------
-    >>> cosine(np.array([1.0, 0.0]), np.array([-1.0, -1.0]))   # doctest: +ELLIPSIS
+    >>> cosine(np.array([1.0, 0.0]), np.array([-1.0, -1.0]))
     0.7071...
     """
     d = step_or_direction.direction if isinstance(step_or_direction, Step) else np.asarray(step_or_direction, float)
@@ -380,7 +453,7 @@ def first_order_decrease(step_or_direction, g):
 
     E(w + eta h) = E(w) + eta g . h + O(eta^2), so at the same step-size
     multiplier eta (equal eta) an algorithm lowers the error by eta (-g . h),
-    backprop (h = -g) by eta |g|^2 (paper section 5, "the improvement").
+    backprop (h = -g) by eta |g|^2 (paper §5, "the improvement").
     Among updates of backprop's length |g|, |g|^2 is the largest
     (Cauchy-Schwarz), reached only by h = -g.
 

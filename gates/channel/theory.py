@@ -4,8 +4,8 @@ For each algorithm of :mod:`gates.channel.algorithms`, the expected cosine of
 its update with the gradient (:func:`theory_cos`) and its expected
 first-order decrease relative to backprop's at equal eta
 (:func:`theory_improvement`), exact at every W, not only asymptotically;
-and the exponents of W that Baldi & Sadowski (DIGEST.md section 5)
-predict (:func:`predicted_exponent`). :mod:`gates.channel.measure` puts
+and the exponents of W that Baldi & Sadowski (2016, paper §5, the
+learning channel) predict (:func:`predicted_exponent`). :mod:`gates.channel.measure` puts
 them beside the measurements.
 """
 
@@ -44,8 +44,24 @@ def random_direction_cos(W):
 
     The expected cosine of pwgr and pwgb, whose sign choice makes it positive.
 
+    Parameters
+    ----------
+    W : int
+        The number of weights, >= 1.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    InputError
+        For W < 1.
+
     Examples
     --------
+    At W = 2 it is E|cos| of a uniform angle, 2 / pi:
+
     >>> round(random_direction_cos(2), 6) == round(2 / math.pi, 6)
     True
     """
@@ -63,6 +79,24 @@ def projection_cos(W, k, orthonormal=False):
     orthonormalised first, the direction a projection) cos^2 is Beta(k/2,
     (W-k)/2): Gamma((k+1)/2) Gamma(W/2) / (Gamma(k/2) Gamma((W+1)/2)), k <= W.
     Both equal :func:`random_direction_cos` at k = 1.
+
+    Parameters
+    ----------
+    W : int
+        The number of weights, >= 1.
+    k : int
+        The number of perturbations, >= 1 (<= W with `orthonormal`).
+    orthonormal : bool, default False
+        Orthonormalise the u_i first.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    InputError
+        For W or k < 1, or k > W with `orthonormal`.
 
     Examples
     --------
@@ -91,8 +125,19 @@ def expected_positive_max(k):
     """E[max(0, max_i z_i)] for k iid N(0, 1) z_i, by numerical integration of
     int_0^inf (1 - Phi(z)^k) dz (~ sqrt(2 ln k) for large k).
 
+    Parameters
+    ----------
+    k : int
+        The number of draws, >= 1.
+
+    Returns
+    -------
+    float
+
     Examples
     --------
+    One draw: E[max(0, z)] = 1 / sqrt(2 pi).
+
     >>> round(expected_positive_max(1), 6) == round(1 / math.sqrt(2 * math.pi), 6)
     True
     """
@@ -118,6 +163,19 @@ def best_of_k_cos(W, k, exact=True):
     int_0^{pi/2} cos^{W-3}(t) exp(-z^2 tan^2(t) / 2) dt (from 1/sqrt(a) =
     pi^{-1/2} int t^{-1/2} e^{-a t} dt and E e^{-t chi2_n} = (1 + 2t)^{-n/2}).
     Both integrals numerically, on grids.
+
+    Parameters
+    ----------
+    W : int
+        The number of weights, >= 1.
+    k : int
+        The number of perturbations, >= 1.
+    exact : bool, default True
+        The exact expectation (W >= 3), or the paper's approximation.
+
+    Returns
+    -------
+    float
 
     Examples
     --------
@@ -155,6 +213,25 @@ def theory_cos(name, W, k=8):
     for pwgrk; :func:`best_of_k_cos` for pwgbk; None for pwlb and palb (sign
     vectors: their cosine depends on the data).
 
+    Parameters
+    ----------
+    name : str
+        An algorithm of :data:`gates.channel.algorithms.ALGORITHMS`.
+    W : int
+        The number of weights, >= 1.
+    k : int, default 8
+        Perturbations of the k-sample algorithms.
+
+    Returns
+    -------
+    float or None
+        E cos in [0, 1], or None when it depends on the data.
+
+    Raises
+    ------
+    InputError
+        For an unknown algorithm or W < 1.
+
     Examples
     --------
     >>> theory_cos("bp", 100), theory_cos("pwlb", 100) is None
@@ -189,6 +266,26 @@ def theory_improvement(name, W, k=8, grad_norm=1.0):
     The binary algorithms' h has unit length, not gradient units, so their
     ratio carries 1 / |g| (for pwlb and palb it is cos / |g|).
 
+    Parameters
+    ----------
+    name : str
+        An algorithm of :data:`gates.channel.algorithms.ALGORITHMS`.
+    W : int
+        The number of weights, >= 1.
+    k : int, default 8
+        Perturbations of the k-sample algorithms.
+    grad_norm : float, default 1.0
+        The gradient's norm |g|, > 0.
+
+    Returns
+    -------
+    float or None
+
+    Raises
+    ------
+    InputError
+        For an unknown algorithm, W or k < 1, or a non-positive `grad_norm`.
+
     Examples
     --------
     >>> theory_improvement("pwgr", 100), theory_improvement("pwgrk", 100, k=8)
@@ -221,7 +318,32 @@ def predicted_exponent(name, quantity="cos"):
     pwgbk (|g . u|, at a gradient norm that does not change with W). rate: W^-1 for
     every weight perturbation, W^0 for bp. None where the paper predicts none
     (sign vectors; activity perturbation's rate depends on the units per
-    weight)."""
+    weight).
+
+    Parameters
+    ----------
+    name : str
+        An algorithm of :data:`gates.channel.algorithms.ALGORITHMS`.
+    quantity : {"cos", "improvement", "rate"}, default "cos"
+        The quantity whose growth in W is asked.
+
+    Returns
+    -------
+    float or None
+        The exponent of W, or None where the paper predicts none.
+
+    Raises
+    ------
+    InputError
+        For an unknown algorithm or quantity.
+
+    Examples
+    --------
+    Backprop's rate does not fall with W; a weight perturbation's falls as 1 / W:
+
+    >>> predicted_exponent("bp", "rate"), predicted_exponent("pwgr", "rate"), predicted_exponent("pwgr", "cos")
+    (0.0, -1.0, -0.5)
+    """
     check_choice(name, "algorithm", ALGORITHMS)
     if quantity == "cos":
         return -0.5 if name in GLOBAL else 0.0 if name in EXACT else None

@@ -605,6 +605,38 @@ def clamped_tables(pat, mult, pmask, full, rule, encoding, method=None, mitm_min
     vectors and 2^m labellings is cheaper (a sign vector costs about four
     Gray steps). `mitm_min` (default ``MITM_MIN_PATTERNS``): zero-margin
     patterns from which hebb-tanh's completion meets in the middle.
+
+    Parameters
+    ----------
+    pat : int64 array (m, S)
+        The distinct feature rows Phi~_j (bias column included when on).
+    mult : int64 array (m,)
+        How many inputs share each row.
+    pmask : uint64 array (m,)
+        The inputs of each row, as a one-word truth table (n <= 6).
+    full : numpy.uint64
+        The table of all 2^n inputs.
+    rule : {"hebb", "oja", "hebb-tanh"}
+        The clamped output rule.
+    encoding : {"pm1", "01"}
+        The features' coding.
+    method : {"search", "signs", "scan"}, optional
+        The kernel (see above).
+    mitm_min : int, optional
+        See above.
+    recoded : bool, default False
+        See above.
+
+    Returns
+    -------
+    learnt, tied : uint64 arrays
+        Sorted tables whose labelling the asymptotic rule learns strictly,
+        and those whose smallest margin is exactly 0.
+
+    Raises
+    ------
+    InputError
+        For the sign-vector method with a recoded rule.
     """
     recoded = bool(recoded) and encoding == "01"
     pm1 = encoding == "pm1" or recoded  # labels +-1 in c

@@ -11,7 +11,9 @@ and is judged by :func:`learnt` (the strict criterion with a relative margin);
 This is a kernel module: every function is compiled with numba and expects
 checked, contiguous input (float64 rows, uint64 tables, int64 orders); the
 public studies (:mod:`gates.studies.census`, :mod:`gates.learning.two_layer`)
-validate and prepare it.
+validate and prepare it. The Examples below prepare it by hand from a
+:class:`~gates.learning.protocol.Protocol` (``inputs``, ``rule_table``,
+``draws``, ``etas``), as those studies do.
 
 Two margin tests live here because they answer two questions: :func:`learnt`
 is a simulation's verdict on float weights (a relative margin below the
@@ -30,7 +32,29 @@ __all__ = ["target", "learnt", "step", "refresh", "train_gate", "simulate_many",
 
 @njit(cache=True, inline="always")
 def target(table, p, pm1):
-    """The target of input p: 1 when bit p of the table is set, else -1 (`pm1`) or 0. Compiled with numba."""
+    """The target of input p: 1 when bit p of the table is set, else -1 (`pm1`) or 0. Compiled with numba.
+
+    Parameters
+    ----------
+    table : uint64 array (W,)
+        The truth table's words.
+    p : int
+        The input's index (bit i of p is x_i).
+    pm1 : bool
+        True for the +-1 coding, False for 0/1.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gates.learning.gate import target
+    >>> AND = np.array([0x8], dtype=np.uint64)
+    >>> target(AND, 3, True), target(AND, 0, True), target(AND, 0, False)
+    (1.0, -1.0, 0.0)
+    """
     bit = (table[p >> 6] >> np.uint64(p & 63)) & np.uint64(1)
     if bit:
         return 1.0
@@ -46,6 +70,35 @@ def learnt(table, x, w, pm1, tol):
     (inf, or nan after inf - inf) is never a learnt gate: nan compares
     false both ways, so the test is written as "not strictly right".
     Compiled with numba.
+
+    Parameters
+    ----------
+    table : uint64 array (W,)
+        The target truth table.
+    x : float64 array (P, S)
+        The inputs x~ (:meth:`~gates.learning.protocol.Protocol.inputs`).
+    w : float64 array (S,)
+        The weights.
+    pm1 : bool
+        Unused by the test (the sign T~ is +-1 in both codings); kept for the kernels' common signature.
+    tol : float
+        The relative margin (``Protocol.tolerance``).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    AND of two inputs is x1 + x2 - 1 > 0 on the +-1 cube:
+
+    >>> import numpy as np
+    >>> from gates.learning.gate import learnt
+    >>> from gates.learning.protocol import Protocol
+    >>> x = Protocol().inputs(2)
+    >>> AND = np.array([0x8], dtype=np.uint64)
+    >>> learnt(AND, x, np.array([1.0, 1.0, -1.0]), True, 1e-6), learnt(AND, x, np.array([1.0, 1.0, 0.0]), True, 1e-6)
+    (True, False)
     """
     wn = 0.0
     for j in range(w.shape[0]):
@@ -76,6 +129,29 @@ def step(u, w, xrow, t, eta, off, table_k, saturate, uses_output, uses_weight):
     O is computed only when the rule reads it, and w is refreshed only when
     the rule reads O or w (otherwise the caller forms it where it is
     checked). Compiled with numba.
+
+    Parameters
+    ----------
+    u, w : float64 arrays (S,)
+        The rule's variable and the synapses (w = u, or tanh(u) when
+        saturating); updated in place.
+    xrow : float64 array (S,)
+        The presented input x~.
+    t : float
+        Its target (1, or -1 / 0 by the coding).
+    eta : float
+        The learning rate.
+    off : float
+        The gate's "off" output, -1.0 (pm1) or 0.0 (01).
+    table_k : float64 array (2, 2, 2, 4)
+        The rule's tabulated coefficients (``Protocol.rule_table``).
+    saturate, uses_output, uses_weight : bool
+        The rule's :class:`~gates.learning.rules.Rule` flags.
+
+    Returns
+    -------
+    float
+        The output O read before the update (0.0 when the rule does not read O).
     """
     s = xrow.shape[0]
     o = 0.0
@@ -107,7 +183,17 @@ def step(u, w, xrow, t, eta, off, table_k, saturate, uses_output, uses_weight):
 
 @njit(cache=True, inline="always")
 def refresh(u, w, saturate):
-    """w = tanh(u) when saturating, else w = u (the weights the gate reads). Compiled with numba."""
+    """w = tanh(u) when saturating, else w = u (the weights the gate reads). Compiled with numba.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gates.learning.gate import refresh
+    >>> w = np.empty(2)
+    >>> refresh(np.array([0.0, 100.0]), w, True)
+    >>> w
+    array([0., 1.])
+    """
     for j in range(u.shape[0]):
         w[j] = np.tanh(u[j]) if saturate else u[j]
 
@@ -116,7 +202,55 @@ def refresh(u, w, saturate):
 def train_gate(table, x, pm1, table_k, saturate, uses_output, uses_weight, w0, orders, etas, any_epoch, tol, u, w):
     """Train one gate from w0 on the rows of x; True if the target is learnt.
 
-    Each step is :func:`step` on the presented row. Compiled with numba.
+    Each step is :func:`step` on the presented row; the verdict is
+    :func:`learnt` after the last epoch (or after any epoch). Compiled with
+    numba; the arguments are not checked.
+
+    Parameters
+    ----------
+    table : uint64 array (W,)
+        The target truth table.
+    x : float64 array (P, S)
+        The inputs x~, bias column last when on (``Protocol.inputs``).
+    pm1 : bool
+        True for the +-1 coding, False for 0/1.
+    table_k : float64 array (2, 2, 2, 4)
+        The rule's tabulated coefficients (``Protocol.rule_table``).
+    saturate, uses_output, uses_weight : bool
+        The rule's :class:`~gates.learning.rules.Rule` flags.
+    w0 : float64 array (S,)
+        Initial weights (one row of ``Protocol.draws``).
+    orders : int64 array (epochs, P)
+        The presentation order of each epoch.
+    etas : float64 array (epochs,)
+        The learning rate of each epoch (``Protocol.etas``).
+    any_epoch : bool
+        Success after any epoch (True) or after the last (False).
+    tol : float
+        The relative margin (``Protocol.tolerance``).
+    u, w : float64 arrays (S,)
+        Work buffers; on return `w` holds the final weights.
+
+    Returns
+    -------
+    bool
+        Whether the gate learnt the table.
+
+    Examples
+    --------
+    Clamped Hebb learns AND from the default protocol's first restart:
+
+    >>> import numpy as np
+    >>> from gates.learning.gate import train_gate
+    >>> from gates.learning.protocol import Protocol
+    >>> p = Protocol()
+    >>> hebb = p.named_rule("hebb")
+    >>> init, orders = p.draws(3, 4)
+    >>> u, w = np.empty(3), np.empty(3)
+    >>> AND = np.array([0x8], dtype=np.uint64)
+    >>> train_gate(AND, p.inputs(2), True, p.rule_table(hebb), hebb.saturate, hebb.uses_output,
+    ...            hebb.uses_weight, init[0], orders[0], p.etas(), False, p.tolerance, u, w)
+    True
     """
     off = -1.0 if pm1 else 0.0
     live = uses_output or uses_weight
@@ -140,7 +274,48 @@ def train_gate(table, x, pm1, table_k, saturate, uses_output, uses_weight, w0, o
 @njit(cache=True, parallel=True)
 def simulate_many(tables, x, pm1, table_k, saturate, uses_output, uses_weight, init, orders, etas,
                    any_epoch, tol, successes):
-    """successes[f] = number of restarts that learn tables[f]. Compiled, threaded over f."""
+    """successes[f] = number of restarts that learn tables[f]. Compiled, threaded over f.
+
+    :func:`train_gate` for every table and every restart k (from ``init[k]``
+    with ``orders[k]``); the one-gate census (:mod:`gates.studies.census`)
+    calls it after checking and preparing the arrays.
+
+    Parameters
+    ----------
+    tables : uint64 array (F, W)
+        The target truth tables.
+    x, pm1, table_k, saturate, uses_output, uses_weight, etas, any_epoch, tol
+        As for :func:`train_gate`.
+    init : float64 array (K, S)
+        Initial weights of the K restarts.
+    orders : int64 array (K, epochs, P)
+        Presentation orders of the K restarts.
+    successes : int64 array (F,)
+        Output: how many of the K restarts learn each table.
+
+    Returns
+    -------
+    None
+        The counts are written into `successes`.
+
+    Examples
+    --------
+    Clamped Hebb, default protocol (10 restarts): AND (0x8) and OR (0xE) are
+    learnt by every restart, XOR (0x6) by none:
+
+    >>> import numpy as np
+    >>> from gates.learning.gate import simulate_many
+    >>> from gates.learning.protocol import Protocol
+    >>> p = Protocol()
+    >>> hebb = p.named_rule("hebb")
+    >>> init, orders = p.draws(3, 4)
+    >>> tables = np.array([[0x8], [0x6], [0xE]], dtype=np.uint64)
+    >>> successes = np.zeros(3, dtype=np.int64)
+    >>> simulate_many(tables, p.inputs(2), True, p.rule_table(hebb), hebb.saturate, hebb.uses_output,
+    ...               hebb.uses_weight, init, orders, p.etas(), False, p.tolerance, successes)
+    >>> successes
+    array([10,  0, 10])
+    """
     s = x.shape[1]
     for f in prange(tables.shape[0]):
         u = np.empty(s)
@@ -155,7 +330,30 @@ def simulate_many(tables, x, pm1, table_k, saturate, uses_output, uses_weight, i
 
 @njit(cache=True, inline="always")
 def margin_status(table, x, w):
-    """1 if every input has T~ (w . x~) > 0, 0 if the smallest is exactly 0, -1 if negative."""
+    """1 if every input has T~ (w . x~) > 0, 0 if the smallest is exactly 0, -1 if negative.
+
+    Compiled with numba.
+
+    Parameters
+    ----------
+    table : uint64 array (W,)
+    x : float64 array (P, S)
+    w : float64 array (S,)
+
+    Returns
+    -------
+    int
+        1 (strict), 0 (a tie) or -1 (wrong on some input).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gates.learning.gate import margin_status
+    >>> from gates.learning.protocol import Protocol
+    >>> x, AND = Protocol().inputs(2), np.array([0x8], dtype=np.uint64)
+    >>> margin_status(AND, x, np.array([1.0, 1.0, -1.0])), margin_status(AND, x, np.array([1.0, 1.0, 0.0]))
+    (1, 0)
+    """
     status = 1
     for p in range(x.shape[0]):
         a = 0.0
@@ -178,6 +376,38 @@ def exact_many(tables, x, pm1, saturate, status):
     0, decided by the initial weights in a simulation), -1 not learnt.
     c is a sum of small integers, so the margins are exact. Compiled,
     threaded over functions.
+
+    Parameters
+    ----------
+    tables : uint64 array (F, W)
+        The target truth tables.
+    x : float64 array (P, S)
+        The inputs x~ (``Protocol.inputs``).
+    pm1 : bool
+        True for the +-1 coding (targets +-1 in c), False for 0/1 (1/0).
+    saturate : bool
+        True for ``hebb-tanh`` (w -> sign(c)).
+    status : int64 array (F,)
+        Output: 1, 0 or -1 per table (see :func:`margin_status`).
+
+    Returns
+    -------
+    None
+        The verdicts are written into `status`.
+
+    Examples
+    --------
+    Asymptotic clamped Hebb on the 16 functions of two inputs learns the 14
+    threshold functions (OEIS A000609) and ties on XOR (0x6) and XNOR (0x9),
+    whose direction c is 0:
+
+    >>> import numpy as np
+    >>> from gates.learning.gate import exact_many
+    >>> from gates.learning.protocol import Protocol
+    >>> status = np.zeros(16, dtype=np.int64)
+    >>> exact_many(np.arange(16, dtype=np.uint64).reshape(-1, 1), Protocol().inputs(2), True, False, status)
+    >>> status
+    array([1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1])
     """
     exact_many_coded(tables, x, pm1, x, saturate, status)
 
@@ -190,6 +420,23 @@ def exact_many_coded(tables, xc, cpm1, x, saturate, status):
     A recoded rule on 0/1 activities moves its weights as the +-1 rule does on
     the +-1 cube, so c is the +-1 direction while the gate reads 0/1 inputs.
     Compiled, threaded over functions.
+
+    Parameters
+    ----------
+    tables : uint64 array (F, W)
+    xc : float64 array (P, S)
+        The inputs in the update's coding (the direction c is summed over them).
+    cpm1 : bool
+        The update's coding of the targets.
+    x : float64 array (P, S)
+        The inputs the gate reads (the margins are taken on them).
+    saturate : bool
+    status : int64 array (F,)
+        Output, as for :func:`exact_many`.
+
+    Returns
+    -------
+    None
     """
     s = x.shape[1]
     for f in prange(tables.shape[0]):

@@ -53,7 +53,25 @@ def _setting(default, help, *, choices=None, range=None, lo_open=False, flag=Non
 
 
 def check_setting(f, value):
-    """`value` checked against the metadata of the Protocol field `f` (InputError names the field)."""
+    """`value` checked against the metadata of the Protocol field `f` (InputError names the field).
+
+    Parameters
+    ----------
+    f : dataclasses.Field
+        A field of :class:`Protocol` (``dataclasses.fields(Protocol)``).
+    value : object
+        The value to check.
+
+    Returns
+    -------
+    object
+        The value: a choice as given, else as the field's type (bool, int or float).
+
+    Raises
+    ------
+    InputError
+        When `value` is not allowed for `f`.
+    """
     m = f.metadata
     if m["choices"] is not None:
         return check_choice(value, f.name, m["choices"])
@@ -109,7 +127,87 @@ def settings_table():
 
 @dataclass(frozen=True)
 class Protocol:
-    """The training protocol; see the module doc for the defaults and :func:`settings_table`."""
+    """The training protocol: every choice that shapes a learnability result.
+
+    One threshold gate (or a two-layer net) is trained on a truth table for
+    `epochs` epochs from `restarts` random initialisations; the function is
+    *learnable* when some restart ends with every input strictly on the
+    right side (margin above `tolerance`). The protocol is frozen and
+    hashable, checked on construction, and written into every manifest
+    (:meth:`to_dict`). The same settings are the ``gates learn`` options and
+    the batch job keys (:func:`settings_table` lists them with their options).
+
+    Parameters
+    ----------
+    encoding : {"pm1", "01"}, default "pm1"
+        The coding of inputs, outputs and targets: {-1, +1} (``pm1``) or
+        {0, 1} (``01``). The gate's output is 1 when w . x~ > 0, else -1 or 0.
+    bias : bool, default True
+        Whether the gate has a constant input 1 with its own synapse (the
+        last column of :meth:`inputs`). Option ``--no-bias``.
+    init : {"normal", "uniform", "zeros"}, default "normal"
+        The initial weight distribution, independent per synapse.
+    init_scale : float, default 0.1
+        Standard deviation (``normal``) or half-width (``uniform``) of the
+        initial weights; >= 0. Unused with ``zeros``.
+    presentation : {"shuffled", "cyclic"}, default "shuffled"
+        Each epoch presents the whole truth table once, in a fresh random
+        order (``shuffled``) or in index order (``cyclic``).
+    epochs : int, default 100
+        The number of epochs; >= 1.
+    eta0 : float, default 0.1
+        The initial learning rate; > 0.
+    schedule : {"linear", "constant"}, default "linear"
+        The learning rate of epoch e = 0 .. epochs - 1: eta0 (1 - e / epochs)
+        (``linear``, decaying toward 0) or eta0 (``constant``); see :meth:`etas`.
+    restarts : int, default 10
+        The number K of random initialisations; >= 1. A function is
+        learnable if one restart learns it (robust if all do).
+    criterion : {"final", "any-epoch"}, default "final"
+        Success is a strict margin after the last epoch (``final``) or after
+        any epoch (``any-epoch``).
+    seed : int, default 0
+        The root seed, >= 0: restart k draws its initial weights and orders
+        from ``SeedSequence(seed).spawn(restarts)[k]``, the same for every
+        target function.
+    tolerance : float, default 1e-6
+        The relative margin a learnt gate clears, >= 0: T~ (w . x~) > tol
+        |w| |x~| on every input; a smaller margin is a tie, never learnt.
+    recode : bool, default True
+        With 01 coding, a named rule is recoded from its +-1 formula by
+        x' = 2x - 1 (the same rule class); False applies the +-1 formula to
+        the 0/1 values unchanged (``literal``). Moot with pm1. Option
+        ``--literal-encoding``.
+
+    Attributes
+    ----------
+    encoding_handling : str
+        ``"recoded"`` or ``"literal"``, from `recode`.
+    symmetric : bool
+        True when success probabilities are constant on NPN classes
+        (pm1 coding and shuffled presentation).
+
+    Raises
+    ------
+    InputError
+        When a setting is outside its allowed values (the message names it).
+
+    See Also
+    --------
+    settings_table : the same settings as a Markdown table, with their CLI options.
+
+    Examples
+    --------
+    The defaults, and a protocol that differs in two settings:
+
+    >>> from gates.learning.protocol import Protocol
+    >>> p = Protocol()
+    >>> p.encoding, p.epochs, p.eta0, p.restarts, p.tolerance, p.symmetric
+    ('pm1', 100, 0.1, 10, 1e-06, True)
+    >>> q = Protocol(encoding="01", restarts=3)
+    >>> q.symmetric, q.to_dict()["init_distribution"]
+    (False, 'N(0, 0.1^2) per synapse')
+    """
 
     encoding: str = _setting(
         "pm1", "inputs and targets in {-1, +1} (pm1) or {0, 1} (01)", choices=ENCODINGS,
@@ -154,6 +252,21 @@ class Protocol:
             check_setting(f, getattr(self, f.name))
 
     def to_dict(self):
+        """The protocol as plain JSON values, as every manifest records it.
+
+        Returns
+        -------
+        dict
+            Every setting, plus the words that explain them:
+            ``init_distribution``, ``eta_schedule``, ``randomness``,
+            ``encoding_handling`` and ``learnt_means``.
+
+        Examples
+        --------
+        >>> from gates.learning.protocol import Protocol
+        >>> Protocol().to_dict()["eta_schedule"]
+        'eta_e = eta0 * (1 - e/epochs), e = 0..epochs-1'
+        """
         out = asdict(self)
         out["init_distribution"] = {
             "normal": f"N(0, {self.init_scale}^2) per synapse",
@@ -175,14 +288,45 @@ class Protocol:
         return "recoded" if self.recode else "literal"
 
     def named_rule(self, name, form="clamped"):
-        """The named rule for this protocol's coding: :func:`gates.learning.rules.get_rule` with its
-        encoding and recode setting (every census resolves names through here)."""
+        """The named rule for this protocol's coding.
+
+        :func:`gates.learning.rules.get_rule` with the protocol's encoding and
+        recode setting (every census resolves names through here).
+
+        Parameters
+        ----------
+        name : {"hebb", "oja", "gradient", "hebb-tanh"}
+            The named rule.
+        form : {"clamped", "unsupervised"}, default "clamped"
+            O replaced by the target, or kept.
+
+        Returns
+        -------
+        Rule
+            The rule, recoded or literal for 0/1 coding as `recode` says.
+
+        Examples
+        --------
+        >>> from gates.learning.protocol import Protocol
+        >>> Protocol(encoding="01").named_rule("hebb").formula()
+        'dw = eta*(4*x*T - 2*x - 2*T + 1)'
+        """
         from gates.learning.rules import get_rule
 
         return get_rule(name, form, self.encoding, bool(self.recode))
 
     def with_seed(self, seed):
-        """The same protocol with another root seed."""
+        """The same protocol with another root seed.
+
+        Parameters
+        ----------
+        seed : int
+            The new root seed.
+
+        Returns
+        -------
+        Protocol
+        """
         return replace(self, seed=int(seed))
 
     @property
@@ -196,6 +340,19 @@ class Protocol:
         return self.encoding == "pm1" and self.presentation == "shuffled"
 
     def etas(self):
+        """The learning rate of every epoch.
+
+        Returns
+        -------
+        numpy.ndarray
+            float64, shape (epochs,): eta0 (1 - e / epochs) (``linear``) or eta0.
+
+        Examples
+        --------
+        >>> from gates.learning.protocol import Protocol
+        >>> Protocol(epochs=4, eta0=1.0).etas()
+        array([1.  , 0.75, 0.5 , 0.25])
+        """
         e = np.arange(self.epochs, dtype=np.float64)
         if self.schedule == "linear":
             return self.eta0 * (1.0 - e / self.epochs)
@@ -215,6 +372,33 @@ class Protocol:
         layer, drawn from the same restart stream after the orders, so the
         output gate of a two-layer net gets exactly the draws of one gate
         with `synapses` synapses.
+
+        Parameters
+        ----------
+        synapses : int
+            Synapses of the gate (inputs plus the bias when on).
+        points : int
+            Inputs presented each epoch (2^n).
+        hidden : tuple of (int, int), optional
+            (h, s): the hidden layer's gates and synapses.
+
+        Returns
+        -------
+        init : numpy.ndarray
+            float64 (restarts, synapses).
+        orders : numpy.ndarray
+            int64 (restarts, epochs, points): the presentation orders.
+        hidden_init : numpy.ndarray
+            float64 (restarts, h, s); only when `hidden` is given.
+
+        Examples
+        --------
+        Cyclic presentation shows the inputs in index order:
+
+        >>> from gates.learning.protocol import Protocol
+        >>> init, orders = Protocol(presentation="cyclic", restarts=2, epochs=1).draws(3, 4)
+        >>> init.shape, orders.tolist()
+        ((2, 3), [[[0, 1, 2, 3]], [[0, 1, 2, 3]]])
         """
         key = (self, int(synapses), int(points), None if hidden is None else tuple(int(v) for v in hidden))
         hit = _DRAWS.get(key)
@@ -245,6 +429,27 @@ class Protocol:
 
         O and T are -1 or 0 when off (by the encoding), x likewise; the bias
         input is 1. Terms are summed in their own order.
+
+        Parameters
+        ----------
+        rule : Rule
+
+        Returns
+        -------
+        numpy.ndarray
+            float64 (2, 2, 2, 4): the table the compiled update
+            (:func:`gates.learning.gate.step`) reads.
+
+        Examples
+        --------
+        Clamped Hebb (dw = T x) on +-1 activities: the change is +1 when x
+        and T agree, else -1, and never reads w:
+
+        >>> from gates.learning.protocol import Protocol
+        >>> p = Protocol()
+        >>> p.rule_table(p.named_rule("hebb"))[0, :, :, 0]
+        array([[ 1., -1.],
+               [-1.,  1.]])
         """
         off = -1.0 if self.encoding == "pm1" else 0.0
         vals = (off, 1.0)
@@ -257,7 +462,30 @@ class Protocol:
         return k
 
     def inputs(self, n):
-        """The 2^n inputs x~ (with the bias column last when on), as float64 (P, S)."""
+        """The 2^n inputs x~ (with the bias column last when on), as float64 (P, S).
+
+        Row p is the input whose bit i is x_i (the truth-table convention),
+        in the protocol's coding.
+
+        Parameters
+        ----------
+        n : int
+            The number of inputs.
+
+        Returns
+        -------
+        numpy.ndarray
+            float64 (2^n, n + 1) with the bias, (2^n, n) without.
+
+        Examples
+        --------
+        >>> from gates.learning.protocol import Protocol
+        >>> Protocol().inputs(2)
+        array([[-1., -1.,  1.],
+               [ 1., -1.,  1.],
+               [-1.,  1.,  1.],
+               [ 1.,  1.,  1.]])
+        """
         p = np.arange(1 << n)
         x = ((p[:, None] >> np.arange(n)) & 1).astype(np.float64)
         if self.encoding == "pm1":

@@ -1,4 +1,4 @@
-"""Local learning rules as polynomials in local variables (Baldi & Sadowski §1).
+"""Local learning rules as polynomials in local variables (Baldi & Sadowski 2016, paper §1).
 
 A rule changes a synapse w from a presynaptic activity x to a postsynaptic
 unit with output O (and target T, in supervised mode) by
@@ -21,15 +21,26 @@ c + a, since O itself depends on w (paper, §"stratification").
 
 Encodings. The named formulas are written for +-1 activities. With 0/1
 activities, :func:`get_rule` gives by default (``recode=True``) the image
-of the +-1 rule under the affine map x' = 2x - 1 (and O, T likewise; digest
-§1, "Encodings"), so a named rule means the same rule class in both codings:
-clamped Hebb on 0/1 activities is (2T - 1)(2x - 1) = 4Tx - 2T - 2x + 1, whose
-weights move exactly as clamped Hebb's do on the +-1 cube. ``recode=False``
+of the +-1 rule under the affine map x' = 2x - 1 (and O, T likewise; an
+affine map keeps a polynomial's degree, see :func:`recode`), so a named
+rule means the same rule class in both codings: clamped Hebb on 0/1
+activities is (2T - 1)(2x - 1) = 4Tx - 2T - 2x + 1, whose weights move
+exactly as clamped Hebb's do on the +-1 cube. ``recode=False``
 applies the +-1 formula to the 0/1 values unchanged ("literal"): T x is then
 never negative, so clamped Hebb and Oja can only grow the weights and learn
 the constants alone. ``gradient`` is left as written in both codings: the
 delta rule (T - O) x is the error gradient of the gate in its own coding,
 and the perceptron convergence theorem is proved for it.
+
+Examples
+--------
+The four named rules, and clamped Oja's formula (O replaced by the target T):
+
+>>> from gates.learning.rules import RULES, get_rule
+>>> RULES
+('hebb', 'oja', 'gradient', 'hebb-tanh')
+>>> get_rule("oja").formula()
+'dw = eta*(x*T - w*T^2)'
 """
 
 import math
@@ -46,6 +57,7 @@ __all__ = ["Rule", "RULES", "FORMS", "ENCODINGS", "HANDLINGS", "NAMED_CODING", "
            "recode"]
 
 FORMS = ("clamped", "unsupervised")
+"""The forms :func:`get_rule` gives a named rule: O replaced by the target T, or O kept."""
 NAMED_CODING = "pm1"
 """The coding the named formulas are written in."""
 HANDLINGS = ("as written", "recoded", "literal")
@@ -56,29 +68,65 @@ affine map) or ``literal`` (the +-1 formula applied to 0/1 values unchanged)."""
 
 @dataclass(frozen=True)
 class Rule:
-    """A polynomial local rule.
+    """A polynomial local rule: dw = eta * sum_m c_m O^a_m x^b_m w^c_m T^d_m, of degree <= 3.
 
-    Attributes
+    A synapse w from presynaptic activity x to a unit with output O (and
+    target T) changes by a polynomial in these local variables (paper §1).
+    Most users get a Rule from :func:`get_rule` (a named rule) or
+    :func:`parse_poly` (a formula) rather than build one.
+
+    Parameters
     ----------
     name : str
+        A label, recorded in manifests (``"hebb"``, ``"poly"``, ...).
     terms : tuple of (coef, a, b, c, d)
-        Monomials coef * O^a * x^b * w^c * T^d.
-    saturate : bool
-        If True the rule updates u and the synapse is w = tanh(u) (the paper's
-        bounded variant of simple Hebb).
-    form : str
-        "clamped" (O replaced by T), "unsupervised", or "supervised" for a
-        rule that reads both O and T (gradient, or a custom polynomial).
-    handling : str
+        The monomials coef * O^a * x^b * w^c * T^d: coef a float, the
+        exponents integers >= 0 with a + b + c + d <= 3; at least one term.
+    saturate : bool, default False
+        If True the rule updates a hidden variable u and the synapse is
+        w = tanh(u) (the paper's bounded variant of simple Hebb).
+    form : {"supervised", "clamped", "unsupervised"}, default "supervised"
+        ``"clamped"`` (O replaced by T), ``"unsupervised"`` (no T), or
+        ``"supervised"`` for a rule that reads both O and T (gradient, or a
+        custom polynomial).
+    handling : {"as written", "recoded", "literal"}, default "as written"
         How the formula met the activity coding, one of :data:`HANDLINGS`
         (set by :func:`get_rule`; recorded in :meth:`to_dict`).
 
+    Attributes
+    ----------
+    apparent_degree : int
+        The largest a + b + c + d over the terms.
+    effective_degree : int
+        The largest degree in w, a + c (O is linear in w).
+    uses_output, uses_target, uses_weight : bool
+        Whether some term reads O, T or w.
+
+    Raises
+    ------
+    InputError
+        For no terms, a term that is not (coef, a, b, c, d) with integer
+        exponents >= 0, a term of degree above 3, or an unknown `handling`.
+
+    See Also
+    --------
+    get_rule : the named rules.
+    parse_poly : a rule from a formula such as ``"T*x - T^2*w"``.
+
     Examples
     --------
-    >>> from gates.learning.rules import get_rule
+    Clamped Oja, dw = eta (T x - T^2 w): apparent degree 3, but only linear in w.
+
+    >>> from gates.learning.rules import Rule, get_rule
     >>> r = get_rule("oja")
     >>> r.terms, r.apparent_degree, r.effective_degree
     (((1.0, 0, 1, 0, 1), (-1.0, 0, 0, 1, 2)), 3, 1)
+
+    Unsupervised Hebb, dw = eta O x, built by hand and clamped:
+
+    >>> hebb = Rule("hebb", ((1.0, 1, 1, 0, 0),), form="unsupervised")
+    >>> hebb.formula(), hebb.clamped().formula()
+    ('dw = eta*(O*x)', 'dw = eta*(x*T)')
     """
 
     name: str
@@ -100,6 +148,7 @@ class Rule:
 
     @property
     def apparent_degree(self):
+        """Highest total degree a + b + c + d of a term (at most 3)."""
         return max(sum(t[1:]) for t in self.terms)
 
     @property
@@ -109,28 +158,69 @@ class Rule:
 
     @property
     def uses_output(self):
+        """True when some term reads the unit's output O."""
         return any(t[1] for t in self.terms)
 
     @property
     def uses_target(self):
+        """True when some term reads the target T."""
         return any(t[4] for t in self.terms)
 
     def clamped(self):
-        """The supervised form: O replaced by T in every term."""
+        """The supervised form: O replaced by T in every term.
+
+        Returns
+        -------
+        Rule
+            The same rule with ``form="clamped"``; equal monomials merged.
+
+        Raises
+        ------
+        InputError
+            When every term cancels (for example the delta rule T x - O x).
+
+        Examples
+        --------
+        >>> from gates.learning.rules import get_rule
+        >>> get_rule("oja", "unsupervised").clamped().formula()
+        'dw = eta*(x*T - w*T^2)'
+        """
         terms = _merge(tuple((c, 0, b, w, d + a) for c, a, b, w, d in self.terms))
         if not terms:
             raise InputError(f"clamping {self.formula()} leaves no term (its O and T terms cancel)")
         return Rule(self.name, terms, self.saturate, "clamped", self.handling)
 
     def as_array(self):
-        """Terms as a float64 (M, 5) array: coef, a, b, c, d."""
+        """Terms as a float64 (M, 5) array: coef, a, b, c, d.
+
+        Returns
+        -------
+        numpy.ndarray
+            One row per monomial, the layout the compiled kernels read.
+        """
         return np.array(self.terms, dtype=np.float64).reshape(-1, 5)
 
     @property
     def uses_weight(self):
+        """True when some term reads the weight w."""
         return any(t[3] for t in self.terms)
 
     def to_dict(self):
+        """The rule as plain JSON values, as manifests record it.
+
+        Returns
+        -------
+        dict
+            ``name``, ``form``, ``terms`` (lists of [coef, a, b, c, d]),
+            ``formula``, ``saturate``, ``encoding_handling``,
+            ``apparent_degree`` and ``effective_degree``.
+
+        Examples
+        --------
+        >>> from gates.learning.rules import get_rule
+        >>> get_rule("hebb").to_dict()["formula"]
+        'dw = eta*(x*T)'
+        """
         return {
             "name": self.name,
             "form": self.form,
@@ -143,7 +233,26 @@ class Rule:
         }
 
     def evaluate(self, O=0.0, x=0.0, w=0.0, T=0.0):
-        """The rule's polynomial sum_m c_m O^a x^b w^c T^d (without eta), broadcast over arrays."""
+        """The rule's polynomial sum_m c_m O^a x^b w^c T^d (without eta), broadcast over arrays.
+
+        Parameters
+        ----------
+        O, x, w, T : float or array_like, default 0.0
+            The local variables; arrays broadcast against each other.
+
+        Returns
+        -------
+        numpy.ndarray
+            The weight change divided by eta, of the broadcast shape.
+
+        Examples
+        --------
+        Clamped Oja at T = 1, w = 0.5 moves w toward x (x = +1 and -1):
+
+        >>> from gates.learning.rules import get_rule
+        >>> get_rule("oja").evaluate(x=[1, -1], w=0.5, T=1)
+        array([ 0.5, -1.5])
+        """
         O, x, w, T = (np.asarray(v, dtype=np.float64) for v in (O, x, w, T))
         out = np.zeros(np.broadcast_shapes(O.shape, x.shape, w.shape, T.shape))
         for coef, a, b, c, d in self.terms:
@@ -151,6 +260,21 @@ class Rule:
         return out
 
     def formula(self):
+        """The rule as text, ``"dw = eta*(...)"``, terms in their order.
+
+        Returns
+        -------
+        str
+            The formula; a saturating rule ends with ``"[on u, w = tanh(u)]"``.
+
+        Examples
+        --------
+        >>> from gates.learning.rules import get_rule
+        >>> get_rule("gradient").formula()
+        'dw = eta*(x*T - O*x)'
+        >>> get_rule("hebb-tanh", "unsupervised").formula()
+        'dw = eta*(O*x)  [on u, w = tanh(u)]'
+        """
         parts = []
         for coef, *exps in self.terms:
             factors = [
@@ -182,6 +306,12 @@ _BASE = {
     "hebb-tanh": Rule("hebb-tanh", ((1.0, 1, 1, 0, 0),), True, "unsupervised"),
 }
 RULES = tuple(_BASE)
+"""The named rules, ``('hebb', 'oja', 'gradient', 'hebb-tanh')``: the names :func:`get_rule` accepts.
+
+``hebb`` is dw = eta O x, ``oja`` dw = eta (O x - O^2 w), ``gradient`` the
+delta rule dw = eta (T - O) x (supervised only) and ``hebb-tanh`` simple Hebb
+on u with the bounded synapse w = tanh(u); each is clamped (O replaced by T)
+by ``get_rule(name, "clamped")``."""
 
 
 def get_rule(name, form="clamped", encoding=NAMED_CODING, recode=True):
@@ -193,15 +323,23 @@ def get_rule(name, form="clamped", encoding=NAMED_CODING, recode=True):
     Parameters
     ----------
     name : {"hebb", "oja", "gradient", "hebb-tanh"}
-    form : {"clamped", "unsupervised"}
-    encoding : {"pm1", "01"}
+        The named rule (one of :data:`RULES`).
+    form : {"clamped", "unsupervised"}, default "clamped"
+        ``"clamped"`` replaces the output O by the target T (supervised);
+        ``"unsupervised"`` keeps O (not for ``gradient``).
+    encoding : {"pm1", "01"}, default "pm1"
         The coding of O, x and T the rule will run on.
-    recode : bool
-        With 0/1 coding: True (default) gives the image of the +-1 formula
+    recode : bool, default True
+        With 0/1 coding: True gives the image of the +-1 formula
         under x' = 2x - 1 (handling ``recoded``: the same rule class), False
         the +-1 formula on the 0/1 values unchanged (``literal``). No effect
         with +-1 coding, nor on ``gradient`` (the delta rule, as written in
         every coding).
+
+    Returns
+    -------
+    Rule
+        The rule, its :attr:`Rule.handling` saying how it met the coding.
 
     Raises
     ------
@@ -210,6 +348,11 @@ def get_rule(name, form="clamped", encoding=NAMED_CODING, recode=True):
 
     Examples
     --------
+    Clamped Hebb is dw = eta T x; on 0/1 activities it is recoded from the
+    +-1 formula, (2T - 1)(2x - 1), unless ``recode=False``:
+
+    >>> get_rule("hebb").formula()
+    'dw = eta*(x*T)'
     >>> get_rule("hebb", encoding="01").formula()
     'dw = eta*(4*x*T - 2*x - 2*T + 1)'
     >>> get_rule("hebb", encoding="01", recode=False).formula()
@@ -246,8 +389,26 @@ def recode(rule, source, target):
     A rule written for 0/1 activities, F(O, x, w, T), acts on +-1 activities
     O' = 2 O - 1 (likewise x, T) as F((O'+1)/2, (x'+1)/2, w, (T'+1)/2); the
     inverse substitution is O = 2 O01 - 1. Both maps are affine, so the
-    result is a polynomial of no higher degree (digest §1, "Encodings"): a
-    rule is a class of formulas, one per coding.
+    result is a polynomial of no higher degree: a rule is a class of
+    formulas, one per coding.
+
+    Parameters
+    ----------
+    rule : Rule
+        The rule as written for the `source` coding.
+    source, target : {"pm1", "01"}
+        The coding the rule is written for, and the coding to carry it to.
+
+    Returns
+    -------
+    Rule
+        The same rule written for `target` (`rule` itself when the codings
+        are equal); name, saturation, form and handling are kept.
+
+    Raises
+    ------
+    InputError
+        For an unknown coding, or a rule that recodes to zero.
 
     Examples
     --------
@@ -289,6 +450,34 @@ def parse_poly(text, name="poly", saturate=False):
 
     Variables: O (postsynaptic output), x (presynaptic activity), w (the
     weight), T (target); powers with ``^``; terms joined by + or -.
+
+    Parameters
+    ----------
+    text : str
+        The polynomial; every term after the first starts with its sign.
+    name : str, default "poly"
+        The rule's name.
+    saturate : bool, default False
+        Whether the synapse is w = tanh(u) (see :class:`Rule`).
+
+    Returns
+    -------
+    Rule
+        Equal monomials merged; ``form`` is ``"supervised"`` when a term
+        reads T, else ``"unsupervised"``.
+
+    Raises
+    ------
+    InputError
+        For an empty or unreadable text, a term of degree above 3, or a
+        polynomial that is zero.
+
+    Examples
+    --------
+    >>> from gates.learning.rules import parse_poly
+    >>> r = parse_poly("T*x - 0.5*w")
+    >>> r.formula(), r.form, r.effective_degree
+    ('dw = eta*(x*T - 0.5*w)', 'supervised', 1)
     """
     if not isinstance(text, str) or not text.strip():
         raise InputError("a polynomial rule is a non-empty string like 'T*x - T^2*w'")

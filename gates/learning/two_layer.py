@@ -43,6 +43,24 @@ input). For h = 2 and n <= 4 it enumerates instead every pair of
 threshold hidden gates, which is exact. Otherwise the count is a certified
 lower bound, exact when it covers the family (and for h = 1, where it is
 the threshold functions).
+
+This module is long because it keeps the two-layer net whole, each part
+with its numpydoc: the architecture (:class:`DeepNet`), its compiled
+training kernels and hidden-layer cache, and the representability census
+that bounds what the same architecture can compute; the representability
+part (:func:`representable`, :func:`minterm_network` and their kernels) is
+the one that would move to a module of its own.
+
+Examples
+--------
+Parity of two inputs (XOR, table 0x6) is not a threshold function, but the
+default net for n = 2 (h = 2 hidden gates) represents it, and so every
+function of two inputs:
+
+>>> from gates.learning.two_layer import representable
+>>> r = representable("all", 2, hidden=2)
+>>> r["representable"], r["functions"], r["exact"]
+(16, 16, True)
 """
 
 import time
@@ -77,19 +95,91 @@ __all__ = [
 ]
 
 HIDDEN_RULES = ("hebb", "oja", "hebb-tanh", "none")
+"""The hidden layer's named rules, ``('hebb', 'oja', 'hebb-tanh', 'none')``.
+
+Each runs *unsupervised* (the hidden gates never see the target): ``hebb``
+dw = eta O x, ``oja`` dw = eta (O x - O^2 w), ``hebb-tanh`` simple Hebb on u
+with w = tanh(u); ``none`` keeps the random initial weights (a control).
+A polynomial :class:`~gates.learning.rules.Rule` that does not read T is
+also accepted by :class:`DeepNet`."""
 TOP_RULES = ("hebb", "oja", "hebb-tanh", "gradient")
+"""The output gate's named rules, ``('hebb', 'oja', 'hebb-tanh', 'gradient')``.
+
+Each runs *clamped* (O replaced by the target T), as for one gate; ``gradient``
+is the delta rule dw = eta (T - O) x. See :func:`top_rule`."""
 ORDERS = ("hidden-first", "simultaneous")
+"""When the two layers learn: the hidden layer first, then the output gate on
+the frozen features (``hidden-first``), or both on every presented input."""
 MAX_HIDDEN = 64
 
 
 def default_hidden(n):
-    """The default width h = 2^(n-1) (1 for n = 0)."""
+    """The default width h = 2^(n-1) (1 for n = 0).
+
+    The smallest width at which the net represents every function of n
+    inputs by the minterm construction (:func:`minterm_network`).
+
+    Parameters
+    ----------
+    n : int
+        The number of inputs.
+
+    Returns
+    -------
+    int
+        The width.
+
+    Examples
+    --------
+    >>> from gates.learning.two_layer import default_hidden
+    >>> [default_hidden(n) for n in range(1, 6)]
+    [1, 2, 4, 8, 16]
+    """
     return 1 << max(int(n) - 1, 0)
 
 
 @dataclass(frozen=True)
 class DeepNet:
-    """The two-layer architecture and how its hidden layer learns."""
+    """The two-layer architecture and how its hidden layer learns.
+
+    n inputs (+ bias) feed `hidden` threshold gates, which feed one output
+    threshold gate (+ bias). The hidden layer learns unsupervised with
+    `hidden_rule`; the output gate's clamped rule is chosen when training
+    (:func:`deep_train`).
+
+    Parameters
+    ----------
+    hidden : int
+        The width h, the number of hidden gates: 1 to 64. The census default
+        is h = 2^(n-1) (:func:`default_hidden`).
+    hidden_rule : str or Rule, default "hebb"
+        One of :data:`HIDDEN_RULES` (``"none"`` keeps the random initial
+        weights), or an unsupervised :class:`~gates.learning.rules.Rule`
+        (it must not read T), used as given.
+    order : {"hidden-first", "simultaneous"}, default "hidden-first"
+        ``hidden-first``: the hidden layer trains for the protocol's epochs,
+        is frozen, then the output gate trains for the protocol's epochs.
+        ``simultaneous``: both layers update on every presented input.
+
+    Attributes
+    ----------
+    rule : Rule or None
+        The hidden layer's unsupervised rule in its +-1 formula (None for
+        ``none``); :meth:`rule_for` gives it for a protocol's coding.
+
+    Raises
+    ------
+    InputError
+        For a width outside 1..64, an unknown rule or order, or a hidden
+        Rule that reads the target.
+
+    Examples
+    --------
+    >>> from gates.learning.two_layer import DeepNet
+    >>> net = DeepNet(4, "oja")
+    >>> net.rule.formula(), net.order
+    ('dw = eta*(O*x - O^2*w)', 'hidden-first')
+    """
 
     hidden: int
     hidden_rule: str = "hebb"
@@ -112,9 +202,21 @@ class DeepNet:
         return self.rule_for(None)
 
     def rule_for(self, protocol):
-        """The hidden layer's unsupervised Rule for `protocol`'s coding (a named rule is resolved by
-        :meth:`gates.learning.protocol.Protocol.named_rule`, so recoded with 0/1 coding unless
-        ``protocol.recode`` is False; a Rule as given), or None for ``none``."""
+        """The hidden layer's unsupervised Rule for `protocol`'s coding, or None for ``none``.
+
+        A named rule is resolved by
+        :meth:`gates.learning.protocol.Protocol.named_rule`, so recoded with
+        0/1 coding unless ``protocol.recode`` is False; a Rule is used as given.
+
+        Parameters
+        ----------
+        protocol : Protocol or None
+            None gives the +-1 formula.
+
+        Returns
+        -------
+        Rule or None
+        """
         if isinstance(self.hidden_rule, Rule):
             return self.hidden_rule
         if self.hidden_rule == "none":
@@ -123,7 +225,26 @@ class DeepNet:
             self.hidden_rule, "unsupervised")
 
     def to_dict(self, protocol=None):
-        """The architecture; with `protocol`, the hidden formula as run in its coding."""
+        """The architecture as plain JSON values; with `protocol`, the hidden formula as run in its coding.
+
+        Parameters
+        ----------
+        protocol : Protocol, optional
+            The protocol whose coding the hidden formula is given in.
+
+        Returns
+        -------
+        dict
+            ``hidden``, ``hidden_rule``, ``order``, ``hidden_rule_formula``,
+            ``hidden_rule_encoding_handling`` (unless ``none``) and
+            ``order_meaning``.
+
+        Examples
+        --------
+        >>> from gates.learning.two_layer import DeepNet
+        >>> DeepNet(2, "none").to_dict()["hidden_rule_formula"]
+        'fixed random weights (no learning)'
+        """
         out = asdict(self)
         r = self.rule_for(protocol)
         if isinstance(self.hidden_rule, Rule):
@@ -365,8 +486,12 @@ def hidden_layer(n, net, protocol=None, hidden_weights=None):
     Parameters
     ----------
     n : int
+        The number of inputs, 1 to 8.
     net : DeepNet
+        The architecture and the hidden rule.
     protocol : Protocol, optional
+        Default ``Protocol()``; its restarts, epochs, coding, seed and
+        schedule drive the hidden layer.
     hidden_weights : array (h, n [+1]), optional
         Fixed hidden weights (with the bias weight last when the protocol
         has a bias) used by every restart instead of random ones; only with
@@ -376,6 +501,32 @@ def hidden_layer(n, net, protocol=None, hidden_weights=None):
     Returns
     -------
     HiddenLayer
+        Per restart: ``features`` (K, 2^n, h [+1]), the hidden outputs of
+        every input after training (the bias column 1 last); for the
+        simultaneous order ``fstep`` and ``fcheck``, the per-step and
+        per-epoch features; ``init`` (K, h [+1]) and ``orders``
+        (K, epochs, 2^n), the output gate's draws; ``hidden_init`` (K, h, S),
+        the hidden layer's initial weights.
+
+    Raises
+    ------
+    InputError
+        For n outside 1..8, or `hidden_weights` of the wrong shape or with a
+        learning hidden rule.
+    MemoryError
+        When the features would not fit in memory (the message says what to reduce).
+
+    Examples
+    --------
+    With the identity as fixed hidden weights, the four inputs of n = 2 give
+    four distinct feature rows (the inputs themselves):
+
+    >>> import numpy as np
+    >>> from gates.learning.protocol import Protocol
+    >>> from gates.learning.two_layer import DeepNet, features_per_restart, hidden_layer
+    >>> layer = hidden_layer(2, DeepNet(2, "none"), Protocol(restarts=3), hidden_weights=np.eye(2, 3))
+    >>> layer.features.shape, features_per_restart(layer.features)
+    ((3, 4, 3), [4, 4, 4])
     """
     protocol = Protocol() if protocol is None else protocol
     n = check_n(n, 1, 8, "a two-layer network")
@@ -418,14 +569,19 @@ def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weigh
 
     Parameters
     ----------
-    tables : (F, W) uint64 truth tables of n inputs
+    tables : array_like
+        F truth tables of n inputs: (F, W) uint64 words, or a sequence of
+        ints (see :func:`gates.boolean.truth.as_tables`).
     n : int
-    rule : str or Rule
+        The number of inputs, 1 to 8.
+    rule : str or Rule, default "gradient"
         The output gate's clamped rule: hebb, oja, hebb-tanh or gradient, or
         a supervised :class:`~gates.learning.rules.Rule` used as given.
     net : DeepNet, optional
         Default: h = 2^(n-1), hidden rule hebb, hidden-first.
     protocol : Protocol, optional
+        Default ``Protocol()``: the draws, coding, epochs and criterion of
+        both layers.
     hidden_weights : array, optional
         See :func:`hidden_layer`.
     workers : int, optional
@@ -435,13 +591,28 @@ def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weigh
 
     Returns
     -------
-    learnt : (F, K) bool
+    learnt : numpy.ndarray
+        bool (F, K): whether restart k learns table f (strict margin above
+        the protocol's tolerance on every input). A function is learnable
+        when some restart learns it (``learnt.any(axis=1)``).
+
+    Raises
+    ------
+    InputError
+        For n outside 1..8, tables that are not of n inputs, or an unknown rule.
 
     Examples
     --------
     >>> from gates.learning.two_layer import DeepNet, deep_train
     >>> bool(deep_train([0x6], 2, "gradient", DeepNet(4, "hebb")).any())   # XOR
     True
+
+    An identity hidden layer passes the inputs through, so the output gate
+    learns AND (0x8) in all 10 restarts and XOR (0x6), not a threshold
+    function, in none:
+
+    >>> deep_train([0x6, 0x8], 2, "gradient", DeepNet(2, "none"), hidden_weights=[[1, 0, 0], [0, 1, 0]]).sum(axis=1)
+    array([ 0, 10])
     """
     protocol = Protocol() if protocol is None else protocol
     n = check_n(n, 1, 8, "a two-layer network")
@@ -477,7 +648,31 @@ def _fibre_reps(layer):
 
 
 def top_rule(rule, protocol=None):
-    """The output gate's supervised Rule: a named rule (clamped, for the protocol's coding) or a Rule as given."""
+    """The output gate's supervised Rule: a named rule (clamped, for the protocol's coding) or a Rule as given.
+
+    Parameters
+    ----------
+    rule : str or Rule
+        One of :data:`TOP_RULES`, or a Rule.
+    protocol : Protocol, optional
+        Default ``Protocol()``.
+
+    Returns
+    -------
+    Rule
+        A rule that reads T.
+
+    Raises
+    ------
+    InputError
+        For a name not in :data:`TOP_RULES`.
+
+    Examples
+    --------
+    >>> from gates.learning.two_layer import top_rule
+    >>> top_rule("oja").formula()
+    'dw = eta*(x*T - w*T^2)'
+    """
     if isinstance(rule, Rule):
         return rule
     if rule not in TOP_RULES:
@@ -486,14 +681,51 @@ def top_rule(rule, protocol=None):
 
 
 def features_per_restart(features):
-    """Distinct hidden feature patterns (rows of Phi over the 2^n inputs) of each restart."""
+    """Distinct hidden feature patterns (rows of Phi over the 2^n inputs) of each restart.
+
+    Parameters
+    ----------
+    features : array (K, 2^n, S)
+        ``HiddenLayer.features``.
+
+    Returns
+    -------
+    list of int
+        One count per restart; the output gate can separate at most that many groups of inputs.
+    """
     return [int(np.unique(f, axis=0).shape[0]) for f in features]
 
 
 def minterm_network(table, n, hidden):
-    """Weights of a two-layer threshold net computing `table` with `hidden`
-    gates when min(ones, zeros) <= hidden: an OR of minterm detectors
-    (pm1 coding, bias last). Returns (W (h, n+1), v (h+1)) or None.
+    """Weights of a two-layer threshold net computing `table` with `hidden` gates, when min(ones, zeros) <= hidden.
+
+    An OR of minterm detectors of the ones of the function (or the negated
+    OR over its zeros), in pm1 coding with the bias last: hidden gate i is
+    on only at its point x*, since x* . x~ = n there and <= n - 2 elsewhere.
+
+    Parameters
+    ----------
+    table : int or array_like
+        The truth table of n inputs.
+    n : int
+        The number of inputs, 0 to 16.
+    hidden : int
+        The number of hidden gates.
+
+    Returns
+    -------
+    tuple of numpy.ndarray or None
+        (W (h, n+1), v (h+1)): hidden and output weights, or None when the
+        function has more than `hidden` ones and more than `hidden` zeros.
+
+    Examples
+    --------
+    XOR of two inputs: one detector for x = (1, 0), one for (0, 1), then OR:
+
+    >>> from gates.learning.two_layer import minterm_network
+    >>> W, v = minterm_network(0x6, 2, 2)
+    >>> W.tolist(), v.tolist()
+    ([[1.0, -1.0, -1.0], [-1.0, 1.0, -1.0]], [1.0, 1.0, 1.0])
     """
     n = check_n(n, 0, 16, "a minterm network")
     bits = [(int(table) >> p) & 1 for p in range(1 << n)] if np.ndim(table) == 0 else None
@@ -537,17 +769,61 @@ def _two_gate_functions(n):
 def representable(family, n, hidden, seed=0, restarts=10, epochs=2000, workers=None):
     """How many functions of a family some two-layer net with `hidden` gates computes.
 
-    See the module doc for the three certificates. Runs on NPN classes (P
-    classes for monotone), which is exact here: transforming the inputs or
-    the output of a certified net certifies the whole orbit.
+    A function is certified representable when it is a threshold function
+    (exact test), when min(ones, zeros) <= hidden (the minterm construction
+    of :func:`minterm_network`), for h = 2 and n <= 4 when it is some
+    threshold gate of two threshold gates (every pair enumerated, exact),
+    or else when backprop on a tanh relaxation of the net ends in weights
+    whose thresholded net computes it (checked exactly on every input).
+    Runs on NPN classes (P classes for monotone), which is exact here:
+    transforming the inputs or the output of a certified net certifies the
+    whole orbit.
+
+    Parameters
+    ----------
+    family : {"all", "monotone", "threshold"}
+        The family of functions of n inputs (:func:`gates.boolean.families.check_family`).
+    n : int
+        The number of inputs, 1 to 5.
+    hidden : int
+        The width h, 1 to 64.
+    seed : int, default 0
+        Seed of the backprop restarts' initial weights.
+    restarts : int, default 10
+        Backprop restarts per class.
+    epochs : int, default 2000
+        Full-batch backprop epochs per restart (checked every 25).
+    workers : int, optional
+        Threads (default: all cores); results do not depend on it.
 
     Returns
     -------
     dict
         ``representable`` (the certified count), ``exact`` (True when it is
-        provably the true count), ``by_threshold``, ``by_construction``,
-        ``by_pairs``, ``by_backprop`` (class members counted by the first
-        certificate that applies), ``functions``, ``classes`` and the ``method``.
+        provably the true count: it covers the family, or h = 1, or h = 2
+        with n <= 4), ``by_threshold``, ``by_construction``, ``by_pairs``,
+        ``by_backprop`` (class members counted by the first certificate
+        that applies), ``functions``, ``classes``, the ``method``, the
+        arguments (``family``, ``n``, ``hidden``, ``seed``) and ``seconds``.
+        Otherwise ``representable`` is a lower bound.
+
+    Raises
+    ------
+    InputError
+        For an unknown family, n outside 1..5, or a width outside 1..64.
+
+    Examples
+    --------
+    One hidden gate computes exactly the 104 threshold functions of three
+    inputs (OEIS A000609); two compute every function of three inputs but
+    parity and its complement (254 of 256, exact: every pair of threshold
+    hidden gates is enumerated); h = 2^(n-1) = 4 computes all 256:
+
+    >>> from gates.learning.two_layer import representable
+    >>> [representable("all", 3, h)["representable"] for h in (1, 2, 4)]
+    [104, 254, 256]
+    >>> representable("all", 3, 2)["exact"]
+    True
     """
     t0 = time.perf_counter()
     family = check_family(family)

@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 UPDATE_MODES = ("batch", "online")
+"""How :func:`simulate` presents the rows: all at once on the same w, or one at a time."""
 OVERFLOW = 1e100
 """|w_j| beyond which :func:`simulate` declares the weights overflowed (a
 cubic term of such a weight is still finite in float64)."""
@@ -83,16 +84,23 @@ def simulate(rule, I, T, w0, eta, epochs, mode="batch", seed=0, transfer="linear
     Parameters
     ----------
     rule : Rule or str
+        A non-saturating rule, or its polynomial (``"T*x - O*x"``).
     I : array_like, shape (P, n)
+        The inputs, one row per example.
     T : array_like, shape (P,), or None
+        The targets (needed when the rule reads T).
     w0 : array_like, shape (n,)
+        The initial weights.
     eta : float > 0
+        The learning rate.
     epochs : int >= 0
-    mode : {"batch", "online"}
-    seed : None, int or numpy Generator
+        The number of epochs.
+    mode : {"batch", "online"}, default "batch"
+        Every row sees the same w, or rows one at a time in a fresh order.
+    seed : None, int or numpy Generator, default 0
         Only the online order uses it.
-    transfer : {"linear", "tanh"}
-        The unit's output: O = w . I (default) or O = tanh(w . I).
+    transfer : {"linear", "tanh"}, default "linear"
+        The unit's output: O = w . I or O = tanh(w . I).
 
     Returns
     -------
@@ -176,13 +184,18 @@ def affine_coefficients(rule, I, T=None):
     Parameters
     ----------
     rule : Rule or str
+        A rule of effective degree <= 1, or its polynomial.
     I : array_like, shape (P, n)
+        The inputs, one row per example.
     T : array_like, shape (P,), optional
+        The targets (needed when the rule reads T).
 
     Returns
     -------
     A : ndarray, shape (n, n)
+        The linear part of the expected update.
     b : ndarray, shape (n,)
+        The constant part.
 
     Raises
     ------
@@ -262,17 +275,26 @@ def exact_trajectory(rule, I, T, w0, eta, epochs, method="auto"):
     Parameters
     ----------
     rule : Rule or str
+        A rule of effective degree <= 1 (a + c <= 1 in every term), or its polynomial.
     I : array_like, shape (P, n)
+        The inputs, one row per example.
     T : array_like, shape (P,), or None
+        The targets (needed when the rule reads T).
     w0 : array_like, shape (n,)
+        The initial weights.
     eta : float > 0
+        The learning rate.
     epochs : int >= 0
-    method : {"auto", "eig", "power"}
+        The number of epochs.
+    method : {"auto", "eig", "power"}, default "auto"
+        Eigendecomposition, repeated squaring, or the first when it is well conditioned.
 
     Returns
     -------
     ndarray, shape (epochs + 1, n)
-        Entries that overflow float64 come out as inf or NaN.
+        Row e is w after e batch epochs, the same as :func:`simulate` in
+        ``batch`` mode up to rounding. Entries that overflow float64 come out
+        as inf or NaN.
 
     Raises
     ------

@@ -68,14 +68,47 @@ MAX_DEGREE = 3
 
 
 def check_targets(T, P):
-    """Targets `T` as a finite float64 (P,) array, one per row of the inputs; None stays None."""
+    """Targets `T` as a finite float64 (P,) array, one per row of the inputs; None stays None.
+
+    Raises
+    ------
+    InputError
+        When `T` is not P finite numbers.
+
+    Examples
+    --------
+    >>> check_targets([1, -1], 2)
+    array([ 1., -1.])
+    """
     if T is None:
         return None
     return check_array(T, "targets T", shape=(P,))
 
 
 def check_rule(rule, T):
-    """A non-saturating Rule (a polynomial string is parsed) whose target needs are met."""
+    """A non-saturating Rule (a polynomial string is parsed) whose target needs are met.
+
+    Parameters
+    ----------
+    rule : Rule or str
+        The rule, or its polynomial (:func:`gates.learning.rules.parse_poly`).
+    T : array or None
+        The targets, if any.
+
+    Returns
+    -------
+    Rule
+
+    Raises
+    ------
+    InputError
+        For a saturating rule, a rule that reads T without targets, or not a rule.
+
+    Examples
+    --------
+    >>> check_rule("O*x - O^2*w", None).formula()
+    'dw = eta*(O*x - O^2*w)'
+    """
     if isinstance(rule, str):
         rule = parse_poly(rule)
     if not isinstance(rule, Rule):
@@ -89,7 +122,18 @@ def check_rule(rule, T):
 
 
 def monomial(term):
-    """(coef, a, b, c, d) from exponents (a, b, c, d), a rule term, or a one-term string."""
+    """(coef, a, b, c, d) from exponents (a, b, c, d), a rule term, or a one-term string.
+
+    Raises
+    ------
+    InputError
+        For more than one monomial, negative or fractional exponents, or a degree above 3.
+
+    Examples
+    --------
+    >>> monomial("O^2*w"), monomial((0, 1, 0, 1))
+    ((1.0, 2, 0, 1, 0), (1.0, 0, 1, 0, 1))
+    """
     if isinstance(term, str):
         rule = parse_poly(term)
         if len(rule.terms) != 1:
@@ -115,7 +159,13 @@ def monomial(term):
 
 
 def term_text(a, b, c, d):
-    """Plain text of the monomial O^a x^b w^c T^d, e.g. ``"O^2*x*w"`` (``"1"`` for the constant)."""
+    """Plain text of the monomial O^a x^b w^c T^d, e.g. ``"O^2*x*w"`` (``"1"`` for the constant).
+
+    Examples
+    --------
+    >>> term_text(2, 1, 1, 0), term_text(0, 0, 0, 0)
+    ('O^2*x*w', '1')
+    """
     f = [v if e == 1 else f"{v}^{e}" for v, e in zip("OxwT", (a, b, c, d)) if e]
     return "*".join(f) or "1"
 
@@ -188,10 +238,17 @@ class Moments:
 
     @property
     def has_target(self):
+        """True when the moments include the targets'."""
         return self.mu_t is not None
 
     def tensor(self, d, k):
-        """E[T^d I^{(x)k}]: a float for k = 0, else an array of shape (n,)*k."""
+        """E[T^d I^{(x)k}]: a float for k = 0, else an array of shape (n,)*k.
+
+        Raises
+        ------
+        InputError
+            For d + k > 3, or a moment that was not computed.
+        """
         if d == 0 and k == 0:
             return 1.0
         name = {(0, 1): "mu", (0, 2): "sigma", (0, 3): "omega", (1, 0): "mu_t", (1, 1): "alpha",

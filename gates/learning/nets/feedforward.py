@@ -208,10 +208,12 @@ class FeedForward:
     # -- bookkeeping ------------------------------------------------------
     @property
     def n_weights(self):
+        """W, the number of weights (biases included)."""
         return self._offsets[-1]
 
     @property
     def n_units(self):
+        """N, the hidden and output units."""
         return sum(self.sizes[1:])
 
     @property
@@ -221,6 +223,7 @@ class FeedForward:
 
     @property
     def n_layers(self):
+        """L, the weight layers (hidden layers plus the output layer)."""
         return len(self.sizes) - 1
 
     def input_shape(self, P):
@@ -242,7 +245,18 @@ class FeedForward:
         return 1.0 + float(sum(m * a for m, a in zip(self.sizes[1:], above))) / W
 
     def init(self, seed=None):
-        """Weights drawn N(0, 1 / fan_in), fan_in = sizes[l-1] + 1 (with the bias)."""
+        """Weights drawn N(0, 1 / fan_in), fan_in = sizes[l-1] + 1 (with the bias).
+
+        Parameters
+        ----------
+        seed : None, int, SeedSequence or Generator
+            Passed to ``numpy.random.default_rng``.
+
+        Returns
+        -------
+        ndarray, shape (W,)
+            A flat weight vector.
+        """
         rng = np.random.default_rng(seed)
         parts = [rng.standard_normal(m * (n + 1)) / math.sqrt(n + 1) for n, m in zip(self.sizes[:-1], self.sizes[1:])]
         return np.concatenate(parts)
@@ -268,11 +282,41 @@ class FeedForward:
         return forward_activities(self.layer_weights(w), X, self.activation)
 
     def forward(self, w, X):
-        """Outputs Y, shape (P, n_out), of inputs X, shape (P, n_in)."""
+        """Outputs Y, shape (P, n_out), of inputs X, shape (P, n_in).
+
+        Parameters
+        ----------
+        w : array, shape (W,)
+            The flat weight vector.
+        X : array, shape (P, n_in)
+            The inputs.
+
+        Returns
+        -------
+        ndarray, shape (P, n_out)
+            The linear outputs.
+
+        Raises
+        ------
+        InputError
+            For arrays of the wrong shape or non-finite values.
+        """
         return self._forward_all(self._w(w), self._X(X))[-1]
 
     def error(self, w, X, T):
-        """E = 1/(2P) sum_p ||Y_p - T_p||^2."""
+        """E = 1/(2P) sum_p ||Y_p - T_p||^2.
+
+        Parameters
+        ----------
+        w : array, shape (W,)
+            The flat weight vector.
+        X, T : arrays, shapes (P, n_in) and (P, n_out)
+            Inputs and targets, P >= 1.
+
+        Returns
+        -------
+        float
+        """
         X, T = self._XT(X, T)
         R = self._forward_all(self._w(w), X)[-1] - T
         return float(np.sum(R * R) / (2 * len(X)))
@@ -285,7 +329,22 @@ class FeedForward:
         return acts, backpropagate(weights, acts, (acts[-1] - T) / len(X), self.activation)
 
     def gradient(self, w, X, T):
-        """(E, g): the error and its gradient, shape (W,), by backpropagation."""
+        """(E, g): the error and its gradient, shape (W,), by backpropagation.
+
+        Parameters
+        ----------
+        w : array, shape (W,)
+            The flat weight vector.
+        X, T : arrays, shapes (P, n_in) and (P, n_out)
+            Inputs and targets, P >= 1.
+
+        Returns
+        -------
+        E : float
+            The error, as :meth:`error`.
+        g : ndarray, shape (W,)
+            dE/dw, in the layout of `w`.
+        """
         w = self._w(w)
         X, T = self._XT(X, T)
         acts, deltas = self._backward(w, X, T)

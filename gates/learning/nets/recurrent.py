@@ -1,7 +1,7 @@
 """A recurrent network unfolded in time, for the learning channel (paper §5).
 
-The digest's theorem (§5) says backpropagation's rate and improvement are
-optimal "also for recurrent nets unfolded in time (BPTT)". This module is
+Baldi & Sadowski (2016, paper §5) find backpropagation's rate and
+improvement the best also for recurrent nets, unfolded in time (BPTT). This module is
 that recurrent net, with the same interface as the feed-forward net of
 :mod:`gates.learning.nets.feedforward` (``n_weights``, ``n_units``, ``init``, ``forward``,
 ``error``, ``gradient``, ``errors``, ``unit_deltas_fd``,
