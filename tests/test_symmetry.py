@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from . import naive
 from .strategies import examples, npn_elements, tables
+from gates.boolean import orbits as Orb
 from gates.boolean import symmetry as S
 from gates.errors import InputError, ResourceError
 
@@ -273,7 +274,7 @@ def test_orbit_rejects():
 @pytest.mark.parametrize("n", range(5))
 @pytest.mark.parametrize("group", GROUPS)
 def test_classes_of_all(n, group):
-    reps, sizes = S.classes_of_all(n, group)
+    reps, sizes = Orb.classes_of_all(n, group)
     assert reps.dtype == np.uint64 and reps.shape == (len(sizes), 1)
     assert sizes.dtype == np.int64
     count = naive.burnside_class_count(n, group)
@@ -304,28 +305,28 @@ def test_orbits_universe_skips_only_full_words():
     bitmap[0] = np.uint64(0xFFFF)  # functions 0..15 marked, 16..63 not
     reps = np.empty(3, dtype=np.uint64)
     sizes = np.empty(3, dtype=np.int64)
-    _, k = S.orbits_universe(n, ops, False, bitmap, 0, 2 ** (2**n), reps, sizes)
+    _, k = Orb.orbits_universe(n, ops, False, bitmap, 0, 2 ** (2**n), reps, sizes)
     assert k == 3 and reps.tolist() == [16, 17, 18]
     bitmap[:] = 0
     bitmap[0] = np.uint64(0xFFFFFFFFFFFFFFFF)
-    _, k = S.orbits_universe(n, ops, False, bitmap, 0, 2 ** (2**n), reps, sizes)
+    _, k = Orb.orbits_universe(n, ops, False, bitmap, 0, 2 ** (2**n), reps, sizes)
     assert reps.tolist() == [64, 65, 66]
 
 
 def test_classes_of_all_rejects(monkeypatch):
     with pytest.raises(InputError):
-        S.classes_of_all(6, "npn")
+        Orb.classes_of_all(6, "npn")
     with pytest.raises(InputError):
-        S.classes_of_all(3, "n")
+        Orb.classes_of_all(3, "n")
     monkeypatch.setenv("GATES_MEMORY_CAP", "1M")
     with pytest.raises(ResourceError):
-        S.classes_of_all(5, "p")
+        Orb.classes_of_all(5, "p")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("group", GROUPS)
 def test_classes_of_all_n5(group):
-    reps, sizes = S.classes_of_all(5, group)
+    reps, sizes = Orb.classes_of_all(5, group)
     assert naive.burnside_class_count(5, group) == CLASS_COUNTS[group][5]
     assert len(reps) == CLASS_COUNTS[group][5]
     assert int(sizes.sum()) == 2**32
@@ -357,14 +358,14 @@ def brute_classes(vs, n, group):
 def test_classes_of_set_monotone(n):
     mono = naive.monotone_functions(n)
     expect = brute_classes(mono, n, "p")
-    reps, sizes = S.classes_of_set(np.array(mono, dtype=np.uint64).reshape(-1, 1), n, "p")
+    reps, sizes = Orb.classes_of_set(np.array(mono, dtype=np.uint64).reshape(-1, 1), n, "p")
     assert reps.shape == (len(expect), 1)
     assert dict(zip((int(r) for r in reps[:, 0]), sizes.tolist())) == expect
     assert [int(r) for r in reps[:, 0]] == sorted(expect)
     # unsorted, repeated, 1-D input gives the same classes
     shuffled = mono + mono[::2]
     random.Random(n).shuffle(shuffled)
-    reps2, sizes2 = S.classes_of_set(np.array(shuffled, dtype=np.uint64), n, "p")
+    reps2, sizes2 = Orb.classes_of_set(np.array(shuffled, dtype=np.uint64), n, "p")
     assert reps2.tolist() == reps.tolist() and sizes2.tolist() == sizes.tolist()
 
 
@@ -373,13 +374,13 @@ def test_classes_of_set_monotone(n):
 def test_classes_of_set_threshold(n, group):
     thr = naive.threshold_functions_bruteforce(n)
     expect = brute_classes(thr, n, group)
-    reps, sizes = S.classes_of_set(np.array(thr, dtype=np.uint64), n, group)
+    reps, sizes = Orb.classes_of_set(np.array(thr, dtype=np.uint64), n, group)
     assert dict(zip((int(r) for r in reps[:, 0]), sizes.tolist())) == expect
 
 
 def test_classes_of_set_all_n3_matches_burnside():
     for group in GROUPS:
-        reps, sizes = S.classes_of_set(np.arange(256, dtype=np.uint64), 3, group)
+        reps, sizes = Orb.classes_of_set(np.arange(256, dtype=np.uint64), 3, group)
         assert len(reps) == naive.burnside_class_count(3, group)
         assert int(sizes.sum()) == 256
 
@@ -389,12 +390,12 @@ def test_classes_of_set_refuses_open_sets():
     arr = np.array(mono, dtype=np.uint64)
     for group in ("np", "npn"):  # complementing an input leaves the monotone functions
         with pytest.raises(InputError, match="not closed"):
-            S.classes_of_set(arr, 3, group)
+            Orb.classes_of_set(arr, 3, group)
     x0 = naive.projection(0, 3)
     assert x0 in mono
     with pytest.raises(InputError, match="not closed"):  # x_1, x_2 are in, x_0 is not
-        S.classes_of_set(np.array([v for v in mono if v != x0], dtype=np.uint64), 3, "p")
+        Orb.classes_of_set(np.array([v for v in mono if v != x0], dtype=np.uint64), 3, "p")
     with pytest.raises(InputError):
-        S.classes_of_set(arr, 7, "p")
+        Orb.classes_of_set(arr, 7, "p")
     with pytest.raises(InputError):
-        S.classes_of_set(arr, 3, "q")
+        Orb.classes_of_set(arr, 3, "q")

@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 from . import naive
 from .strategies import npn_elements, table_batches, tables
 from gates.boolean import truth as T
+from gates.boolean import operations as Ops
+from gates.boolean import properties as Props
 from gates.boolean.words import swap_rows
 from gates.errors import InputError
 
@@ -227,7 +229,7 @@ def table_and_var(draw, n=st.one_of(st.integers(1, 8), st.sampled_from([7, 8])))
 @given(table_and_var(), st.sampled_from([0, 1]))
 def test_cofactor(nvi, c):
     n, v, i = nvi
-    out = T.cofactor(arr(v, n), n, i, c)
+    out = Ops.cofactor(arr(v, n), n, i, c)
     assert T.to_int(out, n) == naive.cofactor(v, n, i, c)
 
 
@@ -236,43 +238,43 @@ def test_cofactor_batch(nvs, data):
     n, vs = nvs
     i = data.draw(st.integers(0, n - 1))
     c = data.draw(st.sampled_from([0, 1]))
-    assert ints(T.cofactor(batch(vs, n), n, i, c), n) == [naive.cofactor(v, n, i, c) for v in vs]
+    assert ints(Ops.cofactor(batch(vs, n), n, i, c), n) == [naive.cofactor(v, n, i, c) for v in vs]
 
 
 def test_cofactor_rejects():
     f = T.constant(0, 3)
     for i in (-1, 3, True, 1.0):
         with pytest.raises(InputError):
-            T.cofactor(f, 3, i, 0)
+            Ops.cofactor(f, 3, i, 0)
     for c in (2, -1, None):
         with pytest.raises(InputError):
-            T.cofactor(f, 3, 0, c)
+            Ops.cofactor(f, 3, 0, c)
 
 
 @given(tables(), st.data())
 def test_flip_inputs(nv, data):
     n, v = nv
     mask = data.draw(st.integers(0, 2**n - 1))
-    assert T.to_int(T.flip_inputs(arr(v, n), n, mask), n) == naive.flip_inputs(v, n, mask)
+    assert T.to_int(Ops.flip_inputs(arr(v, n), n, mask), n) == naive.flip_inputs(v, n, mask)
 
 
 @given(tables(), st.data())
 def test_permute_inputs(nv, data):
     n, v = nv
     perm = data.draw(st.permutations(range(n)))
-    assert T.to_int(T.permute_inputs(arr(v, n), n, perm), n) == naive.permute_inputs(v, n, perm)
+    assert T.to_int(Ops.permute_inputs(arr(v, n), n, perm), n) == naive.permute_inputs(v, n, perm)
 
 
 def test_permute_convention():
     # g(x) = f(y), y_i = x_{perm[i]}: permuting x_0 by perm=[2, 0, 1] reads x_2
-    g = T.permute_inputs(T.projection(0, 3), 3, [2, 0, 1])
+    g = Ops.permute_inputs(T.projection(0, 3), 3, [2, 0, 1])
     assert T.to_int(g, 3) == naive.projection(2, 3)
 
 
 @given(tables())
 def test_negate(nv):
     n, v = nv
-    assert T.to_int(T.negate(arr(v, n), n), n) == naive.negate(v, n)
+    assert T.to_int(Ops.negate(arr(v, n), n), n) == naive.negate(v, n)
     assert naive.negate(v, n) == 2 ** (2**n) - 1 - v
 
 
@@ -280,23 +282,23 @@ def test_negate(nv):
 def test_transform(nv, data):
     n, v = nv
     perm, m, o = data.draw(npn_elements(n))
-    out = T.transform(arr(v, n), n, perm, m, o)
+    out = Ops.transform(arr(v, n), n, perm, m, o)
     assert T.to_int(out, n) == naive.transform(v, n, perm, m, o)
-    assert T.to_int(T.transform(v, n, perm=perm), n) == naive.permute_inputs(v, n, perm)
-    assert T.to_int(T.transform(v, n, flips=m), n) == naive.flip_inputs(v, n, m)
-    assert T.to_int(T.transform(v, n, negate_output=True), n) == naive.negate(v, n)
+    assert T.to_int(Ops.transform(v, n, perm=perm), n) == naive.permute_inputs(v, n, perm)
+    assert T.to_int(Ops.transform(v, n, flips=m), n) == naive.flip_inputs(v, n, m)
+    assert T.to_int(Ops.transform(v, n, negate_output=True), n) == naive.negate(v, n)
 
 
 @given(table_batches(), st.data())
 def test_transform_batch(nvs, data):
     n, vs = nvs
     perm, m, o = data.draw(npn_elements(n))
-    out = T.transform(batch(vs, n), n, perm, m, o)
+    out = Ops.transform(batch(vs, n), n, perm, m, o)
     assert out.shape == (len(vs), T.num_words(n))
     assert ints(out, n) == [naive.transform(v, n, perm, m, o) for v in vs]
-    assert ints(T.flip_inputs(vs, n, m), n) == [naive.flip_inputs(v, n, m) for v in vs]
-    assert ints(T.permute_inputs(vs, n, perm), n) == [naive.permute_inputs(v, n, perm) for v in vs]
-    assert ints(T.negate(batch(vs, n), n), n) == [naive.negate(v, n) for v in vs]
+    assert ints(Ops.flip_inputs(vs, n, m), n) == [naive.flip_inputs(v, n, m) for v in vs]
+    assert ints(Ops.permute_inputs(vs, n, perm), n) == [naive.permute_inputs(v, n, perm) for v in vs]
+    assert ints(Ops.negate(batch(vs, n), n), n) == [naive.negate(v, n) for v in vs]
 
 
 @given(tables(st.integers(0, 7)), st.data())
@@ -313,25 +315,25 @@ def test_transform_composition(nv, data):
     p = [p2[p1[i]] for i in range(n)]
     m = sum((((m1 >> i) ^ (m2 >> p1[i])) & 1) << i for i in range(n))
     o = o1 != o2
-    two_step = T.transform(T.transform(arr(v, n), n, p1, m1, o1), n, p2, m2, o2)
+    two_step = Ops.transform(Ops.transform(arr(v, n), n, p1, m1, o1), n, p2, m2, o2)
     expect = naive.transform(naive.transform(v, n, p1, m1, o1), n, p2, m2, o2)
     assert naive.transform(v, n, p, m, o) == expect
     assert T.to_int(two_step, n) == expect
-    assert T.to_int(T.transform(arr(v, n), n, p, m, o), n) == expect
+    assert T.to_int(Ops.transform(arr(v, n), n, p, m, o), n) == expect
 
 
 def test_transform_rejects():
     f = T.constant(0, 3)
     for perm in ([0, 1], [0, 1, 1], [1, 2, 3], "abc", 5):
         with pytest.raises(InputError):
-            T.transform(f, 3, perm)
+            Ops.transform(f, 3, perm)
         with pytest.raises(InputError):
-            T.permute_inputs(f, 3, perm)
+            Ops.permute_inputs(f, 3, perm)
     for m in (-1, 8, True):
         with pytest.raises(InputError):
-            T.transform(f, 3, None, m)
+            Ops.transform(f, 3, None, m)
         with pytest.raises(InputError):
-            T.flip_inputs(f, 3, m)
+            Ops.flip_inputs(f, 3, m)
 
 
 def test_swap_kernel():
@@ -358,7 +360,7 @@ def test_swap_kernel():
 @given(tables())
 def test_polarity(nv):
     n, v = nv
-    pol = T.polarity(arr(v, n), n)
+    pol = Props.polarity(arr(v, n), n)
     assert pol.shape == (n,)
     assert pol.tolist() == naive.polarity(v, n)
 
@@ -366,7 +368,7 @@ def test_polarity(nv):
 @given(table_batches())
 def test_polarity_batch(nvs):
     n, vs = nvs
-    pol = T.polarity(batch(vs, n), n)
+    pol = Props.polarity(batch(vs, n), n)
     assert pol.shape == (len(vs), n)
     assert pol.tolist() == [naive.polarity(v, n) for v in vs]
 
@@ -385,10 +387,10 @@ def unate_tables(draw, n=st.integers(0, 8)):
 def test_monotone_unate_support(nvm):
     n, v, m = nvm
     v = naive.flip_inputs(v, n, m)
-    assert T.is_monotone(arr(v, n), n) is naive.is_monotone(v, n)
-    assert T.is_unate(arr(v, n), n) is naive.is_unate(v, n)
-    assert T.support(arr(v, n), n) == naive.support(v, n)
-    assert T.is_monotone(v, n) is naive.is_monotone(v, n)
+    assert Props.is_monotone(arr(v, n), n) is naive.is_monotone(v, n)
+    assert Props.is_unate(arr(v, n), n) is naive.is_unate(v, n)
+    assert Props.support(arr(v, n), n) == naive.support(v, n)
+    assert Props.is_monotone(v, n) is naive.is_monotone(v, n)
 
 
 def mixed_batch(n):
@@ -401,7 +403,7 @@ def test_monotone_unate_support_batch(items):
     n = items[0][0]
     vs = [naive.flip_inputs(v, n, m) for _, v, m in items]
     b = batch(vs, n)
-    mono, un, sup = T.is_monotone(b, n), T.is_unate(b, n), T.support(b, n)
+    mono, un, sup = Props.is_monotone(b, n), Props.is_unate(b, n), Props.support(b, n)
     assert mono.shape == un.shape == sup.shape == (len(vs),)
     assert mono.tolist() == [naive.is_monotone(v, n) for v in vs]
     assert un.tolist() == [naive.is_unate(v, n) for v in vs]
@@ -413,23 +415,23 @@ def test_polarity_closed_forms():
         for i in range(n):
             x = naive.projection(i, n)
             expect = [1 if k == i else 0 for k in range(n)]
-            assert T.polarity(x, n).tolist() == expect
-            assert T.polarity(naive.negate(x, n), n).tolist() == [-e for e in expect]
-            assert T.support(x, n) == 1 << i
+            assert Props.polarity(x, n).tolist() == expect
+            assert Props.polarity(naive.negate(x, n), n).tolist() == [-e for e in expect]
+            assert Props.support(x, n) == 1 << i
         parity = naive.from_func(lambda x: sum(x) % 2, n)
-        assert T.polarity(parity, n).tolist() == ([2] * n if n > 1 else [1])
-        assert T.is_unate(parity, n) is (n == 1)
-        assert T.support(parity, n) == 2**n - 1
+        assert Props.polarity(parity, n).tolist() == ([2] * n if n > 1 else [1])
+        assert Props.is_unate(parity, n) is (n == 1)
+        assert Props.support(parity, n) == 2**n - 1
         for c in (0, 1):
-            assert T.polarity(T.constant(c, n), n).tolist() == [0] * n
-            assert T.support(T.constant(c, n), n) == 0
-            assert T.is_monotone(T.constant(c, n), n)
+            assert Props.polarity(T.constant(c, n), n).tolist() == [0] * n
+            assert Props.support(T.constant(c, n), n) == 0
+            assert Props.is_monotone(T.constant(c, n), n)
 
 
 def test_monotone_count():
     # Dedekind numbers 2, 3, 6, 20 (n = 0..3)
     for n, count in enumerate([2, 3, 6, 20]):
-        mono = T.is_monotone(batch(list(naive.all_functions(n)), n), n)
+        mono = Props.is_monotone(batch(list(naive.all_functions(n)), n), n)
         assert int(mono.sum()) == count
         assert np.flatnonzero(mono).tolist() == naive.monotone_functions(n)
 
@@ -437,8 +439,8 @@ def test_monotone_count():
 @given(tables())
 def test_dual(nv):
     n, v = nv
-    assert T.to_int(T.dual(arr(v, n), n), n) == naive.dual(v, n)
-    assert T.is_self_dual(arr(v, n), n) is naive.is_self_dual(v, n)
+    assert T.to_int(Ops.dual(arr(v, n), n), n) == naive.dual(v, n)
+    assert Props.is_self_dual(arr(v, n), n) is naive.is_self_dual(v, n)
 
 
 @given(st.integers(0, 7), st.data())
@@ -448,15 +450,15 @@ def test_self_dual_constructed(n, data):
     gd = naive.dual(g, n)
     v = naive.from_func(lambda x: naive.evaluate(g if x[n] else gd, x[:n]), n + 1)
     assert naive.is_self_dual(v, n + 1)
-    assert T.is_self_dual(arr(v, n + 1), n + 1) is True
+    assert Props.is_self_dual(arr(v, n + 1), n + 1) is True
     expect = [True, naive.is_self_dual(g, n + 1)]
-    assert T.is_self_dual(batch([v, g], n + 1), n + 1).tolist() == expect
+    assert Props.is_self_dual(batch([v, g], n + 1), n + 1).tolist() == expect
 
 
 @given(tables())
 def test_chow_parameters(nv):
     n, v = nv
-    c = T.chow_parameters(arr(v, n), n)
+    c = Props.chow_parameters(arr(v, n), n)
     assert c.shape == (n + 1,) and c.dtype == np.int64
     assert c.tolist() == naive.chow_parameters(v, n)
 
@@ -464,7 +466,7 @@ def test_chow_parameters(nv):
 @given(table_batches())
 def test_chow_parameters_batch(nvs):
     n, vs = nvs
-    c = T.chow_parameters(batch(vs, n), n)
+    c = Props.chow_parameters(batch(vs, n), n)
     assert c.shape == (len(vs), n + 1)
     assert c.tolist() == [naive.chow_parameters(v, n) for v in vs]
 
@@ -473,5 +475,5 @@ def test_chow_closed_forms():
     for n in range(1, 9):
         for i in range(n):  # x_i: F = X_i, so sum F = 0 and sum F X_j = 2^n [i == j]
             expect = [0] + [2**n if j == i else 0 for j in range(n)]
-            assert T.chow_parameters(T.projection(i, n), n).tolist() == expect
-        assert T.chow_parameters(T.constant(1, n), n).tolist() == [2**n] + [0] * n
+            assert Props.chow_parameters(T.projection(i, n), n).tolist() == expect
+        assert Props.chow_parameters(T.constant(1, n), n).tolist() == [2**n] + [0] * n
