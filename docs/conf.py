@@ -1,0 +1,113 @@
+"""Sphinx configuration of the gates documentation site.
+
+Build it from the repository root with ``sphinx-build -W --keep-going -b html docs docs/_build/html``
+(``pip install ".[docs]"`` first). The API stubs (``docs/api/generated/``) are written by autosummary
+at build time and are not committed; the CLI reference is generated from ``gates.cli.main.build_parser``.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+sys.path.insert(0, str(ROOT))  # document the checkout, not an installed copy
+sys.path.insert(0, str(DOCS / "_ext"))
+
+import gates  # noqa: E402
+
+project = "gates"
+author = "the gates authors"
+copyright = "2026, the gates authors"
+release = version = gates.__version__
+
+extensions = [
+    "myst_parser",
+    "numpydoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "sphinxarg.ext",
+]
+
+source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
+root_doc = "index"
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+
+myst_enable_extensions = ["dollarmath", "colon_fence", "deflist"]
+myst_heading_anchors = 3
+
+autosummary_generate = True
+autosummary_imported_members = True
+autodoc_default_options = {"members": False}
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_xref_param_type = False
+
+html_theme = "furo"
+html_title = f"gates {version}"
+html_static_path = ["_static"]
+html_css_files = ["gates.css"]
+
+# The figures `gates tables` writes (enumerations/figures/) are shown on the pages; they are copied
+# into _static/figures/ (git-ignored) at build time so that the built site is self-contained.
+FIGURES = ("learnable_by_n.png", "deep_width.png")
+
+
+def _copy_figures(app):
+    from sphinx.util import logging
+
+    log = logging.getLogger("gates.docs")
+    target = DOCS / "_static" / "figures"
+    target.mkdir(parents=True, exist_ok=True)
+    for name in FIGURES:
+        source = ROOT / "enumerations" / "figures" / name
+        if source.exists():
+            (target / name).write_bytes(source.read_bytes())
+        else:
+            log.info(f"gates docs: {source.relative_to(ROOT)} is missing (run `gates tables`); not copied")
+
+
+# Public constants (gates.MAX_N, gates.RULES, ...) are attributes of the lazy `gates` namespace, so
+# autodoc would show the docstring of their type (``int([x]) -> integer``). Their documentation is the
+# doc-comment (``#:``) beside their definition in the module that defines them; a constant without
+# one gets a line naming that module, and the build log says so.
+_LONG_VALUE = 120
+
+
+def _constant_docs(app, what, name, obj, options, lines):
+    from sphinx.pycode import ModuleAnalyzer
+    from sphinx.util import logging
+
+    short = name.removeprefix("gates.")
+    if what != "data" or short not in gates.__all__:
+        return
+    module = gates._WHERE[short]
+    doc = ModuleAnalyzer.for_module(module).find_attr_docs().get(("", short))
+    if doc:
+        lines[:] = list(doc)
+    else:
+        logging.getLogger("gates.docs").info(f"gates docs: {module}.{short} has no #: doc-comment")
+        lines[:] = [f"A constant of :mod:`{module}`.", ""]
+    if len(repr(obj)) > _LONG_VALUE:
+        lines.extend(["", ":meta hide-value:"])
+
+
+# autosummary cuts a summary at the first ". " even inside an inline literal, so ``w . x + b`` in a
+# first sentence breaks the literal. The dot product is shown as "w · x" there instead (logged).
+_DOT_IN_LITERAL = re.compile(r"``[^`]*?\w \. \w[^`]*?``")
+
+
+def _dot_products(app, what, name, obj, options, lines):
+    from sphinx.util import logging
+
+    for i, line in enumerate(lines):
+        fixed = _DOT_IN_LITERAL.sub(lambda m: re.sub(r"(\w) \. (\w)", "\\1 · \\2", m.group(0)), line)
+        if fixed != line:
+            logging.getLogger("gates.docs").info(f"gates docs: {name}: 'w . x' shown as 'w · x' in a literal")
+            lines[i] = fixed
+
+
+def setup(app):
+    app.connect("builder-inited", _copy_figures)
+    app.connect("autodoc-process-docstring", _constant_docs)
+    app.connect("autodoc-process-docstring", _dot_products)
