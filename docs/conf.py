@@ -48,24 +48,9 @@ html_title = f"gates {version}"
 html_static_path = ["_static"]
 html_css_files = ["gates.css"]
 
-# The figures `gates tables` writes (enumerations/figures/) are shown on the pages; they are copied
-# into _static/figures/ (git-ignored) at build time so that the built site is self-contained.
-FIGURES = ("learnable_by_n.png", "deep_width.png")
-
-
-def _copy_figures(app):
-    from sphinx.util import logging
-
-    log = logging.getLogger("gates.docs")
-    target = DOCS / "_static" / "figures"
-    target.mkdir(parents=True, exist_ok=True)
-    for name in FIGURES:
-        source = ROOT / "enumerations" / "figures" / name
-        if source.exists():
-            (target / name).write_bytes(source.read_bytes())
-        else:
-            log.info(f"gates docs: {source.relative_to(ROOT)} is missing (run `gates tables`); not copied")
-
+# The figures `gates tables` writes (enumerations/figures/*.png) are referenced from the pages by
+# their path in the repository (../enumerations/figures/...); Sphinx copies them into the site, and a
+# missing figure is a warning, so `sphinx-build -W` fails when a page shows a figure that is not there.
 
 # Public constants (gates.MAX_N, gates.RULES, ...) are attributes of the lazy `gates` namespace, so
 # autodoc would show the docstring of their type (``int([x]) -> integer``). Their documentation is the
@@ -108,6 +93,5 @@ def _dot_products(app, what, name, obj, options, lines):
 
 
 def setup(app):
-    app.connect("builder-inited", _copy_figures)
     app.connect("autodoc-process-docstring", _constant_docs)
     app.connect("autodoc-process-docstring", _dot_products)
