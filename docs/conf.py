@@ -77,19 +77,25 @@ def _constant_docs(app, what, name, obj, options, lines):
         lines.extend(["", ":meta hide-value:"])
 
 
-# autosummary cuts a summary at the first ". " even inside an inline literal, so ``w . x + b`` in a
-# first sentence breaks the literal. The dot product is shown as "w · x" there instead (logged).
-_DOT_IN_LITERAL = re.compile(r"``[^`]*?\w \. \w[^`]*?``")
+# autosummary cuts a summary at the first ". ", so a dot product written "w . x" in a first sentence
+# cuts it short (and inside ``...`` breaks the literal). Outside doctest lines the dot product is
+# shown as "w · x" instead, up to the Examples (whose outputs stay verbatim); the build log names every
+# docstring changed this way.
+_DOT_PRODUCT = re.compile(r"(\w) \. (\w)")
 
 
 def _dot_products(app, what, name, obj, options, lines):
     from sphinx.util import logging
 
+    changed = False
     for i, line in enumerate(lines):
-        fixed = _DOT_IN_LITERAL.sub(lambda m: re.sub(r"(\w) \. (\w)", "\\1 · \\2", m.group(0)), line)
+        if line.strip() in ("Examples", ".. rubric:: Examples"):
+            break
+        fixed = _DOT_PRODUCT.sub(r"\1 · \2", line)
         if fixed != line:
-            logging.getLogger("gates.docs").info(f"gates docs: {name}: 'w . x' shown as 'w · x' in a literal")
-            lines[i] = fixed
+            lines[i], changed = fixed, True
+    if changed:
+        logging.getLogger("gates.docs").info(f"gates docs: {name}: 'w . x' shown as 'w · x'")
 
 
 def setup(app):
