@@ -43,6 +43,19 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 
+templates_path = ["_templates"]  # autosummary/class.rst: a class page documents its methods and properties
+
+
+def _properties(cls):
+    """The public properties `cls` defines itself (its fields are in its numpydoc Attributes section)."""
+    return [k for k, v in vars(cls).items() if isinstance(v, property) and not k.startswith("_")]
+
+
+autosummary_context = {
+    "properties": {name: _properties(obj) for name in gates.__all__
+                   if isinstance(obj := getattr(gates, name), type)},
+}
+
 html_theme = "furo"
 html_title = f"gates {version}"
 html_static_path = ["_static"]
