@@ -5,6 +5,7 @@ Build it from the repository root with ``sphinx-build -W --keep-going -b html do
 at build time and are not committed; the CLI reference is generated from ``gates.cli.main.build_parser``.
 """
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -42,6 +43,9 @@ autodoc_default_options = {"members": False}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
+# numpydoc's docstring validation of the API pages, e.g. GATES_NUMPYDOC_CHECKS=all or =PR01,RT01 (codes:
+# https://numpydoc.readthedocs.io/en/latest/validation.html); each finding is a warning. Off by default.
+numpydoc_validation_checks = {c for c in os.environ.get("GATES_NUMPYDOC_CHECKS", "").split(",") if c}
 
 templates_path = ["_templates"]  # autosummary/class.rst: a class page documents its methods and properties
 
