@@ -115,6 +115,29 @@ def _dot_products(app, what, name, obj, options, lines):
         logging.getLogger("gates.docs").info(f"gates docs: {name}: 'w . x' shown as 'w · x'")
 
 
+# A norm written |w| in a docstring is a reStructuredText substitution reference, and this site defines
+# no substitutions: it would be an error. Outside inline literals, up to the Examples, such bars are
+# escaped so the text shows as written; the build log names every docstring changed this way.
+_NORM = re.compile(r"(?<![\\\w|])\|([^|\s`][^|`]*?(?<!\s))\|(?![\w|])")
+_LITERAL = re.compile(r"(``.*?``)")
+
+
+def _norms(app, what, name, obj, options, lines):
+    from sphinx.util import logging
+
+    changed = False
+    for i, line in enumerate(lines):
+        if line.strip() in ("Examples", ".. rubric:: Examples"):
+            break
+        parts = _LITERAL.split(line)  # odd parts are ``literals``: left alone
+        fixed = "".join(p if k % 2 else _NORM.sub(r"\\|\1\\|", p) for k, p in enumerate(parts))
+        if fixed != line:
+            lines[i], changed = fixed, True
+    if changed:
+        logging.getLogger("gates.docs").info(f"gates docs: {name}: |x| norms escaped (not substitutions)")
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _constant_docs)
     app.connect("autodoc-process-docstring", _dot_products)
+    app.connect("autodoc-process-docstring", _norms)
