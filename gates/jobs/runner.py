@@ -29,26 +29,74 @@ are byte-identical whatever the executor, worker count, order of completion
 or interruptions.
 """
 
+import json
+import math
 import os
 import sys
+import threading
 import time
 from collections import deque
+from contextlib import contextmanager, nullcontext
 
 from gates.errors import InputError
+from gates.io.results import Result
+from gates.io.storage import check_output_dir
 from gates.jobs.claims import STALE_AFTER, Claims, live_claims
 from gates.jobs.executors import check_executor, error_text, make_executor
 from gates.jobs.spec import canonical, check_plan, get_study, load_job, show_value, spec_differences
 from gates.jobs.store import (Job, create_job_dir, load_arrays, record_error, remove_file, store_chunk,
                               verify_chunk)
 
-__all__ = ["run_job", "resume_job", "job_status", "merge_job"]
+__all__ = ["JobResult", "run_job", "resume_job", "job_status", "merge_job"]
+
+
+class JobResult(Result):
+    """What :func:`run_job`, :func:`resume_job`, :func:`job_status` and :func:`merge_job` return.
+
+    A read-only mapping whose ``to_dict()`` is the object ``gates batch ACTION --json``
+    prints; its keys are listed by each function. ``summary()`` is the
+    ``key: value`` lines the command prints without ``--json``.
+    """
+
+    def summary(self):
+        """One ``key: value`` line per entry (what ``gates batch`` prints without ``--json``)."""
+        return "\n".join(f"{k}: {v}" for k, v in self.to_dict().items())
+
+
+def _record(job, cid):
+    """The commit record of a done chunk (its ``seconds``), or None."""
+    try:
+        with open(job.path("chunks", cid + ".json"), encoding="utf-8") as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return None
 
 
 class _Progress:
-    """Chunks done: a tqdm bar on a terminal, or the caller's ``progress(k)`` per k chunks."""
+    """Chunks done, weighted by cost: a tqdm bar on a terminal, or the caller's ``progress(k)``.
 
-    def __init__(self, total, done, desc, progress):
+    A chunk counts ``cost / mean cost`` chunks, so the calls add up to the
+    number of chunks and a rate-based time left stays right when chunks
+    differ in size. While a serial chunk runs, a helper thread advances the
+    bar at the pace the finished chunks measured (to 80% of the chunk at
+    80% of its expected time, then ever more slowly); the chunk's end adds
+    the rest.
+    """
+
+    def __init__(self, job, done_ids, desc, progress):
         self.callback, self.bar = None, None
+        costs = {c["id"]: float(job.study.cost(job.spec, c)) for c in job.plan}
+        mean = sum(costs.values()) / max(len(costs), 1)
+        self.weight = {cid: (v / mean if mean > 0 else 1.0) for cid, v in costs.items()}
+        self.costs = costs
+        done = sum(self.weight[cid] for cid in done_ids)
+        total = len(job.plan)
+        self.seconds = self.cost = 0.0  # measured: compute seconds and cost of finished chunks
+        for cid in done_ids:
+            record = _record(job, cid)
+            if record is not None and costs[cid] > 0:
+                self.seconds += float(record.get("seconds", 0.0))
+                self.cost += costs[cid]
         if callable(progress):
             self.callback = progress
             # a tqdm bar's update made before the total was known: give it total and start
@@ -60,12 +108,49 @@ class _Progress:
             from tqdm import tqdm
 
             self.bar = tqdm(total=total, initial=done, desc=desc, unit="chunk", leave=False)
+        self.lock = threading.Lock()
 
-    def advance(self):
+    def _add(self, k):
         if self.bar is not None:
-            self.bar.update(1)
+            self.bar.update(k)
         if self.callback is not None:
-            self.callback(1)
+            self.callback(k)
+
+    @contextmanager
+    def running(self, chunk):
+        """Advance through `chunk` while it runs (serial executor), once a pace is measured."""
+        expected = self.seconds / self.cost * self.costs[chunk["id"]] if self.cost > 0 else 0.0
+        if (self.bar is None and self.callback is None) or expected <= 0:
+            yield
+            return
+        self.given_early = 0.0
+        weight, given, stop, t0 = self.weight[chunk["id"]], [0.0], threading.Event(), time.perf_counter()
+
+        def tick():
+            while not stop.wait(0.25):
+                x = (time.perf_counter() - t0) / expected
+                share = x if x <= 0.8 else 1.0 - 0.2 * math.exp(-(x - 0.8) / 0.2)
+                with self.lock:
+                    if not stop.is_set() and weight * share > given[0]:
+                        self._add(weight * share - given[0])
+                        given[0] = weight * share
+
+        thread = threading.Thread(target=tick, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+            with self.lock:
+                self.given_early = given[0]
+
+    def advance(self, chunk, seconds=None):
+        given, self.given_early = getattr(self, "given_early", 0.0), 0.0
+        if seconds is not None and self.costs[chunk["id"]] > 0:
+            self.seconds += float(seconds)
+            self.cost += self.costs[chunk["id"]]
+        self._add(self.weight[chunk["id"]] - given)
 
     def close(self):
         if self.bar is not None:
@@ -87,7 +172,8 @@ def _execute(job, executor, workers, scheduler, progress, stale_after, states, c
     """Run every chunk that is not done; the common tail of run and resume."""
     t0 = time.perf_counter()
     pending = deque(c for c in job.plan if states[c["id"]] != "done")
-    bar = _Progress(len(job.plan), len(job.plan) - len(pending), f"{job.study_name} chunks", progress)
+    bar = _Progress(job, [c["id"] for c in job.plan if states[c["id"]] == "done"], f"{job.study_name} chunks",
+                    progress)
     ran, failed, elsewhere = [], [], []
     ex = None
     try:
@@ -105,9 +191,10 @@ def _execute(job, executor, workers, scheduler, progress, stale_after, states, c
                     # another runner may have finished it between our check and our claim
                     if verify_chunk(job.dir, chunk)[0] == "done":
                         claims.release(chunk["id"])
-                        bar.advance()
+                        bar.advance(chunk)
                         continue
-                    ex.submit(chunk)
+                    with bar.running(chunk) if ex.window == 1 else nullcontext():
+                        ex.submit(chunk)
                     inflight += 1
                 if not inflight:
                     break
@@ -120,7 +207,7 @@ def _execute(job, executor, workers, scheduler, progress, stale_after, states, c
                             error = error_text(exc)
                     if error is None:
                         ran.append(chunk["id"])
-                        bar.advance()
+                        bar.advance(chunk, outcome.get("seconds"))
                     else:
                         record_error(job, chunk, error)
                         failed.append(chunk["id"])
@@ -133,13 +220,13 @@ def _execute(job, executor, workers, scheduler, progress, stale_after, states, c
     by_id = {c["id"]: c for c in job.plan}
     elsewhere = [cid for cid in elsewhere if verify_chunk(job.dir, by_id[cid])[0] != "done"]
     done = len(job.plan) - len(elsewhere) - len(failed) - len(pending)
-    return {
+    return JobResult({
         "dir": job.dir, "study": job.study_name, "executor": executor,
         "workers": workers,
         "chunks": len(job.plan), "done": done, "pending": len(job.plan) - done, "ran": len(ran),
         "failed": failed, "claimed_elsewhere": elsewhere, "corrupted": corrupted,
         "complete": done == len(job.plan), "seconds": round(time.perf_counter() - t0, 3),
-    }
+    })
 
 
 # ---------------------------------------------------------------- the four commands
@@ -203,6 +290,7 @@ def run_job(job_path, directory, executor="serial", workers=None, scheduler=None
     plan = canonical(study.plan(spec))
     check_plan(plan)
     path = os.path.abspath(os.fspath(directory))
+    check_output_dir(os.path.dirname(path), what="--dir")  # the job directory's folder, before any work
     if os.path.exists(path) and not os.path.isfile(os.path.join(path, "job.json")):
         if not os.path.isdir(path) or os.listdir(path):
             raise InputError(f"{directory} exists and is not a batch job directory (no job.json): "
@@ -258,8 +346,7 @@ def resume_job(directory, executor="serial", workers=None, scheduler=None, progr
                 remove_file(p)
                 removed += 1
     summary = _execute(job, executor, workers, scheduler, progress, stale_after, states, corrupted)
-    summary["temp_files_removed"] = removed
-    return summary
+    return JobResult({**summary, "temp_files_removed": removed})
 
 
 def job_status(directory, studies=None, stale_after=STALE_AFTER):
@@ -318,14 +405,14 @@ def job_status(directory, studies=None, stale_after=STALE_AFTER):
     runners = {(c["host"], c["pid"]): c["workers"] or 1 for c in claims}
     parallel = sum(runners.values())
     failed_ids = [c["id"] for c in corrupted] + [c["id"] for c in errors]
-    return {
+    return JobResult({
         "dir": job.dir, "study": job.study_name, "chunks": len(job.plan), "done": len(done),
         "pending": len(pending), "failed": len(failed_ids), "failed_ids": failed_ids, "corrupted": corrupted,
         "running": claims, "seconds_done": round(seconds_done, 3),
         "work_left_seconds": None if work_left is None else round(work_left, 1),
         "eta_seconds": None if work_left is None else round(work_left / max(1, parallel), 1),
         "complete": len(done) == len(job.plan),
-    }
+    })
 
 
 def merge_job(directory, out=None, command=None, studies=None):
@@ -364,8 +451,9 @@ def merge_job(directory, out=None, command=None, studies=None):
         shown = ", ".join(f"{cid} ({why})" for cid, why in bad[:5]) + (", ..." if len(bad) > 5 else "")
         raise InputError(f"cannot merge: {len(bad)} of {len(job.plan)} chunks are not done: {shown}; "
                          f"run `gates batch resume {directory}`")
+    out = check_output_dir(out if out is not None else job.path("merged"))
     results = [load_arrays(job, c["id"]) for c in job.plan]
-    out = os.path.abspath(os.fspath(out)) if out is not None else job.path("merged")
     summary = job.study.merge(job.spec, results, out, list(command) if command is not None else
                               ["gates", *sys.argv[1:]])
-    return {"dir": job.dir, "study": job.study_name, "chunks": len(job.plan), "out": out, "merged": summary}
+    return JobResult({"dir": job.dir, "study": job.study_name, "chunks": len(job.plan), "out": out,
+                      "merged": summary})
