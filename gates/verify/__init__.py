@@ -91,35 +91,35 @@ class Check:
 CHECKS = (
     Check("perceptron", "The gradient (perceptron) rule teaches one threshold gate exactly the threshold "
           "functions: every one of them, and nothing else (perceptron convergence theorem).",
-          "gates.verify.theorems:check_perceptron"),
+          "gates.verify.theorems:check_perceptron", cost=60.0, slow_cost=400.0),
     Check("hebb-canonical", "Clamped (supervised) simple Hebb learns a training set iff every canonical "
           "example c_k = T_k x~_k has a positive dot product with their sum (canonical-form theorem): the "
-          "exact asymptotic verdict agrees with simulation.", "gates.verify.theorems:check_hebb_canonical"),
+          "exact asymptotic verdict agrees with simulation.", "gates.verify.theorems:check_hebb_canonical", cost=28.0, slow_cost=120.0),
     Check("supervised-hebb", "The canonical-form cosine condition predicts exactly which of the paper's "
           "datasets (near-orthogonal +-1, the identity without and with a bias, common orthant) supervised "
           "simple Hebb learns; the identity sets follow their closed forms.",
-          "gates.verify.single_unit:check_supervised_hebb"),
+          "gates.verify.single_unit:check_supervised_hebb", cost=1.5),
     Check("linear-dynamics", "On a linear unit: simple Hebb aligns with the principal direction and its norm "
           "diverges; Oja converges to the unit principal eigenvector; the delta rule converges to least "
           "squares; degree <= 1 recurrences and Riccati equations have exact solutions.",
-          "gates.verify.linear_unit:check_linear_dynamics"),
+          "gates.verify.linear_unit:check_linear_dynamics", cost=0.3),
     Check("riccati-images", "A tanh unit whose rule reads its output (O*x - O*w^2) follows, weight by weight, the "
           "Riccati solution of its expected dynamics under the independence and first-order (dropout) "
           "approximations, on images, when independence holds at the start; the O-free rule is the control.",
-          "gates.verify.single_unit:check_riccati_images"),
+          "gates.verify.single_unit:check_riccati_images", cost=2.5),
     Check("counting", "Threshold functions are a vanishing fraction of all functions: log2 of their number "
           "grows like n^2 (at most log2 C(2^n, n+1), Cover), while log2 of all functions is 2^n.",
-          "gates.verify.theorems:check_counting"),
+          "gates.verify.theorems:check_counting", cost=0.1, slow_cost=30.0),
     Check("deep-local", "Deep local learning (hidden layer at the target-independent fixed point of Oja's rule, "
           "top by gradient descent) stops short of a critical point of the error on every target not in the "
           "span of its features; backprop from the same start reaches one.",
-          "gates.verify.theorems:check_deep_local"),
+          "gates.verify.theorems:check_deep_local", cost=9.0),
     Check("hopfield", "Hopfield storage by simple Hebb commutes with every isometry of the cube (the "
           "orientation is invariant), and no other degree-2 symmetric rule does.",
-          "gates.verify.hopfield:check_hopfield"),
+          "gates.verify.hopfield:check_hopfield", cost=4.0),
     Check("channel", "Backpropagation has the highest learning-channel rate (bits fed back per weight per "
           "operation) and the best improvement per step at every network size; the perturbation algorithms "
-          "fall behind by factors that grow with the number of weights W.", "gates.verify.channel:check_channel"),
+          "fall behind by factors that grow with the number of weights W.", "gates.verify.channel:check_channel", cost=3.5),
 )
 """The registered theorem checks, in the order ``gates verify`` runs them (a tuple of :class:`Check`).
 
@@ -255,7 +255,9 @@ def run_checks(names=None, seed=0, slow=False, options=None, progress=None, muta
     """Run the registered theorem checks (all when `names` is None) and collect their verdicts.
 
     A check that raises is a failure, with the error recorded, not an
-    abort: the other checks still run. With `mutants`, each check is also
+    abort: the other checks still run. The checks run cheapest first (their
+    typical cost, :attr:`Check.cost`) and are reported in the order asked;
+    each depends on `seed` alone, so the order changes no verdict. With `mutants`, each check is also
     run once per registered mutant (its ``mutants`` attribute); a mutant is
     *caught* when the check, run on it, does not hold. A mutant run that
     raises is not caught (a crash is no evidence that the check sees the
@@ -321,18 +323,24 @@ def run_checks(names=None, seed=0, slow=False, options=None, progress=None, muta
     # weights in checks: each run's share of the total, in proportion to its typical cost
     runs = sum(1 + len(ms) for _, _, ms in plan)
     cost = sum(c.seconds(slow) * (1 + len(ms)) for c, _, ms in plan)
+    pace = {"expected": 0.0, "taken": 0.0}  # seconds expected and taken by the runs so far: this machine's speed
 
     def step(c, kwargs):
         seconds = c.seconds(slow)
-        ticker = _Ticker(progress, runs * seconds / cost, seconds) if progress is not None else None
+        speed = pace["taken"] / pace["expected"] if pace["expected"] > 0 else 1.0
+        ticker = _Ticker(progress, runs * seconds / cost, seconds * speed) if progress is not None else None
         try:
-            return _call(c.function(), kwargs)
+            res, taken = _call(c.function(), kwargs)
         finally:
             if ticker is not None:
                 ticker.finish()
+        pace["expected"] += seconds
+        pace["taken"] += taken
+        return res, taken
 
-    checks, lines, tables = [], {}, {}
-    for c, fn, mutant_list in plan:
+    rows = {}
+    # cheapest first: the bar learns this machine's speed from short checks before the long ones
+    for c, fn, mutant_list in sorted(plan, key=lambda p: p[0].seconds(slow) * (1 + len(p[2]))):
         params = inspect.signature(fn).parameters
         kwargs = {"seed": seed}
         if "slow" in params:
@@ -343,7 +351,7 @@ def run_checks(names=None, seed=0, slow=False, options=None, progress=None, muta
         res, seconds = step(c, kwargs)
         row = {"name": c.name, "statement": c.statement, "holds": bool(res["holds"]),
                "evidence": res.get("evidence", {}), "seconds": seconds}
-        lines[c.name], tables[c.name] = res.get("lines", []), res.get("table")
+        rows[c.name] = row, res.get("lines", []), res.get("table")
         if mutants:
             row["mutants"] = []
             for mname, description in mutant_list:
@@ -354,7 +362,9 @@ def run_checks(names=None, seed=0, slow=False, options=None, progress=None, muta
                 if error is not None:
                     entry["error"] = error
                 row["mutants"].append(entry)
-        checks.append(row)
+    checks = [rows[name][0] for name in names]  # reported in the order asked
+    lines = {name: rows[name][1] for name in names}
+    tables = {name: rows[name][2] for name in names}
     data = {"holds": all(r["holds"] for r in checks), "seed": seed, "slow": slow}
     if mutants:
         data["mutants_caught"] = all(m["caught"] for r in checks for m in r["mutants"])
