@@ -19,8 +19,8 @@ def run(args):
     except ValueError:
         raise GatesError(f"--coefficients {args.coefficients!r} is not a comma-separated list of integers "
                          "like -1,0,1") from None
+    raw, total = count_behaviours(args.degree, coefs, args.max_terms)  # checks the space, cheaply
     out = check_output_dir(args.out) if args.out else None  # before any work
-    raw, total = count_behaviours(args.degree, coefs, args.max_terms)
     update, close = progress_bar(total, "discover", "rule", enabled=args.progress)
     try:
         res = discover(args.degree, coefs, args.max_terms, n4=args.n4, seed=args.seed, progress=update)

@@ -73,23 +73,22 @@ def _record(job, cid):
 
 
 class _Progress:
-    """Chunks done, weighted by cost: a tqdm bar on a terminal, or the caller's ``progress(k)``.
+    """Chunks done: a tqdm bar on a terminal, or the caller's ``progress(k)``.
 
-    A chunk counts ``cost / mean cost`` chunks, so the calls add up to the
-    number of chunks and a rate-based time left stays right when chunks
-    differ in size. While a serial chunk runs, a helper thread advances the
-    bar at the pace the finished chunks measured (to 80% of the chunk at
-    80% of its expected time, then ever more slowly); the chunk's end adds
-    the rest.
+    The calls add up to the number of chunks. While a serial chunk runs, a
+    helper thread advances the bar through it at the pace the finished
+    chunks measured, in seconds per unit of ``study.cost`` (to 80% of the
+    chunk at 80% of its expected time, then ever more slowly); the chunk's
+    end adds the rest. So a bar over long chunks moves at least once a
+    second once one chunk has finished.
     """
 
     def __init__(self, job, done_ids, desc, progress):
         self.callback, self.bar = None, None
         costs = {c["id"]: float(job.study.cost(job.spec, c)) for c in job.plan}
-        mean = sum(costs.values()) / max(len(costs), 1)
-        self.weight = {cid: (v / mean if mean > 0 else 1.0) for cid, v in costs.items()}
+        self.weight = {cid: 1.0 for cid in costs}  # the bar counts chunks; the pace within one is by cost
         self.costs = costs
-        done = sum(self.weight[cid] for cid in done_ids)
+        done = len(done_ids)
         total = len(job.plan)
         self.seconds = self.cost = 0.0  # measured: compute seconds and cost of finished chunks
         for cid in done_ids:
@@ -253,9 +252,12 @@ def run_job(job_path, directory, executor="serial", workers=None, scheduler=None
         Address of a running dask scheduler (dask executor only).
     progress : None, False or callable
         None: a tqdm bar over chunks (rate, time left) when stderr is a
-        terminal. False: silent. A callable is called as ``progress(1)`` after
-        each chunk, like the other progress hooks of `gates` (a tqdm bar's
-        ``update`` with no total is given the total and the chunks already done).
+        terminal. False: silent. A callable is called as ``progress(k)`` with
+        the chunks done since the last call, like the other progress hooks of
+        `gates`: 1 per chunk, or, with the serial executor once a chunk has
+        finished, fractions about four times a second while a chunk runs,
+        adding up to 1 per chunk (a tqdm bar's ``update`` with no total is
+        given the total and the chunks already done).
     command : list of str, optional
         The command line recorded in job.json; default ``sys.argv``.
     studies : dict, optional
@@ -266,22 +268,32 @@ def run_job(job_path, directory, executor="serial", workers=None, scheduler=None
 
     Returns
     -------
-    dict
-        ``dir, study, executor, workers, chunks, done, pending, ran, failed``
-        (ids whose error is in ``DIR/errors``), ``claimed_elsewhere`` (ids a
-        live concurrent runner holds), ``corrupted``, ``complete``, ``seconds``.
+    JobResult
+        The object ``gates batch run --json`` prints: ``dir, study, executor,
+        workers, chunks, done, pending, ran, failed`` (ids whose error is in
+        ``DIR/errors``), ``claimed_elsewhere`` (ids a live concurrent runner
+        holds), ``corrupted``, ``complete``, ``seconds``.
 
     Raises
     ------
     InputError
-        A bad job file, executor option, or a directory that holds another job;
-        nothing is created.
+        A bad job file, executor option, a directory that holds another job,
+        or a folder where the directory cannot be made; nothing is created.
 
     Examples
     --------
-    >>> s = run_job("job.toml", "runs/n4", executor="process", workers=2)  # doctest: +SKIP
-    >>> s["complete"]  # doctest: +SKIP
-    True
+    >>> import os, tempfile
+    >>> from gates.jobs import run_job
+    >>> folder = tempfile.mkdtemp()
+    >>> job = os.path.join(folder, "job.toml")  # threshold functions of 4 inputs, NP classes, 3 chunks
+    >>> with open(job, "w") as fh:
+    ...     _ = fh.write('study = "enumerate"\\nchunk_size = 4\\n[params]\\nfamily = "threshold"\\n'
+    ...                  'n = 4\\nclasses = "np"\\ncount = true\\n')
+    >>> s = run_job(job, os.path.join(folder, "run"), progress=False)
+    >>> s["chunks"], s["ran"], s["complete"]
+    (3, 3, True)
+    >>> run_job(job, os.path.join(folder, "run"), progress=False)["ran"]  # nothing left: safe to repeat
+    0
     """
     workers = check_executor(executor, workers, scheduler)
     study_name, spec = load_job(job_path, studies)
@@ -319,16 +331,35 @@ def resume_job(directory, executor="serial", workers=None, scheduler=None, progr
 
     Returns
     -------
-    dict
-        As :func:`run_job`; ``corrupted`` lists ``{id, reason}`` of every chunk
-        whose record did not match its data (deleted and rerun), and
-        ``temp_files_removed`` counts partial writes left by killed runs.
+    JobResult
+        As :func:`run_job` (what ``gates batch resume --json`` prints);
+        ``corrupted`` lists ``{id, reason}`` of every chunk whose record did
+        not match its data (deleted and rerun), and ``temp_files_removed``
+        counts partial writes left by killed runs.
+
+    Raises
+    ------
+    InputError
+        Not a job directory, or a bad executor option.
 
     Examples
     --------
-    >>> s = resume_job("runs/n4")  # doctest: +SKIP
-    >>> [c["id"] for c in s["corrupted"]]  # doctest: +SKIP
-    ['c000003']
+    A damaged chunk is found by its checksum and computed again:
+
+    >>> import os, tempfile
+    >>> from gates.jobs import run_job, resume_job
+    >>> folder = tempfile.mkdtemp()
+    >>> job = os.path.join(folder, "job.toml")  # threshold functions of 4 inputs, NP classes, 3 chunks
+    >>> with open(job, "w") as fh:
+    ...     _ = fh.write('study = "enumerate"\\nchunk_size = 4\\n[params]\\nfamily = "threshold"\\n'
+    ...                  'n = 4\\nclasses = "np"\\ncount = true\\n')
+    >>> run = os.path.join(folder, "run")
+    >>> _ = run_job(job, run, progress=False)
+    >>> with open(os.path.join(run, "chunks", "c000001.npz"), "ab") as fh:
+    ...     _ = fh.write(b"damage")
+    >>> s = resume_job(run, progress=False)
+    >>> [c["id"] for c in s["corrupted"]], s["ran"], s["complete"]
+    (['c000001'], 1, True)
     """
     workers = check_executor(executor, workers, scheduler)
     job = Job(directory, studies)
@@ -363,8 +394,9 @@ def job_status(directory, studies=None, stale_after=STALE_AFTER):
 
     Returns
     -------
-    dict
-        ``chunks, done, pending`` (not done and not failed), ``failed``
+    JobResult
+        The object ``gates batch status --json`` prints: ``dir, study,
+        chunks, done, pending`` (not done and not failed), ``failed``
         (corrupted, or with a recorded error) and ``failed_ids``,
         ``corrupted`` ({id, reason}), ``running`` (live claims: id, pid, host,
         age), ``seconds_done`` (compute seconds of done chunks),
@@ -372,10 +404,26 @@ def job_status(directory, studies=None, stale_after=STALE_AFTER):
         done chunks' seconds per unit of ``study.cost``), ``eta_seconds``
         (that divided by the workers of the live runners, if any), ``complete``.
 
+    Raises
+    ------
+    InputError
+        Not a job directory.
+
     Examples
     --------
-    >>> job_status("runs/n4")["pending"]  # doctest: +SKIP
-    12
+    >>> import os, tempfile
+    >>> from gates.jobs import job_status, run_job
+    >>> folder = tempfile.mkdtemp()
+    >>> job = os.path.join(folder, "job.toml")  # threshold functions of 4 inputs, NP classes, 3 chunks
+    >>> with open(job, "w") as fh:
+    ...     _ = fh.write('study = "enumerate"\\nchunk_size = 4\\n[params]\\nfamily = "threshold"\\n'
+    ...                  'n = 4\\nclasses = "np"\\ncount = true\\n')
+    >>> run = os.path.join(folder, "run")
+    >>> _ = run_job(job, run, progress=False)
+    >>> os.remove(os.path.join(run, "chunks", "c000002.json"))  # as if the last chunk never ran
+    >>> s = job_status(run)
+    >>> s["done"], s["pending"], s["complete"]
+    (2, 1, False)
     """
     job = Job(directory, studies)
     done, corrupted, errors, pending = [], [], [], []
@@ -431,18 +479,36 @@ def merge_job(directory, out=None, command=None, studies=None):
 
     Returns
     -------
-    dict
-        ``dir, study, chunks, out`` and ``merged``, the study's own summary.
+    JobResult
+        The object ``gates batch merge --json`` prints: ``dir, study,
+        chunks, out`` and ``merged``, the study's own summary (with the
+        files it wrote).
 
     Raises
     ------
     InputError
-        Some chunk is not done or fails its checksum (the ids are named).
+        Some chunk is not done or fails its checksum (the ids are named), or
+        nothing can be written in `out`; checked before any work.
 
     Examples
     --------
-    >>> merge_job("runs/n4")["out"]  # doctest: +SKIP
-    '/home/me/runs/n4/merged'
+    The merged NP classes give the 1,882 threshold functions of 4 inputs
+    (OEIS A000609) in 27 NP classes:
+
+    >>> import os, tempfile
+    >>> from gates.jobs import merge_job, run_job
+    >>> folder = tempfile.mkdtemp()
+    >>> job = os.path.join(folder, "job.toml")  # threshold functions of 4 inputs, NP classes, 3 chunks
+    >>> with open(job, "w") as fh:
+    ...     _ = fh.write('study = "enumerate"\\nchunk_size = 4\\n[params]\\nfamily = "threshold"\\n'
+    ...                  'n = 4\\nclasses = "np"\\ncount = true\\n')
+    >>> run = os.path.join(folder, "run")
+    >>> _ = run_job(job, run, progress=False)
+    >>> m = merge_job(run)
+    >>> m["merged"]["functions"], m["merged"]["classes"]
+    (1882, 27)
+    >>> os.path.basename(m["merged"]["file"])
+    'counts.json'
     """
     job = Job(directory, studies)
     bad = [(c["id"], verify_chunk(job.dir, c)) for c in job.plan]
