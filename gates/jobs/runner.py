@@ -56,6 +56,15 @@ class JobResult(Result):
     A read-only mapping whose ``to_dict()`` is the object ``gates batch ACTION --json``
     prints; its keys are listed by each function. ``summary()`` is the
     ``key: value`` lines the command prints without ``--json``.
+
+    Parameters
+    ----------
+    data : mapping
+        The JSON summary (see the keys above).
+    text : str, optional
+        Not used: :meth:`summary` builds the text.
+    **payload
+        Extra attributes (none).
     """
 
     def summary(self):
@@ -102,6 +111,9 @@ class _Progress:
             bar = getattr(progress, "__self__", None)
             if bar is not None and getattr(bar, "total", 0) is None and hasattr(bar, "refresh"):
                 bar.total, bar.n, bar.initial = total, done, done
+                # its clock starts now: planning the job is not work on the chunks, and would bias the time left
+                if hasattr(bar, "start_t") and hasattr(bar, "_time"):
+                    bar.start_t = bar.last_print_t = bar._time()
                 bar.refresh()
         elif progress is None and sys.stderr.isatty():
             from tqdm import tqdm
@@ -326,7 +338,17 @@ def resume_job(directory, executor="serial", workers=None, scheduler=None, progr
     ----------
     directory : str or path-like
         A job directory made by :func:`run_job`.
-    executor, workers, scheduler, progress, studies, stale_after
+    executor : {"serial", "process", "dask"}, default "serial"
+        As for :func:`run_job`.
+    workers : int, optional
+        As for :func:`run_job`.
+    scheduler : str, optional
+        As for :func:`run_job`.
+    progress : None, False or callable
+        As for :func:`run_job`.
+    studies : dict, optional
+        As for :func:`run_job`.
+    stale_after : float
         As for :func:`run_job`.
 
     Returns

@@ -173,7 +173,8 @@ def expectation_table(max_degree=3):
 
     Parameters
     ----------
-    max_degree : int, 0..3
+    max_degree : int, 0..3, default 3
+        Highest apparent degree a + b + c + d of a monomial.
 
     Returns
     -------
@@ -231,6 +232,15 @@ class ExpectationResult(Result):
     and ``supervised`` (rows of each kind), and ``rows``: per term its
     ``term``, ``apparent_degree``, ``effective_degree``, ``scalar_form`` and
     ``vector_form`` (LaTeX).
+
+    Parameters
+    ----------
+    data : mapping
+        The JSON summary (see the keys above).
+    text : str, optional
+        Not used: :meth:`summary` builds the text.
+    **payload
+        The attributes below.
 
     Attributes
     ----------

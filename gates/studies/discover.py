@@ -276,6 +276,15 @@ class DiscoveryResult(Result):
     ``references`` (where Hebb, Oja and the gradient rule sit) and ``top``
     (the :data:`TOP` best rows).
 
+    Parameters
+    ----------
+    data : mapping
+        The JSON summary (see the keys above).
+    text : str, optional
+        Not used: :meth:`summary` builds the text.
+    **payload
+        The attributes below.
+
     Attributes
     ----------
     rows : list of dict

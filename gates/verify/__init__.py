@@ -171,6 +171,15 @@ class ChecksResult(Result):
     {name, description, caught, seconds} plus ``error`` if the mutant run
     raised).
 
+    Parameters
+    ----------
+    data : mapping
+        The JSON summary (see the keys above).
+    text : str, optional
+        Not used: :meth:`summary` builds the text.
+    **payload
+        The attributes below.
+
     Attributes
     ----------
     passed : bool

@@ -58,6 +58,15 @@ class ExperimentResult(Result):
     settings; None without labels) and ``riccati_tanh`` (the unit whose rule
     reads O: r2, max_rel_error, the O-free clock, ...).
 
+    Parameters
+    ----------
+    data : mapping
+        The JSON summary (see the keys above).
+    text : str, optional
+        Not used: :meth:`summary` builds the text.
+    **payload
+        The attributes below.
+
     Attributes
     ----------
     study : str
@@ -176,6 +185,7 @@ def write_experiment(study, res, out_dir, command=None):
     res : ExperimentResult or dict
         A result of :func:`run_experiment` (or the study function's dict).
     out_dir : str or path-like
+        The folder (created if missing).
     command : list of str, optional
         The command line recorded in the manifests.
 

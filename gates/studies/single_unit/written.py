@@ -10,6 +10,13 @@ class Written(NamedTuple):
 
     A named tuple, so ``files, note = write_...(...)`` keeps working.
 
+    Parameters
+    ----------
+    files : list of str
+        The names written.
+    note : str, optional
+        Why an expected file is missing.
+
     Attributes
     ----------
     files : list of str
