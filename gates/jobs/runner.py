@@ -95,9 +95,9 @@ class _Progress:
     def __init__(self, job, done_ids, desc, progress):
         self.callback, self.bar = None, None
         costs = {c["id"]: float(job.study.cost(job.spec, c)) for c in job.plan}
-        self.weight = {cid: 1.0 for cid in costs}  # the bar counts chunks; the pace within one is by cost
-        self.costs = costs
+        self.costs = costs  # the bar counts chunks; the pace within one is by cost
         done = len(done_ids)
+        self.count = self.sent = 0  # chunks done in this run, and the sum of the calls made
         total = len(job.plan)
         self.seconds = self.cost = 0.0  # measured: compute seconds and cost of finished chunks
         for cid in done_ids:
@@ -122,6 +122,7 @@ class _Progress:
         self.lock = threading.Lock()
 
     def _add(self, k):
+        self.sent += k
         if self.bar is not None:
             self.bar.update(k)
         if self.callback is not None:
@@ -134,17 +135,15 @@ class _Progress:
         if (self.bar is None and self.callback is None) or expected <= 0:
             yield
             return
-        self.given_early = 0.0
-        weight, given, stop, t0 = self.weight[chunk["id"]], [0.0], threading.Event(), time.perf_counter()
+        start, stop, t0 = self.sent, threading.Event(), time.perf_counter()
 
         def tick():
             while not stop.wait(0.25):
                 x = (time.perf_counter() - t0) / expected
                 share = x if x <= 0.8 else 1.0 - 0.2 * math.exp(-(x - 0.8) / 0.2)
                 with self.lock:
-                    if not stop.is_set() and weight * share > given[0]:
-                        self._add(weight * share - given[0])
-                        given[0] = weight * share
+                    if not stop.is_set() and start + share > self.sent:
+                        self._add(start + share - self.sent)
 
         thread = threading.Thread(target=tick, daemon=True)
         thread.start()
@@ -153,15 +152,14 @@ class _Progress:
         finally:
             stop.set()
             thread.join()
-            with self.lock:
-                self.given_early = given[0]
 
     def advance(self, chunk, seconds=None):
-        given, self.given_early = getattr(self, "given_early", 0.0), 0.0
+        """Count `chunk` done (computing it took `seconds`): the calls so far add up to the chunks done."""
         if seconds is not None and self.costs[chunk["id"]] > 0:
             self.seconds += float(seconds)
             self.cost += self.costs[chunk["id"]]
-        self._add(self.weight[chunk["id"]] - given)
+        self.count += 1
+        self._add(self.count - self.sent)  # exact: the bar ends at its total, whatever the ticks added
 
     def close(self):
         if self.bar is not None:

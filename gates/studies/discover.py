@@ -393,7 +393,12 @@ def discover(degree=2, coefficients=(-1, 0, 1), max_terms=None, n4=False, protoc
     # its n = 3 censuses and, with n4, a reserve spread over the rules that qualify for the n = 4 census
     w_dyn, w_n4 = _DYNAMICS_SHARE, (0.5 if n4 else 0.0)
     w_n3 = 1.0 - w_dyn - w_n4
-    step = progress if progress is not None else (lambda k: None)
+    sent = [0.0]
+
+    def step(k):
+        sent[0] += k
+        if progress is not None:
+            progress(k)
     unsup = np.full(len(rules), 1, np.int8)
     clamp = np.full(len(rules), 1, np.int8)
     for start in range(0, len(live), _DYNAMICS_BATCH):
@@ -434,6 +439,8 @@ def discover(degree=2, coefficients=(-1, 0, 1), max_terms=None, n4=False, protoc
             step(w_n4 * len(rules) / len(todo))
         if not todo:
             step(w_n4 * len(rules))
+    if sent[0] != len(rules):
+        step(len(rules) - sent[0])  # rounding: the calls add up to the rules exactly
     rows.sort(key=lambda r: (-r["shallow_n3"], -r["deep_n3"], DYNAMICS.index(r["unsupervised"]),
                              DYNAMICS.index(r["clamped"]), r["rule"]))
     for i, r in enumerate(rows, 1):

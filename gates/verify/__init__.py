@@ -333,11 +333,16 @@ def run_checks(names=None, seed=0, slow=False, options=None, progress=None, muta
     runs = sum(1 + len(ms) for _, _, ms in plan)
     cost = sum(c.seconds(slow) * (1 + len(ms)) for c, _, ms in plan)
     pace = {"expected": 0.0, "taken": 0.0}  # seconds expected and taken by the runs so far: this machine's speed
+    sent = [0.0]
+
+    def send(k):
+        sent[0] += k
+        progress(k)
 
     def step(c, kwargs):
         seconds = c.seconds(slow)
         speed = pace["taken"] / pace["expected"] if pace["expected"] > 0 else 1.0
-        ticker = _Ticker(progress, runs * seconds / cost, seconds * speed) if progress is not None else None
+        ticker = _Ticker(send, runs * seconds / cost, seconds * speed) if progress is not None else None
         try:
             res, taken = _call(c.function(), kwargs)
         finally:
@@ -371,6 +376,8 @@ def run_checks(names=None, seed=0, slow=False, options=None, progress=None, muta
                 if error is not None:
                     entry["error"] = error
                 row["mutants"].append(entry)
+    if progress is not None and sent[0] != runs:
+        send(runs - sent[0])  # rounding: the calls add up to the runs exactly
     checks = [rows[name][0] for name in names]  # reported in the order asked
     lines = {name: rows[name][1] for name in names}
     tables = {name: rows[name][2] for name in names}

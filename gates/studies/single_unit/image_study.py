@@ -94,16 +94,24 @@ def image_study(source="digits", digit=9, rule="T*x - T*w^2", seed=0, hebb=None,
     from gates.io.datasets import image_data
 
     X, y, info = image_data(source)
+    sent = [0.0]
+
+    def send(k):
+        sent[0] += k
+        progress(k)
+
     total = sum(_STEP_SECONDS.values())
     weight = {k: len(_STEP_SECONDS) * v / total for k, v in _STEP_SECONDS.items()}
-    with _paced(progress, weight["hebb"], _STEP_SECONDS["hebb"]):
+    with _paced(send if progress is not None else None, weight["hebb"], _STEP_SECONDS["hebb"]):
         out = {"data": info, "hebb": hebb_images(X, seed=seed, **(hebb or {})), "riccati": None}
-    with _paced(progress, weight["riccati"], _STEP_SECONDS["riccati"]):
+    with _paced(send if progress is not None else None, weight["riccati"], _STEP_SECONDS["riccati"]):
         if y is not None:
             out["riccati"] = riccati_images(X, y, digit=digit, rule=rule, seed=seed, **(riccati or {}))
-    with _paced(progress, weight["riccati_tanh"], _STEP_SECONDS["riccati_tanh"]):
+    with _paced(send if progress is not None else None, weight["riccati_tanh"], _STEP_SECONDS["riccati_tanh"]):
         out["riccati_tanh"] = riccati_tanh_images(X, y, digit=digit if y is not None else None, seed=seed,
                                                   **(tanh or {}))
+    if progress is not None and sent[0] != len(_STEP_SECONDS):
+        send(len(_STEP_SECONDS) - sent[0])  # rounding: the calls add up to the steps exactly
     return out
 
 
