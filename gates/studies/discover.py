@@ -359,13 +359,14 @@ def discover(degree=2, coefficients=(-1, 0, 1), max_terms=None, n4=False, protoc
 
     Examples
     --------
-    The 80 rules of degree 1 over {-1, 0, 1} (3^4 - 1 coefficient vectors,
-    none a multiple of another) stay 80 distinct rules on +-1 gates:
+    The 15 rules of degree 1 with coefficients in {0, 1} (2^4 - 1 vectors
+    over the monomials 1, O, x, w) stay 15 distinct rules on +-1 gates
+    (``discover(degree=1)``, over {-1, 0, 1}, has 80):
 
     >>> from gates.studies.discover import discover
-    >>> res = discover(degree=1)
+    >>> res = discover(degree=1, coefficients=(0, 1))
     >>> res["summary"]["raw_rules"], res["summary"]["behaviours"]
-    (80, 80)
+    (15, 15)
     >>> ref = {r["name"]: r for r in res["references"]}
     >>> ref["hebb"]["note"]  # Hebb's O*x has degree 2
     'outside this space (degree or coefficients)'

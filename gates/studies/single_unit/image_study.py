@@ -87,7 +87,7 @@ def image_study(source="digits", digit=9, rule="T*x - T*w^2", seed=0, hebb=None,
 
     Examples
     --------
-    >>> res = image_study("segments")
+    >>> res = image_study("segments", hebb={"epochs": 10}, riccati={"epochs": 5}, tanh={"epochs": 5})
     >>> res["riccati"]["settings"]["role"], res["riccati_tanh"]["settings"]["role"]
     ('control: rule does not read O', 'reads O')
     """
