@@ -119,7 +119,7 @@ def test_discover_degree_one_and_references(tmp_path):
     assert ref["hebb"]["rank"] is None and ref["gradient"]["shallow_n3"] == 104
     # no degree-1 rule teaches one gate every threshold function: learning needs the x T correlation
     assert s["learn_all_threshold_n3_raw"] == 0
-    assert [r["rank"] for r in res["rows"]] == list(range(1, 81))
+    assert [r["rank"] for r in res.rows] == list(range(1, 81))
     files = write_discovery(res, tmp_path, command=["gates", "discover", "--degree", "1"])
     assert files == ["discover_deg1.csv", "discover_deg1.md", "discover_deg1.manifest.json"]
     assert (tmp_path / "discover_deg1.csv").read_text().count("\n") == 81
@@ -132,5 +132,5 @@ def test_discover_degree_two_two_terms_ranks_hebb_and_oja():
     # on +-1 gates Oja (O x - O^2 w) acts as O x - w: in the degree-2 space
     assert ref["oja"]["on_gates"] == "- w + O*x" and ref["oja"]["rank"] is not None
     assert ref["hebb"]["shallow_n3"] == ref["oja"]["shallow_n3"] == 104
-    row = next(r for r in res["rows"] if r["rule"] == "O*x")
+    row = next(r for r in res.rows if r["rule"] == "O*x")
     assert row["shallow_n4"] == shallow_census("all", 4, "hebb").learnable

@@ -69,12 +69,12 @@ def test_verify_exit_status_follows_the_checks(monkeypatch, capsys):
 
 
 def test_fast_registered_checks_hold():
-    res = run_checks(["linear-dynamics", "supervised-hebb"])
+    res = run_checks(["linear-dynamics", "supervised-hebb"])["checks"]
     assert all(r["holds"] for r in res), res
 
 
 def test_perceptron_and_hebb_canonical_checks_hold():
-    res = run_checks(["perceptron", "hebb-canonical"])
+    res = run_checks(["perceptron", "hebb-canonical"])["checks"]
     assert all(r["holds"] for r in res), res
     rows = {r["n"]: r for r in res[0]["evidence"]["rows"]}
     assert sorted(rows) == [1, 2, 3, 4, 5, 6]
@@ -86,7 +86,7 @@ def test_perceptron_and_hebb_canonical_checks_hold():
 
 @pytest.mark.slow
 def test_slow_variants_of_the_checks_hold():
-    res = run_checks(["perceptron", "hebb-canonical", "counting"], slow=True)
+    res = run_checks(["perceptron", "hebb-canonical", "counting"], slow=True)["checks"]
     assert all(r["holds"] for r in res), res
     rows = {r["n"]: r for r in res[0]["evidence"]["rows"]}
     assert rows[7]["learnable"] == A000609[7]
@@ -138,7 +138,7 @@ def test_every_mutant_is_caught(name, mutant):
 def test_run_checks_reports_mutants_and_an_uncaught_one(monkeypatch, capsys):
     import gates.verify.theorems as th
 
-    res = run_checks(["counting"], mutants=True)[0]
+    res = run_checks(["counting"], mutants=True)["checks"][0]
     assert res["holds"] is True
     assert [m["name"] for m in res["mutants"]] == list(th.check_counting.mutants)
     assert all(m["caught"] for m in res["mutants"])
@@ -161,7 +161,7 @@ def test_run_checks_reports_mutants_and_an_uncaught_one(monkeypatch, capsys):
 
     crashing.mutants = {"boom": "a mutant whose run raises instead of making the check fail"}
     monkeypatch.setattr(th, "check_counting", crashing)
-    res = run_checks(["counting"], mutants=True)[0]
+    res = run_checks(["counting"], mutants=True)["checks"][0]
     assert res["mutants"][0]["caught"] is False and "mutant plumbing broken" in res["mutants"][0]["error"]
     assert _main(["verify", "counting", "--mutants"]) == 1
     assert "NOT CAUGHT" in capsys.readouterr().out

@@ -1,9 +1,14 @@
-"""``gates batch``: run, resume, report on and merge chunked batch jobs."""
+"""``gates batch``: run, resume, report on and merge chunked batch jobs.
+
+The command calls :func:`gates.jobs.run_job`, :func:`~gates.jobs.resume_job`,
+:func:`~gates.jobs.job_status` or :func:`~gates.jobs.merge_job` and prints the
+result's ``to_dict()`` (``--json``) or ``summary()``.
+"""
 
 import json
 
 from gates.cli.main import command_help
-from gates.cli.terminal import progress_bar
+from gates.cli.terminal import add_progress_argument, progress_bar
 from gates.errors import GatesError
 from gates.jobs.executors import EXECUTORS
 
@@ -21,29 +26,23 @@ def run(args):
                          "take the directory itself: gates batch status DIR")
     if args.out is not None and args.action != "merge":
         raise GatesError("--out is for merge")
-    if args.action == "run":
-        update, close = progress_bar(None, "chunks", "chunk")
+    if args.action in ("run", "resume"):
+        # the bar's total (the job's chunks) is given by the runner once it has planned the job
+        update, close = progress_bar(None, "chunks", "chunk", enabled=args.progress)
         try:
-            out = jobs.run_job(args.target, args.dir, executor=args.executor, workers=args.workers,
-                               scheduler=args.scheduler, progress=update)
-        finally:
-            close()
-    elif args.action == "resume":
-        update, close = progress_bar(None, "chunks", "chunk")
-        try:
-            out = jobs.resume_job(args.target, executor=args.executor, workers=args.workers,
-                                  scheduler=args.scheduler, progress=update)
+            if args.action == "run":
+                out = jobs.run_job(args.target, args.dir, executor=args.executor, workers=args.workers,
+                                   scheduler=args.scheduler, progress=update or False, command=args.command_line)
+            else:
+                out = jobs.resume_job(args.target, executor=args.executor, workers=args.workers,
+                                      scheduler=args.scheduler, progress=update or False)
         finally:
             close()
     elif args.action == "status":
         out = jobs.job_status(args.target)
     else:
         out = jobs.merge_job(args.target, out=args.out, command=args.command_line)
-    if args.json:
-        print(json.dumps(out, default=str))
-    else:
-        for k, v in out.items():
-            print(f"{k}: {v}")
+    print(json.dumps(out.to_dict(), default=str) if args.json else out.summary())
     # a run that left chunks failed or held by another runner is not finished
     return 1 if args.action in ("run", "resume") and not out.get("complete", True) else 0
 
@@ -68,4 +67,5 @@ def add_arguments(sub):
     b.add_argument("--scheduler", metavar="ADDRESS", help="dask: join this scheduler instead of a LocalCluster")
     b.add_argument("--out", metavar="DIR", help="merge: where the tables go (default: DIR/merged)")
     b.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
+    add_progress_argument(b)
     b.set_defaults(func=run)

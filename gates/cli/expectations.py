@@ -1,8 +1,6 @@
 """``gates expectations``: the table of expected rule terms for a linear unit."""
 
 import json
-import os
-
 
 from gates.cli.main import command_help
 from gates.cli.terminal import print_written
@@ -13,24 +11,20 @@ __all__ = ["add_arguments", "run"]
 
 def run(args):
     """Run the command on parsed `args`; return the exit status."""
-    from gates.linear_unit.expectations import expectation_table, write_expectation_tables
+    from gates.io.storage import check_output_dir
+    from gates.linear_unit.expectations import expected_terms, write_expectation_tables
 
-    rows = expectation_table(args.degree)
-    summary = {"max_degree": args.degree, "terms": len(rows),
-               "unsupervised": sum(not r["supervised"] for r in rows), "supervised": sum(r["supervised"] for r in rows)}
-    if args.out:
-        summary["files"] = write_expectation_tables(args.out, args.degree, command=args.command_line)
-        summary["out"] = os.path.abspath(args.out)
+    out = check_output_dir(args.out) if args.out else None  # before any work
+    res = expected_terms(args.degree)
+    summary = res.to_dict()
+    if out:
+        summary["files"] = write_expectation_tables(out, args.degree, command=args.command_line, rows=res.table)
+        summary["out"] = out
     if args.json:
-        summary["rows"] = [{k: r[k] for k in ("term", "apparent_degree", "effective_degree", "scalar_form",
-                                              "vector_form")} for r in rows]
         print(json.dumps(summary))
         return 0
-    print(f"expectation of each monomial O^a x^b w^c T^d (degree <= {args.degree}) for a linear unit O = w . I")
-    print(f"{'term':<14}{'app':>4}{'eff':>4}  vector form")
-    for r in rows:
-        print(f"{r['term']:<14}{r['apparent_degree']:>4}{r['effective_degree']:>4}  {r['vector_form']}")
-    if args.out:
+    print(res.summary())
+    if out:
         print_written(summary, args.out)
     return 0
 

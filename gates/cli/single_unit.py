@@ -4,7 +4,8 @@ import json
 import os
 
 from gates.cli.main import command_help
-from gates.cli.terminal import print_written
+from gates.errors import GatesError
+from gates.cli.terminal import add_progress_argument, print_written, progress_bar
 from gates.studies.single_unit.experiments import EXPERIMENTS, experiment_default as _default
 from gates.studies.single_unit.image_study import image_study
 from gates.studies.single_unit.supervised_hebb import supervised_hebb_study
@@ -14,39 +15,32 @@ __all__ = ["add_arguments", "run"]
 
 def run(args):
     """Run the command on parsed `args`; return the exit status."""
-    from gates.studies.single_unit.experiments import experiment_summary, run_experiment, write_experiment
+    from gates.io.storage import check_output_dir
+    from gates.studies.single_unit.experiments import experiment_work, run_experiment, write_experiment
 
-    res = run_experiment(args.study, seed=args.seed, datasets=args.datasets, data=args.data, digit=args.digit,
-                         rule=args.rule)
-    summary = experiment_summary(args.study, res, args.seed)
-    if args.out:
-        files, note = write_experiment(args.study, res, args.out, command=args.command_line)
-        summary.update(out=os.path.abspath(args.out), files=files, **({"note": note} if note else {}))
+    existed = args.out is not None and os.path.exists(args.out)
+    out = check_output_dir(args.out) if args.out else None  # before any work
+    total, unit = experiment_work(args.study, args.datasets)
+    update, close = progress_bar(total, args.study, unit, enabled=args.progress)
+    try:
+        res = run_experiment(args.study, seed=args.seed, datasets=args.datasets, data=args.data, digit=args.digit,
+                             rule=args.rule, progress=update)
+    except GatesError:
+        # bad settings or data are found as the study starts: leave no empty folder behind
+        if out and not existed and not os.listdir(out):
+            os.rmdir(out)
+        raise
+    finally:
+        close()
+    summary = res.to_dict()
+    if out:
+        files, note = write_experiment(args.study, res, out, command=args.command_line)
+        summary.update(out=out, files=files, **({"note": note} if note else {}))
     if args.json:
         print(json.dumps(summary, default=float))
         return 0
-    if args.study == "supervised-hebb":
-        print("supervised simple Hebb on a threshold gate: the cosine condition against simulation")
-        print(f"{'kind':<17}{'bias':<6}{'datasets':>9}{'condition':>10}{'learnt':>8}{'agree':>7}{'tiny':>6}")
-        for kind, r in res["summary"].items():
-            print(f"{kind:<17}{'yes' if r['bias'] else 'no':<6}{r['datasets']:>9}{r['condition_holds']:>10}"
-                  f"{r['learnt']:>8}{r['agree']:>7}{r['tiny']:>6}")
-    else:
-        h = summary["hebb"]
-        print(f"data: {res['data']['source']} ({res['data']['n']} images of {res['data']['d']} pixels)")
-        print(f"simple Hebb, linear unit: angle to the centre of gravity {h['angle_cog']:.3f} deg, to the "
-              f"principal eigenvector {h['angle_pc']:.2g} deg, log10 |w| = {h['log10_norm']:.2f}")
-        if summary["riccati"]:
-            r = summary["riccati"]
-            print(f"control: rule does not read O. Riccati fit of {r['settings']['rule']} (digit "
-                  f"{r['settings']['digit']}): R^2 = {r['r2']:.8f}, max |deviation| = {r['max_abs_deviation']:.2g}")
-        else:
-            print("no labels: the control (supervised) experiment needs them")
-        r = summary["riccati_tanh"]
-        print(f"tanh unit, rule reads O: {r['settings']['rule']} on {r['settings']['data']}: R^2 = {r['r2']:.8f}, "
-              f"max error {100 * r['max_rel_error']:.2f}% of max |w| (O-free clock: "
-              f"{100 * r['o_free_clock']['max_rel_error']:.1f}%)")
-    if args.out:
+    print(res.summary())
+    if out:
         print_written(summary, args.out)
     return 0
 
@@ -78,4 +72,5 @@ def add_arguments(sub):
     su.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
     su.add_argument("--out", metavar="DIR", help="write CSV, Markdown, manifests (and PNG with matplotlib) here")
     su.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
+    add_progress_argument(su)
     su.set_defaults(func=run)

@@ -4,7 +4,8 @@ import json
 import os
 
 from gates.cli.main import command_help
-from gates.cli.terminal import progress_bar
+from gates.cli.terminal import add_progress_argument, progress_bar
+from gates.errors import GatesError
 
 __all__ = ["add_arguments", "run"]
 
@@ -17,42 +18,28 @@ def _checks():
 
 def run(args):
     """Run the command on parsed `args`; return the exit status."""
+    from gates.io.storage import check_output_dir
     from gates.verify import CHECKS, run_checks, write_checks
 
     names = args.theorem or [c.name for c in CHECKS]
-    update, close = progress_bar(len(names), "theorems", "check")
+    unknown = [n for n in names if n not in {c.name for c in CHECKS}]
+    if unknown:
+        raise GatesError(f"theorem {unknown[0]!r} is unknown: allowed {', '.join(c.name for c in CHECKS)}")
+    out = check_output_dir(args.out) if args.out else None  # before any work
+    runs = len(names)
+    if args.mutants:
+        runs += sum(len(getattr(c.function(), "mutants", {})) for c in CHECKS if c.name in names)
+    update, close = progress_bar(runs, "verify", "check", enabled=args.progress)
     try:
-        results = run_checks(names, seed=args.seed, slow=args.slow, progress=update, mutants=args.mutants)
+        result = run_checks(names, seed=args.seed, slow=args.slow, progress=update, mutants=args.mutants)
     finally:
         close()
-    holds = all(r["holds"] for r in results)
-    caught = all(m["caught"] for r in results for m in r.get("mutants", []))
-    files = write_checks(results, args.out, names, args.seed, args.slow, args.mutants, args.command_line) \
-        if args.out else []
+    files = write_checks(result, out, args.command_line) if out else []
     if args.json:
-        out = {"holds": holds, "seed": args.seed, "slow": args.slow,
-               **({"mutants_caught": caught} if args.mutants else {}),
-               "checks": [{k: v for k, v in r.items() if k not in ("table", "lines")} for r in results]}
-        if args.out:
-            out["out"] = os.path.abspath(args.out)
-            out["files"] = files
-        print(json.dumps(out))
-        return 0 if holds and caught else 1
-    for r in results:
-        print(f"[{'PASS' if r['holds'] else 'FAIL'}] {r['name']} ({r['seconds']:.1f} s)")
-        print(f"  {r['statement']}")
-        for line in r["lines"] or [json.dumps(r["evidence"])[:400]]:
-            print(f"    {line}")
-        for m in r.get("mutants", []):
-            print(f"    mutant {m['name']}: {'caught' if m['caught'] else 'NOT CAUGHT'} ({m['seconds']:.1f} s)"
-                  f" -- {m['description']}" + (f" [error: {m['error']}]" if "error" in m else ""))
-    passed = sum(r["holds"] for r in results)
-    summary = f"{passed} of {len(results)} checks pass"
-    if args.mutants:
-        ms = [m for r in results for m in r["mutants"]]
-        summary += f"; {sum(m['caught'] for m in ms)} of {len(ms)} mutants caught"
-    print(summary + (f"; wrote {', '.join(files)} into {args.out}" if files else ""))
-    return 0 if holds and caught else 1
+        print(json.dumps({**result.to_dict(), **({"out": out, "files": files} if out else {})}))
+    else:
+        print(result.summary() + (f"; wrote {', '.join(files)} into {args.out}" if files else ""))
+    return 0 if result.passed else 1
 
 
 def add_arguments(sub):
@@ -74,4 +61,5 @@ def add_arguments(sub):
     v.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
     v.add_argument("--out", metavar="DIR", help="also write verify.json and the checks' tables here")
     v.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
+    add_progress_argument(v)
     v.set_defaults(func=run)

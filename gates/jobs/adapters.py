@@ -1,4 +1,4 @@
-"""Study adapters for batch jobs (READY): what a chunk of a census or an enumeration computes.
+"""Study adapters for batch jobs: what a chunk of a census or an enumeration computes.
 
 :mod:`gates.jobs` (the framework: job files, chunk storage, claims, executors)
 knows no science. It drives a study through this protocol; every study
@@ -42,6 +42,12 @@ class _Required:
 
 
 REQUIRED = _Required()
+
+
+def _as_dict(res):
+    """A study result's JSON summary: ``summary()`` where it is a dict, else ``to_dict()``."""
+    out = res.summary()
+    return dict(out) if isinstance(out, dict) else res.to_dict()
 
 def _protocol_keys():
     """The protocol's batch keys from its fields' metadata: key -> (types, default, help).
@@ -224,7 +230,7 @@ class LearnStudy:
                 status = np.concatenate([p["status"] for p in parts]) if "status" in parts[0] else None
                 runs.append(census_result(rows, spec["mode"], proto, successes, status))
         res = SeedRuns(runs)
-        summary = {"study": "learn", **res.summary()}
+        summary = {"study": "learn", **_as_dict(res)}
         summary.pop("protocol", None)
         summary["files"] = write_census(res if len(runs) > 1 else runs[0], out_dir, command)
         return summary
@@ -326,7 +332,7 @@ class EnumerateStudy:
             if res.tables is not None and cls is not None:
                 res.num_classes = int(len(res.tables))
             res.method = "batch job, one chunk"
-        summary = res.summary()
+        summary = _as_dict(res)
         summary.pop("seconds", None)
         os.makedirs(out_dir, exist_ok=True)
         if spec["count"] or res.tables is None:

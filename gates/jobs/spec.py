@@ -109,7 +109,19 @@ def load_job(path, studies=None):
 
     Examples
     --------
-    >>> study, spec = load_job("job.toml")  # doctest: +SKIP
+    >>> import os, tempfile
+    >>> job = os.path.join(tempfile.mkdtemp(), "job.toml")
+    >>> with open(job, "w") as fh:
+    ...     _ = fh.write('study = "learn"\\n[params]\\nn = 3\\nrule = "gradient"\\n')
+    >>> study, spec = load_job(job)
+    >>> study, spec["n"], spec["rule"], spec["layers"], spec["seeds"]  # defaults filled in
+    ('learn', 3, 'gradient', 1, [0])
+    >>> with open(job, "w") as fh:
+    ...     _ = fh.write('study = "learn"\\n[params]\\nn = 3\\nlayer = 2\\n')
+    >>> load_job(job)
+    Traceback (most recent call last):
+    ...
+    gates.errors.InputError: ...job.toml: ...layer...
     """
     path = os.fspath(path)
     try:

@@ -18,10 +18,13 @@ import numpy as np
 
 from gates._validate import check_array, check_int
 from gates.errors import InputError
+from gates.io.results import Result
 from gates.linear_unit.moments import MAX_DEGREE, Moments, monomial, term_text
 
 __all__ = [
     "expectation_table",
+    "expected_terms",
+    "ExpectationResult",
     "vector_form_value",
     "symbolic_expectation",
     "substitute_moments",
@@ -170,7 +173,8 @@ def expectation_table(max_degree=3):
 
     Parameters
     ----------
-    max_degree : int, 0..3
+    max_degree : int, 0..3, default 3
+        Highest apparent degree a + b + c + d of a monomial.
 
     Returns
     -------
@@ -216,6 +220,82 @@ def expectation_table(max_degree=3):
             "vector_form": _vector_form(a, b, c, d),
         })
     return rows
+
+
+_JSON_KEYS = ("term", "apparent_degree", "effective_degree", "scalar_form", "vector_form")
+
+
+class ExpectationResult(Result):
+    """What :func:`expected_terms` returns: the object ``gates expectations --json`` prints.
+
+    Keys (``to_dict()``): ``max_degree``, ``terms`` (rows), ``unsupervised``
+    and ``supervised`` (rows of each kind), and ``rows``: per term its
+    ``term``, ``apparent_degree``, ``effective_degree``, ``scalar_form`` and
+    ``vector_form`` (LaTeX).
+
+    Parameters
+    ----------
+    data : mapping
+        The JSON summary (see the keys above).
+    text : str, optional
+        Not used: :meth:`summary` builds the text.
+    **payload
+        The attributes below.
+
+    Attributes
+    ----------
+    table : list of dict
+        The full rows of :func:`expectation_table` (every column).
+    """
+
+    def summary(self):
+        """The table ``gates expectations`` prints without ``--json``."""
+        lines = [f"expectation of each monomial O^a x^b w^c T^d (degree <= {self['max_degree']}) for a linear "
+                 "unit O = w . I", f"{'term':<14}{'app':>4}{'eff':>4}  vector form"]
+        lines += [f"{r['term']:<14}{r['apparent_degree']:>4}{r['effective_degree']:>4}  {r['vector_form']}"
+                  for r in self["rows"]]
+        return "\n".join(lines)
+
+
+def expected_terms(max_degree=3):
+    """The expectation of every term of a local rule for a linear unit: ``gates expectations``.
+
+    The same rows as :func:`expectation_table`, as the result object the
+    command prints: counts of unsupervised and supervised terms and, per
+    term, its degrees and its scalar and vector forms.
+
+    Parameters
+    ----------
+    max_degree : int, 0..3, default 3
+        Highest apparent degree a + b + c + d of a monomial O^a x^b w^c T^d.
+
+    Returns
+    -------
+    ExpectationResult
+        Keys ``max_degree``, ``terms``, ``unsupervised``, ``supervised``,
+        ``rows``; the attribute ``table`` holds the full rows.
+
+    Raises
+    ------
+    InputError
+        `max_degree` outside 0..3, or sympy missing.
+
+    Examples
+    --------
+    The paper's tables have 35 terms of degree <= 3; Hebb's term O x has
+    expectation Sigma w (the data's second moment times w):
+
+    >>> res = expected_terms(3)
+    >>> res["terms"], res["unsupervised"], res["supervised"]
+    (35, 20, 15)
+    >>> next(r["vector_form"] for r in res["rows"] if r["term"] == "O*x")
+    '\\\\Sigma w'
+    """
+    rows = expectation_table(max_degree)
+    data = {"max_degree": int(max_degree), "terms": len(rows),
+            "unsupervised": sum(not r["supervised"] for r in rows), "supervised": sum(r["supervised"] for r in rows),
+            "rows": [{k: r[k] for k in _JSON_KEYS} for r in rows]}
+    return ExpectationResult(data, table=rows)
 
 
 def _moment_symbol(sp, d, idx):
@@ -343,7 +423,7 @@ def _latex_rows(rows):
     return lines
 
 
-def write_expectation_tables(out_dir, max_degree=3, command=None):
+def write_expectation_tables(out_dir, max_degree=3, command=None, rows=None):
     """Write the tables of expectations: CSV, Markdown, LaTeX and a manifest.
 
     Files: ``expectations.csv``, ``expectations.md`` and
@@ -358,6 +438,9 @@ def write_expectation_tables(out_dir, max_degree=3, command=None):
     max_degree : int, 0..3
     command : list of str, optional
         Command line recorded in the manifest (default ``sys.argv``).
+    rows : list of dict, optional
+        The rows of :func:`expectation_table` (max_degree), when already
+        computed (:attr:`ExpectationResult.table`).
 
     Returns
     -------
@@ -374,7 +457,7 @@ def write_expectation_tables(out_dir, max_degree=3, command=None):
 
     from gates.io.storage import write_table, write_text
 
-    rows = expectation_table(max_degree)
+    rows = expectation_table(max_degree) if rows is None else rows
     header = ["term", "term_latex", "supervised", "stratum", "apparent_degree", "effective_degree",
               "moment_order", "scalar_form", "vector_form"]
     table = [[r[h] for h in header] for r in rows]

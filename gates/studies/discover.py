@@ -1,4 +1,4 @@
-"""Rule discovery: every small polynomial local rule, measured (digest §1, "the sparsity question").
+"""Rule discovery: every small polynomial local rule, measured (how rare good local rules are).
 
 The space
 ---------
@@ -6,7 +6,8 @@ A rule is an unsupervised polynomial F(O, x, w) of degree <= D whose
 coefficients come from a small integer set (default {-1, 0, 1}), optionally
 with at most `max_terms` non-zero terms. Coefficient vectors are kept up to
 a positive factor (only primitive vectors, gcd 1). Its supervised form is
-the clamped rule F(T, x, w) (O replaced by the target, digest §1); the
+the clamped rule F(T, x, w) (O replaced by the target, as in Baldi &
+Sadowski 2016); the
 gradient rule T x - O x reads both O and T, so it is not in the space and is
 measured beside it as a reference.
 
@@ -19,8 +20,9 @@ raw rules that share it (exact, not sampled).
 Measurements, per behaviour
 ---------------------------
 * ``unsupervised`` / ``clamped`` dynamics: a gate on the n = 3 cube with a
-  bias ("standard data"), full-batch epochs (the expectation of the rule,
-  digest §1 "time-scale assumption"), eta = 0.05, 3000 epochs, 4 starts
+  bias ("standard data"), full-batch epochs (the expectation of the rule:
+  the paper's assumption that learning is slow against the presentation
+  of the data), eta = 0.05, 3000 epochs, 4 starts
   w ~ N(0, 1); unsupervised, and clamped to the majority of the 3 inputs.
   ``diverges`` if a start's norm passes 1e6 (or is not finite) or is still
   growing (last norm > 1.5 x the norm at mid-run and > 10);
@@ -51,9 +53,11 @@ from gates._validate import is_int
 from gates.errors import InputError
 from gates.learning.protocol import Protocol
 from gates.learning.rules import Rule, get_rule
+from gates.io.results import Result
 from gates.io.storage import write_table
 
-__all__ = ["monomials", "enumerate_rules", "gate_behaviours", "count_behaviours", "discover", "write_discovery",
+__all__ = ["monomials", "enumerate_rules", "gate_behaviours", "count_behaviours", "discover", "DiscoveryResult",
+           "write_discovery", "TOP",
            "DYNAMICS", "dynamics_labels"]
 
 DYNAMICS = ("converges", "oscillates", "diverges")
@@ -62,6 +66,9 @@ MD_ROWS = 40
 # the gate dynamics every discovered rule is run with (recorded in the manifests)
 DYNAMICS_ETA, DYNAMICS_EPOCHS, DYNAMICS_STARTS = 0.05, 3000, 4
 _STEP_TOL, _DIVERGE = 1e-5, 1e6
+# progress: the dynamics run in batches of this many rules; their share of a rule's cost (measured: about
+# 3 ms of 80 ms per rule, warm)
+_DYNAMICS_BATCH, _DYNAMICS_SHARE = 64, 0.05
 
 
 def monomials(degree):
@@ -256,37 +263,115 @@ def _reduce_one(rule, red_monos):
     return vec
 
 
-def discover(degree=2, coefficients=(-1, 0, 1), max_terms=None, n4=False, protocol=None, seed=0, progress=None):
-    """Enumerate and measure every rule of the space (see the module doc).
+TOP = 10
+"""Rules shown in ``top`` (and printed by ``gates discover``); all of them are in ``rows``."""
+
+
+class DiscoveryResult(Result):
+    """What :func:`discover` returns: the object ``gates discover --json`` prints.
+
+    Keys (``to_dict()``): ``summary`` (the sparsity numbers: ``raw_rules``,
+    ``behaviours``, ``convergent_raw``, ``learn_all_threshold_n3_raw``,
+    ``convergent_and_all_threshold_raw``, ..., and ``seconds``),
+    ``references`` (where Hebb, Oja and the gradient rule sit) and ``top``
+    (the :data:`TOP` best rows).
 
     Parameters
     ----------
-    degree : {1, 2, 3}
-    coefficients : iterable of int
+    data : mapping
+        The JSON summary (see the keys above).
+    text : str, optional
+        Not used: :meth:`summary` builds the text.
+    **payload
+        The attributes below.
+
+    Attributes
+    ----------
+    rows : list of dict
+        Every behaviour, ranked: ``rank``, ``rule`` (its simplest raw rule),
+        ``on_gates``, ``raw_rules``, ``degree``, ``unsupervised``,
+        ``clamped``, ``shallow_n3``, ``all_threshold_n3``, ``deep_n3``,
+        ``shallow_n4``.
+    protocol : Protocol
+        The census protocol.
+    """
+
+    def summary(self):
+        """The lines ``gates discover`` prints without ``--json``."""
+        s = self["summary"]
+        lines = [f"{s['raw_rules']:,} rules of degree <= {s['degree']} (coefficients {s['coefficients']}"
+                 + (f", at most {s['max_terms']} terms" if s["max_terms"] else "")
+                 + f") act on +-1 gates as {s['behaviours']:,} distinct rules; {s['seconds']:.0f} s",
+                 f"converge (unsupervised): {s['convergent_raw']:,}; learn every threshold function of 3 inputs "
+                 f"(clamped): {s['learn_all_threshold_n3_raw']:,}; both: {s['convergent_and_all_threshold_raw']:,}",
+                 f"{'rank':>5} {'rule':<28}{'raw':>5} {'unsup':<11}{'clamped':<11}{'n3':>5}{'deep n3':>8}"]
+        for r in self["top"]:
+            lines.append(f"{r['rank']:>5} {r['rule']:<28}{r['raw_rules']:>5} {r['unsupervised']:<11}"
+                         f"{r['clamped']:<11}{r['shallow_n3']:>5}{r['deep_n3']:>8}")
+        for r in self["references"]:
+            where = f"rank {r['rank']} of {r['of']}" if r.get("rank") else r.get("note", "")
+            lines.append(f"{r['name']}: {r['formula']}: {where}; n3 {r.get('shallow_n3', '-')}, "
+                         f"deep n3 {r.get('deep_n3', '-')}")
+        return "\n".join(lines)
+
+
+def discover(degree=2, coefficients=(-1, 0, 1), max_terms=None, n4=False, protocol=None, seed=0, progress=None):
+    """Enumerate every small polynomial local rule, measure each on threshold gates, and rank them.
+
+    See the module doc for the space, the reduction on +-1 gates and the
+    measurements. This is ``gates discover``.
+
+    Parameters
+    ----------
+    degree : {1, 2, 3}, default 2
+        Highest total degree of a rule's monomials O^a x^b w^c.
+    coefficients : iterable of int, default (-1, 0, 1)
+        The coefficient set (0 is always allowed); rules are kept up to a
+        positive factor.
     max_terms : int, optional
-        At most this many non-zero terms (needed for degree 3).
-    n4 : bool
+        At most this many non-zero terms (needed for degree 3: the full
+        space exceeds 5,000,000 raw rules).
+    n4 : bool, default False
         Also count n = 4 functions for the rules that learn every n = 3
         threshold function.
     protocol : Protocol, optional
-        The census protocol (default: the tables' protocol).
-    seed : int
+        The census protocol (default: the tables' protocol); needs the pm1
+        encoding.
+    seed : int, default 0
         Seed of the dynamics' starting weights.
     progress : callable, optional
-        Called with 1 after each behaviour.
+        Called as ``progress(k)`` with the rules (distinct gate behaviours)
+        measured since the last call; the calls add up to
+        ``count_behaviours(...)[1]``, each rule weighted by its cost.
 
     Returns
     -------
-    dict
-        ``rows`` (one per behaviour, ranked), ``references`` (Hebb, Oja,
-        gradient), ``summary`` (the sparsity numbers).
+    DiscoveryResult
+        The object ``gates discover --json`` prints: ``summary``,
+        ``references`` and ``top`` (the 10 best rules); ``rows`` (every
+        behaviour, ranked) and ``protocol`` are attributes.
+
+    Raises
+    ------
+    InputError
+        A bad degree, coefficient set or `max_terms`, a space too large to
+        measure, or a protocol that is not pm1.
 
     Examples
     --------
+    The 15 rules of degree 1 with coefficients in {0, 1} (2^4 - 1 vectors
+    over the monomials 1, O, x, w) stay 15 distinct rules on +-1 gates
+    (``discover(degree=1)``, over {-1, 0, 1}, has 80):
+
     >>> from gates.studies.discover import discover
-    >>> res = discover(degree=1)
+    >>> res = discover(degree=1, coefficients=(0, 1))
     >>> res["summary"]["raw_rules"], res["summary"]["behaviours"]
-    (80, 80)
+    (15, 15)
+    >>> ref = {r["name"]: r for r in res["references"]}
+    >>> ref["hebb"]["note"]  # Hebb's O*x has degree 2
+    'outside this space (degree or coefficients)'
+    >>> ref["gradient"]["shallow_n3"]  # all 104 threshold functions of 3 inputs (OEIS A000609)
+    104
     """
     t0 = time.perf_counter()
     protocol = Protocol() if protocol is None else protocol
@@ -304,22 +389,35 @@ def discover(degree=2, coefficients=(-1, 0, 1), max_terms=None, n4=False, protoc
     for u, vec in enumerate(reduced):
         rules.append(rule_from_vector(vec, red_monos, f"b{u}"))
     live = [r for r in rules if r is not None]
+    idx = [i for i, r in enumerate(rules) if r is not None]
+    # the bar counts behaviours ("rules"): each weighs 1, split between its dynamics (cheap, batched),
+    # its n = 3 censuses and, with n4, a reserve spread over the rules that qualify for the n = 4 census
+    w_dyn, w_n4 = _DYNAMICS_SHARE, (0.5 if n4 else 0.0)
+    w_n3 = 1.0 - w_dyn - w_n4
+    sent = [0.0]
+
+    def step(k):
+        sent[0] += k
+        if progress is not None:
+            progress(k)
     unsup = np.full(len(rules), 1, np.int8)
     clamp = np.full(len(rules), 1, np.int8)
-    idx = [i for i, r in enumerate(rules) if r is not None]
-    if live:
-        unsup[idx] = dynamics_labels(live, False, seed)
-        clamp[idx] = dynamics_labels(live, True, seed)
+    for start in range(0, len(live), _DYNAMICS_BATCH):
+        # each rule's labels depend on that rule alone: batching changes nothing but the bar
+        part, at = live[start:start + _DYNAMICS_BATCH], idx[start:start + _DYNAMICS_BATCH]
+        unsup[at] = dynamics_labels(part, False, seed)
+        clamp[at] = dynamics_labels(part, True, seed)
+        step(w_dyn * len(part))
+    step(w_dyn * (len(rules) - len(live)))
     rows = []
     for u, r in enumerate(rules):
         raw = rule_from_vector(coefs[first[u]], monos, "raw")
         if r is None:  # every term cancels on the gate (e.g. 1 - x^2): the weights never move
-            sh, dp, s4 = 0, 0, None
+            sh, dp = 0, 0
             unsup[u] = clamp[u] = 0
         else:
             sh = shallow_census("all", 3, r.clamped(), protocol=protocol).learnable
             dp = deep_census("all", 3, rule=r.clamped(), hidden_rule=r, protocol=protocol).learnable
-            s4 = shallow_census("all", 4, r.clamped(), protocol=protocol).learnable if n4 and sh == 104 else None
         rows.append({
             "rule": _poly(raw),
             "on_gates": _poly(r),
@@ -330,11 +428,20 @@ def discover(degree=2, coefficients=(-1, 0, 1), max_terms=None, n4=False, protoc
             "shallow_n3": int(sh),
             "all_threshold_n3": sh == 104,
             "deep_n3": int(dp),
-            "shallow_n4": s4,
+            "shallow_n4": None,
             "_vec": reduced[u],
         })
-        if progress is not None:
-            progress(1)
+        step(w_n3)
+    if n4:
+        # the n = 4 census, for the rules that learn every threshold function of 3 inputs
+        todo = [u for u, r in enumerate(rules) if r is not None and rows[u]["shallow_n3"] == 104]
+        for u in todo:
+            rows[u]["shallow_n4"] = shallow_census("all", 4, rules[u].clamped(), protocol=protocol).learnable
+            step(w_n4 * len(rules) / len(todo))
+        if not todo:
+            step(w_n4 * len(rules))
+    if sent[0] != len(rules):
+        step(len(rules) - sent[0])  # rounding: the calls add up to the rules exactly
     rows.sort(key=lambda r: (-r["shallow_n3"], -r["deep_n3"], DYNAMICS.index(r["unsupervised"]),
                              DYNAMICS.index(r["clamped"]), r["rule"]))
     for i, r in enumerate(rows, 1):
@@ -380,7 +487,8 @@ def discover(degree=2, coefficients=(-1, 0, 1), max_terms=None, n4=False, protoc
         "best_deep_n3": max((r["deep_n3"] for r in rows), default=0),
         "seconds": round(time.perf_counter() - t0, 2),
     }
-    return {"rows": rows, "references": refs, "summary": summary, "protocol": protocol}
+    return DiscoveryResult({"summary": summary, "references": refs, "top": rows[:TOP]}, rows=rows,
+                           protocol=protocol)
 
 
 _COLUMNS = ("rank", "rule", "on_gates", "raw_rules", "degree", "unsupervised", "clamped", "shallow_n3",
@@ -391,7 +499,7 @@ def write_discovery(res, out_dir, command=None, stem=None):
     """Write the ranked table (CSV, Markdown, manifest) into `out_dir`; returns the file names."""
     s = res["summary"]
     stem = stem or f"discover_deg{s['degree']}" + (f"_terms{s['max_terms']}" if s["max_terms"] else "")
-    rows = [["" if r[c] is None else r[c] for c in _COLUMNS] for r in res["rows"]]
+    rows = [["" if r[c] is None else r[c] for c in _COLUMNS] for r in res.rows]
     refs = "\n".join(
         f"- **{r['name']}** `{r['formula']}`: "
         + (f"rank {r['rank']} of {r['of']} (acts on gates as `{r['on_gates']}`), " if r.get("rank") else "")
@@ -420,10 +528,10 @@ def write_discovery(res, out_dir, command=None, stem=None):
                      "clamped_target": "majority of 3",
                      "diverges": f"norm > {_DIVERGE:g} or not finite, or last norm > 1.5 x mid-run norm and > 10",
                      "converges": f"every start ends with max step <= {_STEP_TOL:g} (1 + |w|)"},
-        "census": {"training": res["protocol"].to_dict(), "shallow": "one gate, clamped rule, all functions",
+        "census": {"training": res.protocol.to_dict(), "shallow": "one gate, clamped rule, all functions",
                    "deep": "h = 4, hidden-first, rule unsupervised in the hidden layer, clamped on top"},
     }
     return write_table(out_dir, stem, list(_COLUMNS), rows, "Rule discovery: every small polynomial local rule",
-                       intro, "rule-discovery", proto, command=command, seed=res["protocol"].seed,
+                       intro, "rule-discovery", proto, command=command, seed=res.protocol.seed,
                        results={"summary": s, "references": res["references"]}, md_rows=rows[:MD_ROWS],
                        md_note=f"The {min(MD_ROWS, len(rows))} best of {len(rows):,} (all of them in `{stem}.csv`):")

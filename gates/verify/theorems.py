@@ -85,7 +85,8 @@ def check_hebb_canonical(seed=0, slow=False, mutant=None):
     from gates.learning.protocol import Protocol
 
     _mutant(check_hebb_canonical, mutant)
-    # epochs long enough that the initial weights no longer decide (digest §2)
+    # epochs long enough that the initial weights no longer decide the verdict (the canonical-form theorem
+    # is asymptotic in the number of epochs)
     proto = Protocol(seed=seed, epochs=200)
     rows = []
     for n in range(1, 6 if slow else 5):

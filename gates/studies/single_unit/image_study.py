@@ -8,17 +8,59 @@ unit whose rule reads O) on one source of
 :func:`gates.io.datasets.image_data`, and writes CSV, manifests and plots.
 """
 
+import math
 import os
+import threading
+import time
+from contextlib import contextmanager
 
 from gates.errors import InputError
 from gates.io.plots import NO_MATPLOTLIB, have_matplotlib, save_png, subplots
 from gates.studies.single_unit.images import hebb_images, riccati_images
 from gates.studies.single_unit.riccati_tanh import riccati_tanh_images
+from gates.studies.single_unit.written import Written
 
-__all__ = ["image_study", "write_image_study"]
+__all__ = ["IMAGE_STEPS", "image_study", "write_image_study"]
 
 
-def image_study(source="digits", digit=9, rule="T*x - T*w^2", seed=0, hebb=None, riccati=None, tanh=None):
+# typical seconds of the three experiments on the digits (warm, one core): the bar's weights
+_STEP_SECONDS = {"hebb": 0.1, "riccati": 2.8, "riccati_tanh": 1.5}
+IMAGE_STEPS = tuple(_STEP_SECONDS)
+
+
+@contextmanager
+def _paced(progress, weight, seconds):
+    """Call ``progress`` about four times a second while the block runs, adding up to `weight` at its end.
+
+    The pace is the step's typical `seconds`: linear to 80% of the weight at
+    80% of the time, then ever more slowly, so the bar moves and its time
+    left stays honest when a step runs long.
+    """
+    if progress is None:
+        yield
+        return
+    given, stop, t0 = [0.0], threading.Event(), time.perf_counter()
+
+    def tick():
+        while not stop.wait(0.25):
+            x = (time.perf_counter() - t0) / seconds
+            share = weight * (x if x <= 0.8 else 1.0 - 0.2 * math.exp(-(x - 0.8) / 0.2))
+            if share > given[0] and not stop.is_set():
+                progress(share - given[0])
+                given[0] = share
+
+    thread = threading.Thread(target=tick, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+    progress(weight - given[0])
+
+
+def image_study(source="digits", digit=9, rule="T*x - T*w^2", seed=0, hebb=None, riccati=None, tanh=None,
+                progress=None):
     """The image experiments on one data source (the CLI's entry point).
 
     Parameters
@@ -31,6 +73,10 @@ def image_study(source="digits", digit=9, rule="T*x - T*w^2", seed=0, hebb=None,
     hebb, riccati, tanh : dict, optional
         Extra keyword arguments of :func:`hebb_images` /
         :func:`riccati_images` / :func:`riccati_tanh_images`.
+    progress : callable, optional
+        Called as ``progress(k)`` with the steps done (the three experiments,
+        :data:`IMAGE_STEPS`, each weighted by its typical cost; the calls add
+        up to 3), about four times a second from a helper thread.
 
     Returns
     -------
@@ -41,18 +87,31 @@ def image_study(source="digits", digit=9, rule="T*x - T*w^2", seed=0, hebb=None,
 
     Examples
     --------
-    >>> res = image_study("segments")
+    >>> res = image_study("segments", hebb={"epochs": 10}, riccati={"epochs": 5}, tanh={"epochs": 5})
     >>> res["riccati"]["settings"]["role"], res["riccati_tanh"]["settings"]["role"]
     ('control: rule does not read O', 'reads O')
     """
     from gates.io.datasets import image_data
 
     X, y, info = image_data(source)
-    out = {"data": info, "hebb": hebb_images(X, seed=seed, **(hebb or {})), "riccati": None}
-    if y is not None:
-        out["riccati"] = riccati_images(X, y, digit=digit, rule=rule, seed=seed, **(riccati or {}))
-    out["riccati_tanh"] = riccati_tanh_images(X, y, digit=digit if y is not None else None, seed=seed,
-                                              **(tanh or {}))
+    sent = [0.0]
+
+    def send(k):
+        sent[0] += k
+        progress(k)
+
+    total = sum(_STEP_SECONDS.values())
+    weight = {k: len(_STEP_SECONDS) * v / total for k, v in _STEP_SECONDS.items()}
+    with _paced(send if progress is not None else None, weight["hebb"], _STEP_SECONDS["hebb"]):
+        out = {"data": info, "hebb": hebb_images(X, seed=seed, **(hebb or {})), "riccati": None}
+    with _paced(send if progress is not None else None, weight["riccati"], _STEP_SECONDS["riccati"]):
+        if y is not None:
+            out["riccati"] = riccati_images(X, y, digit=digit, rule=rule, seed=seed, **(riccati or {}))
+    with _paced(send if progress is not None else None, weight["riccati_tanh"], _STEP_SECONDS["riccati_tanh"]):
+        out["riccati_tanh"] = riccati_tanh_images(X, y, digit=digit if y is not None else None, seed=seed,
+                                                  **(tanh or {}))
+    if progress is not None and sent[0] != len(_STEP_SECONDS):
+        send(len(_STEP_SECONDS) - sent[0])  # rounding: the calls add up to the steps exactly
     return out
 
 
@@ -83,15 +142,15 @@ def write_image_study(res, out_dir, command=None):
 
     Returns
     -------
-    files : list of str
-        ``hebb_images.csv`` (epoch, norm, log10_norm, angle_cog, angle_pc),
+    Written
+        ``files``: ``hebb_images.csv`` (epoch, norm, log10_norm, angle_cog, angle_pc),
         ``riccati_images.csv`` (epoch, t, weight, a, b, c, simulated,
         riccati), ``riccati_tanh_images.csv`` (epoch, t, tau, weight, a, b,
         c, simulated, riccati, o_free, mean_ode), a manifest beside each, and
         ``hebb_images.png`` / ``riccati_images.png`` /
-        ``riccati_tanh_images.png`` when matplotlib is installed.
-    note : str or None
-        Why the plots are missing, or None.
+        ``riccati_tanh_images.png`` when matplotlib is installed; ``note``:
+        why the plots are missing, or None (a named tuple: it unpacks as
+        ``files, note``).
 
     Examples
     --------
@@ -148,7 +207,7 @@ def write_image_study(res, out_dir, command=None):
             {k: tnh[k] for k in ("r2", "max_abs_deviation", "max_rel_error", "diverged", "per_weight",
                                  "o_free_clock", "approximation", "mean_ode", "weights")})
     if not have_matplotlib():
-        return files, f"{NO_MATPLOTLIB}: no image plots"
+        return Written(files, f"{NO_MATPLOTLIB}: no image plots")
     if hebb is not None:
         fig, (a1, a2) = subplots(1, 2, figsize=(9, 3.8))
         a1.plot(hebb["epoch"], hebb["angle_cog"], label="to centre of gravity")
@@ -185,4 +244,4 @@ def write_image_study(res, out_dir, command=None):
         fig.tight_layout()
         save_png(fig, os.path.join(out_dir, "riccati_tanh_images.png"), dpi=120)
         files.append("riccati_tanh_images.png")
-    return files, None
+    return Written(files, None)

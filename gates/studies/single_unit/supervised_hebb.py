@@ -31,6 +31,7 @@ import numpy as np
 from gates._validate import check_int, check_matrix, check_positive, is_bool
 from gates.errors import InputError, check_mutant
 from gates.io.plots import NO_MATPLOTLIB, have_matplotlib, save_png, subplots
+from gates.studies.single_unit.written import Written
 from gates.studies.single_unit.hebb_datasets import (HEBB_BIAS, HEBB_KINDS, HEBB_LABELS, hebb_dataset,
                                                      orthogonal_bias_prediction)
 
@@ -265,7 +266,7 @@ def _closed_form(kind, t, holds):
 
 
 def supervised_hebb_study(kinds=HEBB_KINDS, datasets=200, P=8, n=48, epochs=200, eta=0.02, seed=0,
-                          bias=None, init_scale=0.1, mutant=None):
+                          bias=None, init_scale=0.1, mutant=None, progress=None):
     """The cosine condition against simulation, on many random datasets per kind.
 
     Dataset i of a kind uses the i-th child of
@@ -293,6 +294,9 @@ def supervised_hebb_study(kinds=HEBB_KINDS, datasets=200, P=8, n=48, epochs=200,
         A name in :data:`HEBB_MUTANTS`: a deliberate break of the mechanism
         (for :func:`gates.verify.single_unit.check_supervised_hebb`), recorded
         in the protocol.
+    progress : callable, optional
+        Called as ``progress(1)`` after each dataset (``len(kinds) *
+        datasets`` in all; the datasets cost alike).
 
     Returns
     -------
@@ -362,6 +366,8 @@ def supervised_hebb_study(kinds=HEBB_KINDS, datasets=200, P=8, n=48, epochs=200,
                             "final_error": float(r["error"][-1])})
             if i == 0:
                 traj[kind] = r
+            if progress is not None:
+                progress(1)
         if closed and kind == "orthogonal":
             s["closed_form"] = {"rule": "always (every margin is 1)", "match": match, "expected_fraction": "1/1",
                                 "ties": "0/1"}
@@ -400,10 +406,10 @@ def write_supervised_hebb(res, out_dir, command=None):
 
     Returns
     -------
-    files : list of str
-        Names written, relative to `out_dir`.
-    note : str or None
-        Why the plot is missing, or None.
+    Written
+        ``files`` (names written, relative to `out_dir`) and ``note`` (why
+        the plot is missing, or None); a named tuple, so it unpacks as
+        ``files, note``.
 
     Examples
     --------
@@ -450,7 +456,7 @@ def write_supervised_hebb(res, out_dir, command=None):
     write_json(os.path.join(out_dir, mname), meta)
     files += [tname, dname, mname]
     if not have_matplotlib():
-        return files, f"{NO_MATPLOTLIB}: no supervised_hebb.png"
+        return Written(files, f"{NO_MATPLOTLIB}: no supervised_hebb.png")
     fig, (a1, a2) = subplots(1, 2, figsize=(9, 3.8))
     for kind, r in res["trajectories"].items():
         label = f"{kind} ({'bias' if res['summary'][kind]['bias'] else 'no bias'})"
@@ -464,4 +470,4 @@ def write_supervised_hebb(res, out_dir, command=None):
     fig.suptitle("supervised simple Hebb, one threshold gate (dataset 0 of each kind)", fontsize=10)
     fig.tight_layout()
     save_png(fig, os.path.join(out_dir, "supervised_hebb.png"), dpi=120)
-    return files + ["supervised_hebb.png"], None
+    return Written(files + ["supervised_hebb.png"], None)
