@@ -30,7 +30,6 @@ or interruptions.
 """
 
 import json
-import math
 import os
 import sys
 import threading
@@ -39,6 +38,7 @@ from collections import deque
 from contextlib import contextmanager, nullcontext
 
 from gates.errors import InputError
+from gates.io.progress import paced
 from gates.io.results import Result
 from gates.io.storage import check_output_dir
 from gates.jobs.claims import STALE_AFTER, Claims, live_claims
@@ -135,23 +135,8 @@ class _Progress:
         if (self.bar is None and self.callback is None) or expected <= 0:
             yield
             return
-        start, stop, t0 = self.sent, threading.Event(), time.perf_counter()
-
-        def tick():
-            while not stop.wait(0.25):
-                x = (time.perf_counter() - t0) / expected
-                share = x if x <= 0.8 else 1.0 - 0.2 * math.exp(-(x - 0.8) / 0.2)
-                with self.lock:
-                    if not stop.is_set() and start + share > self.sent:
-                        self._add(start + share - self.sent)
-
-        thread = threading.Thread(target=tick, daemon=True)
-        thread.start()
-        try:
+        with paced(self._add, 1.0, expected, lock=self.lock):
             yield
-        finally:
-            stop.set()
-            thread.join()
 
     def advance(self, chunk, seconds=None):
         """Count `chunk` done (computing it took `seconds`): the calls so far add up to the chunks done."""

@@ -30,12 +30,11 @@ True
 import importlib
 import inspect
 import json
-import math
-import threading
 import time
 from dataclasses import dataclass
 
 from gates.errors import InputError
+from gates.io.progress import paced
 from gates.io.results import Result
 
 __all__ = ["Check", "CHECKS", "ChecksResult", "check_names", "run_checks", "write_checks"]
@@ -221,45 +220,6 @@ def _plain(value):
     return Result({"v": value}).to_dict()["v"]
 
 
-class _Ticker:
-    """Advance `progress` smoothly through a check of expected cost `weight` (in bar units) while it runs.
-
-    The bar's units are checks, weighted by their typical cost (:attr:`Check.cost`), so its time left is
-    right whatever the order. A thread moves it along the running check's weight at the expected pace:
-    linearly to 80% of it at 80% of the expected time, then ever more slowly (it never reaches 100% of
-    the weight by itself); :meth:`finish` adds what is left, so the bar ends exactly at the total.
-    """
-
-    def __init__(self, progress, weight, seconds):
-        self.progress, self.weight, self.seconds = progress, weight, max(seconds, 1e-3)
-        self.given = 0.0
-        self.stop = threading.Event()
-        self.lock = threading.Lock()
-        self.t0 = time.perf_counter()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _share(self, t):
-        x = t / self.seconds
-        return x if x <= 0.8 else 1.0 - 0.2 * math.exp(-(x - 0.8) / 0.2)
-
-    def _run(self):
-        while not self.stop.wait(0.25):
-            with self.lock:
-                target = self.weight * self._share(time.perf_counter() - self.t0)
-                if target > self.given and not self.stop.is_set():
-                    self.progress(target - self.given)
-                    self.given = target
-
-    def finish(self):
-        self.stop.set()
-        self.thread.join()
-        with self.lock:
-            if self.weight > self.given:
-                self.progress(self.weight - self.given)
-            self.given = self.weight
-
-
 def run_checks(names=None, seed=0, slow=False, options=None, progress=None, mutants=False):
     """Run the registered theorem checks (all when `names` is None) and collect their verdicts.
 
@@ -342,12 +302,8 @@ def run_checks(names=None, seed=0, slow=False, options=None, progress=None, muta
     def step(c, kwargs):
         seconds = c.seconds(slow)
         speed = pace["taken"] / pace["expected"] if pace["expected"] > 0 else 1.0
-        ticker = _Ticker(send, runs * seconds / cost, seconds * speed) if progress is not None else None
-        try:
+        with paced(send if progress is not None else None, runs * seconds / cost, seconds * speed):
             res, taken = _call(c.function(), kwargs)
-        finally:
-            if ticker is not None:
-                ticker.finish()
         pace["expected"] += seconds
         pace["taken"] += taken
         return res, taken

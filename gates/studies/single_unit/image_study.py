@@ -8,17 +8,15 @@ unit whose rule reads O) on one source of
 :func:`gates.io.datasets.image_data`, and writes CSV, manifests and plots.
 """
 
-import math
 import os
-import threading
-import time
-from contextlib import contextmanager
 
 from gates.errors import InputError
+from gates.io.progress import paced
 from gates.io.plots import NO_MATPLOTLIB, have_matplotlib, save_png, subplots
 from gates.studies.single_unit.images import hebb_images, riccati_images
 from gates.studies.single_unit.riccati_tanh import riccati_tanh_images
 from gates.studies.single_unit.written import Written
+
 
 __all__ = ["IMAGE_STEPS", "image_study", "write_image_study"]
 
@@ -26,37 +24,6 @@ __all__ = ["IMAGE_STEPS", "image_study", "write_image_study"]
 # typical seconds of the three experiments on the digits (warm, one core): the bar's weights
 _STEP_SECONDS = {"hebb": 0.1, "riccati": 2.8, "riccati_tanh": 1.5}
 IMAGE_STEPS = tuple(_STEP_SECONDS)
-
-
-@contextmanager
-def _paced(progress, weight, seconds):
-    """Call ``progress`` about four times a second while the block runs, adding up to `weight` at its end.
-
-    The pace is the step's typical `seconds`: linear to 80% of the weight at
-    80% of the time, then ever more slowly, so the bar moves and its time
-    left stays honest when a step runs long.
-    """
-    if progress is None:
-        yield
-        return
-    given, stop, t0 = [0.0], threading.Event(), time.perf_counter()
-
-    def tick():
-        while not stop.wait(0.25):
-            x = (time.perf_counter() - t0) / seconds
-            share = weight * (x if x <= 0.8 else 1.0 - 0.2 * math.exp(-(x - 0.8) / 0.2))
-            if share > given[0] and not stop.is_set():
-                progress(share - given[0])
-                given[0] = share
-
-    thread = threading.Thread(target=tick, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
-    progress(weight - given[0])
 
 
 def image_study(source="digits", digit=9, rule="T*x - T*w^2", seed=0, hebb=None, riccati=None, tanh=None,
@@ -102,12 +69,12 @@ def image_study(source="digits", digit=9, rule="T*x - T*w^2", seed=0, hebb=None,
 
     total = sum(_STEP_SECONDS.values())
     weight = {k: len(_STEP_SECONDS) * v / total for k, v in _STEP_SECONDS.items()}
-    with _paced(send if progress is not None else None, weight["hebb"], _STEP_SECONDS["hebb"]):
+    with paced(send if progress is not None else None, weight["hebb"], _STEP_SECONDS["hebb"]):
         out = {"data": info, "hebb": hebb_images(X, seed=seed, **(hebb or {})), "riccati": None}
-    with _paced(send if progress is not None else None, weight["riccati"], _STEP_SECONDS["riccati"]):
+    with paced(send if progress is not None else None, weight["riccati"], _STEP_SECONDS["riccati"]):
         if y is not None:
             out["riccati"] = riccati_images(X, y, digit=digit, rule=rule, seed=seed, **(riccati or {}))
-    with _paced(send if progress is not None else None, weight["riccati_tanh"], _STEP_SECONDS["riccati_tanh"]):
+    with paced(send if progress is not None else None, weight["riccati_tanh"], _STEP_SECONDS["riccati_tanh"]):
         out["riccati_tanh"] = riccati_tanh_images(X, y, digit=digit if y is not None else None, seed=seed,
                                                   **(tanh or {}))
     if progress is not None and sent[0] != len(_STEP_SECONDS):
