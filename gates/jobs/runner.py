@@ -122,6 +122,8 @@ class _Progress:
         self.lock = threading.Lock()
 
     def _add(self, k):
+        if k <= 0:
+            return
         self.sent += k
         if self.bar is not None:
             self.bar.update(k)
