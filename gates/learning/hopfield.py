@@ -35,6 +35,7 @@ import numpy as np
 from gates._validate import is_int
 from gates.boolean.truth import ENCODINGS
 from gates.errors import InputError, require_memory
+from gates.io.results import Result
 
 __all__ = [
     "HEBB",
@@ -52,6 +53,7 @@ __all__ = [
     "classify_invariant",
     "hopfield_study",
     "uniqueness_rows",
+    "isometry_count",
 ]
 
 HEBB = (0, 0, 1, 0)
@@ -183,7 +185,47 @@ def isometry_map(n, perm, flips):
 
 
 def isometries(n, which="all", seed=0):
-    """Yield (perm, flips): all 2^n n! of them, or ``sample:K`` drawn uniformly (seeded)."""
+    """Yield the isometries (perm, flips) of the n-cube: all 2^n n! of them, or K drawn uniformly.
+
+    An isometry permutes the coordinates and flips some of them; it maps
+    state p to the state whose bit i is bit ``perm[i]`` of p, xor bit i of
+    ``flips`` (:func:`isometry_map`). The group is the hyperoctahedral group
+    B_n, of order 2^n n!.
+
+    Parameters
+    ----------
+    n : int
+        Dimension of the cube, 1 <= n <= 16.
+    which : str, default "all"
+        ``"all"`` (every isometry, at most 10,000,000 of them: n <= 8) or
+        ``"sample:K"`` (K isometries drawn uniformly with replacement).
+    seed : int, default 0
+        Seed of the sample (unused for ``"all"``).
+
+    Yields
+    ------
+    perm : tuple of int
+        A permutation of 0..n-1.
+    flips : int
+        The coordinates flipped, as a bit mask in 0..2^n - 1.
+
+    Raises
+    ------
+    InputError
+        When n is out of range, `which` is neither form, or ``"all"`` is too
+        many (raised when the iteration starts).
+
+    Examples
+    --------
+    The cube of dimension 3 has 2^3 3! = 48 isometries (OEIS A000165):
+
+    >>> len(list(isometries(3)))
+    48
+    >>> next(isometries(3))
+    ((0, 1, 2), 0)
+    >>> len(list(isometries(10, "sample:5", seed=1)))
+    5
+    """
     n = _check_n(n)
     if which == "all":
         if math.factorial(n) << n > 10_000_000:
@@ -202,11 +244,55 @@ def isometries(n, which="all", seed=0):
 
 
 def check_invariance(memories, n, perm, flips, rule=HEBB, encoding="pm1", base=None, use_networkx=False):
-    """Does storing g(memories) give g(O)? Returns (invariant, example) with a differing edge or None.
+    """Does storing g(memories) give g(O)? The isometry invariance of a storage rule (paper section 6).
 
-    Compares the oriented edge sets and the tie sets exactly; with
-    `use_networkx` also checks that relabelling O's DiGraph by g gives the
-    DiGraph of the stored images (``networkx.utils.graphs_equal``).
+    O is the orientation of the n-cube induced by storing `memories` with
+    `rule`; g = (perm, flips) is an isometry of the cube. Compares the
+    oriented edge sets and the tie sets exactly; with `use_networkx` also
+    checks that relabelling O's DiGraph by g gives the DiGraph of the stored
+    images (``networkx.utils.graphs_equal``).
+
+    Parameters
+    ----------
+    memories : sequence of int
+        The stored states (bit i of a state is unit i).
+    n : int
+        Units, 1 <= n <= 16.
+    perm, flips : sequence of int, int
+        The isometry (see :func:`isometries`).
+    rule : tuple of 4 int, default HEBB = (0, 0, 1, 0)
+        Coefficients (c0, c1, c2, c3) of the storage rule (see :func:`storage_weights`).
+    encoding : {"pm1", "01"}, default "pm1"
+        Activity coding.
+    base : Orientation, optional
+        The orientation of `memories` if already computed (saves one build).
+    use_networkx : bool, default False
+        Also compare the networkx graphs (slower; a cross-check).
+
+    Returns
+    -------
+    invariant : bool
+        True when storing g(memories) orients every edge as g(O) and ties
+        the same edges.
+    example : dict or None
+        When not invariant: the memories, perm, flips, one edge that differs
+        (``edge_differs``) and whether the ties differ (``ties_differ``).
+
+    Raises
+    ------
+    InputError
+        When n, the rule, the memories, the encoding or the isometry are invalid.
+
+    Examples
+    --------
+    Simple Hebb commutes with every isometry; a rule with a linear term
+    c1 (o_i + o_j) does not commute with flips:
+
+    >>> check_invariance([3, 5], 3, (2, 0, 1), 0b101)
+    (True, None)
+    >>> ok, example = check_invariance([3, 5], 3, (0, 1, 2), 0b010, rule=(0, 1, 0, 0))
+    >>> ok, example["flips"]
+    (False, 2)
     """
     g = isometry_map(n, perm, flips)
     mem = np.asarray(memories, dtype=np.int64).reshape(-1)
@@ -336,12 +422,96 @@ def classify_invariant(rule, encoding):
     return "other"
 
 
-def hopfield_study(n, memories=3, rule=HEBB, encoding="pm1", which="all", seed=0, use_networkx=True):
-    """One memory set (seeded) stored by `rule`: orientation, sinks, dynamics and invariance.
+def isometry_count(n, which="all"):
+    """How many isometries :func:`isometries` yields for `which`: 2^n n! for ``"all"``, K for ``"sample:K"``.
 
-    Returns a JSON-ready dict: acyclic, ties, minima, memories_as_minima,
-    basins (count and largest), dynamics checks, isometries_checked,
-    violations (count and one example), seconds for each stage.
+    Examples
+    --------
+    >>> isometry_count(3), isometry_count(12, "sample:100")
+    (48, 100)
+    """
+    n = _check_n(n)
+    if isinstance(which, str) and which.startswith("sample:") and which[7:].isdigit():
+        return int(which[7:])
+    return math.factorial(n) << n
+
+
+def _study_text(res):
+    """The lines ``gates hopfield`` prints without --json."""
+    basins = res["basins"]
+    lines = [
+        f"Hopfield net n={res['n']} ({res['encoding']}), rule {res['rule']}, memories {res['memories']}",
+        f"orientation of the {res['n']}-cube: {res['edges']:,} edges, {res['ties']:,} ties, "
+        f"{'acyclic' if res['acyclic'] else 'NOT acyclic'}; {res['minima']} strict minima, "
+        f"{res['memories_as_minima']} of {len(res['memories'])} memories among them",
+        f"asynchronous dynamics: {basins['count']} fixed points, largest basin {basins['largest']}, "
+        f"{'every step follows the orientation' if res['dynamics_follow_orientation'] else 'a step left it'}, "
+        f"{res['dynamics_climbs']} climbs",
+        f"isometries checked: {res['isometries_checked']:,}, violations: {res['violations']:,}",
+    ]
+    if res["violation_example"]:
+        import json
+
+        lines.append(f"example: {json.dumps(res['violation_example'])}")
+    return "\n".join(lines)
+
+
+def hopfield_study(n, memories=3, rule=HEBB, encoding="pm1", which="all", seed=0, use_networkx=True,
+                   progress=None):
+    """One memory set (seeded) stored by `rule`: orientation, sinks, dynamics and isometry invariance.
+
+    What ``gates hopfield`` runs (paper section 6): draw `memories` distinct
+    random states, store them with `rule`, orient the n-cube toward lower
+    energy, check that the orientation is acyclic, count its strict minima,
+    run the asynchronous dynamics from every state, and check
+    :func:`check_invariance` for every isometry of `which`.
+
+    Parameters
+    ----------
+    n : int
+        Units, 1 <= n <= 16.
+    memories : int, default 3
+        Random memories stored (distinct while there are enough states).
+    rule : tuple of 4 int, default HEBB = (0, 0, 1, 0)
+        Coefficients (c0, c1, c2, c3) of the storage rule (see :func:`storage_weights`).
+    encoding : {"pm1", "01"}, default "pm1"
+        Activity coding.
+    which : str, default "all"
+        The isometries checked: ``"all"`` or ``"sample:K"`` (see :func:`isometries`).
+    seed : int, default 0
+        Root seed of the memories, the dynamics' unit order and the sample of isometries.
+    use_networkx : bool, default True
+        Cross-check the first 8 isometries with networkx graphs too.
+    progress : callable, optional
+        Called with 1 after each isometry checked (the bar of ``gates hopfield``).
+
+    Returns
+    -------
+    Result
+        What ``gates hopfield --json`` prints: ``n``, ``encoding``, ``rule``,
+        ``memories`` (the states stored), ``states`` (2^n), ``edges`` (n 2^(n-1),
+        ties included), ``ties``, ``acyclic``, ``minima`` (strict local minima),
+        ``memories_as_minima``, ``basins`` (``count`` of fixed points and the
+        ``largest`` basin), ``dynamics_follow_orientation``,
+        ``dynamics_climbs`` (0: the energy never rises), ``isometries`` (`which`),
+        ``isometries_checked``, ``violations``, ``violation_example`` (one, or
+        None) and ``seconds`` of each stage (timings: they vary run to run).
+
+    Raises
+    ------
+    InputError
+        When n, memories, the rule, the encoding or `which` are invalid.
+
+    Examples
+    --------
+    Hebb storage of 2 memories on the 3-cube: an acyclic orientation of its
+    12 edges, invariant under all 48 isometries:
+
+    >>> res = hopfield_study(3, memories=2)
+    >>> res["edges"], res["acyclic"], res["isometries_checked"], res["violations"]
+    (12, True, 48, 0)
+    >>> print(res.summary().splitlines()[-1])
+    isometries checked: 48, violations: 0
     """
     n = _check_n(n)
     if not is_int(memories) or memories < 0:
@@ -368,9 +538,11 @@ def hopfield_study(n, memories=3, rule=HEBB, encoding="pm1", which="all", seed=0
         if not ok:
             violations += 1
             example = example or ex
+        if progress is not None:
+            progress(1)
     t_iso = time.perf_counter() - t0
     sink_set = set(sinks.tolist())
-    return {
+    data = {
         "n": n, "encoding": encoding, "rule": list(rule), "memories": mem.tolist(),
         "states": 1 << n, "edges": int(len(base.edges) + len(base.ties)), "ties": int(len(base.ties)),
         "acyclic": bool(acyclic), "minima": len(sink_set),
@@ -382,6 +554,7 @@ def hopfield_study(n, memories=3, rule=HEBB, encoding="pm1", which="all", seed=0
         "seconds": {"orientation": round(t_build, 4), "graph_checks": round(t_graph, 4),
                     "dynamics": round(t_dyn, 4), "isometries": round(t_iso, 4)},
     }
+    return Result(data, text=_study_text(data))
 
 
 def default_isometries(n):
