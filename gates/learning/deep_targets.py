@@ -42,6 +42,7 @@ import numpy as np
 from gates._validate import check_choice, check_int, check_positive, check_real, is_int
 from gates.boolean.truth import ENCODINGS
 from gates.errors import InputError
+from gates.io.results import Result
 from gates.learning.layer_fit import perceptron_table, pocket, train_layer
 from gates.learning.target_search import SAMPLERS, activity_groups, choose_targets, input_groups, sample_candidates
 from gates.learning.threshold_net import check_data, forward, init_weights, train_test_errors
@@ -208,25 +209,57 @@ def _train(W, Xin, T, rng, inner_epochs, eta, table_k, off):
 def deep_targets(train, test=None, config=None, progress=None, workers=None, targets=None, test_targets=None):
     """Train a threshold-gate network (by default an autoencoder) by sampling deep targets.
 
+    The algorithm of Baldi & Sadowski 2016, section 4 (sampling deep
+    targets), with the ingredients of :class:`DeepTargetsConfig`.
+
     Parameters
     ----------
-    train, test : (m, n) 0/1 arrays
-        Inputs; ``layers[0]`` must equal n.
-    targets, test_targets : (m, n_L) 0/1 arrays, optional
-        Output targets; default: the inputs (an autoencoder).
-    config : DeepTargetsConfig
+    train : (m, n) array of 0/1
+        Training inputs; ``config.layers[0]`` must equal n.
+    test : (m', n) array of 0/1, optional
+        Held-out inputs (default None: no held-out error).
+    config : DeepTargetsConfig, optional
+        The settings (default ``DeepTargetsConfig()``: 32-16-6-16-32, unit
+        search, pocket with margin 1, 5% input noise, 40 epochs).
     progress : callable, optional
-        Called with 1 after every epoch.
+        Called with 1 after every epoch (of the first restart).
+    workers : int, optional
+        Threads of the joint search (default: all); results do not depend on it.
+    targets, test_targets : (m, n_L) arrays of 0/1, optional
+        Output targets; default: the inputs (an autoencoder).
 
     Returns
     -------
-    dict
+    Result
         ``curve``: (epoch, train error, held-out error) rows, epoch 0 the
-        initial network; ``evals``: the gate evaluations spent up to each
-        row (counted as in :func:`gate_evaluations`); ``weights``;
-        ``seconds``; ``layer_updates``: (epoch, layer, error before, error
+        initial network, errors per output component (held-out NaN
+        without `test`); ``evals``: the gate evaluations spent up to each
+        row (counted as in :func:`gate_evaluations`); ``weights``: one
+        (units, fan-in + 1) array per layer, the bias last; ``seconds``
+        (wall time); ``layer_updates``: (epoch, layer, error before, error
         after, accepted) for the joint search; with restarts, ``restarts``:
         the final (train, held-out) error of each, the kept one first.
+        ``to_dict()`` gives them as plain lists.
+
+    Raises
+    ------
+    InputError
+        When the data are not 0/1, do not fit ``config.layers``, or the
+        targets do not match the examples.
+
+    Examples
+    --------
+    The training error never increases under the default acceptance
+    (``non-increasing``), here on 64 rows of the default autoencoder data:
+
+    >>> from gates.learning.threshold_net import synthetic_data
+    >>> X, _ = synthetic_data(seed=1)
+    >>> run = deep_targets(X[:64], X[64:128], DeepTargetsConfig(epochs=3, seed=1))
+    >>> errors = [row[1] for row in run["curve"]]
+    >>> len(errors), all(b <= a for a, b in zip(errors, errors[1:]))
+    (4, True)
+    >>> run["evals"][1] >= gate_evaluations((32, 16, 6, 16, 32), 64)  # at least one forward pass
+    True
     """
     cfg = DeepTargetsConfig() if config is None else config
     data = check_data(train, test, cfg, targets, test_targets)
@@ -248,7 +281,15 @@ def deep_targets(train, test=None, config=None, progress=None, workers=None, tar
         out["restarts"] = [runs[best]["curve"][-1][1:]] + [runs[k]["curve"][-1][1:] for k in range(len(runs))
                                                            if k != best]
     out["seconds"] = time.perf_counter() - t0
-    return out
+    return Result(out, text=_run_text(out))
+
+
+def _run_text(run):
+    """One line: epochs, gate evaluations, final training and held-out error."""
+    epoch, train, test = run["curve"][-1]
+    held = "no held-out set" if test is None or test != test else f"held-out {test:.4f}"
+    return (f"{epoch} epochs, {run['evals'][-1]:,} gate evaluations: training error {train:.4f}, {held} "
+            f"(per output component)")
 
 
 def gate_evaluations(layers, examples):

@@ -356,9 +356,64 @@ def run_study(tasks=TASKS, seeds=(1, 2, 3, 4, 5), budget=DEFAULT_BUDGET, ablate=
               options=None, layers=None, data_file=None, baselines=STUDY_BASELINES):
     """Compute-matched comparisons on every task and seed, and the ablation of the autoencoder.
 
-    `options`: DeepTargetsConfig settings for deep targets (default: the
-    defaults); `layers`, `data_file`: see :func:`task_data` (``tasks=("file",)``).
+    What ``gates deep-targets`` runs (paper section 4, sampling deep
+    targets): on every task and seed, deep targets and the baselines, each
+    stopped at `budget` gate evaluations (:func:`compare_at_budget`); then,
+    with `ablate`, each ingredient switched in turn (:data:`ABLATION`) and
+    the autoencoder with its generating code given (:func:`oracle_code`).
+
+    Parameters
+    ----------
+    tasks : sequence of str, default ("autoencoder", "digits")
+        Tasks of :data:`TASKS`, or ``("file",)`` with `data_file`.
+    seeds : sequence of int, default (1, 2, 3, 4, 5)
+        Each seed draws new data, weights and example orders.
+    budget : int or None, default DEFAULT_BUDGET = 200,000,000
+        Gate evaluations every method may spend; None: epochs end the runs.
+    ablate : bool, default True
+        Also the ablation and the oracle (autoencoder only).
+    tune : bool, default True
+        Tune backprop and ste on a validation split (else SGD at rate 0.5).
+    progress : callable, optional
+        Called with the work done after each run (units: :func:`study_units`).
+    options : dict, optional
+        :class:`~gates.learning.deep_targets.DeepTargetsConfig` settings for deep targets.
+    layers : sequence of int, optional
+        Replaces each task's network; its ends must fit the data.
+    data_file : str, optional
+        A 0/1 ``.npy`` array for ``tasks=("file",)`` (see :func:`task_data`).
+    baselines : sequence of str, default STUDY_BASELINES
+        Baselines of :data:`gates.learning.deep_baselines.BASELINES`.
+
+    Returns
+    -------
+    DeepTargetsStudy
+        Reads as what ``gates deep-targets --json`` prints: ``seeds``,
+        ``budget``, ``options``, ``tasks`` (per task its metric, layers, data,
+        config, wins and, per method, the held-out error's seed mean with its
+        Student t 95% interval, the training error, gate evaluations and
+        seconds) and, with `ablate`, ``ablation`` and ``oracle``. Its ``runs``
+        attribute keeps every seed's record (curves, tuning grids).
+
+    Raises
+    ------
+    InputError
+        Before any work, when a task, seed, baseline, the budget, the layers,
+        the data file or an option is invalid (:func:`check_study`).
+
+    Examples
+    --------
+    One seed of the autoencoder at a tiny budget, against random features:
+
+    >>> res = run_study(("autoencoder",), (1,), budget=200_000, ablate=False, baselines=("random-features",))
+    >>> t = res["tasks"]["autoencoder"]
+    >>> t["layers"], sorted(t["methods"]), t["floor"]
+    ([32, 16, 6, 16, 32], ['deep-targets', 'random-features'], 0.05)
+    >>> t["methods"]["deep-targets"]["evals"] >= 200_000
+    True
     """
+    from gates.studies.deep_targets_files import DeepTargetsStudy
+
     seeds = list(seeds)
     check_study(tasks, seeds, budget, options, layers, data_file, baselines)
     out = {"seeds": [int(s) for s in seeds], "budget": None if budget is None else int(budget), "tasks": {},
@@ -378,7 +433,7 @@ def run_study(tasks=TASKS, seeds=(1, 2, 3, 4, 5), budget=DEFAULT_BUDGET, ablate=
                 out["oracle"][int(s)] = oracle_code(int(s), budget, options)
                 if progress is not None:
                     progress(1)
-    return out
+    return DeepTargetsStudy(out)
 
 
 def study_units(tasks, seeds, ablate):
