@@ -113,7 +113,7 @@ def test_deep_targets_json_is_the_result(capsys, tmp_path):
     assert set(files["files"]) <= set(os.listdir(tmp_path / "dt")) and "summary.csv" in files["files"]
     assert _drop_deep_times(out) == _drop_deep_times(res.to_dict())
     assert out["tasks"]["autoencoder"]["layers"] == [32, 16, 6, 16, 32] and out["budget"] == 200_000
-    assert sum(calls) == study_units(("autoencoder",), (1,), False, ("random-features",))
+    assert sum(calls) == study_units(("autoencoder",), (1,), False, ("random-features",), budget=200_000)
     # the per-seed record is kept for the files
     assert res.runs["tasks"]["autoencoder"][0]["seed"] == 1
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+import sys
 
 from gates.cli.main import command_help
 from gates.cli.terminal import add_progress_argument, print_written, progress_bar
@@ -31,7 +32,7 @@ def run(args):
     if args.budget is not None:
         kw["budget"] = args.budget
     total = None
-    if args.progress is not False:
+    if args.progress or (args.progress is None and sys.stderr.isatty()):
         try:
             total = channel_work(**{k: v for k, v in kw.items() if k in ("sizes", "algorithms", "budget", "samples")})
         except GatesError:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import sys
 
 from gates._threads import numba_threads
 from gates._validate import check_int
@@ -19,7 +20,7 @@ def run(args):
     """Run the command on parsed `args`; return the exit status."""
     from gates.io.storage import check_output_dir
     from gates.studies.deep_targets_files import write_study
-    from gates.studies.deep_targets_study import preset_options, run_study, study_baselines, study_units
+    from gates.studies.deep_targets_study import check_study, preset_options, run_study, study_baselines, study_units
 
     def ints(text, what):
         try:
@@ -57,8 +58,12 @@ def run(args):
     tune = not args.no_tune
     if args.workers is not None:
         check_int(args.workers, "--workers", lo=1)
-    update, close = progress_bar(study_units(tasks, seeds, ablate, baselines, tune, layers is None), "deep targets",
-                                 "run", enabled=args.progress)
+    check_study(tasks, seeds, run_budget, options, layers, args.data, baselines)  # before any work
+    total = None
+    if args.progress or (args.progress is None and sys.stderr.isatty()):  # the plan reads the tasks' data
+        total = study_units(tasks, seeds, ablate, baselines, tune, run_budget, layers, args.data)
+    update, close = progress_bar(total, "deep targets", "madd" if run_budget is not None else "run",
+                                 enabled=args.progress)
     try:
         with numba_threads(args.workers):
             res = run_study(tasks, seeds, run_budget, ablate, tune, update, options, layers, args.data, baselines)

@@ -206,7 +206,8 @@ def _train(W, Xin, T, rng, inner_epochs, eta, table_k, off):
     train_layer(W, X1, np.ascontiguousarray(T), orders, eta, table_k, off, False)
 
 
-def deep_targets(train, test=None, config=None, progress=None, workers=None, targets=None, test_targets=None):
+def deep_targets(train, test=None, config=None, progress=None, workers=None, targets=None, test_targets=None,
+                 progress_unit="epoch"):
     """Train a threshold-gate network (by default an autoencoder) by sampling deep targets.
 
     The algorithm of Baldi & Sadowski 2016, section 4 (sampling deep
@@ -222,11 +223,15 @@ def deep_targets(train, test=None, config=None, progress=None, workers=None, tar
         The settings (default ``DeepTargetsConfig()``: 32-16-6-16-32, unit
         search, pocket with margin 1, 5% input noise, 40 epochs).
     progress : callable, optional
-        Called with 1 after every epoch (of the first restart).
+        Called after every epoch: with 1 (of the first restart), or with
+        the gate evaluations the epoch spent (of every restart) under
+        ``progress_unit="evaluation"``.
     workers : int, optional
         Threads of the joint search (default: all); results do not depend on it.
     targets, test_targets : (m, n_L) arrays of 0/1, optional
         Output targets; default: the inputs (an autoencoder).
+    progress_unit : {"epoch", "evaluation"}, default "epoch"
+        What `progress` counts.
 
     Returns
     -------
@@ -262,6 +267,7 @@ def deep_targets(train, test=None, config=None, progress=None, workers=None, tar
     True
     """
     cfg = DeepTargetsConfig() if config is None else config
+    check_choice(progress_unit, "progress_unit", ("epoch", "evaluation"))
     data = check_data(train, test, cfg, targets, test_targets)
     ss = np.random.SeedSequence(cfg.seed)
     seqs = [ss] + [np.random.SeedSequence([cfg.seed, 1000 + r]) for r in range(1, cfg.restarts)]
@@ -269,7 +275,8 @@ def deep_targets(train, test=None, config=None, progress=None, workers=None, tar
     t0 = time.perf_counter()
     runs, spent = [], 0
     for r, seq in enumerate(seqs):
-        run = _run_once(data, cfg, seq, budget, progress if r == 0 else None, workers)
+        each = progress if r == 0 or progress_unit == "evaluation" else None
+        run = _run_once(data, cfg, seq, budget, each, workers, progress_unit == "evaluation")
         run["evals"] = [spent + e for e in run["evals"]]
         spent = run["evals"][-1]
         runs.append(run)
@@ -307,7 +314,7 @@ def gate_evaluations(layers, examples):
     return int(examples) * int(sum(layers[1:]))
 
 
-def _run_once(data, cfg, seq, budget, progress, workers):
+def _run_once(data, cfg, seq, budget, progress, workers, count_evaluations=False):
     A_train, A_test, Y_train, Y_test = data
     off = cfg.off
     init_seq, run_seq = seq.spawn(2)
@@ -363,7 +370,7 @@ def _run_once(data, cfg, seq, budget, progress, workers):
         curve.append((epoch, *train_test_errors(weights, A_train, A_test, off, Y_train, Y_test)))
         evals.append(spent)
         if progress is not None:
-            progress(1)
+            progress(evals[-1] - evals[-2] if count_evaluations else 1)
     return {"curve": curve, "evals": evals, "weights": weights, "seconds": time.perf_counter() - t0,
             "layer_updates": updates}
 
