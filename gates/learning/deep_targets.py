@@ -70,9 +70,9 @@ EXHAUSTIVE_MAX = 12  # 2^12 candidates per group; 2^16 took ~35 s per epoch on t
 
 @dataclass(frozen=True)
 class DeepTargetsConfig:
-    """Every setting of a deep-targets run (defaults: see the README).
+    """Every setting of a deep-targets run (Baldi & Sadowski 2016, section 4); frozen, checked on creation.
 
-    The ingredients (each switchable, each recorded in manifests):
+    The ingredients (each switchable, each recorded in manifests by :meth:`to_dict`):
 
     * ``search``: ``unit`` (default) takes, for one hidden unit at a time,
       the single flip of its activity on every example as the candidate
@@ -103,6 +103,68 @@ class DeepTargetsConfig:
     * ``restarts``: independent initialisations, the one with the least
       final training error is kept (all of them are charged to the budget);
     * ``budget``: stop once this many gate evaluations are spent.
+
+    Parameters
+    ----------
+    layers : tuple of int, default (32, 16, 6, 16, 32)
+        Sizes n0 (inputs), n1, ..., nL (outputs); at least two.
+    encoding : {"pm1", "01"}, default "pm1"
+        Activity coding of the gates.
+    search : {"unit", "joint"}, default "unit"
+        The target search (above).
+    sampler : str or tuple of str, default "flip"
+        One of :data:`SAMPLERS` (``flip``, ``flip-k``, ``uniform``,
+        ``exhaustive``, ``seen``), or one per hidden layer; ``exhaustive``
+        only on layers of at most 12 units.
+    flip_p : float in (0, 1], default 0.15
+        Probability that the ``flip`` sampler flips each unit.
+    flip_k : int >= 1, default 1
+        Units flipped by ``flip-k``.
+    samples : int >= 1, default 64
+        Candidates per example group in the joint search.
+    group : {"activity", "input"}, default "activity"
+        The examples that share one target in the joint search.
+    schedule : {"bottom-up", "top-down", "up-down", "random"}, default "up-down"
+        Order of the layers in each epoch (up-down alternates).
+    epochs : int >= 0, default 40
+        Epoch cap.
+    inner_epochs : int >= 1, default 10
+        Perceptron passes per unit or layer visit.
+    eta : float > 0, default 0.1
+        Perceptron learning rate.
+    fit : {"pocket", "perceptron"}, default "pocket"
+        The layer step (above).
+    margin : float >= 0, default 1.0
+        Perceptron margin, times fan-in + 1.
+    denoise : float in [0, 0.5), default 0.05
+        Fraction of input bits flipped afresh each epoch.
+    accept : {"non-increasing", "always", "anneal"}, default "non-increasing"
+        What happens to a layer update that raises the training error.
+    temperature : float > 0, default 20.0
+        Initial temperature of ``anneal``, in errors.
+    restarts : int >= 1, default 1
+        Initialisations; the one with the least final training error is kept.
+    budget : int or None, default None
+        Gate evaluations (:func:`gate_evaluations`) after which training stops.
+    seed : int >= 0, default 0
+        Seed of the initial weights, the search and the example orders.
+
+    Raises
+    ------
+    InputError
+        When a setting is out of its range (one line naming it).
+
+    Examples
+    --------
+    >>> cfg = DeepTargetsConfig(layers=(8, 4, 8), budget=10_000)
+    >>> cfg.search, cfg.fit, cfg.off
+    ('unit', 'pocket', -1.0)
+    >>> paper_config().to_dict()["search"]  # the loop as first built: joint sampling
+    'joint'
+    >>> DeepTargetsConfig(layers=(32, 16, 13, 16, 32), sampler="exhaustive")
+    Traceback (most recent call last):
+    ...
+    gates.errors.InputError: the exhaustive sampler enumerates 2^units candidates: hidden layers of at most 12 units, got 16; use flip for that layer (one sampler per hidden layer, e.g. flip,exhaustive,flip)
     """
 
     layers: tuple = (32, 16, 6, 16, 32)
@@ -164,9 +226,11 @@ class DeepTargetsConfig:
 
     @property
     def off(self):
+        """The value of an inactive gate: -1.0 (pm1) or 0.0 (01)."""
         return -1.0 if self.encoding == "pm1" else 0.0
 
     def to_dict(self):
+        """The settings as a JSON-ready dict (the manifests' record of a run)."""
         d = asdict(self)
         d["sampler"] = self.sampler if isinstance(self.sampler, str) else list(self.sampler)
         return d

@@ -317,15 +317,6 @@ def write_channel(res, out_dir, command=None):
     Result
         ``files`` (the names written into `out_dir`) and ``note`` (why the
         plots are missing, or None); its summary is the line the command prints.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> res = channel_study(sizes=(4,), algorithms=("bp",), samples=2, budget=30, recurrent=False,
-    ...                     train_sizes=(4,), step_lengths=(0.1,))
-    >>> written = write_channel(res, tempfile.mkdtemp())
-    >>> sorted(f for f in written["files"] if f.endswith(".csv"))
-    ['channel_fits.csv', 'channel_rates.csv', 'channel_training.csv']
     """
     rows = list(res["rows"])
     rec = res.get("recurrent") or {}
