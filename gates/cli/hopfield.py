@@ -11,12 +11,12 @@ __all__ = ["add_arguments", "run"]
 
 def run(args):
     """Run the command on parsed `args`; return the exit status."""
-    from gates.learning.hopfield import default_isometries, hopfield_study, isometry_count, parse_storage_rule
+    from gates.learning.hopfield import default_isometries, hopfield_study, hopfield_work, parse_storage_rule
 
     which = args.isometries or default_isometries(args.n)
     rule = parse_storage_rule(args.rule)
-    total = isometry_count(args.n, which) if isinstance(args.n, int) and 1 <= args.n <= 16 else None
-    update, close = progress_bar(total, "hopfield", "isometry", enabled=args.progress)
+    total = hopfield_work(args.n, which) if 1 <= args.n <= 16 and (which == "all" or which[7:].isdigit()) else None
+    update, close = progress_bar(total, "hopfield", "check", enabled=args.progress)
     try:
         res = hopfield_study(args.n, args.memories, rule, args.encoding, which, args.seed, progress=update)
     finally:
