@@ -145,8 +145,13 @@ def test_deep_targets_run_is_a_result():
 # bad output locations: one line, exit 2, before any work, no files
 # --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("argv", [["channel", *CHANNEL], ["deep-targets", *DEEP]])
-def test_bad_out_fails_first(tmp_path, capsys, argv):
+@pytest.mark.parametrize("argv, study", [(["channel", *CHANNEL], "gates.studies.channel_study.channel_study"),
+                                         (["deep-targets", *DEEP], "gates.studies.deep_targets_study.run_study")])
+def test_bad_out_fails_first(tmp_path, capsys, monkeypatch, argv, study):
+    def no_work(*a, **k):
+        raise AssertionError("the study ran before the output location was checked")
+
+    monkeypatch.setattr(study, no_work)
     blocker = tmp_path / "file"
     blocker.write_text("x")
     before = set(os.listdir(tmp_path))
