@@ -23,6 +23,11 @@ gives the orientation g(O) of storing the memories.
 
 States are integers p (unit i is on where bit i of p is set); networkx
 nodes are the tuples of ``hypercube_graph`` (position i is unit i).
+
+This module is long because it keeps one concept whole, the oriented cube
+of a stored memory set and its isometries, from the storage rule to the
+study and the search that check it, and its docstrings carry running
+examples.
 """
 
 import itertools
@@ -89,7 +94,34 @@ def _state_bits(states, n):
 
 
 def storage_weights(memories, n, rule=HEBB, encoding="pm1"):
-    """Integer weights (n, n), symmetric with a zero diagonal, from memory states (ints)."""
+    """Integer weights (n, n), symmetric with a zero diagonal, from memory states (ints).
+
+    Parameters
+    ----------
+    memories : sequence of int
+        States 0 <= p < 2^n (bit i of p is unit i).
+    n : int
+        Units, 1 <= n <= 16.
+    rule : tuple of 4 int, default HEBB = (0, 0, 1, 0)
+        (c0, c1, c2, c3) of w_ij = sum_mu c0 + c1 (o_i + o_j) + c2 o_i o_j + c3 (o_i^2 + o_j^2).
+    encoding : {"pm1", "01"}, default "pm1"
+
+    Returns
+    -------
+    (n, n) int64 array
+
+    Raises
+    ------
+    InputError
+        When n, the rule, the encoding or a memory is out of range.
+
+    Examples
+    --------
+    Hebb on the one memory (+1, +1, -1) (state 0b011): w_ij = o_i o_j.
+
+    >>> storage_weights([0b011], 3).tolist()
+    [[0, 1, -1], [1, 0, -1], [-1, -1, 0]]
+    """
     n = _check_n(n)
     c0, c1, c2, c3 = _check_rule(rule)
     mem = np.asarray(memories, dtype=np.int64).reshape(-1)
@@ -166,13 +198,60 @@ def _cube_nodes(n):
 
 
 def orientation(memories, n, rule=HEBB, encoding="pm1", thresholds=None):
-    """The orientation induced by storing `memories` with `rule`."""
+    """The orientation of the n-cube induced by storing `memories` with `rule`.
+
+    Parameters
+    ----------
+    memories, n, rule, encoding
+        As for :func:`storage_weights`.
+    thresholds : (n,) array, optional
+        Thresholds theta_i of the energy (default none).
+
+    Returns
+    -------
+    Orientation
+        ``edges`` (from, to) toward lower energy, ``ties``, ``energy``, ``sinks()`` and ``graph()``.
+
+    Examples
+    --------
+    Storing one memory with Hebb makes it (3) and its complement (4) the
+    only strict minima; of the n 2^(n-1) = 12 edges of the 3-cube, 6 are
+    oriented and 6 join states of equal energy (ties):
+
+    >>> o = orientation([0b011], 3)
+    >>> len(o.edges), len(o.ties), o.sinks().tolist()
+    (6, 6, [3, 4])
+    """
     W = storage_weights(memories, n, rule, encoding)
     return Orientation(n, energies(W, n, encoding, thresholds))
 
 
 def isometry_map(n, perm, flips):
-    """The state map of g = (perm, flips): bit i of g(p) is bit perm[i] of p, xor bit i of flips."""
+    """The state map of g = (perm, flips): bit i of g(p) is bit perm[i] of p, xor bit i of flips.
+
+    Parameters
+    ----------
+    n : int
+    perm : sequence of int
+        A permutation of 0..n-1.
+    flips : int
+        Bit mask of the flipped coordinates, 0 <= flips < 2^n.
+
+    Returns
+    -------
+    (2^n,) int array
+        g(p) for every state p.
+
+    Raises
+    ------
+    InputError
+        When perm is not a permutation or flips is out of range.
+
+    Examples
+    --------
+    >>> isometry_map(2, (1, 0), 0).tolist()  # swap the two units
+    [0, 2, 1, 3]
+    """
     n = _check_n(n)
     perm = [int(v) for v in perm]
     if sorted(perm) != list(range(n)) or not 0 <= int(flips) < 1 << n:
@@ -425,6 +504,15 @@ def classify_invariant(rule, encoding):
 
 def isometry_count(n, which="all"):
     """How many isometries :func:`isometries` yields for `which`: 2^n n! for ``"all"``, K for ``"sample:K"``.
+
+    Parameters
+    ----------
+    n : int
+    which : str, default "all"
+
+    Returns
+    -------
+    int
 
     Examples
     --------
