@@ -243,7 +243,23 @@ PAPER_SETTINGS = {"search": "joint", "fit": "perceptron", "margin": 0.0, "denois
 
 
 def paper_config(**kw):
-    """:class:`DeepTargetsConfig` with :data:`PAPER_SETTINGS`, then `kw`."""
+    """:class:`DeepTargetsConfig` with :data:`PAPER_SETTINGS`, then `kw`.
+
+    Parameters
+    ----------
+    **kw
+        Any :class:`DeepTargetsConfig` setting; it overrides the paper's.
+
+    Returns
+    -------
+    DeepTargetsConfig
+
+    Examples
+    --------
+    >>> cfg = paper_config(seed=3)
+    >>> cfg.search, cfg.fit, cfg.epochs, cfg.seed
+    ('joint', 'perceptron', 100, 3)
+    """
     return DeepTargetsConfig(**{**PAPER_SETTINGS, **kw})
 
 
@@ -374,6 +390,22 @@ def gate_evaluations(layers, examples):
     every example a perceptron visits (one) and each update it makes (one),
     and each error measurement of the pocket (one per example). The held-out
     and training errors written to the curves are bookkeeping, not counted.
+
+    Parameters
+    ----------
+    layers : sequence of int
+        The net's sizes (inputs first).
+    examples : int
+        Input vectors passed forward.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> gate_evaluations((32, 16, 6, 16, 32), 512)  # one epoch's forward pass on the default data
+    35840
     """
     return int(examples) * int(sum(layers[1:]))
 

@@ -13,13 +13,41 @@ __all__ = ["madds", "Portion", "portion", "finish", "compare_plan", "oracle_plan
 
 
 def madds(evals, layers):
-    """`evals` gate evaluations of the net `layers` in multiply-adds (a gate's cost is its fan-in + 1)."""
+    """`evals` gate evaluations of the net `layers` in multiply-adds (a gate's cost is its fan-in + 1).
+
+    Parameters
+    ----------
+    evals : int
+        Gate evaluations spread over the net as a forward pass spreads them.
+    layers : sequence of int
+        The net's sizes.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    One forward pass of 32-16-6-16-32 is 70 gate evaluations and 1,286 multiply-adds:
+
+    >>> round(madds(70, (32, 16, 6, 16, 32)))
+    1286
+    """
     fan = sum(b * (a + 1) for a, b in zip(layers, layers[1:])) / sum(layers[1:])
     return evals * fan
 
 
 class Portion:
     """Reports one run's gate evaluations to `progress` in multiply-adds, never past its plan; ``done`` tops up.
+
+    Parameters
+    ----------
+    progress : callable
+        Receives increments of multiply-adds.
+    evals : int
+        The run's planned gate evaluations.
+    layers : sequence of int
+        The run's net.
 
     Runs may stop short of their plan (a tuned run stops at its best epoch)
     or spend a step past it; either way the bar ends on the plan, so the
@@ -45,7 +73,12 @@ class Portion:
 
 
 def portion(progress, evals, layers):
-    """A :class:`Portion`, or None without `progress` (then nothing is reported)."""
+    """A :class:`Portion`, or None without `progress` (then nothing is reported).
+
+    Returns
+    -------
+    Portion or None
+    """
     return None if progress is None else Portion(progress, evals, layers)
 
 
@@ -56,7 +89,25 @@ def finish(part):
 
 
 def compare_plan(layers, m, budget, baselines, tune):
-    """Planned gate evaluations of each run of :func:`compare_at_budget` (budget set), in order."""
+    """Planned gate evaluations of each run of :func:`~gates.studies.deep_targets_study.compare_at_budget`.
+
+    Parameters
+    ----------
+    layers : sequence of int
+        The task's net.
+    m : int
+        Training rows.
+    budget : int
+        Gate evaluations per method.
+    baselines : sequence of str
+    tune : bool
+        backprop and ste tuned on a grid (:data:`gates.learning.deep_baselines.DEFAULT_GRID`).
+
+    Returns
+    -------
+    dict
+        {run name: gate evaluations}, in the order the runs happen.
+    """
     from gates.learning.deep_baselines import DEFAULT_GRID, epoch_evals
 
     fit_m = m - int(round(m * 0.2))  # the rows the tuning trains on (validation_split, val_fraction 0.2)
@@ -74,7 +125,12 @@ def compare_plan(layers, m, budget, baselines, tune):
 
 
 def oracle_plan(budget):
-    """Planned (gate evaluations, layers) of the four runs of :func:`oracle_code`."""
+    """Planned (gate evaluations, layers) of the four runs of :func:`~gates.studies.deep_targets_study.oracle_code`.
+
+    Returns
+    -------
+    list of (int, tuple)
+    """
     from gates.learning.deep_baselines import epoch_evals
 
     half = max(1, budget // 2)
