@@ -301,6 +301,22 @@ def oracle_code(seed, budget=DEFAULT_BUDGET, options=None, progress=None):
     default config, half the budget for each half (the decoder without
     input noise: its inputs are codes). Backprop: the tanh relaxation, SGD
     at rate 0.5, batches of 32, 300 epochs per half (untuned: a diagnostic).
+
+    Parameters
+    ----------
+    seed : int
+    budget : int or None
+        Gate evaluations of deep targets (half per half).
+    options : dict, optional
+        :class:`~gates.learning.deep_targets.DeepTargetsConfig` settings.
+    progress : callable, optional
+        As for :func:`compare_at_budget`.
+
+    Returns
+    -------
+    dict
+        {"deep-targets" | "backprop": {"test", "train", "code_bit_error",
+        "decoder_error", "evals"}}.
     """
     from gates.learning.deep_baselines import baseline
 
@@ -337,7 +353,19 @@ def ablation(task, seeds, budget=DEFAULT_BUDGET, variants=ABLATION, progress=Non
              data_file=None):
     """Held-out error of each ingredient variant on each seed, at the same budget.
 
-    `progress`: as for :func:`compare_at_budget` (one per run without a budget).
+    Parameters
+    ----------
+    task : str
+        Normally ``"autoencoder"``.
+    seeds : sequence of int
+    budget : int or None
+        Gate evaluations per run.
+    variants : sequence of (name, description, change), default ABLATION
+        See :data:`ABLATION` and :func:`variant_config`.
+    progress : callable, optional
+        As for :func:`compare_at_budget` (one per run without a budget).
+    options, layers, data_file
+        As for :func:`run_study`.
 
     Returns
     -------
@@ -368,7 +396,25 @@ def ablation(task, seeds, budget=DEFAULT_BUDGET, variants=ABLATION, progress=Non
 
 
 def check_study(tasks, seeds, budget, options=None, layers=None, data_file=None, baselines=STUDY_BASELINES):
-    """Validate a study's settings before any work (one InputError line each)."""
+    """Validate a study's settings before any work (one InputError line each).
+
+    Parameters
+    ----------
+    tasks, seeds, budget, options, layers, data_file, baselines
+        As for :func:`run_study`.
+
+    Raises
+    ------
+    InputError
+        On the first invalid setting (the data of every task are read and its net checked).
+
+    Examples
+    --------
+    >>> check_study(("autoencoder",), (1,), 0)
+    Traceback (most recent call last):
+    ...
+    gates.errors.InputError: budget (gate evaluations) must be an integer >= 1, got 0
+    """
     from gates.learning.deep_baselines import BASELINES
 
     if budget is not None:
