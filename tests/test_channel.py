@@ -451,8 +451,9 @@ def test_study_and_files(tmp_path):
     assert [r["W"] for r in res["rows"]] == [61] * 5 + [153] * 5
     assert {f["algorithm"] for f in res["fits"]} == {"bp", "pwlr", "palr", "pwgr", "pwgbk"}
     assert len(res["training"]["runs"]) == 2 and res["recurrent"]["available"] is False
-    json.dumps(res, default=float)
-    files, note = write_channel(res, tmp_path, command=["gates", "channel"])
+    json.dumps(res.to_dict())
+    written = write_channel(res, tmp_path, command=["gates", "channel"])
+    files, note = written["files"], written["note"]
     for f in files:
         assert (tmp_path / f).exists()
     assert {"channel_rates.csv", "channel_rates.md", "channel_rates.manifest.json", "channel_fits.csv",

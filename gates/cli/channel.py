@@ -2,9 +2,10 @@
 
 import json
 import os
+import sys
 
 from gates.cli.main import command_help
-from gates.cli.terminal import print_written, progress_bar
+from gates.cli.terminal import add_progress_argument, print_written, progress_bar
 from gates.errors import GatesError
 
 __all__ = ["add_arguments", "run"]
@@ -13,7 +14,8 @@ __all__ = ["add_arguments", "run"]
 def run(args):
     """Run the command on parsed `args`; return the exit status."""
     from gates.channel.algorithms import ALGORITHMS
-    from gates.studies.channel_study import channel_study, write_channel
+    from gates.io.storage import check_output_dir
+    from gates.studies.channel_study import channel_study, channel_work, write_channel
 
     def ints(text, name):
         try:
@@ -21,52 +23,36 @@ def run(args):
         except ValueError:
             raise GatesError(f"{name} {text!r} is not a comma-separated list of integers") from None
 
+    if args.out:
+        check_output_dir(args.out)
     algorithms = tuple(args.algorithms.split(",")) if args.algorithms else ALGORITHMS
     kw = {"algorithms": algorithms, "k": args.k, "seed": args.seed, "samples": args.samples}
     if args.sizes:
         kw["sizes"] = ints(args.sizes, "--sizes")
     if args.budget is not None:
         kw["budget"] = args.budget
-    update, close = progress_bar(None, "channel", "step")
+    total = None
+    if args.progress or (args.progress is None and sys.stderr.isatty()):
+        try:
+            total = channel_work(**{k: v for k, v in kw.items() if k in ("sizes", "algorithms", "budget", "samples")})
+        except GatesError:
+            total = None  # the study itself says what is wrong
+    update, close = progress_bar(total, "channel", "ms", enabled=args.progress)
     try:
         res = channel_study(progress=update, **kw)
     finally:
         close()
-    summary = {k: res[k] for k in ("rows", "fits", "improvement_fits", "rate_fits", "seconds") if k in res}
-    summary["recurrent"] = res.get("recurrent")
+    summary = res.to_dict()
+    written = None
     if args.out:
-        out = write_channel(res, args.out, command=args.command_line)
-        files, note = out if isinstance(out, tuple) else (out, None)
-        summary.update(out=os.path.abspath(args.out), files=files, **({"note": note} if note else {}))
+        written = write_channel(res, args.out, command=args.command_line)
+        summary.update(out=os.path.abspath(args.out), files=written["files"],
+                       **({"note": written["note"]} if written["note"] else {}))
     if args.json:
-        print(json.dumps(summary, default=float))
+        print(json.dumps(summary))
         return 0
-    print("rate = bits / ops per example (identity: exact counts); decrease = first-order error decrease at "
-          "equal eta relative to backprop's, (-g.h)/|g|^2, and cos (measured)")
-    print(f"{'W':>6} {'algorithm':<8}{'bits/w':>10}{'ops/w':>10}{'rate':>11}{'decrease':>11}{'theory':>11}"
-          f"{'cos':>9}{'theory':>9}")
-    for r in res["rows"]:
-        th, ith = r.get("cos_theory"), r.get("improvement_theory")
-        print(f"{r['W']:>6} {r['algorithm']:<8}{r['bits_per_weight']:>10.3g}{r['ops_per_weight']:>10.3g}"
-              f"{r['rate']:>11.3g}{r['improvement_ratio']:>11.3g}"
-              + (f"{ith:>11.3g}" if ith is not None else f"{'-':>11}")
-              + f"{r['cos_mean']:>9.3f}" + (f"{th:>9.3f}" if th is not None else f"{'-':>9}"))
-    rec = res.get("recurrent") or {}
-    if rec.get("available"):
-        print(f"recurrent net {rec['net']} unfolded in time (W = {rec['W']}): BPTT vs finite differences, "
-              f"max relative error {rec['bptt_max_rel_error']:.2g}")
-        for r in rec.get("rows", []):
-            print(f"  {r['algorithm']:<8} rate {r['rate']:.3g} (identity), decrease {r['improvement_ratio']:.3g}, "
-                  f"cos {r['cos_mean']:.3f} (measured)")
-    for title, fits in (("mean decrease ratio", res.get("improvement_fits", [])), ("mean cos", res["fits"]),
-                        ("rate", res.get("rate_fits", []))):
-        print(f"fitted exponents of {title} in W:")
-        for f in fits:
-            ci = f.get("ci95")
-            print(f"  {f['algorithm']:<8} slope {f['slope']:+.3f} [{f.get('kind', 'measured')}]"
-                  + (f" 95% interval [{ci[0]:+.3f}, {ci[1]:+.3f}]" if ci else "")
-                  + f" (predicted {f.get('predicted')}), r^2 {f['r2']:.3f}")
-    if args.out:
+    print(res.summary())
+    if written is not None:
         print_written(summary, args.out)
     return 0
 
@@ -91,4 +77,5 @@ def add_arguments(sub):
     ch.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
     ch.add_argument("--out", metavar="DIR", help="write the rate table, fits, training curves (and plots) here")
     ch.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
+    add_progress_argument(ch)
     ch.set_defaults(func=run)

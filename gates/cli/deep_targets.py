@@ -2,12 +2,13 @@
 
 import json
 import os
+import sys
 
 from gates._threads import numba_threads
 from gates._validate import check_int
 from gates.boolean.truth import ENCODINGS
 from gates.cli.main import command_help
-from gates.cli.terminal import progress_bar
+from gates.cli.terminal import add_progress_argument, print_written, progress_bar
 from gates.errors import GatesError
 from gates.learning import deep_targets as dt
 from gates.studies.deep_targets_study import DEFAULT_BUDGET, PRESETS, STUDY_SEEDS, TASKS
@@ -15,15 +16,11 @@ from gates.studies.deep_targets_study import DEFAULT_BUDGET, PRESETS, STUDY_SEED
 __all__ = ["add_arguments", "run"]
 
 
-def _interval(r):
-    lo, hi = r["test_interval"]
-    return f"{r['test']:.4f}" if lo is None else f"{r['test']:.4f} [{lo:.4f}, {hi:.4f}]"
-
-
 def run(args):
     """Run the command on parsed `args`; return the exit status."""
-    from gates.studies.deep_targets_files import study_summary, summarise, write_study
-    from gates.studies.deep_targets_study import preset_options, run_study, study_baselines, study_units
+    from gates.io.storage import check_output_dir
+    from gates.studies.deep_targets_files import write_study
+    from gates.studies.deep_targets_study import check_study, preset_options, run_study, study_baselines, study_units
 
     def ints(text, what):
         try:
@@ -40,6 +37,8 @@ def run(args):
             raise GatesError(f"--budget {text!r} must be a positive whole number of gate evaluations, e.g. 2e8")
         return int(v)
 
+    if args.out:
+        check_output_dir(args.out)
     layers = ints(args.layers, "layers") if args.layers else None
     seeds = (args.seed,) if args.seed is not None else ints(args.seeds, "seeds")
     tasks = ("file",) if args.data else (TASKS if args.task == "all" else (args.task,))
@@ -56,52 +55,32 @@ def run(args):
     options = preset_options(args.preset, options)
     run_budget = None if args.budget == "none" else budget(args.budget)
     ablate = not args.no_ablation
+    tune = not args.no_tune
     if args.workers is not None:
         check_int(args.workers, "--workers", lo=1)
-    update, close = progress_bar(study_units(tasks, seeds, ablate), "deep targets", "run")
+    check_study(tasks, seeds, run_budget, options, layers, args.data, baselines)  # before any work
+    total = None
+    if args.progress or (args.progress is None and sys.stderr.isatty()):  # the plan reads the tasks' data
+        total = study_units(tasks, seeds, ablate, baselines, tune, run_budget, layers, args.data)
+    update, close = progress_bar(total, "deep targets", "madd" if run_budget is not None else "run",
+                                 enabled=args.progress)
     try:
         with numba_threads(args.workers):
-            res = run_study(tasks, seeds, run_budget, ablate, not args.no_tune, update, options, layers, args.data,
-                            baselines)
+            res = run_study(tasks, seeds, run_budget, ablate, tune, update, options, layers, args.data, baselines)
     finally:
         close()
-    summary = study_summary(res)
-    summ = summarise(res)
+    summary = res.to_dict()
+    written = None
     if args.out:
-        files, note = write_study(res, args.out, args.command_line)
-        summary["out"] = os.path.abspath(args.out)
-        summary["files"] = files
-        if note:
-            summary["note"] = note
+        written = write_study(res, args.out, args.command_line)
+        summary.update(out=os.path.abspath(args.out), files=written["files"],
+                       **({"note": written["note"]} if written["note"] else {}))
     if args.json:
         print(json.dumps(summary))
         return 0
-    kind = "estimates: mean over seeds with Student t 95% interval" if len(seeds) > 1 else "one seed: no interval"
-    print(f"sampling deep targets, seeds {','.join(map(str, res['seeds']))}, budget "
-          f"{'none' if res['budget'] is None else format(res['budget'], ',')} gate evaluations ({kind})")
-    for t, s in summ.items():
-        metric = "held-out classification error" if res["tasks"][t][0]["metric"] == "class" else \
-            "held-out Hamming error per component"
-        print(f"\n{t} {'-'.join(map(str, res['tasks'][t][0]['layers']))}: {metric}")
-        for m, r in s["rows"].items():
-            e = r["test"]
-            iv = "" if e.low is None else f" [{e.low:.4f}, {e.high:.4f}]"
-            print(f"  {m:<21}{e.value:.4f}{iv:<20} train {r['train'].value:.4f}  evals {r['evals']:>13,}  "
-                  f"{r['seconds']:.1f} s")
-        if s["rows"] and len(s["rows"]) > 1:
-            print(f"  deep targets below the best tuned baseline on {s['wins_tuned']} of {s['seeds']} seeds, "
-                  f"below the best of all on {s['wins']}")
-        if s["floor"] is not None:
-            print(f"  noise floor {s['floor']}")
-    if "ablation" in res:
-        print("\nablation (autoencoder, held-out error, mean over seeds [95% t]):")
-        for r in summary["ablation"]:
-            print(f"  {r['variant']:<40}{_interval(r)}")
-    if "oracle" in summary:
-        print("\nthe generating code given (encoder and decoder trained apart, composed; held-out, mean over "
-              "seeds [95% t]):")
-        for m, v in summary["oracle"].items():
-            print(f"  {m:<18}{_interval(v)}")
+    print(res.summary())
+    if written is not None:
+        print_written(summary, args.out)
     return 0
 
 
@@ -162,4 +141,5 @@ def add_arguments(sub):
     d.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
     d.add_argument("--out", metavar="DIR", help="write summary.{csv,md,manifest.json}, ablation.{csv,md,"
                    "manifest.json}, runs.csv, curves.csv and curves.png")
+    add_progress_argument(d)
     d.set_defaults(func=run)

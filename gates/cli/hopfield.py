@@ -4,29 +4,24 @@ import json
 
 from gates.boolean.truth import ENCODINGS
 from gates.cli.main import command_help
+from gates.cli.terminal import add_progress_argument, progress_bar
 
 __all__ = ["add_arguments", "run"]
 
 
 def run(args):
     """Run the command on parsed `args`; return the exit status."""
-    from gates.learning.hopfield import default_isometries, hopfield_study, parse_storage_rule
+    from gates.learning.hopfield import default_isometries, hopfield_study, hopfield_work, parse_storage_rule
 
     which = args.isometries or default_isometries(args.n)
-    res = hopfield_study(args.n, args.memories, parse_storage_rule(args.rule), args.encoding, which, args.seed)
-    if args.json:
-        print(json.dumps(res))
-        return 0
-    print(f"Hopfield net n={res['n']} ({res['encoding']}), rule {res['rule']}, memories {res['memories']}")
-    print(f"orientation of the {res['n']}-cube: {res['edges']:,} edges, {res['ties']:,} ties, "
-          f"{'acyclic' if res['acyclic'] else 'NOT acyclic'}; {res['minima']} strict minima, "
-          f"{res['memories_as_minima']} of {len(res['memories'])} memories among them")
-    print(f"asynchronous dynamics: {res['basins']['count']} fixed points, largest basin {res['basins']['largest']}, "
-          f"{'every step follows the orientation' if res['dynamics_follow_orientation'] else 'a step left it'}, "
-          f"{res['dynamics_climbs']} climbs")
-    print(f"isometries checked: {res['isometries_checked']:,}, violations: {res['violations']:,}")
-    if res["violation_example"]:
-        print(f"example: {json.dumps(res['violation_example'])}")
+    rule = parse_storage_rule(args.rule)
+    total = hopfield_work(args.n, which) if 1 <= args.n <= 16 and (which == "all" or which[7:].isdigit()) else None
+    update, close = progress_bar(total, "hopfield", "check", enabled=args.progress)
+    try:
+        res = hopfield_study(args.n, args.memories, rule, args.encoding, which, args.seed, progress=update)
+    finally:
+        close()
+    print(json.dumps(res.to_dict()) if args.json else res.summary())
     return 0
 
 
@@ -48,4 +43,5 @@ def add_arguments(sub):
     h.add_argument("--isometries", help="all, or sample:K (default: all for n <= 6, else sample:100)")
     h.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
     h.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
+    add_progress_argument(h)
     h.set_defaults(func=run)

@@ -325,7 +325,7 @@ def _fit_local(kind, weights, A, Y, cfg, rng, epochs, meter, row):
 
 
 def baseline(kind, train, test=None, config=None, lr=0.5, batch=32, targets=None, test_targets=None, budget=None,
-             epochs=None, optimizer="sgd", betas=ADAM_BETAS):
+             epochs=None, optimizer="sgd", betas=ADAM_BETAS, progress=None):
     """Train the same architecture another way; returns the same curve as :func:`gates.learning.deep_targets.deep_targets`.
 
     ``deep-local-hebb`` / ``deep-local-oja``: each epoch, every hidden layer
@@ -355,6 +355,8 @@ def baseline(kind, train, test=None, config=None, lr=0.5, batch=32, targets=None
         ``config.epochs``); with it, ``epochs`` caps the run only when given.
     epochs : int, optional
         Number of epochs (see `budget`).
+    progress : callable, optional
+        Called after every epoch with the gate evaluations it spent.
 
     Returns
     -------
@@ -388,6 +390,8 @@ def baseline(kind, train, test=None, config=None, lr=0.5, batch=32, targets=None
     def row(epoch, ws):
         curve.append((epoch, *errors(ws)))
         evals.append(meter.used)
+        if progress is not None:
+            progress(evals[-1] - evals[-2])
 
     t0 = time.perf_counter()
     if kind in RELAXED:
@@ -428,7 +432,8 @@ def validation_split(m, val_fraction, seed):
     return np.sort(perm[k:]), np.sort(perm[:k])
 
 
-def tune_baseline(kind, train, config=None, budget=None, targets=None, grid=None, val_fraction=0.2, seed=0):
+def tune_baseline(kind, train, config=None, budget=None, targets=None, grid=None, val_fraction=0.2, seed=0,
+                  progress=None):
     """Choose the optimiser, learning rate and epochs of ``backprop`` or ``ste`` on a validation split.
 
     A seeded fraction `val_fraction` of the TRAINING rows (nothing else is
@@ -456,6 +461,8 @@ def tune_baseline(kind, train, config=None, budget=None, targets=None, grid=None
     val_fraction : float in (0, 1)
     seed : int
         Seed of the split.
+    progress : callable, optional
+        Called after every epoch of every grid point with the gate evaluations it spent.
 
     Returns
     -------
@@ -492,10 +499,16 @@ def tune_baseline(kind, train, config=None, budget=None, targets=None, grid=None
         A_val, Y_val = A[val], Y[val]
         val_curve = [(0, hamming_error(forward(weights, A_val, off)[-1], Y_val))]
 
+        meter = _Meter(None)
+        spent = [0]
+
         def row(epoch, ws):
             val_curve.append((epoch, hamming_error(forward(ws, A_val, off)[-1], Y_val)))
+            if progress is not None:
+                progress(meter.used - spent[0])
+                spent[0] = meter.used
 
-        _fit_relaxed(kind, weights, A[fit], Y[fit], off, rng, cap, _Meter(None), row, p["lr"], p["batch"],
+        _fit_relaxed(kind, weights, A[fit], Y[fit], off, rng, cap, meter, row, p["lr"], p["batch"],
                      p["optimizer"], p.get("betas", ADAM_BETAS))
         best = min(val_curve, key=lambda r: (r[1], r[0]))  # least error, then fewest epochs
         results.append({**p, "val_curve": val_curve, "best_epoch": best[0], "best_val_error": best[1]})
@@ -511,15 +524,16 @@ def tune_baseline(kind, train, config=None, budget=None, targets=None, grid=None
 
 
 def tuned_baseline(kind, train, test=None, config=None, budget=None, targets=None, test_targets=None, grid=None,
-                   val_fraction=0.2, seed=0):
+                   val_fraction=0.2, seed=0, progress=None):
     """:func:`tune_baseline`, then :func:`baseline` on the full training set with the choice.
 
-    Returns the :func:`baseline` result with the tuning record under ``tuning``.
+    Returns the :func:`baseline` result with the tuning record under ``tuning``;
+    `progress` receives the gate evaluations of both (tuning runs included).
     """
-    tuning = tune_baseline(kind, train, config, budget, targets, grid, val_fraction, seed)
+    tuning = tune_baseline(kind, train, config, budget, targets, grid, val_fraction, seed, progress)
     c = tuning["choice"]
     res = baseline(kind, train, test, config, lr=c["lr"], batch=c["batch"], targets=targets,
                    test_targets=test_targets, budget=budget, epochs=c["epochs"], optimizer=c["optimizer"],
-                   betas=c.get("betas", ADAM_BETAS))
+                   betas=c.get("betas", ADAM_BETAS), progress=progress)
     res["tuning"] = tuning
     return res

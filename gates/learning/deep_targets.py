@@ -42,6 +42,7 @@ import numpy as np
 from gates._validate import check_choice, check_int, check_positive, check_real, is_int
 from gates.boolean.truth import ENCODINGS
 from gates.errors import InputError
+from gates.io.results import Result
 from gates.learning.layer_fit import perceptron_table, pocket, train_layer
 from gates.learning.target_search import SAMPLERS, activity_groups, choose_targets, input_groups, sample_candidates
 from gates.learning.threshold_net import check_data, forward, init_weights, train_test_errors
@@ -69,9 +70,9 @@ EXHAUSTIVE_MAX = 12  # 2^12 candidates per group; 2^16 took ~35 s per epoch on t
 
 @dataclass(frozen=True)
 class DeepTargetsConfig:
-    """Every setting of a deep-targets run (defaults: see the README).
+    """Every setting of a deep-targets run (Baldi & Sadowski 2016, section 4); frozen, checked on creation.
 
-    The ingredients (each switchable, each recorded in manifests):
+    The ingredients (each switchable, each recorded in manifests by :meth:`to_dict`):
 
     * ``search``: ``unit`` (default) takes, for one hidden unit at a time,
       the single flip of its activity on every example as the candidate
@@ -102,6 +103,68 @@ class DeepTargetsConfig:
     * ``restarts``: independent initialisations, the one with the least
       final training error is kept (all of them are charged to the budget);
     * ``budget``: stop once this many gate evaluations are spent.
+
+    Parameters
+    ----------
+    layers : tuple of int, default (32, 16, 6, 16, 32)
+        Sizes n0 (inputs), n1, ..., nL (outputs); at least two.
+    encoding : {"pm1", "01"}, default "pm1"
+        Activity coding of the gates.
+    search : {"unit", "joint"}, default "unit"
+        The target search (above).
+    sampler : str or tuple of str, default "flip"
+        One of :data:`SAMPLERS` (``flip``, ``flip-k``, ``uniform``,
+        ``exhaustive``, ``seen``), or one per hidden layer; ``exhaustive``
+        only on layers of at most 12 units.
+    flip_p : float in (0, 1], default 0.15
+        Probability that the ``flip`` sampler flips each unit.
+    flip_k : int >= 1, default 1
+        Units flipped by ``flip-k``.
+    samples : int >= 1, default 64
+        Candidates per example group in the joint search.
+    group : {"activity", "input"}, default "activity"
+        The examples that share one target in the joint search.
+    schedule : {"bottom-up", "top-down", "up-down", "random"}, default "up-down"
+        Order of the layers in each epoch (up-down alternates).
+    epochs : int >= 0, default 40
+        Epoch cap.
+    inner_epochs : int >= 1, default 10
+        Perceptron passes per unit or layer visit.
+    eta : float > 0, default 0.1
+        Perceptron learning rate.
+    fit : {"pocket", "perceptron"}, default "pocket"
+        The layer step (above).
+    margin : float >= 0, default 1.0
+        Perceptron margin, times fan-in + 1.
+    denoise : float in [0, 0.5), default 0.05
+        Fraction of input bits flipped afresh each epoch.
+    accept : {"non-increasing", "always", "anneal"}, default "non-increasing"
+        What happens to a layer update that raises the training error.
+    temperature : float > 0, default 20.0
+        Initial temperature of ``anneal``, in errors.
+    restarts : int >= 1, default 1
+        Initialisations; the one with the least final training error is kept.
+    budget : int or None, default None
+        Gate evaluations (:func:`gate_evaluations`) after which training stops.
+    seed : int >= 0, default 0
+        Seed of the initial weights, the search and the example orders.
+
+    Raises
+    ------
+    InputError
+        When a setting is out of its range (one line naming it).
+
+    Examples
+    --------
+    >>> cfg = DeepTargetsConfig(layers=(8, 4, 8), budget=10_000)
+    >>> cfg.search, cfg.fit, cfg.off
+    ('unit', 'pocket', -1.0)
+    >>> paper_config().to_dict()["search"]  # the loop as first built: joint sampling
+    'joint'
+    >>> DeepTargetsConfig(layers=(32, 16, 13, 16, 32), sampler="exhaustive")
+    Traceback (most recent call last):
+    ...
+    gates.errors.InputError: the exhaustive sampler enumerates 2^units candidates: hidden layers of at most 12 units, got 16; use flip for that layer (one sampler per hidden layer, e.g. flip,exhaustive,flip)
     """
 
     layers: tuple = (32, 16, 6, 16, 32)
@@ -163,9 +226,11 @@ class DeepTargetsConfig:
 
     @property
     def off(self):
+        """The value of an inactive gate: -1.0 (pm1) or 0.0 (01)."""
         return -1.0 if self.encoding == "pm1" else 0.0
 
     def to_dict(self):
+        """The settings as a JSON-ready dict (the manifests' record of a run)."""
         d = asdict(self)
         d["sampler"] = self.sampler if isinstance(self.sampler, str) else list(self.sampler)
         return d
@@ -178,7 +243,23 @@ PAPER_SETTINGS = {"search": "joint", "fit": "perceptron", "margin": 0.0, "denois
 
 
 def paper_config(**kw):
-    """:class:`DeepTargetsConfig` with :data:`PAPER_SETTINGS`, then `kw`."""
+    """:class:`DeepTargetsConfig` with :data:`PAPER_SETTINGS`, then `kw`.
+
+    Parameters
+    ----------
+    **kw
+        Any :class:`DeepTargetsConfig` setting; it overrides the paper's.
+
+    Returns
+    -------
+    DeepTargetsConfig
+
+    Examples
+    --------
+    >>> cfg = paper_config(seed=3)
+    >>> cfg.search, cfg.fit, cfg.epochs, cfg.seed
+    ('joint', 'perceptron', 100, 3)
+    """
     return DeepTargetsConfig(**{**PAPER_SETTINGS, **kw})
 
 
@@ -205,30 +286,68 @@ def _train(W, Xin, T, rng, inner_epochs, eta, table_k, off):
     train_layer(W, X1, np.ascontiguousarray(T), orders, eta, table_k, off, False)
 
 
-def deep_targets(train, test=None, config=None, progress=None, workers=None, targets=None, test_targets=None):
+def deep_targets(train, test=None, config=None, progress=None, workers=None, targets=None, test_targets=None,
+                 progress_unit="epoch"):
     """Train a threshold-gate network (by default an autoencoder) by sampling deep targets.
+
+    The algorithm of Baldi & Sadowski 2016, section 4 (sampling deep
+    targets), with the ingredients of :class:`DeepTargetsConfig`.
 
     Parameters
     ----------
-    train, test : (m, n) 0/1 arrays
-        Inputs; ``layers[0]`` must equal n.
-    targets, test_targets : (m, n_L) 0/1 arrays, optional
-        Output targets; default: the inputs (an autoencoder).
-    config : DeepTargetsConfig
+    train : (m, n) array of 0/1
+        Training inputs; ``config.layers[0]`` must equal n.
+    test : (m', n) array of 0/1, optional
+        Held-out inputs (default None: no held-out error).
+    config : DeepTargetsConfig, optional
+        The settings (default ``DeepTargetsConfig()``: 32-16-6-16-32, unit
+        search, pocket with margin 1, 5% input noise, 40 epochs).
     progress : callable, optional
-        Called with 1 after every epoch.
+        Called after every epoch: with 1 (of the first restart), or with
+        the gate evaluations the epoch spent (of every restart) under
+        ``progress_unit="evaluation"``.
+    workers : int, optional
+        Threads of the joint search (default: all); results do not depend on it.
+    targets, test_targets : (m, n_L) arrays of 0/1, optional
+        Output targets; default: the inputs (an autoencoder).
+    progress_unit : {"epoch", "evaluation"}, default "epoch"
+        What `progress` counts.
 
     Returns
     -------
-    dict
+    Result
         ``curve``: (epoch, train error, held-out error) rows, epoch 0 the
-        initial network; ``evals``: the gate evaluations spent up to each
-        row (counted as in :func:`gate_evaluations`); ``weights``;
-        ``seconds``; ``layer_updates``: (epoch, layer, error before, error
+        initial network, errors per output component (held-out NaN
+        without `test`); ``evals``: the gate evaluations spent up to each
+        row (counted as in :func:`gate_evaluations`); ``weights``: one
+        (units, fan-in + 1) array per layer, the bias last; ``seconds``
+        (wall time); ``layer_updates``: (epoch, layer, error before, error
         after, accepted) for the joint search; with restarts, ``restarts``:
         the final (train, held-out) error of each, the kept one first.
+        ``to_dict()`` gives them as plain lists.
+
+    Raises
+    ------
+    InputError
+        When the data are not 0/1, do not fit ``config.layers``, or the
+        targets do not match the examples.
+
+    Examples
+    --------
+    The training error never increases under the default acceptance
+    (``non-increasing``), here on 64 rows of the default autoencoder data:
+
+    >>> from gates.learning.threshold_net import synthetic_data
+    >>> X, _ = synthetic_data(seed=1)
+    >>> run = deep_targets(X[:64], X[64:128], DeepTargetsConfig(epochs=3, seed=1))
+    >>> errors = [row[1] for row in run["curve"]]
+    >>> len(errors), all(b <= a for a, b in zip(errors, errors[1:]))
+    (4, True)
+    >>> run["evals"][1] >= gate_evaluations((32, 16, 6, 16, 32), 64)  # at least one forward pass
+    True
     """
     cfg = DeepTargetsConfig() if config is None else config
+    check_choice(progress_unit, "progress_unit", ("epoch", "evaluation"))
     data = check_data(train, test, cfg, targets, test_targets)
     ss = np.random.SeedSequence(cfg.seed)
     seqs = [ss] + [np.random.SeedSequence([cfg.seed, 1000 + r]) for r in range(1, cfg.restarts)]
@@ -236,7 +355,8 @@ def deep_targets(train, test=None, config=None, progress=None, workers=None, tar
     t0 = time.perf_counter()
     runs, spent = [], 0
     for r, seq in enumerate(seqs):
-        run = _run_once(data, cfg, seq, budget, progress if r == 0 else None, workers)
+        each = progress if r == 0 or progress_unit == "evaluation" else None
+        run = _run_once(data, cfg, seq, budget, each, workers, progress_unit == "evaluation")
         run["evals"] = [spent + e for e in run["evals"]]
         spent = run["evals"][-1]
         runs.append(run)
@@ -248,7 +368,15 @@ def deep_targets(train, test=None, config=None, progress=None, workers=None, tar
         out["restarts"] = [runs[best]["curve"][-1][1:]] + [runs[k]["curve"][-1][1:] for k in range(len(runs))
                                                            if k != best]
     out["seconds"] = time.perf_counter() - t0
-    return out
+    return Result(out, text=_run_text(out))
+
+
+def _run_text(run):
+    """One line: epochs, gate evaluations, final training and held-out error."""
+    epoch, train, test = run["curve"][-1]
+    held = "no held-out set" if test is None or test != test else f"held-out {test:.4f}"
+    return (f"{epoch} epochs, {run['evals'][-1]:,} gate evaluations: training error {train:.4f}, {held} "
+            f"(per output component)")
 
 
 def gate_evaluations(layers, examples):
@@ -262,11 +390,27 @@ def gate_evaluations(layers, examples):
     every example a perceptron visits (one) and each update it makes (one),
     and each error measurement of the pocket (one per example). The held-out
     and training errors written to the curves are bookkeeping, not counted.
+
+    Parameters
+    ----------
+    layers : sequence of int
+        The net's sizes (inputs first).
+    examples : int
+        Input vectors passed forward.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> gate_evaluations((32, 16, 6, 16, 32), 512)  # one epoch's forward pass on the default data
+    35840
     """
     return int(examples) * int(sum(layers[1:]))
 
 
-def _run_once(data, cfg, seq, budget, progress, workers):
+def _run_once(data, cfg, seq, budget, progress, workers, count_evaluations=False):
     A_train, A_test, Y_train, Y_test = data
     off = cfg.off
     init_seq, run_seq = seq.spawn(2)
@@ -322,7 +466,7 @@ def _run_once(data, cfg, seq, budget, progress, workers):
         curve.append((epoch, *train_test_errors(weights, A_train, A_test, off, Y_train, Y_test)))
         evals.append(spent)
         if progress is not None:
-            progress(1)
+            progress(evals[-1] - evals[-2] if count_evaluations else 1)
     return {"curve": curve, "evals": evals, "weights": weights, "seconds": time.perf_counter() - t0,
             "layer_updates": updates}
 

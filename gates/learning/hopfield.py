@@ -23,6 +23,11 @@ gives the orientation g(O) of storing the memories.
 
 States are integers p (unit i is on where bit i of p is set); networkx
 nodes are the tuples of ``hypercube_graph`` (position i is unit i).
+
+This module is long because it keeps one concept whole, the oriented cube
+of a stored memory set and its isometries, from the storage rule to the
+study and the search that check it, and its docstrings carry running
+examples.
 """
 
 import itertools
@@ -35,6 +40,7 @@ import numpy as np
 from gates._validate import is_int
 from gates.boolean.truth import ENCODINGS
 from gates.errors import InputError, require_memory
+from gates.io.results import Result
 
 __all__ = [
     "HEBB",
@@ -52,6 +58,8 @@ __all__ = [
     "classify_invariant",
     "hopfield_study",
     "uniqueness_rows",
+    "isometry_count",
+    "hopfield_work",
 ]
 
 HEBB = (0, 0, 1, 0)
@@ -86,7 +94,34 @@ def _state_bits(states, n):
 
 
 def storage_weights(memories, n, rule=HEBB, encoding="pm1"):
-    """Integer weights (n, n), symmetric with a zero diagonal, from memory states (ints)."""
+    """Integer weights (n, n), symmetric with a zero diagonal, from memory states (ints).
+
+    Parameters
+    ----------
+    memories : sequence of int
+        States 0 <= p < 2^n (bit i of p is unit i).
+    n : int
+        Units, 1 <= n <= 16.
+    rule : tuple of 4 int, default HEBB = (0, 0, 1, 0)
+        (c0, c1, c2, c3) of w_ij = sum_mu c0 + c1 (o_i + o_j) + c2 o_i o_j + c3 (o_i^2 + o_j^2).
+    encoding : {"pm1", "01"}, default "pm1"
+
+    Returns
+    -------
+    (n, n) int64 array
+
+    Raises
+    ------
+    InputError
+        When n, the rule, the encoding or a memory is out of range.
+
+    Examples
+    --------
+    Hebb on the one memory (+1, +1, -1) (state 0b011): w_ij = o_i o_j.
+
+    >>> storage_weights([0b011], 3).tolist()
+    [[0, 1, -1], [1, 0, -1], [-1, -1, 0]]
+    """
     n = _check_n(n)
     c0, c1, c2, c3 = _check_rule(rule)
     mem = np.asarray(memories, dtype=np.int64).reshape(-1)
@@ -163,13 +198,60 @@ def _cube_nodes(n):
 
 
 def orientation(memories, n, rule=HEBB, encoding="pm1", thresholds=None):
-    """The orientation induced by storing `memories` with `rule`."""
+    """The orientation of the n-cube induced by storing `memories` with `rule`.
+
+    Parameters
+    ----------
+    memories, n, rule, encoding
+        As for :func:`storage_weights`.
+    thresholds : (n,) array, optional
+        Thresholds theta_i of the energy (default none).
+
+    Returns
+    -------
+    Orientation
+        ``edges`` (from, to) toward lower energy, ``ties``, ``energy``, ``sinks()`` and ``graph()``.
+
+    Examples
+    --------
+    Storing one memory with Hebb makes it (3) and its complement (4) the
+    only strict minima; of the n 2^(n-1) = 12 edges of the 3-cube, 6 are
+    oriented and 6 join states of equal energy (ties):
+
+    >>> o = orientation([0b011], 3)
+    >>> len(o.edges), len(o.ties), o.sinks().tolist()
+    (6, 6, [3, 4])
+    """
     W = storage_weights(memories, n, rule, encoding)
     return Orientation(n, energies(W, n, encoding, thresholds))
 
 
 def isometry_map(n, perm, flips):
-    """The state map of g = (perm, flips): bit i of g(p) is bit perm[i] of p, xor bit i of flips."""
+    """The state map of g = (perm, flips): bit i of g(p) is bit perm[i] of p, xor bit i of flips.
+
+    Parameters
+    ----------
+    n : int
+    perm : sequence of int
+        A permutation of 0..n-1.
+    flips : int
+        Bit mask of the flipped coordinates, 0 <= flips < 2^n.
+
+    Returns
+    -------
+    (2^n,) int array
+        g(p) for every state p.
+
+    Raises
+    ------
+    InputError
+        When perm is not a permutation or flips is out of range.
+
+    Examples
+    --------
+    >>> isometry_map(2, (1, 0), 0).tolist()  # swap the two units
+    [0, 2, 1, 3]
+    """
     n = _check_n(n)
     perm = [int(v) for v in perm]
     if sorted(perm) != list(range(n)) or not 0 <= int(flips) < 1 << n:
@@ -183,7 +265,47 @@ def isometry_map(n, perm, flips):
 
 
 def isometries(n, which="all", seed=0):
-    """Yield (perm, flips): all 2^n n! of them, or ``sample:K`` drawn uniformly (seeded)."""
+    """Yield the isometries (perm, flips) of the n-cube: all 2^n n! of them, or K drawn uniformly.
+
+    An isometry permutes the coordinates and flips some of them; it maps
+    state p to the state whose bit i is bit ``perm[i]`` of p, xor bit i of
+    ``flips`` (:func:`isometry_map`). The group is the hyperoctahedral group
+    B_n, of order 2^n n!.
+
+    Parameters
+    ----------
+    n : int
+        Dimension of the cube, 1 <= n <= 16.
+    which : str, default "all"
+        ``"all"`` (every isometry, at most 10,000,000 of them: n <= 8) or
+        ``"sample:K"`` (K isometries drawn uniformly with replacement).
+    seed : int, default 0
+        Seed of the sample (unused for ``"all"``).
+
+    Yields
+    ------
+    perm : tuple of int
+        A permutation of 0..n-1.
+    flips : int
+        The coordinates flipped, as a bit mask in 0..2^n - 1.
+
+    Raises
+    ------
+    InputError
+        When n is out of range, `which` is neither form, or ``"all"`` is too
+        many (raised when the iteration starts).
+
+    Examples
+    --------
+    The cube of dimension 3 has 2^3 3! = 48 isometries (OEIS A000165):
+
+    >>> len(list(isometries(3)))
+    48
+    >>> next(isometries(3))
+    ((0, 1, 2), 0)
+    >>> len(list(isometries(10, "sample:5", seed=1)))
+    5
+    """
     n = _check_n(n)
     if which == "all":
         if math.factorial(n) << n > 10_000_000:
@@ -202,11 +324,55 @@ def isometries(n, which="all", seed=0):
 
 
 def check_invariance(memories, n, perm, flips, rule=HEBB, encoding="pm1", base=None, use_networkx=False):
-    """Does storing g(memories) give g(O)? Returns (invariant, example) with a differing edge or None.
+    """Does storing g(memories) give g(O)? The isometry invariance of a storage rule (paper section 6).
 
-    Compares the oriented edge sets and the tie sets exactly; with
-    `use_networkx` also checks that relabelling O's DiGraph by g gives the
-    DiGraph of the stored images (``networkx.utils.graphs_equal``).
+    O is the orientation of the n-cube induced by storing `memories` with
+    `rule`; g = (perm, flips) is an isometry of the cube. Compares the
+    oriented edge sets and the tie sets exactly; with `use_networkx` also
+    checks that relabelling O's DiGraph by g gives the DiGraph of the stored
+    images (``networkx.utils.graphs_equal``).
+
+    Parameters
+    ----------
+    memories : sequence of int
+        The stored states (bit i of a state is unit i).
+    n : int
+        Units, 1 <= n <= 16.
+    perm, flips : sequence of int, int
+        The isometry (see :func:`isometries`).
+    rule : tuple of 4 int, default HEBB = (0, 0, 1, 0)
+        Coefficients (c0, c1, c2, c3) of the storage rule (see :func:`storage_weights`).
+    encoding : {"pm1", "01"}, default "pm1"
+        Activity coding.
+    base : Orientation, optional
+        The orientation of `memories` if already computed (saves one build).
+    use_networkx : bool, default False
+        Also compare the networkx graphs (slower; a cross-check).
+
+    Returns
+    -------
+    invariant : bool
+        True when storing g(memories) orients every edge as g(O) and ties
+        the same edges.
+    example : dict or None
+        When not invariant: the memories, perm, flips, one edge that differs
+        (``edge_differs``) and whether the ties differ (``ties_differ``).
+
+    Raises
+    ------
+    InputError
+        When n, the rule, the memories, the encoding or the isometry are invalid.
+
+    Examples
+    --------
+    Simple Hebb commutes with every isometry; a rule with a linear term
+    c1 (o_i + o_j) does not commute with flips:
+
+    >>> check_invariance([3, 5], 3, (2, 0, 1), 0b101)
+    (True, None)
+    >>> ok, example = check_invariance([3, 5], 3, (0, 1, 2), 0b010, rule=(0, 1, 0, 0))
+    >>> ok, example["flips"]
+    (False, 2)
     """
     g = isometry_map(n, perm, flips)
     mem = np.asarray(memories, dtype=np.int64).reshape(-1)
@@ -336,12 +502,146 @@ def classify_invariant(rule, encoding):
     return "other"
 
 
-def hopfield_study(n, memories=3, rule=HEBB, encoding="pm1", which="all", seed=0, use_networkx=True):
-    """One memory set (seeded) stored by `rule`: orientation, sinks, dynamics and invariance.
+def isometry_count(n, which="all"):
+    """How many isometries :func:`isometries` yields for `which`: 2^n n! for ``"all"``, K for ``"sample:K"``.
 
-    Returns a JSON-ready dict: acyclic, ties, minima, memories_as_minima,
-    basins (count and largest), dynamics checks, isometries_checked,
-    violations (count and one example), seconds for each stage.
+    Parameters
+    ----------
+    n : int
+    which : str, default "all"
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> isometry_count(3), isometry_count(12, "sample:100")
+    (48, 100)
+    """
+    n = _check_n(n)
+    if isinstance(which, str) and which.startswith("sample:") and which[7:].isdigit():
+        return int(which[7:])
+    return math.factorial(n) << n
+
+
+# The bar's cost model, in plain isometry checks (measured, two cores): the first checks also compare networkx
+# graphs of the 2^n states, which costs about 5 * 2^(n/2) plain checks each (30 at n = 4, 270 at n = 12); building
+# the orientation, its graph and the dynamics costs about 130.
+_NX_CHECKS = 8
+_SETUP = 130
+
+
+def _nx_cost(n):
+    return 1 + round(5 * 2 ** (n / 2))
+
+
+def hopfield_work(n, which="all", use_networkx=True):
+    """The work of :func:`hopfield_study`, in the units its `progress` receives (plain isometry checks).
+
+    One isometry checked counts 1; one also cross-checked with networkx
+    graphs (the first 8 with `use_networkx`) counts its measured cost,
+    1 + 5 * 2^(n/2); the orientation, its graph and the dynamics count 130.
+    So a bar of this total advances with the time spent and ends at 100%.
+
+    Parameters
+    ----------
+    n, which, use_networkx
+        As for :func:`hopfield_study`.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    All 48 isometries of the 3-cube, the first 8 cross-checked (each 1 + round(5 * 2^1.5) = 15):
+
+    >>> hopfield_work(3)  # 130 + 48 + 8 * 14
+    290
+    """
+    count = isometry_count(n, which)
+    heavy = min(count, _NX_CHECKS) if use_networkx else 0
+    return _SETUP + count + heavy * (_nx_cost(_check_n(n)) - 1)
+
+
+def _study_text(res):
+    """The lines ``gates hopfield`` prints without --json."""
+    basins = res["basins"]
+    lines = [
+        f"Hopfield net n={res['n']} ({res['encoding']}), rule {res['rule']}, memories {res['memories']}",
+        f"orientation of the {res['n']}-cube: {res['edges']:,} edges, {res['ties']:,} ties, "
+        f"{'acyclic' if res['acyclic'] else 'NOT acyclic'}; {res['minima']} strict minima, "
+        f"{res['memories_as_minima']} of {len(res['memories'])} memories among them",
+        f"asynchronous dynamics: {basins['count']} fixed points, largest basin {basins['largest']}, "
+        f"{'every step follows the orientation' if res['dynamics_follow_orientation'] else 'a step left it'}, "
+        f"{res['dynamics_climbs']} climbs",
+        f"isometries checked: {res['isometries_checked']:,}, violations: {res['violations']:,}",
+    ]
+    if res["violation_example"]:
+        import json
+
+        lines.append(f"example: {json.dumps(res['violation_example'])}")
+    return "\n".join(lines)
+
+
+def hopfield_study(n, memories=3, rule=HEBB, encoding="pm1", which="all", seed=0, use_networkx=True,
+                   progress=None):
+    """One memory set (seeded) stored by `rule`: orientation, sinks, dynamics and isometry invariance.
+
+    What ``gates hopfield`` runs (paper section 6): draw `memories` distinct
+    random states, store them with `rule`, orient the n-cube toward lower
+    energy, check that the orientation is acyclic, count its strict minima,
+    run the asynchronous dynamics from every state, and check
+    :func:`check_invariance` for every isometry of `which`.
+
+    Parameters
+    ----------
+    n : int
+        Units, 1 <= n <= 16.
+    memories : int, default 3
+        Random memories stored (distinct while there are enough states).
+    rule : tuple of 4 int, default HEBB = (0, 0, 1, 0)
+        Coefficients (c0, c1, c2, c3) of the storage rule (see :func:`storage_weights`).
+    encoding : {"pm1", "01"}, default "pm1"
+        Activity coding.
+    which : str, default "all"
+        The isometries checked: ``"all"`` or ``"sample:K"`` (see :func:`isometries`).
+    seed : int, default 0
+        Root seed of the memories, the dynamics' unit order and the sample of isometries.
+    use_networkx : bool, default True
+        Cross-check the first 8 isometries with networkx graphs too.
+    progress : callable, optional
+        Called as the work goes, in the units of :func:`hopfield_work` (the
+        calls add up to it): the bar of ``gates hopfield``.
+
+    Returns
+    -------
+    Result
+        What ``gates hopfield --json`` prints: ``n``, ``encoding``, ``rule``,
+        ``memories`` (the states stored), ``states`` (2^n), ``edges`` (n 2^(n-1),
+        ties included), ``ties``, ``acyclic``, ``minima`` (strict local minima),
+        ``memories_as_minima``, ``basins`` (``count`` of fixed points and the
+        ``largest`` basin), ``dynamics_follow_orientation``,
+        ``dynamics_climbs`` (0: the energy never rises), ``isometries`` (`which`),
+        ``isometries_checked``, ``violations``, ``violation_example`` (one, or
+        None) and ``seconds`` of each stage (timings: they vary run to run).
+
+    Raises
+    ------
+    InputError
+        When n, memories, the rule, the encoding or `which` are invalid.
+
+    Examples
+    --------
+    Hebb storage of 2 memories on the 3-cube: an acyclic orientation of its
+    12 edges, invariant under all 48 isometries:
+
+    >>> res = hopfield_study(3, memories=2)
+    >>> res["edges"], res["acyclic"], res["isometries_checked"], res["violations"]
+    (12, True, 48, 0)
+    >>> print(res.summary().splitlines()[-1])
+    isometries checked: 48, violations: 0
     """
     n = _check_n(n)
     if not is_int(memories) or memories < 0:
@@ -360,17 +660,22 @@ def hopfield_study(n, memories=3, rule=HEBB, encoding="pm1", which="all", seed=0
     t0 = time.perf_counter()
     dyn = dynamics(mem, n, rule, encoding, seed, base)
     t_dyn = time.perf_counter() - t0
+    if progress is not None:
+        progress(_SETUP)
     t0 = time.perf_counter()
     checked, violations, example = 0, 0, None
     for perm, flips in isometries(n, which, seed):
-        ok, ex = check_invariance(mem, n, perm, flips, rule, encoding, base, use_networkx=use_networkx and checked < 8)
+        cross = use_networkx and checked < _NX_CHECKS
+        ok, ex = check_invariance(mem, n, perm, flips, rule, encoding, base, use_networkx=cross)
         checked += 1
         if not ok:
             violations += 1
             example = example or ex
+        if progress is not None:
+            progress(_nx_cost(n) if cross else 1)
     t_iso = time.perf_counter() - t0
     sink_set = set(sinks.tolist())
-    return {
+    data = {
         "n": n, "encoding": encoding, "rule": list(rule), "memories": mem.tolist(),
         "states": 1 << n, "edges": int(len(base.edges) + len(base.ties)), "ties": int(len(base.ties)),
         "acyclic": bool(acyclic), "minima": len(sink_set),
@@ -382,6 +687,7 @@ def hopfield_study(n, memories=3, rule=HEBB, encoding="pm1", which="all", seed=0
         "seconds": {"orientation": round(t_build, 4), "graph_checks": round(t_graph, 4),
                     "dynamics": round(t_dyn, 4), "isometries": round(t_iso, 4)},
     }
+    return Result(data, text=_study_text(data))
 
 
 def default_isometries(n):

@@ -27,10 +27,79 @@ from gates.channel.measure import (
 from gates.channel.theory import theory_cos
 from gates.errors import InputError
 from gates.io.plots import NO_MATPLOTLIB, have_matplotlib, save_png, subplots
+from gates.io.results import Result
 from gates.io.storage import write_csv, write_table
 from gates.learning.nets.recurrent import Recurrent
 
-__all__ = ["RATE_HEADER", "FIT_HEADER", "channel_study", "write_channel"]
+__all__ = ["RATE_HEADER", "FIT_HEADER", "channel_study", "channel_work", "write_channel"]
+
+# The cost model of the progress bar, in estimated milliseconds (two cores, measured): a weight state costs a
+# fixed part plus, per algorithm, a part linear in W (the per-weight finite differences of pwlr and pwlb: W
+# forward passes of O(W) each are the W-heavy ones); a training run costs about 0.72 s per algorithm at a
+# budget of 3,000 operations per weight; the recurrent net's states cost about twice the model (BPTT).
+_HEAVY = ("pwlr", "pwlb")
+
+
+def _state_cost(W, algorithms):
+    return max(1, round(4 + sum(2 + (W / 45 if a in _HEAVY else W / 600) for a in algorithms)))
+
+
+def _train_cost(algorithms, budget):
+    return max(1, round(720 * len(algorithms) * budget / 3000))
+
+
+def _plan(sizes, algorithms, samples, budget, recurrent, train_sizes, step_lengths, activation):
+    """The cost of each progress call of :func:`channel_study`, in order (measure: one per weight state)."""
+    costs = []
+    for s in sizes:
+        costs += [_state_cost(as_net(s, activation).n_weights, algorithms)] * samples
+    costs += [_train_cost(algorithms, budget)] * (len(train_sizes) * len(step_lengths))
+    if recurrent:
+        costs += [2 * _state_cost(Recurrent(n_in=3, n_hidden=8, n_out=1, steps=6).n_weights, algorithms)] * samples
+    return costs
+
+
+def channel_work(sizes=DEFAULT_HIDDEN, algorithms=ALGORITHMS, budget=3000.0, samples=400, recurrent=True,
+                 train_sizes=(8, 32), step_lengths=(0.03, 0.1, 0.3), activation="tanh"):
+    """The work of :func:`channel_study` with these arguments, in the units its `progress` receives.
+
+    The unit is one estimated millisecond of work (a cost model measured on
+    two cores: weight states of larger nets, and the per-weight finite
+    differences of pwlr and pwlb, cost more), so a bar of this total
+    advances in proportion to the time spent and ends at exactly 100%.
+
+    Parameters
+    ----------
+    sizes, algorithms, budget, samples, recurrent, train_sizes, step_lengths, activation
+        As in :func:`channel_study`.
+
+    Returns
+    -------
+    int
+        The total the progress calls of :func:`channel_study` add up to.
+
+    Examples
+    --------
+    A net of W = 4,801 weights costs more per weight state than one of 61:
+
+    >>> big = channel_work(sizes=(64,), samples=1, recurrent=False, train_sizes=())
+    >>> big > channel_work(sizes=(4,), samples=1, recurrent=False, train_sizes=())
+    True
+    """
+    algorithms = check_algorithms(algorithms)
+    return sum(_plan(sizes, algorithms, samples, budget, recurrent, train_sizes, step_lengths, activation))
+
+
+def _weighted(progress, costs):
+    """`progress` called with each cost in turn, whatever increment the study's steps report."""
+    if progress is None:
+        return None
+    it = iter(costs)
+
+    def update(_=1):
+        progress(next(it, 0))
+
+    return update
 
 
 def _recurrent_part(algorithms, k, samples, seed, batch, eps, D, progress):
@@ -73,7 +142,8 @@ def channel_study(sizes=DEFAULT_HIDDEN, algorithms=ALGORITHMS, k=8, budget=3000.
         Also check BPTT against finite differences and measure the rows of
         one recurrent net unfolded in time (needs :mod:`gates.learning.nets.recurrent`).
     progress : callable, optional
-        Called with 1 after each measured sample and training run.
+        Called after each measured weight state and each training run with its
+        estimated cost; the calls add up to :func:`channel_work` of the same arguments.
     batch : int
         Examples per measurement batch.
     activation : str
@@ -87,8 +157,10 @@ def channel_study(sizes=DEFAULT_HIDDEN, algorithms=ALGORITHMS, k=8, budget=3000.
 
     Returns
     -------
-    dict
-        rows (per size x algorithm, see :func:`measure`), fits (exponent of
+    Result
+        What ``gates channel --json`` prints (:meth:`~gates.io.results.Result.to_dict`; the
+        text of the command is :meth:`~gates.io.results.Result.summary`): rows
+        (per size x algorithm, see :func:`gates.channel.measure.measure`), fits (exponent of
         mean cos in W, measured), improvement_fits (exponent of the mean
         first-order decrease relative to backprop's, measured), rate_fits
         (identities), each fit labelled by its ``kind``; training (runs: curves, final and best
@@ -96,14 +168,29 @@ def channel_study(sizes=DEFAULT_HIDDEN, algorithms=ALGORITHMS, k=8, budget=3000.
         operations; bp_dominates; tuned: each algorithm at its best step
         length per net; winner_tuned), recurrent (BPTT against central
         finite differences, and the rows of one unfolded recurrent net),
-        protocol, seconds.
+        protocol, seconds (wall time: varies run to run).
+
+    Raises
+    ------
+    InputError
+        When an algorithm is unknown, `sizes` is empty, or the budget, k,
+        samples, seed, step lengths or train_examples are out of range.
 
     Examples
     --------
+    Backprop feeds back D = 32 bits per weight per example (one real
+    number) at 3 operations per weight, a rate of 32/3; the global
+    perturbation algorithm pwgr feeds back one real number for the whole
+    net, D / W bits per weight:
+
     >>> res = channel_study(sizes=(4, 8), algorithms=("bp", "pwgr"), samples=4, budget=30,
     ...                     recurrent=False, train_sizes=(4,), step_lengths=(0.1,))
     >>> sorted(res)
     ['fits', 'improvement_fits', 'protocol', 'rate_fits', 'recurrent', 'rows', 'seconds', 'training']
+    >>> [(r["algorithm"], r["W"], round(r["bits_per_weight"], 4)) for r in res["rows"]]
+    [('bp', 61, 32.0), ('pwgr', 61, 0.5246), ('bp', 153, 32.0), ('pwgr', 153, 0.2092)]
+    >>> round(res["rows"][0]["rate"], 3)
+    10.667
     """
     t0 = time.perf_counter()
     algorithms = check_algorithms(algorithms)
@@ -115,6 +202,8 @@ def channel_study(sizes=DEFAULT_HIDDEN, algorithms=ALGORITHMS, k=8, budget=3000.
     step_lengths = tuple(check_positive(s, "step length") for s in step_lengths)
     train_examples = check_int(train_examples, "train_examples", lo=1)
     seed = check_int(seed, "seed", lo=0)
+    progress = _weighted(progress, _plan(sizes, algorithms, samples, budget, recurrent, train_sizes, step_lengths,
+                                         activation))
     rows = measure(nets, algorithms, k, samples, seed, batch, eps, D, activation, progress)
     runs = []
     for net in train_nets:
@@ -154,9 +243,40 @@ def channel_study(sizes=DEFAULT_HIDDEN, algorithms=ALGORITHMS, k=8, budget=3000.
                 "bp_dominates_its_best_so_far": all(b["points_below_bp_best"] == 0 for r in runs for b in r["below_bp"]),
                 "tuned": tuned,
                 "winner_tuned": {n: min(per, key=lambda a: per[a]["final_error"]) for n, per in tuned.items()}}
-    return {"rows": rows, "fits": fit_exponents(rows, "cos"), "improvement_fits": fit_exponents(rows, "improvement"),
+    data = {"rows": rows, "fits": fit_exponents(rows, "cos"), "improvement_fits": fit_exponents(rows, "improvement"),
             "rate_fits": fit_exponents(rows, "rate"), "training": training,
             "recurrent": rec, "protocol": protocol, "seconds": round(time.perf_counter() - t0, 2)}
+    return Result(data, text=_channel_text(data))
+
+
+def _channel_text(res):
+    """The table ``gates channel`` prints without --json."""
+    lines = ["rate = bits / ops per example (identity: exact counts); decrease = first-order error decrease at "
+             "equal eta relative to backprop's, (-g.h)/|g|^2, and cos (measured)",
+             f"{'W':>6} {'algorithm':<8}{'bits/w':>10}{'ops/w':>10}{'rate':>11}{'decrease':>11}{'theory':>11}"
+             f"{'cos':>9}{'theory':>9}"]
+    for r in res["rows"]:
+        th, ith = r.get("cos_theory"), r.get("improvement_theory")
+        lines.append(f"{r['W']:>6} {r['algorithm']:<8}{r['bits_per_weight']:>10.3g}{r['ops_per_weight']:>10.3g}"
+                     f"{r['rate']:>11.3g}{r['improvement_ratio']:>11.3g}"
+                     + (f"{ith:>11.3g}" if ith is not None else f"{'-':>11}")
+                     + f"{r['cos_mean']:>9.3f}" + (f"{th:>9.3f}" if th is not None else f"{'-':>9}"))
+    rec = res.get("recurrent") or {}
+    if rec.get("available"):
+        lines.append(f"recurrent net {rec['net']} unfolded in time (W = {rec['W']}): BPTT vs finite differences, "
+                     f"max relative error {rec['bptt_max_rel_error']:.2g}")
+        for r in rec.get("rows", []):
+            lines.append(f"  {r['algorithm']:<8} rate {r['rate']:.3g} (identity), decrease "
+                         f"{r['improvement_ratio']:.3g}, cos {r['cos_mean']:.3f} (measured)")
+    for title, fits in (("mean decrease ratio", res.get("improvement_fits", [])), ("mean cos", res["fits"]),
+                        ("rate", res.get("rate_fits", []))):
+        lines.append(f"fitted exponents of {title} in W:")
+        for f in fits:
+            ci = f.get("ci95")
+            lines.append(f"  {f['algorithm']:<8} slope {f['slope']:+.3f} [{f.get('kind', 'measured')}]"
+                         + (f" 95% interval [{ci[0]:+.3f}, {ci[1]:+.3f}]" if ci else "")
+                         + f" (predicted {f.get('predicted')}), r^2 {f['r2']:.3f}")
+    return "\n".join(lines)
 
 
 RATE_HEADER = ["net", "W", "N", "algorithm", "bits_per_weight", "ops_per_weight", "rate", "rate_kind",
@@ -183,10 +303,20 @@ def write_channel(res, out_dir, command=None):
     log-log, with the theory) and
     ``channel_training.png`` (error against operations per weight, log-log).
 
+    Parameters
+    ----------
+    res : Result
+        A result of :func:`channel_study`.
+    out_dir : str or os.PathLike
+        The folder (created if missing).
+    command : list of str, optional
+        The command line, recorded in the manifest.
+
     Returns
     -------
-    (files, note)
-        The file names written, and why a plot is missing (or None).
+    Result
+        ``files`` (the names written into `out_dir`) and ``note`` (why the
+        plots are missing, or None); its summary is the line the command prints.
     """
     rows = list(res["rows"])
     rec = res.get("recurrent") or {}
@@ -219,7 +349,7 @@ def write_channel(res, out_dir, command=None):
     files = write_table(out_dir, "channel_rates", RATE_HEADER, table, "The learning channel: rate and improvement",
                         intro, "channel", proto, command=command, seed=None, results=results, extra_files=files)
     if not have_matplotlib():
-        return files, f"{NO_MATPLOTLIB}: no plots"
+        return _written(files, out_dir, f"{NO_MATPLOTLIB}: no plots")
     fig, (ax, ax2) = subplots(1, 2, figsize=(13, 5))
     k = proto["k"]
     markers = "osD^vPX*h"  # distinct shapes: bp, pwlr and palr sit on top of each other at 1
@@ -270,4 +400,10 @@ def write_channel(res, out_dir, command=None):
     axes[0][0].legend(fontsize=6, ncol=2)
     fig.tight_layout()
     save_png(fig, os.path.join(out_dir, "channel_training.png"), dpi=110)
-    return files + ["channel_cosine.png", "channel_training.png"], None
+    return _written(files + ["channel_cosine.png", "channel_training.png"], out_dir, None)
+
+
+def _written(files, out_dir, note):
+    """The files a writer wrote, as a Result (``files``, ``note``) whose summary is the ``wrote ...`` line."""
+    text = f"wrote {', '.join(files)} into {out_dir}" + (f" ({note})" if note else "")
+    return Result({"files": list(files), "note": note}, text=text)

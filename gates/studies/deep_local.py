@@ -1,4 +1,4 @@
-"""The limits of deep local learning (Baldi & Sadowski, digest §3), measured.
+"""The limits of deep local learning (Baldi & Sadowski 2016, the section on deep local learning), measured.
 
 The claim: a net whose hidden layer learns by an unsupervised local rule and
 whose top learns by gradient descent does not, in all but trivial cases,
@@ -97,7 +97,7 @@ def oja_fixed_point(X, pi, mask, w0, max_iter=200_000, step=0.5):
     """Expected tanh-Oja dynamics dw = E[H x~] - E[H^2] w (masked), iterated to convergence.
 
     Returns (w, converged). The fixed points satisfy E[H x~] = E[H^2] w, the
-    averaged form of Oja's rule on the unit's own output (digest §1).
+    averaged form of Oja's rule on the unit's own output (Oja 1982; Baldi & Sadowski 2016).
     """
     w = np.asarray(w0, dtype=np.float64) * mask
     for _ in range(max_iter):

@@ -1,9 +1,10 @@
-"""The deep-targets study's outputs: the per-task summary, the committed tables and the curves.
+"""The deep-targets study's outputs: its result object, the per-task summary, the committed tables and the curves.
 
-:func:`summarise` and :func:`study_summary` read a study of
-:func:`gates.studies.deep_targets_study.run_study`; :func:`write_study` writes
-the summary, ablation, oracle, per-seed runs and curves (and, with
-matplotlib, ``curves.png``).
+:class:`DeepTargetsStudy` is what :func:`gates.studies.deep_targets_study.run_study`
+returns. :func:`summarise` and :func:`study_summary` read a study (the result
+or its per-seed ``runs`` dict); :func:`write_study` writes the summary,
+ablation, oracle, per-seed runs and curves (and, with matplotlib,
+``curves.png``).
 """
 
 import os
@@ -11,14 +12,96 @@ import os
 import numpy as np
 
 from gates.estimate import seed_mean
+from gates.io.results import Result
 from gates.learning.deep_targets import DeepTargetsConfig
 from gates.studies.deep_targets_study import UNTUNED
 
-__all__ = ["summarise", "write_study", "study_summary"]
+__all__ = ["DeepTargetsStudy", "summarise", "write_study", "study_summary"]
+
+
+class DeepTargetsStudy(Result):
+    """The result of :func:`gates.studies.deep_targets_study.run_study`.
+
+    As a mapping (and in :meth:`to_dict`) it is what ``gates deep-targets
+    --json`` prints (:func:`study_summary`); :meth:`summary` is the text the
+    command prints without ``--json``.
+
+    Parameters
+    ----------
+    runs : dict
+        The per-seed record of the study: ``seeds``, ``budget``, ``options``,
+        ``baselines``, ``tuned``, ``tasks`` ({task: [one
+        :func:`~gates.studies.deep_targets_study.compare_at_budget` result per
+        seed]}) and, with the ablation, ``ablation`` and ``oracle``.
+
+    Attributes
+    ----------
+    runs : dict
+        The per-seed record (curves and tuning included), read by
+        :func:`write_study` and :func:`summarise`.
+    """
+
+    def __init__(self, runs):
+        summary = study_summary(runs)
+        super().__init__(summary, text=_study_text(runs, summary), runs=runs)
+
+
+def _runs(study):
+    """The per-seed record of `study` (a DeepTargetsStudy or its ``runs`` dict)."""
+    return getattr(study, "runs", study)
+
+
+def _interval(r):
+    lo, hi = r["test_interval"]
+    return f"{r['test']:.4f}" if lo is None else f"{r['test']:.4f} [{lo:.4f}, {hi:.4f}]"
+
+
+def _study_text(study, summary):
+    """The text ``gates deep-targets`` prints without --json."""
+    seeds = study["seeds"]
+    kind = "estimates: mean over seeds with Student t 95% interval" if len(seeds) > 1 else "one seed: no interval"
+    lines = [f"sampling deep targets, seeds {','.join(map(str, seeds))}, budget "
+             f"{'none' if study['budget'] is None else format(study['budget'], ',')} gate evaluations ({kind})"]
+    for t, s in summarise(study).items():
+        metric = "held-out classification error" if study["tasks"][t][0]["metric"] == "class" else \
+            "held-out Hamming error per component"
+        lines += ["", f"{t} {'-'.join(map(str, study['tasks'][t][0]['layers']))}: {metric}"]
+        for m, r in s["rows"].items():
+            e = r["test"]
+            iv = "" if e.low is None else f" [{e.low:.4f}, {e.high:.4f}]"
+            lines.append(f"  {m:<21}{e.value:.4f}{iv:<20} train {r['train'].value:.4f}  evals {r['evals']:>13,}  "
+                         f"{r['seconds']:.1f} s")
+        if s["rows"] and len(s["rows"]) > 1:
+            lines.append(f"  deep targets below the best tuned baseline on {s['wins_tuned']} of {s['seeds']} "
+                         f"seeds, below the best of all on {s['wins']}")
+        if s["floor"] is not None:
+            lines.append(f"  noise floor {s['floor']}")
+    if "ablation" in summary:
+        lines += ["", "ablation (autoencoder, held-out error, mean over seeds [95% t]):"]
+        lines += [f"  {r['variant']:<40}{_interval(r)}" for r in summary["ablation"]]
+    if "oracle" in summary:
+        lines += ["", "the generating code given (encoder and decoder trained apart, composed; held-out, mean "
+                  "over seeds [95% t]):"]
+        lines += [f"  {m:<18}{_interval(v)}" for m, v in summary["oracle"].items()]
+    return "\n".join(lines)
 
 
 def summarise(study):
-    """Per task and method: mean and 95% t interval of the held-out error over seeds, wins of deep targets."""
+    """Per task and method: mean and 95% t interval of the held-out error over seeds, wins of deep targets.
+
+    Parameters
+    ----------
+    study : DeepTargetsStudy or dict
+        A result of :func:`~gates.studies.deep_targets_study.run_study` (or its ``runs``).
+
+    Returns
+    -------
+    dict
+        {task: {"rows": {method: {"test", "train" (seed means with
+        intervals), "tests", "evals", "seconds"}}, "wins", "wins_tuned",
+        "seeds", "best_baseline", "best_tuned", "floor", "diff", "diff_tuned"}}.
+    """
+    study = _runs(study)
     out = {}
     for task, per_seed in study["tasks"].items():
         methods = list(per_seed[0]["methods"])
@@ -53,9 +136,27 @@ def write_study(study, out_dir, command=None):
 
     Files: ``summary.{csv,md,manifest.json}``, ``ablation.{csv,md,manifest.json}``,
     ``runs.csv`` (every seed, method and task), ``curves.csv`` (held-out error
-    against gate evaluations) and ``curves.png``. Returns (files, note).
+    against gate evaluations) and ``curves.png``; with the ablation also
+    ``oracle.{csv,md,manifest.json}``.
+
+    Parameters
+    ----------
+    study : DeepTargetsStudy or dict
+        A result of :func:`~gates.studies.deep_targets_study.run_study` (or its ``runs``).
+    out_dir : str or os.PathLike
+        The folder (created if missing).
+    command : list of str, optional
+        The command line, recorded in the manifests.
+
+    Returns
+    -------
+    Result
+        ``files`` (the names written) and ``note`` (why ``curves.png`` is
+        missing, or None); its summary is the line the command prints.
     """
     from gates.io.storage import write_csv, write_table
+
+    study = _runs(study)
 
     summ = summarise(study)
     files = []
@@ -160,7 +261,7 @@ def write_study(study, out_dir, command=None):
     from gates.io.plots import NO_MATPLOTLIB, have_matplotlib, save_png, subplots
 
     if not have_matplotlib():
-        return files, f"{NO_MATPLOTLIB}: no curves.png"
+        return _written(files, out_dir, f"{NO_MATPLOTLIB}: no curves.png")
     tasks = list(study["tasks"])
     fig, axes = subplots(1, len(tasks), figsize=(6.5 * len(tasks), 4.5), squeeze=False)
     for ax, t in zip(axes[0], tasks):
@@ -182,7 +283,13 @@ def write_study(study, out_dir, command=None):
         ax.legend(fontsize=7)
     fig.tight_layout()
     save_png(fig, os.path.join(out_dir, "curves.png"), dpi=120)
-    return files + ["curves.png"], None
+    return _written(files + ["curves.png"], out_dir, None)
+
+
+def _written(files, out_dir, note):
+    """The files written, as a Result (``files``, ``note``) whose summary is the ``wrote ...`` line."""
+    text = f"wrote {', '.join(files)} into {out_dir}" + (f" ({note})" if note else "")
+    return Result({"files": list(files), "note": note}, text=text)
 
 
 def study_summary(study):
@@ -191,7 +298,22 @@ def study_summary(study):
     Per task its metric, layers, data, config, wins and noise floor, and per
     method the held-out error's seed mean with its interval; the ablation's
     and the oracle's held-out errors likewise.
+
+    Parameters
+    ----------
+    study : DeepTargetsStudy or dict
+        A result of :func:`~gates.studies.deep_targets_study.run_study` (or its ``runs``).
+
+    Returns
+    -------
+    dict
+        ``seeds``, ``budget``, ``options``, ``tasks`` ({task: {"metric",
+        "layers", "data", "config", "wins", "wins_tuned", "floor", "methods":
+        {method: {"test", "test_interval", "interval_method", "train",
+        "tests", "evals", "seconds"}}}}) and, with the ablation,
+        ``ablation`` and ``oracle``.
     """
+    study = _runs(study)
     summary = {"seeds": study["seeds"], "budget": study["budget"], "options": study["options"], "tasks": {}}
     for t, s in summarise(study).items():
         first = study["tasks"][t][0]

@@ -33,6 +33,7 @@ from gates._validate import check_choice, check_int
 from gates.errors import InputError
 from gates.learning.deep_targets import DeepTargetsConfig, deep_targets, paper_config
 from gates.learning.threshold_net import class_error, forward, synthetic_data, train_test_errors
+from gates.studies.deep_targets_work import compare_plan, finish, madds, oracle_plan, portion
 
 __all__ = ["TASKS", "ABLATION", "STUDY_BASELINES", "DEFAULT_BUDGET", "task_data", "compare_at_budget", "ablation",
            "check_study", "run_study", "study_units", "oracle_code", "variant_config", "STUDY_SEEDS",
@@ -186,8 +187,15 @@ def _curve(run):
 
 
 def compare_at_budget(task, seed, budget=DEFAULT_BUDGET, baselines=STUDY_BASELINES, tune=True, options=None,
-                      layers=None, data_file=None):
+                      layers=None, data_file=None, progress=None):
     """Deep targets (default config) and the baselines on one seed, every method stopped at `budget`.
+
+    Parameters
+    ----------
+    progress : callable, optional
+        With a budget: called with the multiply-adds done (gate evaluations
+        times the net's mean fan-in + 1, tuning runs included), adding up to
+        the plan that :func:`study_units` counts.
 
     Returns
     -------
@@ -198,11 +206,21 @@ def compare_at_budget(task, seed, budget=DEFAULT_BUDGET, baselines=STUDY_BASELIN
     from gates.learning.deep_baselines import baseline, tuned_baseline
 
     d = task_data(task, seed, layers, data_file)
+    plan = compare_plan(d["layers"], len(d["train"]), budget, baselines, tune) if budget is not None else None
+    if plan is None:
+        progress = None
+
+    def part(name):
+        return portion(progress, plan[name], d["layers"]) if progress is not None else None
+
     out = {}
     t0 = time.perf_counter()
     cfg = variant_config(d["layers"], seed, budget, {}, options)
     off = cfg.off
-    run = deep_targets(d["train"], d["test"], cfg, targets=d["targets"], test_targets=d["test_targets"])
+    p = part("deep-targets")
+    run = deep_targets(d["train"], d["test"], cfg, targets=d["targets"], test_targets=d["test_targets"], progress=p,
+                       progress_unit="evaluation")
+    finish(p)
     tr, te = _scores(d, run["weights"], off)
     out["deep-targets"] = {"train": tr, "test": te, "evals": int(run["evals"][-1]),
                            "seconds": round(time.perf_counter() - t0, 2), "curve": _curve(run)}
@@ -211,16 +229,18 @@ def compare_at_budget(task, seed, budget=DEFAULT_BUDGET, baselines=STUDY_BASELIN
         bcfg = DeepTargetsConfig(layers=d["layers"], seed=seed, encoding=cfg.encoding,
                                  epochs=1_000_000 if budget is not None else cfg.epochs)
         tuning = None
+        p = part(kind)
         if tune and kind in ("backprop", "ste"):
             run = tuned_baseline(kind, d["train"], d["test"], bcfg, budget=budget, targets=d["targets"],
-                                 test_targets=d["test_targets"], seed=seed)
+                                 test_targets=d["test_targets"], seed=seed, progress=p)
             t = run["tuning"]
             tuning = {"choice": t["choice"], "epochs_cap": t["epochs_cap"], "seconds": round(t["seconds"], 2),
                       "grid": [{k: v for k, v in g.items() if k != "val_curve"} for g in t["grid"]],
                       "split": {k: v for k, v in t["split"].items() if k != "val_index"}}
         else:
             run = baseline(kind, d["train"], d["test"], bcfg, budget=budget, targets=d["targets"],
-                           test_targets=d["test_targets"])
+                           test_targets=d["test_targets"], progress=p)
+        finish(p)
         tr, te = _scores(d, run["weights"], off)
         rec = {"train": tr, "test": te, "evals": int(run["evals"][-1]), "seconds": round(time.perf_counter() - t0, 2),
                "curve": _curve(run)}
@@ -228,12 +248,16 @@ def compare_at_budget(task, seed, budget=DEFAULT_BUDGET, baselines=STUDY_BASELIN
             rec["tuning"] = tuning
         out[kind] = rec
         if tuning is not None:
-            out[f"{kind}-early-stop"] = _early_stopped(kind, d, bcfg, tuning, seed, off)
+            p = part(f"{kind}-early-stop")
+            out[f"{kind}-early-stop"] = _early_stopped(kind, d, bcfg, tuning, seed, off, p)
+            finish(p)
         if tune and kind == "backprop":
             # the setting of the issue-16 table (SGD, rate 0.5, 100 epochs), untuned, within the budget
             t0 = time.perf_counter()
+            p = part("backprop-fixed")
             run = baseline(kind, d["train"], d["test"], replace(bcfg, epochs=100), budget=budget, epochs=100,
-                           targets=d["targets"], test_targets=d["test_targets"])
+                           targets=d["targets"], test_targets=d["test_targets"], progress=p)
+            finish(p)
             tr, te = _scores(d, run["weights"], off)
             out["backprop-fixed"] = {"train": tr, "test": te, "evals": int(run["evals"][-1]),
                                      "seconds": round(time.perf_counter() - t0, 2), "curve": _curve(run)}
@@ -241,7 +265,7 @@ def compare_at_budget(task, seed, budget=DEFAULT_BUDGET, baselines=STUDY_BASELIN
             "floor": d["floor"], "data": d["info"], "config": cfg.to_dict(), "methods": out}
 
 
-def _early_stopped(kind, d, bcfg, tuning, seed, off):
+def _early_stopped(kind, d, bcfg, tuning, seed, off, progress=None):
     """The tuned run's best validation checkpoint itself: trained on the fit rows only (the validation
     rows held back), stopped at the epoch of least validation error. Retraining on every training row
     for that many epochs (the plain ``backprop`` / ``ste`` entries) can land elsewhere on a jumpy
@@ -253,7 +277,8 @@ def _early_stopped(kind, d, bcfg, tuning, seed, off):
     fit, val = validation_split(len(d["train"]), tuning["split"]["val_fraction"], seed)
     run = baseline(kind, d["train"][fit], d["test"], bcfg, lr=c["lr"], batch=c["batch"], optimizer=c["optimizer"],
                    betas=c.get("betas", ADAM_BETAS), epochs=max(int(c["epochs"]), 0),
-                   targets=None if d["targets"] is None else d["targets"][fit], test_targets=d["test_targets"])
+                   targets=None if d["targets"] is None else d["targets"][fit], test_targets=d["test_targets"],
+                   progress=progress)
     A = np.where(d["train"] > 0, 1.0, off)
     Y = A if d["targets"] is None else np.where(d["targets"] > 0, 1.0, off)
     val_error = float(np.mean(forward(run["weights"], A[val], off)[-1] != Y[val]))
@@ -265,7 +290,7 @@ def _early_stopped(kind, d, bcfg, tuning, seed, off):
             "curve": _curve(run), "val_error": val_error}
 
 
-def oracle_code(seed, budget=DEFAULT_BUDGET, options=None):
+def oracle_code(seed, budget=DEFAULT_BUDGET, options=None, progress=None):
     """Diagnostic of the autoencoder: the generating 6-bit code of every training row given.
 
     The encoder 32-16-6 learns x -> code and the decoder 6-16-32 learns
@@ -276,9 +301,26 @@ def oracle_code(seed, budget=DEFAULT_BUDGET, options=None):
     default config, half the budget for each half (the decoder without
     input noise: its inputs are codes). Backprop: the tanh relaxation, SGD
     at rate 0.5, batches of 32, 300 epochs per half (untuned: a diagnostic).
+
+    Parameters
+    ----------
+    seed : int
+    budget : int or None
+        Gate evaluations of deep targets (half per half).
+    options : dict, optional
+        :class:`~gates.learning.deep_targets.DeepTargetsConfig` settings.
+    progress : callable, optional
+        As for :func:`compare_at_budget`.
+
+    Returns
+    -------
+    dict
+        {"deep-targets" | "backprop": {"test", "train", "code_bit_error",
+        "decoder_error", "evals"}}.
     """
     from gates.learning.deep_baselines import baseline
 
+    parts = [portion(progress, e, net) for e, net in oracle_plan(budget)] if budget is not None else [None] * 4
     X, _, Z = synthetic_data(seed=seed, return_code=True)
     A = np.where(X > 0, 1.0, -1.0)
     out = {}
@@ -286,14 +328,17 @@ def oracle_code(seed, budget=DEFAULT_BUDGET, options=None):
     opts = dict(options or {})
     for name in ("deep-targets", "backprop"):
         if name == "deep-targets":
-            enc = deep_targets(X[:512], None, variant_config((32, 16, 6), seed, half, {}, opts), targets=Z[:512])
+            enc = deep_targets(X[:512], None, variant_config((32, 16, 6), seed, half, {}, opts), targets=Z[:512],
+                               progress=parts[0], progress_unit="evaluation")
             dec = deep_targets(Z[:512], None, variant_config((6, 16, 32), seed, half, {"denoise": 0.0}, opts),
-                               targets=X[:512])
+                               targets=X[:512], progress=parts[1], progress_unit="evaluation")
         else:
             enc = baseline("backprop", X[:512], None, DeepTargetsConfig(layers=(32, 16, 6), seed=seed, epochs=300),
-                           lr=0.5, targets=Z[:512])
+                           lr=0.5, targets=Z[:512], progress=parts[2])
             dec = baseline("backprop", Z[:512], None, DeepTargetsConfig(layers=(6, 16, 32), seed=seed, epochs=300),
-                           lr=0.5, targets=X[:512])
+                           lr=0.5, targets=X[:512], progress=parts[3])
+        for p in parts[:2] if name == "deep-targets" else parts[2:]:
+            finish(p)
         W = enc["weights"] + dec["weights"]
         Zt = np.where(Z[512:] > 0, 1.0, -1.0)
         out[name] = {"test": float(np.mean(forward(W, A[512:], -1.0)[-1] != A[512:])),
@@ -308,6 +353,20 @@ def ablation(task, seeds, budget=DEFAULT_BUDGET, variants=ABLATION, progress=Non
              data_file=None):
     """Held-out error of each ingredient variant on each seed, at the same budget.
 
+    Parameters
+    ----------
+    task : str
+        Normally ``"autoencoder"``.
+    seeds : sequence of int
+    budget : int or None
+        Gate evaluations per run.
+    variants : sequence of (name, description, change), default ABLATION
+        See :data:`ABLATION` and :func:`variant_config`.
+    progress : callable, optional
+        As for :func:`compare_at_budget` (one per run without a budget).
+    options, layers, data_file
+        As for :func:`run_study`.
+
     Returns
     -------
     dict
@@ -321,11 +380,14 @@ def ablation(task, seeds, budget=DEFAULT_BUDGET, variants=ABLATION, progress=Non
             d = task_data(task, seed, layers, data_file)
             cfg = variant_config(d["layers"], seed, budget, change, options)
             cfg0 = cfg0 or cfg
-            run = deep_targets(d["train"], d["test"], cfg, targets=d["targets"], test_targets=d["test_targets"])
+            p = portion(progress, budget, d["layers"]) if budget is not None else None
+            run = deep_targets(d["train"], d["test"], cfg, targets=d["targets"], test_targets=d["test_targets"],
+                               progress=p, progress_unit="evaluation")
+            finish(p)
             tr, te = _scores(d, run["weights"], cfg.off)
             trains.append(tr)
             tests.append(te)
-            if progress is not None:
+            if progress is not None and budget is None:
                 progress(1)
         cfgd = cfg0.to_dict()
         cfgd.pop("seed")
@@ -334,7 +396,25 @@ def ablation(task, seeds, budget=DEFAULT_BUDGET, variants=ABLATION, progress=Non
 
 
 def check_study(tasks, seeds, budget, options=None, layers=None, data_file=None, baselines=STUDY_BASELINES):
-    """Validate a study's settings before any work (one InputError line each)."""
+    """Validate a study's settings before any work (one InputError line each).
+
+    Parameters
+    ----------
+    tasks, seeds, budget, options, layers, data_file, baselines
+        As for :func:`run_study`.
+
+    Raises
+    ------
+    InputError
+        On the first invalid setting (the data of every task are read and its net checked).
+
+    Examples
+    --------
+    >>> check_study(("autoencoder",), (1,), 0)
+    Traceback (most recent call last):
+    ...
+    gates.errors.InputError: budget (gate evaluations) must be an integer >= 1, got 0
+    """
     from gates.learning.deep_baselines import BASELINES
 
     if budget is not None:
@@ -356,9 +436,66 @@ def run_study(tasks=TASKS, seeds=(1, 2, 3, 4, 5), budget=DEFAULT_BUDGET, ablate=
               options=None, layers=None, data_file=None, baselines=STUDY_BASELINES):
     """Compute-matched comparisons on every task and seed, and the ablation of the autoencoder.
 
-    `options`: DeepTargetsConfig settings for deep targets (default: the
-    defaults); `layers`, `data_file`: see :func:`task_data` (``tasks=("file",)``).
+    What ``gates deep-targets`` runs (paper section 4, sampling deep
+    targets): on every task and seed, deep targets and the baselines, each
+    stopped at `budget` gate evaluations (:func:`compare_at_budget`); then,
+    with `ablate`, each ingredient switched in turn (:data:`ABLATION`) and
+    the autoencoder with its generating code given (:func:`oracle_code`).
+
+    Parameters
+    ----------
+    tasks : sequence of str, default ("autoencoder", "digits")
+        Tasks of :data:`TASKS`, or ``("file",)`` with `data_file`.
+    seeds : sequence of int, default (1, 2, 3, 4, 5)
+        Each seed draws new data, weights and example orders.
+    budget : int or None, default DEFAULT_BUDGET = 200,000,000
+        Gate evaluations every method may spend; None: epochs end the runs.
+    ablate : bool, default True
+        Also the ablation and the oracle (autoencoder only).
+    tune : bool, default True
+        Tune backprop and ste on a validation split (else SGD at rate 0.5).
+    progress : callable, optional
+        Called with the work done as it goes; the calls add up to
+        :func:`study_units` of the same arguments (multiply-adds with a budget,
+        runs without).
+    options : dict, optional
+        :class:`~gates.learning.deep_targets.DeepTargetsConfig` settings for deep targets.
+    layers : sequence of int, optional
+        Replaces each task's network; its ends must fit the data.
+    data_file : str, optional
+        A 0/1 ``.npy`` array for ``tasks=("file",)`` (see :func:`task_data`).
+    baselines : sequence of str, default STUDY_BASELINES
+        Baselines of :data:`gates.learning.deep_baselines.BASELINES`.
+
+    Returns
+    -------
+    DeepTargetsStudy
+        Reads as what ``gates deep-targets --json`` prints: ``seeds``,
+        ``budget``, ``options``, ``tasks`` (per task its metric, layers, data,
+        config, wins and, per method, the held-out error's seed mean with its
+        Student t 95% interval, the training error, gate evaluations and
+        seconds) and, with `ablate`, ``ablation`` and ``oracle``. Its ``runs``
+        attribute keeps every seed's record (curves, tuning grids).
+
+    Raises
+    ------
+    InputError
+        Before any work, when a task, seed, baseline, the budget, the layers,
+        the data file or an option is invalid (:func:`check_study`).
+
+    Examples
+    --------
+    One seed of the autoencoder at a tiny budget, against random features:
+
+    >>> res = run_study(("autoencoder",), (1,), budget=200_000, ablate=False, baselines=("random-features",))
+    >>> t = res["tasks"]["autoencoder"]
+    >>> t["layers"], sorted(t["methods"]), t["floor"]
+    ([32, 16, 6, 16, 32], ['deep-targets', 'random-features'], 0.05)
+    >>> t["methods"]["deep-targets"]["evals"] >= 200_000
+    True
     """
+    from gates.studies.deep_targets_files import DeepTargetsStudy
+
     seeds = list(seeds)
     check_study(tasks, seeds, budget, options, layers, data_file, baselines)
     out = {"seeds": [int(s) for s in seeds], "budget": None if budget is None else int(budget), "tasks": {},
@@ -366,8 +503,9 @@ def run_study(tasks=TASKS, seeds=(1, 2, 3, 4, 5), budget=DEFAULT_BUDGET, ablate=
     for t in tasks:
         per_seed = []
         for s in seeds:
-            per_seed.append(compare_at_budget(t, int(s), budget, baselines, tune, options, layers, data_file))
-            if progress is not None:
+            per_seed.append(compare_at_budget(t, int(s), budget, baselines, tune, options, layers, data_file,
+                                              progress))
+            if progress is not None and budget is None:
                 progress(1)
         out["tasks"][t] = per_seed
     if ablate and "autoencoder" in tasks:
@@ -375,15 +513,53 @@ def run_study(tasks=TASKS, seeds=(1, 2, 3, 4, 5), budget=DEFAULT_BUDGET, ablate=
         if layers is None:
             out["oracle"] = {}
             for s in seeds:
-                out["oracle"][int(s)] = oracle_code(int(s), budget, options)
-                if progress is not None:
+                out["oracle"][int(s)] = oracle_code(int(s), budget, options, progress)
+                if progress is not None and budget is None:
                     progress(1)
-    return out
+    return DeepTargetsStudy(out)
 
 
-def study_units(tasks, seeds, ablate):
-    """Units of progress of :func:`run_study` (one per task and seed, one per ablation run)."""
-    return len(tasks) * len(seeds) + ((len(ABLATION) + 1) * len(seeds) if ablate and "autoencoder" in tasks else 0)
+def study_units(tasks, seeds, ablate, baselines=STUDY_BASELINES, tune=True, budget=DEFAULT_BUDGET, layers=None,
+                data_file=None):
+    """The work of :func:`run_study` with these arguments, in the units its `progress` receives.
+
+    With a budget: multiply-adds, the gate evaluations each run is planned
+    to spend (the budget; a tuned baseline's grid of tuning runs besides)
+    times its net's mean fan-in + 1, so the bar advances with the compute
+    (digits' gates have about 2.6 times the autoencoder's fan-in). Without
+    a budget: runs (one per task and seed, ablation variant and seed, and
+    oracle seed).
+
+    Parameters
+    ----------
+    tasks, seeds, ablate, baselines, tune, budget, layers, data_file
+        As for :func:`run_study`.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    Without a budget: 1 comparison, then 9 ablation variants and the oracle:
+
+    >>> study_units(("autoencoder",), (1,), True, budget=None)
+    11
+    """
+    oracle = ablate and "autoencoder" in tasks and layers is None
+    if budget is None:
+        return len(tasks) * len(seeds) + ((len(ABLATION) + oracle) * len(seeds)
+                                          if ablate and "autoencoder" in tasks else 0)
+    total = 0
+    for t in tasks:
+        d = task_data(t, seeds[0], layers, data_file)
+        plan = compare_plan(d["layers"], len(d["train"]), budget, baselines, tune)
+        total += len(seeds) * sum(round(madds(e, d["layers"])) for e in plan.values())
+        if ablate and t == "autoencoder":
+            total += len(ABLATION) * len(seeds) * round(madds(budget, d["layers"]))
+    if oracle:
+        total += len(seeds) * sum(round(madds(e, net)) for e, net in oracle_plan(budget))
+    return total
 
 
 # the study's seeds and the presets of its settings (paper: PAPER_SETTINGS of gates.learning.deep_targets)
