@@ -450,7 +450,7 @@ def test_study_and_files(tmp_path):
                         recurrent=False, train_sizes=(4,), step_lengths=(0.1, 0.3), seed=3)
     assert [r["W"] for r in res["rows"]] == [61] * 5 + [153] * 5
     assert {f["algorithm"] for f in res["fits"]} == {"bp", "pwlr", "palr", "pwgr", "pwgbk"}
-    assert len(res["training"]["runs"]) == 2 and res["recurrent"]["available"] is False
+    assert len(res.training["runs"]) == 2 and res["recurrent"]["available"] is False
     json.dumps(res.to_dict())
     written = write_channel(res, tmp_path, command=["gates", "channel"])
     files, note = written["files"], written["note"]

@@ -163,12 +163,13 @@ def channel_study(sizes=DEFAULT_HIDDEN, algorithms=ALGORITHMS, k=8, budget=3000.
         (per size x algorithm, see :func:`gates.channel.measure.measure`), fits (exponent of
         mean cos in W, measured), improvement_fits (exponent of the mean
         first-order decrease relative to backprop's, measured), rate_fits
-        (identities), each fit labelled by its ``kind``; training (runs: curves, final and best
-        errors, the points where an algorithm is below backprop at equal
+        (identities), each fit labelled by its ``kind``; seconds (wall time:
+        varies run to run); recurrent (BPTT against central finite
+        differences, and the rows of one unfolded recurrent net). Two
+        attributes are not in the JSON: ``training`` (runs: curves, final and
+        best errors, the points where an algorithm is below backprop at equal
         operations; bp_dominates; tuned: each algorithm at its best step
-        length per net; winner_tuned), recurrent (BPTT against central
-        finite differences, and the rows of one unfolded recurrent net),
-        protocol, seconds (wall time: varies run to run).
+        length per net; winner_tuned) and ``protocol``.
 
     Raises
     ------
@@ -186,7 +187,7 @@ def channel_study(sizes=DEFAULT_HIDDEN, algorithms=ALGORITHMS, k=8, budget=3000.
     >>> res = channel_study(sizes=(4, 8), algorithms=("bp", "pwgr"), samples=4, budget=30,
     ...                     recurrent=False, train_sizes=(4,), step_lengths=(0.1,))
     >>> sorted(res)
-    ['fits', 'improvement_fits', 'protocol', 'rate_fits', 'recurrent', 'rows', 'seconds', 'training']
+    ['fits', 'improvement_fits', 'rate_fits', 'recurrent', 'rows', 'seconds']
     >>> [(r["algorithm"], r["W"], round(r["bits_per_weight"], 4)) for r in res["rows"]]
     [('bp', 61, 32.0), ('pwgr', 61, 0.5246), ('bp', 153, 32.0), ('pwgr', 153, 0.2092)]
     >>> round(res["rows"][0]["rate"], 3)
@@ -243,10 +244,12 @@ def channel_study(sizes=DEFAULT_HIDDEN, algorithms=ALGORITHMS, k=8, budget=3000.
                 "bp_dominates_its_best_so_far": all(b["points_below_bp_best"] == 0 for r in runs for b in r["below_bp"]),
                 "tuned": tuned,
                 "winner_tuned": {n: min(per, key=lambda a: per[a]["final_error"]) for n, per in tuned.items()}}
+    # the JSON summary (``gates channel --json``) stays small: the training curves and the protocol are
+    # attributes (``res.training``, ``res.protocol``), written to files by :func:`write_channel`
     data = {"rows": rows, "fits": fit_exponents(rows, "cos"), "improvement_fits": fit_exponents(rows, "improvement"),
-            "rate_fits": fit_exponents(rows, "rate"), "training": training,
-            "recurrent": rec, "protocol": protocol, "seconds": round(time.perf_counter() - t0, 2)}
-    return Result(data, text=_channel_text(data))
+            "rate_fits": fit_exponents(rows, "rate"), "seconds": round(time.perf_counter() - t0, 2),
+            "recurrent": rec}
+    return Result(data, text=_channel_text({**data, "training": training}), training=training, protocol=protocol)
 
 
 def _channel_text(res):
@@ -325,13 +328,13 @@ def write_channel(res, out_dir, command=None):
     fits = res["fits"] + res.get("improvement_fits", []) + res.get("rate_fits", [])
     write_csv(os.path.join(out_dir, "channel_fits.csv"), FIT_HEADER, [_fit_row(f) for f in fits])
     tr_rows = []
-    for run in res["training"]["runs"]:
+    for run in res.training["runs"]:
         for a, curve in run["curves"].items():
             tr_rows += [[run["net"], run["W"], run["step_length"], a, significant(o), significant(o * run["W"]), significant(e)] for o, e in curve]
     write_csv(os.path.join(out_dir, "channel_training.csv"),
               ["net", "W", "step_length", "algorithm", "ops_per_weight", "ops", "error"], tr_rows)
     files = ["channel_fits.csv", "channel_training.csv"]
-    proto = res["protocol"]
+    proto = res.protocol
     intro = (f"Per network and algorithm: bits fed back per weight (D = {proto['D']}) and multiply-adds per weight, "
              "both per training example, and the rate R = bits / ops: exact counts, so the rate and its exponent "
              "in W are identities (rate_kind), not measurements. Measured over "
@@ -343,8 +346,8 @@ def write_channel(res, out_dir, command=None):
              "channel_training.csv.")
     results = {"fits": res["fits"], "improvement_fits": res.get("improvement_fits", []),
                "rate_fits": res.get("rate_fits", []),
-               "training": {**{k: v for k, v in res["training"].items() if k != "runs"},
-                            "runs": [{k: v for k, v in r.items() if k != "curves"} for r in res["training"]["runs"]]},
+               "training": {**{k: v for k, v in res.training.items() if k != "runs"},
+                            "runs": [{k: v for k, v in r.items() if k != "curves"} for r in res.training["runs"]]},
                "recurrent": {k: v for k, v in rec.items() if k != "rows"}, "seconds": res["seconds"]}
     files = write_table(out_dir, "channel_rates", RATE_HEADER, table, "The learning channel: rate and improvement",
                         intro, "channel", proto, command=command, seed=None, results=results, extra_files=files)
@@ -382,7 +385,7 @@ def write_channel(res, out_dir, command=None):
     ax.legend(fontsize=7, ncol=3)
     fig.tight_layout()
     save_png(fig, os.path.join(out_dir, "channel_cosine.png"), dpi=120)
-    runs = res["training"]["runs"]
+    runs = res.training["runs"]
     nets = list(dict.fromkeys(r["net"] for r in runs))
     lens = list(dict.fromkeys(r["step_length"] for r in runs))
     fig, axes = subplots(len(nets), len(lens), figsize=(4 * len(lens), 3.4 * len(nets)), squeeze=False)
