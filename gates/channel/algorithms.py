@@ -1,6 +1,6 @@
 """The learning algorithms of the channel, one step each, with what the step costs and feeds back.
 
-Baldi & Sadowski (2016, paper §5, the learning channel) compare backpropagation with the
+Baldi & Sadowski (2016, the learning channel) compare backpropagation with the
 perturbation algorithms P{W,A}{L,G}{B,R}[k] by three numbers per step:
 
 * the **bits** fed back per weight (D per real number, 1 per binary answer,
@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 ALGORITHMS = ("bp", "pwlr", "pwlb", "palr", "palb", "pwgr", "pwgb", "pwgrk", "pwgbk")
-"""Backprop and the perturbation algorithms P{W,A}{L,G}{B,R}[k] (paper §5).
+"""Backprop and the perturbation algorithms P{W,A}{L,G}{B,R}[k] (Baldi & Sadowski 2016: the learning channel).
 
 P: perturbation; W / A: of a weight or of a unit's activity; L / G: local
 (one at a time) or global (all at once, along a random direction); B / R:
@@ -262,7 +262,7 @@ def step(name, net, w, X, T, rng=None, eps=1e-4, k=8, D=32, *, _bp_noise=0.0, _b
     """One step of algorithm `name` at weights `w` on the batch (X, T).
 
     Each algorithm returns its update vector h; the weights move by eta h
-    (paper §5: "a learning step dW = eta h"). Equal eta means the same
+    (the paper on the learning channel: "a learning step dW = eta h"). Equal eta means the same
     multiplier on every h as defined here: derivative feedback (real) gives
     h in gradient units, binary feedback gives a signed unit-length
     direction, the paper's choice ("perturbation algorithms produce a
@@ -453,7 +453,7 @@ def first_order_decrease(step_or_direction, g):
 
     E(w + eta h) = E(w) + eta g . h + O(eta^2), so at the same step-size
     multiplier eta (equal eta) an algorithm lowers the error by eta (-g . h),
-    backprop (h = -g) by eta |g|^2 (paper §5, "the improvement").
+    backprop (h = -g) by eta |g|^2 (the paper on the learning channel, "the improvement").
     Among updates of backprop's length |g|, |g|^2 is the largest
     (Cauchy-Schwarz), reached only by h = -g.
 

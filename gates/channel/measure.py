@@ -1,6 +1,6 @@
 """The learning channel measured: tasks, the rows per net and algorithm, fitted exponents, training under one budget.
 
-Baldi & Sadowski's theorem (2016, paper §5, the learning channel): backprop has the highest
+Baldi & Sadowski's theorem (2016, the learning channel): backprop has the highest
 rate and improvement, up to constants, and the perturbation algorithms
 (:mod:`gates.channel.algorithms`) fall behind by factors that grow with W.
 This module measures it: :func:`measure` takes one step of every algorithm

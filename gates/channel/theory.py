@@ -4,7 +4,7 @@ For each algorithm of :mod:`gates.channel.algorithms`, the expected cosine of
 its update with the gradient (:func:`theory_cos`) and its expected
 first-order decrease relative to backprop's at equal eta
 (:func:`theory_improvement`), exact at every W, not only asymptotically;
-and the exponents of W that Baldi & Sadowski (2016, paper §5, the
+and the exponents of W that Baldi & Sadowski (2016, the
 learning channel) predict (:func:`predicted_exponent`). :mod:`gates.channel.measure` puts
 them beside the measurements.
 """

@@ -331,7 +331,7 @@ def baseline(kind, train, test=None, config=None, lr=0.5, batch=32, targets=None
     ``deep-local-hebb`` / ``deep-local-oja``: each epoch, every hidden layer
     (bottom-up, on the current activities below) makes one unsupervised
     pass of Hebb (O x) or Oja (O x - O^2 w), then the output layer makes
-    ``inner_epochs`` perceptron passes toward the targets (paper §3, deep
+    ``inner_epochs`` perceptron passes toward the targets (the paper on deep local learning, deep
     local learning). ``random-features``: the hidden layers keep their
     initial weights; only the output layer learns. ``backprop``: minibatch
     gradient descent (or Adam) on the squared error of a tanh relaxation

@@ -1,4 +1,4 @@
-"""Sampling deep targets: training a network of threshold gates without gradients (paper §4).
+"""Sampling deep targets: training a network of threshold gates without gradients (Baldi & Sadowski 2016: deep targets).
 
 A layered network of threshold gates (``sizes = (n0, n1, ..., nL)``, a bias
 on every gate, +-1 or 0/1 coding) cannot be trained by backprop: its

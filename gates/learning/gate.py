@@ -1,4 +1,4 @@
-"""The gate: the one training and margin kernel set for a threshold gate (paper §2).
+"""The gate: the one training and margin kernel set for a threshold gate (Baldi & Sadowski 2016: shallow learning).
 
 Every gate of the package learns through :func:`step` (one update of the
 rule's cubic in w, tabulated by :meth:`gates.learning.protocol.Protocol.rule_table`)

@@ -1,4 +1,4 @@
-"""Hopfield networks, acyclic orientations of the n-cube, and isometry invariance (paper §6).
+"""Hopfield networks, acyclic orientations of the n-cube, and isometry invariance (Baldi & Sadowski 2016: Hopfield networks).
 
 A Hopfield network of n threshold units with symmetric weights and no
 self-connections has the energy E(o) = -sum_{i<j} w_ij o_i o_j (- sum_i

@@ -1,4 +1,4 @@
-"""Fitting the gates of one layer to their targets: compiled perceptron passes and the pocket (paper §4).
+"""Fitting the gates of one layer to their targets: compiled perceptron passes and the pocket (Baldi & Sadowski 2016: deep targets).
 
 The deep-targets algorithm and its deep-local baselines move every gate of a
 layer toward a column of targets (or, with an unsupervised rule, on its own

@@ -1,4 +1,4 @@
-"""Local learning rules as polynomials in local variables (Baldi & Sadowski 2016, paper §1).
+"""Local learning rules as polynomials in local variables (Baldi & Sadowski 2016).
 
 A rule changes a synapse w from a presynaptic activity x to a postsynaptic
 unit with output O (and target T, in supervised mode) by
@@ -71,7 +71,7 @@ class Rule:
     """A polynomial local rule: dw = eta * sum_m c_m O^a_m x^b_m w^c_m T^d_m, of degree <= 3.
 
     A synapse w from presynaptic activity x to a unit with output O (and
-    target T) changes by a polynomial in these local variables (paper §1).
+    target T) changes by a polynomial in these local variables (Baldi & Sadowski 2016: local learning rules).
     Most users get a Rule from :func:`get_rule` (a named rule) or
     :func:`parse_poly` (a formula) rather than build one.
 

@@ -1,4 +1,4 @@
-"""The joint target search of sampling deep targets: candidates, groups, and their compiled evaluation (paper §4).
+"""The joint target search of sampling deep targets: candidates, groups, and their compiled evaluation (Baldi & Sadowski 2016: deep targets).
 
 For a hidden layer l the training examples are grouped (by their current
 activity at l, or by their input to l); each group gets candidate

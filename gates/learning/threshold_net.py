@@ -1,4 +1,4 @@
-"""Layered networks of threshold gates and their 0/1 data (paper §4).
+"""Layered networks of threshold gates and their 0/1 data (Baldi & Sadowski 2016: deep targets).
 
 A network ``sizes = (n0, n1, ..., nL)`` is a list of weight matrices W_l of
 shape (n_l, n_{l-1} + 1), the bias last; a gate is on (1) when its input

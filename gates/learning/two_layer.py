@@ -1,4 +1,4 @@
-"""Deep local learning: which functions a two-layer threshold network learns (paper §3).
+"""Deep local learning: which functions a two-layer threshold network learns (Baldi & Sadowski 2016: deep local learning).
 
 The network: n inputs (+ bias) feed h hidden threshold gates, which feed one
 output threshold gate (+ bias). The hidden layer learns *unsupervised* with

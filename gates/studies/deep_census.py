@@ -1,4 +1,4 @@
-"""The two-layer census: how many functions of a family the two-layer network learns (paper §3).
+"""The two-layer census: how many functions of a family the two-layer network learns (Baldi & Sadowski 2016: deep local learning).
 
 The network, its hidden layer and its training are :mod:`gates.learning.two_layer`;
 this study lists a family's rows (every function, or members of P/NP/NPN classes

@@ -1,6 +1,6 @@
-"""A recurrent network unfolded in time, for the learning channel (paper §5).
+"""A recurrent network unfolded in time, for the learning channel (Baldi & Sadowski 2016: the learning channel).
 
-Baldi & Sadowski (2016, paper §5) find backpropagation's rate and
+Baldi & Sadowski (2016, on the learning channel) find backpropagation's rate and
 improvement the best also for recurrent nets, unfolded in time (BPTT). This module is
 that recurrent net, with the same interface as the feed-forward net of
 :mod:`gates.learning.nets.feedforward` (``n_weights``, ``n_units``, ``init``, ``forward``,

@@ -3,11 +3,11 @@
 One module per experiment:
 
 * :mod:`~gates.studies.single_unit.hebb_datasets`: the paper's four families
-  of training sets for one threshold gate (paper §2);
+  of training sets for one threshold gate (Baldi & Sadowski 2016: shallow learning);
 * :mod:`~gates.studies.single_unit.supervised_hebb`: clamped simple Hebb on
   the gate against the canonical-form cosine condition, and the study;
 * :mod:`~gates.studies.single_unit.images`: a linear unit on images, simple
-  Hebb and a Riccati rule without O, the control (paper §1);
+  Hebb and a Riccati rule without O, the control (Baldi & Sadowski 2016: local learning rules);
 * :mod:`~gates.studies.single_unit.riccati_tanh`: a tanh unit whose rule
   reads O against its Riccati prediction (paper, non-linear units);
 * :mod:`~gates.studies.single_unit.image_study`: both on one data source,

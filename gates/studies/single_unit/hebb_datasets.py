@@ -1,4 +1,4 @@
-"""The paper's training sets for supervised simple Hebb on one threshold gate (paper §2).
+"""The paper's training sets for supervised simple Hebb on one threshold gate (Baldi & Sadowski 2016: shallow learning).
 
 Four families of training sets (:data:`HEBB_KINDS`), each with its own
 bias setting (:data:`HEBB_BIAS`), after the paper's figure and text:

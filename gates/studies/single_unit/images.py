@@ -1,4 +1,4 @@
-"""A linear unit on images: simple Hebb and a Riccati rule without O (paper §1, time-scale assumption).
+"""A linear unit on images: simple Hebb and a Riccati rule without O (the paper on local learning rules, time-scale assumption).
 
 Simple Hebb O x makes w grow along the principal eigenvector of E[x x^T] (close to
 the centre of gravity for positive pixels); a rule without O, such as the
@@ -52,7 +52,7 @@ def hebb_images(X, epochs=200, eta=0.01, seed=0, init_scale=0.1, mode="batch"):
     """Unsupervised simple Hebb (dw = eta O x, O = w . x) on a linear unit.
 
     In expectation dw/dt = R w with R = X^T X / N, so w grows without bound
-    along the principal eigenvector u of R (paper §1; for non-negative
+    along the principal eigenvector u of R (the paper on local learning rules; for non-negative
     pixels u is close to the centre of gravity). Hebb keeps the sign of
     w_0 . u, so w points along +u or -u: the angle to the centre of gravity
     tends to 0 or 180 degrees, and the angle to u is measured between lines.

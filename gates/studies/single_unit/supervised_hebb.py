@@ -1,4 +1,4 @@
-"""Supervised simple Hebb on one threshold gate: the cosine condition against simulation (paper §2).
+"""Supervised simple Hebb on one threshold gate: the cosine condition against simulation (Baldi & Sadowski 2016: shallow learning).
 
 The canonical-form theorem. Code the targets t in {-1, +1}; with a bias input
 append 1 (x~ = [x, 1]), without one x~ = x. The canonical vectors are
