@@ -97,9 +97,13 @@ def regenerate_tables(out_dir, extended=False, quick=False, seeds=None, only=Non
         **({"note": note} if note else {}),
     }
     text = [f"wrote {', '.join(tables)} into {out_dir} (CSV, Markdown, manifests)"
-            + (f" and {len(drawn) - 1} figures into {os.path.join(out_dir, 'figures')}" if drawn else "")]
+            + (f" and {_figures(len(drawn) - 1)} into {os.path.join(out_dir, 'figures')}" if drawn else "")]
     if rows:
         text.append("every count agrees with its reference" if not disagree else f"{len(disagree)} rows DISAGREE")
     if note:
         text.append(note)
     return Result(data, text="\n".join(text))
+
+
+def _figures(k):
+    return f"{k} figure" + ("" if k == 1 else "s")
