@@ -80,14 +80,15 @@ def test_bad_out_exits_2_at_once_in_one_line(tmp_path, capsys):
 
 
 def test_result_is_what_json_prints(tmp_path, capsys):
-    printed, _ = run_json(capsys, "tables", "--quick", "--only", "shallow_extended", "--out", str(tmp_path))
-    result = regenerate_tables(str(tmp_path), quick=True, only=["shallow_extended"],
-                               command=["gates", "tables", "--quick", "--only", "shallow_extended"])
+    printed, _ = run_json(capsys, "tables", "--quick", "--only", "counts", "--out", str(tmp_path))
+    result = regenerate_tables(str(tmp_path), quick=True, only=["counts"],
+                               command=["gates", "tables", "--quick", "--only", "counts"])
     got = result.to_dict()
     assert printed.pop("seconds") >= 0 and got.pop("seconds") >= 0
     assert got == printed
-    assert got["tables"] == ["shallow_extended"] and got["figures"] == []  # no figure is drawn from it
-    assert got["files"] == ["shallow_extended.csv", "shallow_extended.md", "shallow_extended.manifest.json"]
+    assert got["tables"] == ["counts"] and got["figures"] == []  # no figure is drawn from it
+    assert got["files"] == ["counts.csv", "counts.md", "counts.manifest.json"]
+    assert got["rows"] == 50 and got["all_agree"] is True  # 10 families and class groups, n = 0..4
 
 
 def test_progress_reports_weighted_steps_and_ends_at_100_percent(tmp_path):

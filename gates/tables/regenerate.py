@@ -53,11 +53,13 @@ def regenerate_tables(out_dir, extended=False, quick=False, seeds=None, only=Non
 
     Examples
     --------
+    The counts table of n <= 4, every count beside its OEIS value (A000609, A000370, ...):
+
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     r = regenerate_tables(tmp, quick=True, only=["shallow_extended"], figures=False)
-    >>> r["tables"], r["files"][0]
-    (['shallow_extended'], 'shallow_extended.csv')
+    ...     r = regenerate_tables(tmp, quick=True, only=["counts"])
+    >>> r["tables"], r["rows"], r["all_agree"], r["files"][0]
+    (['counts'], 50, True, 'counts.csv')
     """
     from gates.io.storage import check_output_dir
     from gates.io.table_figures import write_table_figures
