@@ -71,18 +71,26 @@ def selected_tables(full=False, extended=False, quick=False, only=None):
     return [t for t in TABLES if t in chosen]
 
 
-# The cost model: seconds = units x seconds per unit, per kind of cell, calibrated once on two idle cores
-# with a warm numba cache (2026-12-01, tables of the committed enumerations/). A simulated cell's units are
-# rows trained x seeds x restarts x epochs x inputs x weights; an exact cell's drop the epochs.
-_PER_UNIT = {(1, "simulate"): 2.2e-9, (1, "exact"): 1e-8, (2, "simulate"): 1.1e-9, (2, "exact"): 4e-9}
-_PER_CELL = 0.01  # seconds of overhead a cell costs whatever its size
+# The cost model. A cell's work units: rows trained x seeds x restarts x epochs x inputs (2^n) x weights
+# (n + 1 for one gate, h + 1 for the output gate of two layers). An exact two-layer cell decides every
+# function at once on each restart's learnt features: its work grows with seeds x restarts x 8^n x (h + 1),
+# not with the family, and with a gradient output (a threshold search) it costs about 60 times what the
+# other output rules cost. Seconds per unit: CPU seconds of cells timed one by one (warm numba cache,
+# 2026-12-01). Each table's cells are then scaled so that a full run's table takes the seconds its
+# committed manifest records (TABLE_SECONDS), which calibrates the model to a two-core machine.
+_PER_UNIT = {(1, "simulate"): 1.4e-9, (1, "exact"): 1e-8, (2, "simulate"): 6.7e-10, (2, "exact"): 2e-6}
+_PER_CELL = 0.05  # seconds of set-up a cell costs whatever its size
+_NOT_GRADIENT_EXACT = 0.015  # an exact two-layer cell whose output rule is not gradient, relative to gradient
+TABLE_SECONDS = {"counts": 413.77, "shallow_boolean": 38.82, "shallow_monotone": 42.51, "deep_boolean": 59.31,
+                 "deep_monotone": 19.44, "deep_width": 24.09, "shallow_extended": 10.03}
+"""Seconds of each table in a full run: ``results.seconds`` of enumerations/<table>.manifest.json
+(2026-11-30, ``gates tables`` on two cores with a warm numba cache)."""
 _MONOTONE_THRESHOLD = (2, 3, 6, 20, 150, 3287, 244158)  # monotone threshold functions (the tables' column)
 _EXTENDED_SECONDS = 3600.0  # deep_extended: about an hour on two cores (the batch runs of the committed table)
 # each counts step (family, classes, n) in seconds; unlisted steps cost _PER_CELL
 _COUNTS_SECONDS = {("all", "npn", 5): 38.0, ("threshold", None, 8): 260.0, ("threshold", "np", 8): 30.0,
                    ("threshold", "npn", 8): 60.0, ("threshold", None, 7): 6.0, ("monotone", None, 6): 3.0,
                    ("monotone", "p", 6): 5.0}
-_EXACT_ONE_GATE_SECONDS = 10.0  # shallow_extended (its committed manifest)
 
 
 def _rows_trained(cell, members):
@@ -105,7 +113,11 @@ def _exact_item_size(family, n, classes):
 
 
 def cell_seconds(cell, protocol=None, seeds=SEEDS, members=MEMBERS):
-    """The estimated seconds one cell takes on two cores with a warm numba cache (the cost model).
+    """The model's seconds of one cell (warm numba cache), before a table's calibration (the cost model).
+
+    :func:`regeneration_plan` scales each table's cells by one factor, so that
+    the table of a full run takes the seconds :data:`TABLE_SECONDS` records;
+    the model itself sets how those seconds split between the cells.
 
     Parameters
     ----------
@@ -127,43 +139,68 @@ def cell_seconds(cell, protocol=None, seeds=SEEDS, members=MEMBERS):
     True
     """
     protocol = Protocol() if protocol is None else protocol
-    units = _rows_trained(cell, cell.members or members) * protocol.restarts * 2 ** cell.n
-    units *= (cell.n + 1) if cell.layers == 1 else (cell.hidden + 1)
-    if cell.mode == "simulate":
-        units *= protocol.epochs
-    if cell.layers == 2 or cell.mode == "simulate":
-        units *= seeds
+    if cell.layers == 2 and cell.mode == "exact":
+        units = seeds * protocol.restarts * 8 ** cell.n * (cell.hidden + 1)
+        units *= 1.0 if cell.rule == "gradient" else _NOT_GRADIENT_EXACT
+    else:
+        units = _rows_trained(cell, cell.members or members) * protocol.restarts * 2 ** cell.n
+        units *= (cell.n + 1) if cell.layers == 1 else (cell.hidden + 1)
+        units *= protocol.epochs if cell.mode == "simulate" else 1
+        units *= seeds if cell.mode == "simulate" else 1
     return _PER_CELL + units * _PER_UNIT[(cell.layers, cell.mode)]
+
+
+def _model_plan(tables, quick, seeds, members, protocol):
+    """(table, step, model seconds) of every step; a cell an earlier table computed costs nothing."""
+    from gates.studies.enumeration import counts_spec
+
+    plan, done = [], set()
+    for t in tables:
+        if t == "counts":
+            plan += [(t, f"counts {f} {g or 'none'} n={n}", _COUNTS_SECONDS.get((f, g, n), _PER_CELL))
+                     for f, g, m in counts_spec(quick) for n in range(m + 1)]
+        elif t == "shallow_extended":
+            plan += [(t, f"shallow_extended {f} n={n}", _PER_CELL + _exact_item_size(f, n, c) * 1e-7)
+                     for f, n, c in EXACT_ITEMS if not quick or n <= 4]
+        else:
+            for c in SPEC[t]:
+                if quick and c.n > 4:
+                    continue
+                key = (c, seeds, members)
+                cost = cell_seconds(c, protocol, EXTENDED_SEEDS if t in EXTENDED else seeds, members)
+                plan.append((t, f"{t} {cell_id(c)}", 0.0 if key in done else cost))
+                done.add(key)
+    return plan
+
+
+def _scales(protocol):
+    """Each table's factor from model seconds to the seconds of the committed manifests (a full run)."""
+    model = {}
+    for t, _, x in _model_plan(FULL, False, SEEDS, MEMBERS, protocol):
+        model[t] = model.get(t, 0.0) + x
+    scales = {t: TABLE_SECONDS[t] / model[t] for t in FULL}
+    extended = [x for t, _, x in _model_plan(EXTENDED, False, SEEDS, MEMBERS, protocol)]
+    scales.update({t: _EXTENDED_SECONDS / sum(extended) for t in EXTENDED})
+    return scales
 
 
 def regeneration_plan(tables, quick=False, seeds=SEEDS, members=MEMBERS, protocol=None):
     """Every progress step of a run writing `tables`, in order, as ``(step, estimated seconds)``.
 
     The steps are the counts rows, the learnability cells (a cell an earlier table of the run already
-    computed costs nothing: the run memoises it) and the rows of the exact one-gate table.
-    """
-    from gates.studies.enumeration import counts_spec
+    computed costs nothing: the run memoises it) and the rows of the exact one-gate table. Each step
+    costs its model seconds (:func:`cell_seconds`) times its table's calibration factor, so the
+    tables of a full run with the default seeds cost what :data:`TABLE_SECONDS` records.
 
+    Examples
+    --------
+    >>> plan = regeneration_plan(["shallow_boolean"])
+    >>> len(plan), round(sum(x for _, x in plan), 2)  # 24 cells: 4 rules x n = 1..6
+    (24, 38.82)
+    """
     protocol = Protocol() if protocol is None else protocol
-    plan, done = [], set()
-    for t in tables:
-        if t == "counts":
-            plan += [(f"counts {f} {g or 'none'} n={n}", _COUNTS_SECONDS.get((f, g, n), _PER_CELL))
-                     for f, g, m in counts_spec(quick) for n in range(m + 1)]
-        elif t == "shallow_extended":
-            share = _EXACT_ONE_GATE_SECONDS / sum(_exact_item_size(*item) for item in EXACT_ITEMS)
-            plan += [(f"shallow_extended {f} n={n}", _PER_CELL + share * _exact_item_size(f, n, c))
-                     for f, n, c in EXACT_ITEMS if not quick or n <= 4]
-        else:
-            cells = [c for c in SPEC[t] if not quick or c.n <= 4]
-            cost = [cell_seconds(c, protocol, EXTENDED_SEEDS if t in EXTENDED else seeds, members) for c in cells]
-            if t in EXTENDED:
-                cost = [_EXTENDED_SECONDS * x / sum(cost) for x in cost]
-            for c, x in zip(cells, cost):
-                key = (c, seeds, members)
-                plan.append((f"{t} {cell_id(c)}", 0.0 if key in done else x))
-                done.add(key)
-    return plan
+    scales = _scales(protocol)
+    return [(step, x * scales[t]) for t, step, x in _model_plan(tables, quick, seeds, members, protocol)]
 
 
 def estimate_seconds(full=False, extended=False, quick=False, only=None, seeds=None):
