@@ -53,7 +53,7 @@ def add_arguments(sub):
         "two-layer width table (deep_width), a few minutes on two cores, and the figures drawn from them "
         "(figures/learnable_by_n.png, figures/deep_width.png; needs matplotlib). --full regenerates every "
         "table: also the counts (families and symmetry classes beside their OEIS values, up to n = 8), "
-        "the monotone tables and the exact one-gate table (about ten minutes more). Each table is CSV, "
+        "the monotone tables and the exact one-gate table (about ten minutes in all). Each table is CSV, "
         "Markdown and a JSON manifest. The command says how long it will take before it starts.",
     )
     t.add_argument("--out", default="enumerations", metavar="DIR", help="output folder (default: enumerations)")

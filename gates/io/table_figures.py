@@ -134,9 +134,10 @@ def plot_learnable_by_n(shallow=None, deep=None, axes=None):
         xs, vals, scale = _positive([int(d["n"]) for d in rows], [_value(d) for d in rows],
                                     [int(d["functions"]) for d in rows])
         shown[id(right)] += [v / s for (v, _, _), s in zip(vals, scale)]
-        _errorbar(right, _jitter(xs, k, len(pairs)), vals, scale, color=_RULE_STYLE[rule], marker=_HIDDEN_MARKER.get(hidden, "o"),
-                  linestyle=_HIDDEN_LINE.get(hidden, "-"), label=f"{hidden} / {rule}")
-    right.set_title("two layers, h = 2^(n-1) (deep_boolean, simulated)")
+        _errorbar(right, _jitter(xs, k, len(pairs)), vals, scale, color=_RULE_STYLE[rule],
+                  marker=_HIDDEN_MARKER.get(hidden, "o"), linestyle=_HIDDEN_LINE.get(hidden, "-"),
+                  label=f"{hidden} / {rule}")
+    right.set_title("two layers, h = $2^{n-1}$ hidden gates (deep_boolean, simulated)")
     for ax, rows in ((left, shallow), (right, deep)):
         ax.set_yscale("log")
         ax.set_xlabel("n (inputs)")
@@ -146,7 +147,9 @@ def plot_learnable_by_n(shallow=None, deep=None, axes=None):
         if rows:
             ax.set_xticks(sorted({int(d["n"]) for d in rows}))
         else:
-            ax.text(0.5, 0.5, "table not written in this run", transform=ax.transAxes, ha="center", color="gray")
+            ax.set_axis_off()
+            ax.text(0.5, 0.5, f"no {'shallow' if ax is left else 'deep'}_boolean table in this folder\n"
+                    "(gates tables writes it)", transform=ax.transAxes, ha="center", color="gray")
     left.set_ylabel("fraction of all $2^{2^n}$ functions learnable\n(mean over seeds, 95% CI)")
     left.legend(title="rule", loc="lower left", fontsize=8, title_fontsize=8)
     if pairs:
