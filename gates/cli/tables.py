@@ -14,6 +14,7 @@ def run(args):
 
     check_output_dir(args.out)  # before any work (and before importing the studies and numba)
     from gates.io import plots
+    from gates.io.table_figures import FIGURE_SOURCES
     from gates.tables import estimate_seconds, regenerate_tables, selected_tables
 
     only = args.only.split(",") if args.only else None
@@ -22,7 +23,7 @@ def run(args):
     print(f"gates tables: {', '.join(tables)}: about {_duration(estimate)} on two cores (estimate from a cost "
           "model calibrated on the committed tables, warm numba cache; a first run adds about a minute of "
           "compilation)", file=sys.stderr)
-    if not plots.have_matplotlib():
+    if set(tables) & {t for srcs in FIGURE_SOURCES.values() for t in srcs} and not plots.have_matplotlib():
         print(f"gates tables: {plots.NO_MATPLOTLIB}: the tables are written, the figures are not", file=sys.stderr)
     update, close = progress_bar(estimate, "tables (estimated s of work)", "s", enabled=args.progress)
     try:
