@@ -74,6 +74,15 @@ def test_bad_out_exits_2_at_once_in_one_line(tmp_path, capsys):
     assert sorted(os.listdir(tmp_path)) == ["file"]
 
 
+@pytest.mark.parametrize("argv, needle", [(["--seeds", "1"], "at least 2 seeds"),
+                                          (["--only", "deep_extended"], "needs --extended")])
+def test_bad_options_are_refused_before_the_folder_is_made(tmp_path, capsys, argv, needle):
+    assert main(["tables", "--out", str(tmp_path / "never"), "--no-progress", *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0]
+    assert list(tmp_path.iterdir()) == []
+
+
 # --------------------------------------------------------------------------
 # result, progress, figures
 # --------------------------------------------------------------------------

@@ -10,15 +10,15 @@ __all__ = ["add_arguments", "run"]
 
 def run(args):
     """Run the command on parsed `args`; return the exit status."""
-    from gates.io.storage import check_output_dir
-
-    check_output_dir(args.out)  # before any work (and before importing the studies and numba)
     from gates.io import plots
+    from gates.io.storage import check_output_dir
     from gates.io.table_figures import FIGURE_SOURCES
-    from gates.tables import estimate_seconds, regenerate_tables, selected_tables
+    from gates.tables import check_seeds, estimate_seconds, regenerate_tables, selected_tables
 
     only = args.only.split(",") if args.only else None
-    tables = selected_tables(args.full, args.extended, args.quick, only)
+    tables = selected_tables(args.full, args.extended, args.quick, only)  # the options first, then the folder:
+    check_seeds(args.seeds)
+    check_output_dir(args.out)  # both before any work, so a mistake costs one line at once
     estimate = estimate_seconds(args.full, args.extended, args.quick, only, args.seeds)
     print(f"gates tables: {', '.join(tables)}: about {_duration(estimate)} on two cores (estimate from a cost "
           "model calibrated on the committed tables, warm numba cache; a first run adds about a minute of "

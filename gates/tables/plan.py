@@ -14,13 +14,14 @@ steps (:func:`regeneration_plan`), so a bar's time-left estimate holds while
 cells differ a thousandfold in cost.
 """
 
+from gates._validate import is_int
 from gates.errors import InputError
 from gates.learning.protocol import Protocol
 from gates.tables.cells import (EXACT_ITEMS, EXTENDED, EXTENDED_SEEDS, MEMBERS, SEEDS, SPEC, TABLES, Cell,
                                 cell_id)
 
 __all__ = ["HEADLINE", "FULL", "QUICK", "selected_tables", "cell_seconds", "regeneration_plan", "estimate_seconds",
-           "regeneration_steps", "WeightedProgress"]
+           "regeneration_steps", "WeightedProgress", "check_seeds"]
 
 HEADLINE = ("shallow_boolean", "deep_boolean", "deep_width")
 """The tables ``gates tables`` writes by default: the ones its figures show."""
@@ -71,6 +72,20 @@ def selected_tables(full=False, extended=False, quick=False, only=None):
     return [t for t in TABLES if t in chosen]
 
 
+def check_seeds(seeds):
+    """`seeds` (default :data:`SEEDS`) after checking it gives an interval: an integer >= 2.
+
+    Raises
+    ------
+    InputError
+        When it does not.
+    """
+    seeds = SEEDS if seeds is None else seeds
+    if not is_int(seeds) or seeds < 2:
+        raise InputError(f"--seeds {seeds}: the tables need at least 2 seeds per cell for an interval")
+    return seeds
+
+
 # The cost model. A cell's work units: rows trained x seeds x restarts x epochs x inputs (2^n) x weights
 # (n + 1 for one gate, h + 1 for the output gate of two layers). An exact two-layer cell decides every
 # function at once on each restart's learnt features: its work grows with seeds x restarts x 8^n x (h + 1),
@@ -81,6 +96,10 @@ def selected_tables(full=False, extended=False, quick=False, only=None):
 _PER_UNIT = {(1, "simulate"): 1.4e-9, (1, "exact"): 1e-8, (2, "simulate"): 6.7e-10, (2, "exact"): 2e-6}
 _PER_CELL = 0.05  # seconds of set-up a cell costs whatever its size
 _NOT_GRADIENT_EXACT = 0.015  # an exact two-layer cell whose output rule is not gradient, relative to gradient
+# a simulated cell's cost by its (output) rule, relative to hebb: oja's decay term and gradient's error term
+_RULE_FACTOR = {1: {"hebb": 1.0, "hebb-tanh": 1.0, "oja": 1.9, "gradient": 1.8},
+                2: {"hebb": 1.0, "hebb-tanh": 1.0, "oja": 3.0, "gradient": 1.2}}
+_REPRESENTABLE = 1.2e-5  # seconds per function of the family: a two-layer table's count of representable ones
 TABLE_SECONDS = {"counts": 413.77, "shallow_boolean": 38.82, "shallow_monotone": 42.51, "deep_boolean": 59.31,
                  "deep_monotone": 19.44, "deep_width": 24.09, "shallow_extended": 10.03}
 """Seconds of each table in a full run: ``results.seconds`` of enumerations/<table>.manifest.json
@@ -147,6 +166,7 @@ def cell_seconds(cell, protocol=None, seeds=SEEDS, members=MEMBERS):
         units *= (cell.n + 1) if cell.layers == 1 else (cell.hidden + 1)
         units *= protocol.epochs if cell.mode == "simulate" else 1
         units *= seeds if cell.mode == "simulate" else 1
+        units *= _RULE_FACTOR[cell.layers].get(cell.rule, 1.0) if cell.mode == "simulate" else 1
     return _PER_CELL + units * _PER_UNIT[(cell.layers, cell.mode)]
 
 
@@ -168,7 +188,11 @@ def _model_plan(tables, quick, seeds, members, protocol):
                     continue
                 key = (c, seeds, members)
                 cost = cell_seconds(c, protocol, EXTENDED_SEEDS if t in EXTENDED else seeds, members)
-                plan.append((t, f"{t} {cell_id(c)}", 0.0 if key in done else cost))
+                cost = 0.0 if key in done else cost
+                if c.layers == 2 and (t, c.family, c.n, c.hidden) not in done:  # the table counts these first
+                    cost += _REPRESENTABLE * _rows_trained(Cell(c.family, c.n, c.rule, 2, mode="exact"), 1)
+                    done.add((t, c.family, c.n, c.hidden))
+                plan.append((t, f"{t} {cell_id(c)}", cost))
                 done.add(key)
     return plan
 

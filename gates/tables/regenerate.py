@@ -3,11 +3,9 @@
 import os
 import time
 
-from gates._validate import is_int
-from gates.errors import InputError
 from gates.io.results import Result
-from gates.tables.cells import EXTENDED_SEEDS, SEEDS, write_learnability_tables
-from gates.tables.plan import WeightedProgress, regeneration_plan, selected_tables
+from gates.tables.cells import EXTENDED_SEEDS, write_learnability_tables
+from gates.tables.plan import WeightedProgress, check_seeds, regeneration_plan, selected_tables
 
 __all__ = ["regenerate_tables"]
 
@@ -66,9 +64,7 @@ def regenerate_tables(out_dir, extended=False, quick=False, seeds=None, only=Non
     from gates.studies.enumeration import counts_spec, write_counts_table
 
     tables = selected_tables(full, extended, quick, only)
-    seeds = SEEDS if seeds is None else seeds
-    if not is_int(seeds) or seeds < 2:
-        raise InputError(f"--seeds {seeds}: the tables need at least 2 seeds per cell for an interval")
+    seeds = check_seeds(seeds)
     out_abs = check_output_dir(out_dir)
     plan = regeneration_plan(tables, quick, seeds)
     step = None if progress is None else WeightedProgress(plan, progress)
