@@ -151,12 +151,13 @@ def plot_learnable_by_n(shallow=None, deep=None, axes=None):
             ax.text(0.5, 0.5, f"no {'shallow' if ax is left else 'deep'}_boolean table in this folder\n"
                     "(gates tables writes it)", transform=ax.transAxes, ha="center", color="gray")
     left.set_ylabel("fraction of all $2^{2^n}$ functions learnable\n(mean over seeds, 95% CI)")
+    right.set_ylabel("fraction learnable (mean over seeds, 95% CI)")
     left.legend(title="rule", loc="lower left", fontsize=8, title_fontsize=8)
     if pairs:
         right.legend(title="hidden / output rule", loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
                      title_fontsize=8, ncol=1)
     fig.suptitle("Boolean functions learnable by local rules against the number of inputs")
-    fig.subplots_adjust(left=0.08, right=0.82, bottom=0.11, top=0.87, wspace=0.06)
+    fig.subplots_adjust(left=0.08, right=0.82, bottom=0.11, top=0.87, wspace=0.2)
     return fig
 
 
