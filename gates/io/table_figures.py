@@ -259,7 +259,9 @@ def write_table_figures(tables_dir, out_dir=None, stems=None, command=None):
             fig = plot_deep_width(rows["deep_width"])
         save_png(fig, os.path.join(out_dir, name), dpi=_DPI)
         written.append(name)
-    sources = {name: [f"{s}.csv" for s in FIGURE_SOURCES[name] if s in present] for name in written}
+    rel_tables = os.path.relpath(tables_dir, out_dir)
+    sources = {name: [os.path.join(rel_tables, f"{s}.csv") for s in FIGURE_SOURCES[name] if s in present]
+               for name in written}
     write_json(os.path.join(out_dir, "figures.manifest.json"),
                manifest("figures", {"sources": sources, "intervals": "95% Student t over seeds, as in the tables",
                                     "width_px": _WIDTH_PX}, written, command=command))
