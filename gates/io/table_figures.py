@@ -199,8 +199,11 @@ def plot_deep_width(rows, axes=None):
         if at_n:
             total = int(at_n[0]["functions"])
             thr = int(at_n[0]["threshold"])
-            ax.axhline(total, color="black", linewidth=1, label=f"all functions ({total:,})")
-            ax.axhline(thr, color="black", linestyle=(0, (4, 3)), linewidth=1, label=f"threshold functions ({thr:,})")
+            ax.axhline(total, color="black", linewidth=1, label="all functions ($2^{2^n}$)")
+            ax.axhline(thr, color="black", linestyle=(0, (4, 3)), linewidth=1,
+                       label="threshold functions\n(one gate computes them)")
+            for y in (total, thr):  # the line's value, at its left end
+                ax.annotate(f"{y:,}", (0.01, y), xycoords=("axes fraction", "data"), va="bottom", fontsize=8)
             widths = sorted({int(d["h"]) for d in at_n})
             ax.set_xscale("log", base=2)
             ax.set_xticks(widths)
