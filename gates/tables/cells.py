@@ -1,4 +1,4 @@
-"""The learnability tables of ``gates tables``: every cell is one census, run over seeds.
+"""The cells of the learnability tables and their writers: every cell is one census, run over seeds.
 
 A cell is one census: (family, n, layers, width h, hidden rule, output rule,
 mode). Simulated cells run S independent seeds (``SEEDS``) and report, for
@@ -24,14 +24,14 @@ from dataclasses import asdict, dataclass, fields
 from gates.studies.census import shallow_census
 from gates.learning.two_layer import HIDDEN_RULES, TOP_RULES, DeepNet, default_hidden, representable
 from gates.studies.deep_census import deep_census
-from gates._validate import is_int
-from gates.errors import InputError, UndecidedError
+from gates.errors import UndecidedError
 from gates.learning.protocol import Protocol
 from gates.learning.rules import get_rule
 from gates.io.storage import write_table, write_text
 
-__all__ = ["regenerate_tables", "regeneration_steps", "Cell", "SEEDS", "TABLES", "MEMBERS", "HEADER", "QUANTITIES", "PAPER_COMBOS", "SPEC", "TITLES", "run_cell",
-           "cell_row", "table_rows", "table_steps", "write_learnability_tables", "exact_rows"]
+__all__ = ["Cell", "SEEDS", "TABLES", "MEMBERS", "HEADER", "QUANTITIES", "PAPER_COMBOS", "SPEC", "TITLES", "run_cell",
+           "cell_row", "table_rows", "table_steps", "write_learnability_tables", "exact_rows", "cell_id",
+           "learnability_tables", "EXACT_ITEMS", "EXTENDED", "EXTENDED_SEEDS", "ONE_GATE_RULES"]
 
 SEEDS = 5
 """Seeds per simulated cell in the tables."""
@@ -440,80 +440,3 @@ def exact_rows(progress=None, max_n=None):
 def learnability_tables(extended=False, quick=False, only=None):
     """The learnability tables :func:`write_learnability_tables` writes with these options, in order."""
     return _stems(extended, quick, only)
-
-
-def regenerate_tables(out_dir, extended=False, quick=False, seeds=None, only=None, budget=None, progress=None,
-                      command=None):
-    """Write the counts table and the learnability tables into `out_dir` (what ``gates tables`` runs).
-
-    Parameters
-    ----------
-    out_dir : str
-    extended, quick : bool
-        ``quick``: counts and one-gate tables for n <= 4 only; ``extended``: also deep_extended
-        (through the batch runner). They contradict each other.
-    seeds : int, optional
-        Seeds per simulated cell (default :data:`SEEDS`; at least 2, for an interval).
-    only : iterable of str, optional
-        Write only these tables (names in :data:`TABLES`; deep_extended needs ``extended``).
-    budget : float, optional
-        ``extended``: seconds after which no new deep_extended cell starts.
-    progress : callable, optional
-        Called with 1 per finished step; ``table_steps`` plus the counts steps in total, see
-        :func:`regeneration_steps`.
-
-    Returns
-    -------
-    dict
-        The summary ``gates tables --json`` prints: out, tables, files, rows, seeds, all_agree (every
-        count against its reference), seconds.
-    """
-    from gates.studies.enumeration import counts_spec, write_counts_table
-
-    only = _check_only(only, extended, quick)
-    seeds = SEEDS if seeds is None else seeds
-    if not is_int(seeds) or seeds < 2:
-        raise InputError(f"--seeds {seeds}: the tables need at least 2 seeds per cell for an interval")
-    t0 = time.perf_counter()
-    rows, files = [], []
-    if only is None or "counts" in only:
-        rows, _ = write_counts_table(out_dir, counts_spec(quick), progress=progress, command=command)
-        files = ["counts.csv", "counts.md", "counts.manifest.json"]
-    files += write_learnability_tables(out_dir, extended=extended, quick=quick, seeds=seeds, progress=progress,
-                                       command=command, only=only, budget=budget)
-    disagree = [r for r in rows if r[7] == "NO"]
-    return {
-        "out": os.path.abspath(out_dir),
-        "tables": [t for t in ("counts", *learnability_tables(extended, quick), "shallow_extended")
-                   if only is None or t in only],
-        "files": files,
-        "rows": len(rows),
-        "seeds": seeds,
-        **({"extended_seeds": EXTENDED_SEEDS} if extended else {}),
-        "all_agree": not disagree,
-        "disagree": len(disagree),
-        "seconds": round(time.perf_counter() - t0, 3),
-    }
-
-
-def regeneration_steps(extended=False, quick=False, only=None):
-    """The number of progress steps :func:`regenerate_tables` reports."""
-    from gates.studies.enumeration import counts_spec
-
-    only = _check_only(only, extended, quick)
-    counts = only is None or "counts" in only
-    return (sum(m + 1 for _, _, m in counts_spec(quick)) if counts else 0) + table_steps(extended, quick, only)
-
-
-def _check_only(only, extended, quick):
-    if quick and extended:
-        raise InputError("--quick and --extended contradict each other: choose one")
-    if only is None:
-        return None
-    only = set(only)
-    bad = sorted(only - set(TABLES))
-    if bad:
-        raise InputError(f"--only {','.join(bad)}: unknown table; allowed {', '.join(TABLES)}")
-    if "deep_extended" in only and not extended:
-        raise InputError("--only deep_extended needs --extended")
-    return only
