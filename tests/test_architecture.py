@@ -1,4 +1,4 @@
-"""The house rules of the package (README, "Architecture"), checked on the source.
+"""The house rules of the package (docs/architecture.md), checked on the source.
 
 Each rule is parametrised by module, so a broken rule names the module
 that breaks it. The layer contracts themselves are import-linter's

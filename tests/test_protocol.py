@@ -2,7 +2,6 @@
 
 from dataclasses import fields, replace
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -154,12 +153,3 @@ def test_settings_table_has_one_row_per_field_with_default_and_option():
         assert row.replace("\\|", "").count("|") == 6  # a bar inside a cell is escaped
     assert "| eta0 | 0.1 | number > 0 | `--eta0` |" in settings_table()
     assert "| recode | true | true, false | `--literal-encoding` |" in settings_table()
-
-
-def test_readme_settings_table_is_the_generated_one():
-    # the README's protocol table is a copy of settings_table(): a default, a range or a flag changed in the
-    # dataclass without the README (or the other way round) fails here
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    table = settings_table()
-    assert table.count("\n") == 2 + len(fields(Protocol))
-    assert table in readme

@@ -3,8 +3,8 @@
 A :class:`Protocol` records every choice that shapes a learnability result;
 it is written into every manifest and JSON summary. Each field carries its
 own metadata (help, allowed values or range, CLI flag): the ``gates learn``
-options, the batch job keys, the validation and the README's settings table
-(:func:`settings_table`, checked against the README by a test) all come from
+options, the batch job keys, the validation and the settings table of the
+documentation (:func:`settings_table`, checked against docs/concepts.md by a test) all come from
 it, so the defaults are written once, in the dataclass below.
 
 Randomness is common to all target functions: restart k draws its initial
