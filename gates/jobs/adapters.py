@@ -224,7 +224,7 @@ class LearnStudy:
                 status = np.concatenate([p["status"] for p in parts]) if "status" in parts[0] else None
                 runs.append(census_result(rows, spec["mode"], proto, successes, status))
         res = SeedRuns(runs)
-        summary = {"study": "learn", **res.summary()}
+        summary = {"study": "learn", **res.to_dict()}
         summary.pop("protocol", None)
         summary["files"] = write_census(res if len(runs) > 1 else runs[0], out_dir, command)
         return summary
@@ -326,7 +326,7 @@ class EnumerateStudy:
             if res.tables is not None and cls is not None:
                 res.num_classes = int(len(res.tables))
             res.method = "batch job, one chunk"
-        summary = res.summary()
+        summary = res.to_dict()
         summary.pop("seconds", None)
         os.makedirs(out_dir, exist_ok=True)
         if spec["count"] or res.tables is None:

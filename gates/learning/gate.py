@@ -8,7 +8,7 @@ and is judged by :func:`learnt` (the strict criterion with a relative margin);
 (asymptotic) clamped Hebb / Oja verdict is :func:`exact_many` /
 :func:`exact_many_coded`, read by :func:`margin_status`.
 
-This is a kernel module: every function is compiled with numba and expects
+This is a kernel module: every function but :func:`progress_chunks` is compiled with numba and expects
 checked, contiguous input (float64 rows, uint64 tables, int64 orders); the
 public studies (:mod:`gates.studies.census`, :mod:`gates.learning.two_layer`)
 validate and prepare it.
@@ -21,10 +21,12 @@ tolerance). :mod:`gates.boolean.truth` keeps its integer-weight margin rows
 (a lower room, which cannot import this one).
 """
 
+import time
+
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["target", "learnt", "step", "refresh", "train_gate", "simulate_many", "margin_status", "exact_many",
+__all__ = ["progress_chunks", "target", "learnt", "step", "refresh", "train_gate", "simulate_many", "margin_status", "exact_many",
            "exact_many_coded"]
 
 
@@ -202,3 +204,36 @@ def exact_many_coded(tables, xc, cpm1, x, saturate, status):
             for j in range(s):
                 c[j] = 1.0 if c[j] > 0 else (-1.0 if c[j] < 0 else 0.0)
         status[f] = margin_status(tables[f], x, c)
+
+
+def progress_chunks(count, progress=None, seconds=0.25, first=16):
+    """Row ranges ``(start, stop)`` covering ``range(count)``, for a kernel run chunk by chunk.
+
+    Without `progress`: one range, the whole of it (no overhead). With it:
+    ranges sized from the last one's wall time to take about `seconds` each,
+    and ``progress(stop - start)`` called after the caller has processed each
+    range, so a bar advances several times a second and its increments sum
+    to `count`. A kernel whose rows are independent gives the same results
+    for any split.
+
+    Examples
+    --------
+    >>> done = []
+    >>> [r for r in progress_chunks(100, done.append, first=40)][:1], sum(done)
+    ([(0, 40)], 100)
+    >>> list(progress_chunks(100))
+    [(0, 100)]
+    """
+    if progress is None:
+        yield 0, count
+        return
+    start, size = 0, max(1, int(first))
+    while start < count:
+        stop = min(count, start + size)
+        t0 = time.perf_counter()
+        yield start, stop
+        dt = time.perf_counter() - t0
+        progress(stop - start)
+        # at most 4x larger a step, so one slow chunk never follows a fast one by surprise
+        size = max(1, min(4 * size, int(size * seconds / dt))) if dt > 0 else 4 * size
+        start = stop
