@@ -5,7 +5,7 @@ import os
 
 from gates.boolean.families import FAMILIES
 from gates.boolean.symmetry import GROUPS
-from gates.cli.main import command_help
+from gates.cli.main import checked_output, command_help
 from gates.cli.protocol_options import HELP_ORDER, add_protocol_arguments, protocol_from
 from gates.cli.terminal import add_progress_argument, progress_bar
 from gates.errors import GatesError
@@ -35,40 +35,41 @@ def run(args):
                                  "with a clamped output rule")
     elif deep_opts:
         raise GatesError(f"{', '.join(deep_opts)} describe a hidden layer: add --layers 2")
-    out = None if args.out is None else check_output_dir(args.out)  # before any work: a bad --out fails now
-    if args.layers == 2:
-        from gates.studies.deep_census import deep_census, deep_census_units
+    # a bad --out fails before any work; folders it made are removed if the input is then refused
+    with checked_output(args.out, check_output_dir) as out:
+        if args.layers == 2:
+            from gates.studies.deep_census import deep_census, deep_census_units
 
-        kw = dict(hidden=args.hidden, order=args.order or "hidden-first", protocol=protocol_from(args),
-                  classes=args.classes, seeds=args.seeds, members=args.members, mode=args.mode)
-        study, units = deep_census, deep_census_units
-        pos = (args.family, args.n, args.rule, args.hidden_rule or "hebb")
-    else:
-        from gates.studies.census import census_units
+            kw = dict(hidden=args.hidden, order=args.order or "hidden-first", protocol=protocol_from(args),
+                      classes=args.classes, seeds=args.seeds, members=args.members, mode=args.mode)
+            study, units = deep_census, deep_census_units
+            pos = (args.family, args.n, args.rule, args.hidden_rule or "hebb")
+        else:
+            from gates.studies.census import census_units
 
-        kw = dict(form=args.form, mode=args.mode, protocol=protocol_from(args), classes=args.classes,
-                  exhaustive=args.exhaustive, poly=args.poly, seeds=args.seeds, members=args.members)
-        study, units = shallow_census, census_units
-        pos = (args.family, args.n, args.rule)
-    total = units(*pos, **kw)
-    # the bar counts the work in its own units: rows (functions or class members) x seeds, or, for two
-    # layers in exact mode, restarts x seeds (each restart decides every function at once)
-    unit = "restarts" if args.layers == 2 and args.mode == "exact" else (
-        "members" if args.classes not in (None, "none") and args.mode == "simulate" else "functions")
-    update, close = progress_bar(total, f"learn n={args.n}", unit, enabled=args.progress)
-    try:
-        res = study(*pos, **kw, workers=args.workers, progress=update)
-    finally:
-        close()
+            kw = dict(form=args.form, mode=args.mode, protocol=protocol_from(args), classes=args.classes,
+                      exhaustive=args.exhaustive, poly=args.poly, seeds=args.seeds, members=args.members)
+            study, units = shallow_census, census_units
+            pos = (args.family, args.n, args.rule)
+        total = units(*pos, **kw)
+        # the bar counts the work in its own units: rows (functions or class members) x seeds, or, for two
+        # layers in exact mode, restarts x seeds (each restart decides every function at once)
+        unit = "restarts" if args.layers == 2 and args.mode == "exact" else (
+            "members" if args.classes not in (None, "none") and args.mode == "simulate" else "functions")
+        update, close = progress_bar(total, f"learn n={args.n}", unit, enabled=args.progress)
+        try:
+            res = study(*pos, **kw, workers=args.workers, progress=update)
+        finally:
+            close()
     summary = res.to_dict()
-    if args.out:
+    if out:
         # the only key the files add to the result's to_dict(): "out", the paths written
         summary["out"] = [os.path.join(out, p) for p in write_census(res, out, args.command_line)]
     if args.json:
         print(json.dumps(summary))
         return 0
     print(res.summary())
-    if args.out:
+    if out:
         print(f"wrote {', '.join(summary['out'])}")
     return 0
 
