@@ -123,3 +123,14 @@ def test_enumeration_increments_sum_to_the_total(family, n, group, expect):
     assert total == expect and rec.done == total
     if family == "threshold":
         assert np_class_parents(n) == expect
+
+
+def test_listing_classes_has_its_own_bar(capsys, bars):
+    """Two layers over the NPN classes of all functions of 4 inputs: a bar for listing the 222 classes
+    (OEIS A000370; it counts the 2^16 functions classified), then one for the 2 x 222 members trained."""
+    argv = ["learn", "-n", "4", "--layers", "2", "--classes", "npn", "--restarts", "2", "--epochs", "10",
+            "--progress"]
+    assert main(argv) == 0
+    listing, training = bars
+    assert (listing.total, listing.n, listing.unit) == (1 << 16, 1 << 16, "functions")
+    assert (training.total, training.n, training.unit) == (2 * 222, 2 * 222, "members")

@@ -20,6 +20,7 @@ def run(args):
     """Run the command on parsed `args`; return the exit status."""
     from gates.studies.census import shallow_census
     from gates.studies.census_results import write_census
+    from gates.studies.enumeration import enumeration_units
 
     deep_opts = [f"--{k.replace('_', '-')}" for k in ("hidden", "hidden_rule", "order") if getattr(args, k) is not None]
     if args.literal_encoding and args.encoding == "pm1":
@@ -51,7 +52,15 @@ def run(args):
                       exhaustive=args.exhaustive, poly=args.poly, seeds=args.seeds, members=args.members)
             study, units = shallow_census, census_units
             pos = (args.family, args.n, args.rule)
-        total = units(*pos, **kw)
+        # listing the classes can take a while (all functions of 5 inputs, threshold classes of 8): a bar of its own
+        lt, lunit = (None, None) if args.classes in (None, "none") else enumeration_units(
+            "threshold" if args.layers == 1 else args.family, args.n, "np" if args.layers == 1 else args.classes)
+        lupdate, lclose = (progress_bar(lt, f"classes n={args.n}", lunit, enabled=args.progress) if lt
+                           else (None, lambda: None))
+        try:
+            total = units(*pos, **kw, progress=lupdate)
+        finally:
+            lclose()
         # the bar counts the work in its own units: rows (functions or class members) x seeds, or, for two
         # layers in exact mode, restarts x seeds (each restart decides every function at once)
         unit = "restarts" if args.layers == 2 and args.mode == "exact" else (

@@ -268,25 +268,26 @@ def shallow_census(
 _LAST_ROWS = {}  # rows listed by census_units, taken by the next shallow_census with the same arguments
 
 
-def _rows(*args, keep=False):
+def _rows(*args, keep=False, progress=None):
     """:func:`census_rows` of `args`; with `keep`, held for the next call (a named rule only), else taken."""
     key = args if isinstance(args[2], str) else None
     rows = _LAST_ROWS.pop(key, None) if key is not None else None
     _LAST_ROWS.clear()
     if rows is None:
-        rows = census_rows(*args)
+        rows = census_rows(*args, progress=progress)
     if keep and key is not None:
         _LAST_ROWS[key] = rows
     return rows
 
 
 def census_units(family, n, rule="hebb", form=None, mode="simulate", protocol=None, classes=None,
-                 exhaustive=False, poly=None, seeds=None, members=MEMBERS):
+                 exhaustive=False, poly=None, seeds=None, members=MEMBERS, progress=None):
     """The work :func:`shallow_census` reports to its `progress` callable, for a bar's total.
 
     Rows evaluated times seeds: functions, or class members drawn (`members`
     per class when simulating over classes). The arguments are those of
     :func:`shallow_census`; the rows listed here are kept for its next call.
+    `progress` follows the listing of the rows over classes (see :func:`census_rows`).
 
     Examples
     --------
@@ -294,13 +295,13 @@ def census_units(family, n, rule="hebb", form=None, mode="simulate", protocol=No
     104
     """
     protocol = Protocol() if protocol is None else protocol
-    rows = _rows(family, n, rule, form, mode, protocol, classes, exhaustive, poly, keep=True)
+    rows = _rows(family, n, rule, form, mode, protocol, classes, exhaustive, poly, keep=True, progress=progress)
     per_seed = len(rows.tables) * (members if rows.group is not None and mode == "simulate" else 1)
     return per_seed * (1 if seeds is None else check_seeds(seeds))
 
 
 def census_rows(family, n, rule="hebb", form=None, mode="simulate", protocol=None, classes=None,
-                exhaustive=False, poly=None):
+                exhaustive=False, poly=None, progress=None):
     """Validate a shallow census and list its rows (the first half of :func:`shallow_census`).
 
     Batch jobs split ``tables`` into chunks, evaluate each with
@@ -330,7 +331,8 @@ def census_rows(family, n, rule="hebb", form=None, mode="simulate", protocol=Non
             )
         check_reduction(r, classes, protocol, mode)
         n = check_n(n, 0, CLASSES_MAX_N, "a census over threshold classes")
-        cls = npn_classes(n) if classes == "npn" else np_classes(n)
+        cls = np_classes(n, progress=progress)  # reported as gates.studies.enumeration.enumeration_units counts
+        cls = npn_classes(n) if classes == "npn" else cls
         tables, weights = cls.tables, cls.orbit_sizes
         if classes == "p":
             # positive ordered reps are the P classes of the positive (monotone)

@@ -31,7 +31,7 @@ LIST_MAX_N = {"all": 4, "monotone": 5, "threshold": 6}
 CLASS_GROUPS = {"all": ("p", "np", "npn"), "monotone": ("p",), "threshold": ("np", "npn")}
 
 
-def _members(family, n, classes):
+def _members(family, n, classes, progress=None):
     """Rows (tables, orbit weights), the family size and the reduction's name."""
     if classes is None:
         top = LIST_MAX_N[family]
@@ -43,7 +43,7 @@ def _members(family, n, classes):
                          f"{', '.join(CLASS_GROUPS[family])}")
     n = check_n(n, 1, {"all": 5, "monotone": 6, "threshold": 8}[family],
                 f"a two-layer {family} census over {classes.upper()} classes")
-    reps, sizes, _ = family_classes(family, n, classes)
+    reps, sizes, _ = family_classes(family, n, classes, progress=progress)
     return reps, sizes, int(sizes.sum()), f"{classes.upper()} classes of {family} functions (representative x orbit size)"
 
 
@@ -149,27 +149,28 @@ def deep_census(family, n, rule="gradient", hidden_rule="hebb", hidden=None, ord
 _LAST_ROWS = {}  # rows listed by deep_census_units, taken by the next deep_census with the same arguments
 
 
-def _rows(*args, keep=False):
+def _rows(*args, keep=False, progress=None):
     """:func:`deep_census_rows` of `args`; with `keep`, held for the next call (named rules only), else taken."""
     key = args if all(isinstance(a, str) for a in args[2:4]) else None
     found = _LAST_ROWS.pop(key, None) if key is not None else None
     _LAST_ROWS.clear()
     if found is None:
-        found = deep_census_rows(*args)
+        found = deep_census_rows(*args, progress=progress)
     if keep and key is not None:
         _LAST_ROWS[key] = found
     return found
 
 
 def deep_census_units(family, n, rule="gradient", hidden_rule="hebb", hidden=None, order="hidden-first",
-                      protocol=None, classes=None, seeds=None, members=MEMBERS, mode="simulate"):
+                      protocol=None, classes=None, seeds=None, members=MEMBERS, mode="simulate", progress=None):
     """The work :func:`deep_census` reports to its `progress` callable, for a bar's total.
 
     Simulating: rows trained times seeds (functions, or class members drawn,
     `members` per class), each row trained on every restart. Exact: restarts
     times seeds (each restart's output sets are decided at once). The
     arguments are those of :func:`deep_census`; rows listed here are kept for
-    its next call.
+    its next call. `progress` follows the listing of the classes, in the units of
+    :func:`gates.studies.enumeration.enumeration_units`.
 
     Examples
     --------
@@ -183,7 +184,7 @@ def deep_census_units(family, n, rule="gradient", hidden_rule="hebb", hidden=Non
     if mode == "exact":
         check_exact(family, n, rule, hidden_rule, hidden, order, classes)
         return protocol.restarts * seeds
-    rows, _ = _rows(family, n, rule, hidden_rule, hidden, order, protocol, classes, keep=True)
+    rows, _ = _rows(family, n, rule, hidden_rule, hidden, order, protocol, classes, keep=True, progress=progress)
     return len(rows.tables) * (members if rows.group is not None else 1) * seeds
 
 
@@ -270,7 +271,7 @@ def exact_result(family, n, rule, hidden_rule, hidden, order, protocol, tables, 
 
 
 def deep_census_rows(family, n, rule="gradient", hidden_rule="hebb", hidden=None, order="hidden-first",
-                     protocol=None, classes=None):
+                     protocol=None, classes=None, progress=None):
     """Validate a two-layer census and list its rows (the first half of :func:`deep_census`).
 
     Returns (CensusRows, DeepNet). Batch jobs evaluate chunks of the rows
@@ -288,7 +289,7 @@ def deep_census_rows(family, n, rule="gradient", hidden_rule="hebb", hidden=None
         check_reduction(r, classes, protocol, "simulate")
         if net.rule_for(protocol) is not None:
             check_reduction(net.rule_for(protocol), classes, protocol, "simulate", output=False)
-    tables, weights, size, reduction = _members(family, n, classes)
+    tables, weights, size, reduction = _members(family, n, classes, progress)
     is_thr = np.ones(len(tables), bool) if family == "threshold" else threshold_mask(tables, n)
     return CensusRows(family, n, r, reduction, size, int(weights[is_thr].sum()), np.ascontiguousarray(tables),
                       weights, is_thr, group=classes), net
