@@ -80,7 +80,7 @@ class CensusResult:
     :func:`gates.studies.deep_census.deep_census`; ``to_dict()`` is what
     ``gates learn --json`` prints and ``summary()`` its text.
 
-    Attributes
+    Parameters
     ----------
     family : str
         ``all``, ``monotone`` or ``threshold``.
@@ -240,7 +240,25 @@ def check_seeds(seeds):
 
 @dataclass
 class SeedRuns:
-    """One census repeated over S independent root seeds (seed, seed + 1, ...)."""
+    """One census repeated over S independent root seeds (seed, seed + 1, ...).
+
+    Returned by the censuses when `seeds` is given (``gates learn`` always
+    passes ``--seeds``, default 1): ``to_dict()`` is what ``gates learn
+    --json`` prints, ``summary()`` its text.
+
+    Parameters
+    ----------
+    results : list of CensusResult
+        One per seed, in seed order.
+
+    Examples
+    --------
+    >>> from gates.learning.protocol import Protocol
+    >>> from gates.studies.census import shallow_census
+    >>> runs = shallow_census("all", 2, "hebb", protocol=Protocol(restarts=2), seeds=2)
+    >>> [r.protocol.seed for r in runs.results], [s["seed"] for s in runs.to_dict()["seeds"]]
+    ([0, 1], [0, 1])
+    """
 
     results: list
 

@@ -61,7 +61,7 @@ OEIS = {
 class Enumeration:
     """Result of :func:`enumerate_family`: ``to_dict()`` is what ``gates enumerate --json`` prints.
 
-    Attributes
+    Parameters
     ----------
     family : str
         ``all``, ``monotone`` or ``threshold``.
@@ -259,8 +259,8 @@ def describe_function(table, n, family="threshold", group=None):
     (True, [2, 2, 2], -3)
     >>> describe_function("6", 2)["member"]             # XOR is not threshold
     False
-    >>> describe_function("e8", 3, group="npn")["orbit_size"]
-    1
+    >>> describe_function("e8", 3, group="npn")["orbit_size"]   # 2^3 input negations; it is self-dual
+    8
     """
     from gates.boolean.symmetry import Transform, canonical_form, orbit_size
     from gates.boolean.threshold import TEST_MAX_N, is_threshold
