@@ -206,13 +206,13 @@ def exact_many_coded(tables, xc, cpm1, x, saturate, status):
         status[f] = margin_status(tables[f], x, c)
 
 
-def progress_chunks(count, progress=None, seconds=0.25, first=16):
+def progress_chunks(count, progress=None, seconds=0.5, first=16):
     """Row ranges ``(start, stop)`` covering ``range(count)``, for a kernel run chunk by chunk.
 
     Without `progress`: one range, the whole of it (no overhead). With it:
     ranges sized from the last one's wall time to take about `seconds` each,
     and ``progress(stop - start)`` called after the caller has processed each
-    range, so a bar advances several times a second and its increments sum
+    range, so a bar advances about twice a second and its increments sum
     to `count`. A kernel whose rows are independent gives the same results
     for any split.
 

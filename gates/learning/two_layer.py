@@ -430,7 +430,7 @@ def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weigh
     layer : HiddenLayer, optional
         A hidden layer already computed for the same n, net and protocol.
     progress : callable, optional
-        Called as ``progress(rows)`` after each chunk of tables (about 0.25 s each).
+        Called as ``progress(rows)`` after each chunk of tables (about 0.5 s each).
 
     Returns
     -------

@@ -217,7 +217,7 @@ def shallow_census(
         Random members per class when simulating over classes.
     progress : callable, optional
         Called as ``progress(rows)`` as the rows are evaluated (chunks of about
-        a quarter second); the calls sum to :func:`census_units` of the same
+        half a second); the calls sum to :func:`census_units` of the same
         arguments.
 
     Returns
@@ -355,7 +355,7 @@ def shallow_successes(tables, n, rule, protocol, mode="simulate", is_threshold=N
     verdict (1 learnt, 0 tie, -1 not), None when simulating. A row's
     result depends only on the row, the rule and the protocol, so any
     split of the rows gives the same results: with `progress` the rows run
-    in chunks of about a quarter second, each reported as ``progress(rows)``.
+    in chunks of about half a second, each reported as ``progress(rows)``.
     """
     tables = np.ascontiguousarray(tables)
     x = protocol.inputs(n)
