@@ -289,6 +289,24 @@ def census_units(family, n, rule="hebb", form=None, mode="simulate", protocol=No
     :func:`shallow_census`; the rows listed here are kept for its next call.
     `progress` follows the listing of the rows over classes (see :func:`census_rows`).
 
+    Parameters
+    ----------
+    family, n, rule, form, mode, protocol, classes, exhaustive, poly, seeds, members
+        As for :func:`shallow_census`.
+    progress : callable, optional
+        Called with increments of the listing of threshold classes (in the
+        units of :func:`gates.studies.enumeration.enumeration_units`).
+
+    Returns
+    -------
+    int
+        The total of the increments :func:`shallow_census` will report.
+
+    Raises
+    ------
+    InputError
+        As :func:`shallow_census` would, before any training.
+
     Examples
     --------
     >>> census_units("all", 3, "gradient", mode="exact")   # the 104 threshold functions

@@ -172,6 +172,23 @@ def deep_census_units(family, n, rule="gradient", hidden_rule="hebb", hidden=Non
     its next call. `progress` follows the listing of the classes, in the units of
     :func:`gates.studies.enumeration.enumeration_units`.
 
+    Parameters
+    ----------
+    family, n, rule, hidden_rule, hidden, order, protocol, classes, seeds, members, mode
+        As for :func:`deep_census`.
+    progress : callable, optional
+        Called with increments of the listing of the classes.
+
+    Returns
+    -------
+    int
+        The total of the increments :func:`deep_census` will report.
+
+    Raises
+    ------
+    InputError
+        As :func:`deep_census` would, before any training.
+
     Examples
     --------
     >>> deep_census_units("all", 3, seeds=2)          # 256 functions, two seeds
