@@ -206,32 +206,41 @@ def exact_many_coded(tables, xc, cpm1, x, saturate, status):
         status[f] = margin_status(tables[f], x, c)
 
 
-def progress_chunks(count, progress=None, seconds=0.5, first=16):
-    """Row ranges ``(start, stop)`` covering ``range(count)``, for a kernel run chunk by chunk.
+def progress_chunks(count, progress=None, seconds=0.5, first=16, mixed=False):
+    """The rows of ``range(count)`` in chunks, for a kernel run chunk by chunk: slices, or index arrays.
 
-    Without `progress`: one range, the whole of it (no overhead). With it:
-    ranges sized from the last one's wall time to take about `seconds` each,
-    and ``progress(stop - start)`` called after the caller has processed each
-    range, so a bar advances about twice a second and its increments sum
-    to `count`. A kernel whose rows are independent gives the same results
-    for any split.
+    Without `progress`: one slice, the whole of it (no overhead). With it:
+    chunks sized from the last one's wall time to take about `seconds` each,
+    and ``progress(size)`` called after the caller has processed each, so a
+    bar advances about twice a second and its increments sum to `count`.
+    With `mixed`, each chunk is a sorted index array drawn from one fixed
+    permutation of the rows, so every chunk is a fair sample of the rows and
+    the bar's rate (hence its time estimate) holds from the start even when
+    the cost of a row trends along the list (e.g. class representatives,
+    whose early ones are harder). A kernel whose rows are independent gives
+    the same results for any split and order: index the inputs with the
+    chunk, and write the outputs back with it.
 
     Examples
     --------
     >>> done = []
     >>> [r for r in progress_chunks(100, done.append, first=40)][:1], sum(done)
-    ([(0, 40)], 100)
+    ([slice(0, 40, None)], 100)
     >>> list(progress_chunks(100))
-    [(0, 100)]
+    [slice(0, 100, None)]
+    >>> rows = list(progress_chunks(100, done.append, mixed=True))
+    >>> sorted(int(i) for r in rows for i in r) == list(range(100))
+    True
     """
     if progress is None:
-        yield 0, count
+        yield slice(0, count)
         return
+    order = np.random.default_rng(0).permutation(count) if mixed else None
     start, size = 0, max(1, int(first))
     while start < count:
         stop = min(count, start + size)
         t0 = time.perf_counter()
-        yield start, stop
+        yield slice(start, stop) if order is None else np.sort(order[start:stop])
         dt = time.perf_counter() - t0
         progress(stop - start)
         # at most 4x larger a step, so one slow chunk never follows a fast one by surprise

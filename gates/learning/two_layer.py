@@ -430,7 +430,7 @@ def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weigh
     layer : HiddenLayer, optional
         A hidden layer already computed for the same n, net and protocol.
     progress : callable, optional
-        Called as ``progress(rows)`` after each chunk of tables (about 0.5 s each).
+        Called as ``progress(rows)`` after each chunk of tables (about 0.5 s each, in a mixed order).
 
     Returns
     -------
@@ -456,8 +456,10 @@ def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weigh
             protocol.encoding == "pm1", protocol.rule_table(r), r.saturate, r.uses_output, r.uses_weight,
             layer.init, protocol.etas(), protocol.criterion == "any-epoch", protocol.tolerance)
     with numba_threads(_workers(workers)):
-        for a, b in progress_chunks(arr.shape[0], progress):  # rows are independent: any split, same result
-            _deep_many(arr[a:b], *args, learnt[a:b])
+        for rows in progress_chunks(arr.shape[0], progress, mixed=True):  # independent rows: same result
+            part = learnt[rows]  # a view for a slice, else a copy written back
+            _deep_many(np.ascontiguousarray(arr[rows]), *args, part)
+            learnt[rows] = part
     return learnt
 
 

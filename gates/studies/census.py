@@ -393,15 +393,17 @@ def shallow_successes(tables, n, rule, protocol, mode="simulate", is_threshold=N
         status = np.empty(len(tables), dtype=np.int8)
         # c in the coding the weights move in (+-1 for a recoded rule), margins on the gate's inputs
         xc = replace(protocol, encoding=coding).inputs(n)
-        for a, b in progress_chunks(len(tables), progress):
-            exact_many_coded(tables[a:b], xc, coding == "pm1", x, rule.saturate, status[a:b])
+        for rows in progress_chunks(len(tables), progress):
+            exact_many_coded(tables[rows], xc, coding == "pm1", x, rule.saturate, status[rows])
         successes[:] = status == 1
     else:
         init, orders = protocol.draws(x.shape[1], x.shape[0])
         args = (protocol.rule_table(rule), rule.saturate, rule.uses_output, rule.uses_weight, init, orders,
                 protocol.etas(), protocol.criterion == "any-epoch", protocol.tolerance)
-        for a, b in progress_chunks(len(tables), progress):
-            simulate_many(tables[a:b], x, pm1, *args, successes[a:b])
+        for rows in progress_chunks(len(tables), progress, mixed=True):  # rows in a fixed mixed order
+            part = successes[rows]  # a view for a slice; for an index array a copy, written back below
+            simulate_many(np.ascontiguousarray(tables[rows]), x, pm1, *args, part)
+            successes[rows] = part
     return successes, status
 
 
