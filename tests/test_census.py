@@ -790,12 +790,12 @@ def test_quantities_against_the_reference_n2():
     p = Protocol(restarts=4, epochs=6, eta0=0.05)
     res = shallow_census("all", 2, "oja", protocol=p, exhaustive=True)
     s = [naive_successes(v, 2, OJA_C, False, p) for v in range(16)]
-    q = res.summary()
+    q = res.to_dict()
     assert q["learnable"] == sum(1 for k in s if k >= 1)
     assert q["robust"] == sum(1 for k in s if k == 4)
     assert q["expected_per_restart"] == pytest.approx(sum(s) / 4)
     assert q["exact"] is False
-    assert census("all", 2, "oja", mode="exact").summary()["exact"] is True
+    assert census("all", 2, "oja", mode="exact").to_dict()["exact"] is True
 
 
 def test_seeds_report_each_seed_and_a_t_interval(capsys):

@@ -136,7 +136,7 @@ def test_census_counts_restarts():
     want = [sum(naive_learnt(v, 2, "gradient", net, p)) for v in range(16)]
     assert res.successes.tolist() == want
     assert res.learnable == sum(1 for s in want if s)
-    assert res.summary()["layers"] == 2 and res.summary()["net"]["hidden"] == 2
+    assert res.to_dict()["layers"] == 2 and res.to_dict()["net"]["hidden"] == 2
 
 
 # --------------------------------------------------------------------------

@@ -444,7 +444,7 @@ def test_two_layer_exact_census_in_01_follows_the_protocol(rule, recode):
         for v in learnt:
             want[v] = want.get(v, 0) + 1
     assert dict(zip(res.tables[:, 0].tolist(), res.successes.tolist())) == want
-    s = res.summary()
+    s = res.to_dict()
     handling = "recoded" if recode else "literal"
     assert s["rule"]["encoding_handling"] == s["net"]["hidden_rule_encoding_handling"] == handling
     assert s["protocol"]["encoding_handling"] == handling

@@ -483,7 +483,8 @@ def classes(family, n, group, progress=None):
         reps, sizes = classes_of_all(n, group, progress=progress)
         return reps, sizes, {"representative": "orbit-min"}
     if family == "threshold" and group in ("np", "npn"):
-        res = threshold_classes.np_classes(n) if group == "np" else threshold_classes.npn_classes(n)
+        res = threshold_classes.np_classes(n, progress=progress)  # NPN classes are read from the NP ones
+        res = res if group == "np" else threshold_classes.npn_classes(n)
         return res.tables, res.orbit_sizes, {
             "representative": "positive-ordered",
             "weights": res.weights,

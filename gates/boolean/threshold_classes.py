@@ -316,6 +316,8 @@ def np_classes(n, max_epochs=DEFAULT_MAX_EPOCHS, progress=None, workers=None):
     """
     n = check_n(n, 0, CLASSES_MAX_N, "the NP-class census of threshold functions")
     if n in _CLASS_CACHE:
+        if progress is not None and n > 0:  # the work was done before: report it all at once
+            progress(np_class_parents(n, max_epochs))
         return _CLASS_CACHE[n]
     if n == 0:
         tables = np.array([[0], [1]], dtype=np.uint64)

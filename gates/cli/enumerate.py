@@ -1,13 +1,13 @@
 """``gates enumerate``: count, list or classify a family of functions; describe one function."""
 
 import json
-import os
 
 from gates.boolean.families import FAMILIES
 from gates.boolean.symmetry import GROUPS
-from gates.cli.main import command_help
-from gates.cli.terminal import progress_bar
+from gates.cli.main import checked_output, command_help
+from gates.cli.terminal import add_progress_argument, progress_bar
 from gates.errors import GatesError
+from gates.io.storage import check_output_file
 from gates.studies.enumeration import FORMATS
 
 __all__ = ["add_arguments", "run"]
@@ -29,25 +29,25 @@ def run(args):
         return 0
     if args.count and args.out:
         raise GatesError("--count prints counts only; drop --count to write --out")
-    total = enumeration_units(args.family, args.n, args.classes)
-    update, close = progress_bar(total, f"{args.family} n={args.n}") if total else (None, lambda: None)
-    try:
-        res = enumerate_family(args.family, args.n, args.classes, count_only=args.count, progress=update)
-    finally:
-        close()
-    summary = res.summary()
-    if args.out:
-        write_enumeration(res, args.out, args.format, command=args.command_line)
-        summary["out"] = os.path.abspath(args.out)
+    # a bad --out fails before any work; a folder it made is removed if the input is then refused
+    with checked_output(args.out, check_output_file) as out:
+        total, unit = enumeration_units(args.family, args.n, args.classes)
+        update, close = progress_bar(total, f"{args.family} n={args.n}", unit, enabled=args.progress) if total \
+            else (None, lambda: None)
+        try:
+            res = enumerate_family(args.family, args.n, args.classes, count_only=args.count, progress=update)
+        finally:
+            close()
+    summary = res.to_dict()
+    if out:
+        write_enumeration(res, out, args.format, command=args.command_line)
+        summary["out"] = out  # the only key the file adds to the result's to_dict()
     if args.json:
         print(json.dumps(summary))
-    else:
-        line = f"{res.family} functions of n={res.n}: {res.functions:,}"
-        if res.classes:
-            line += f" in {res.num_classes:,} {res.classes.upper()} classes ({res.representative} representatives)"
-        print(line + f"  [{res.method}; {res.seconds:.3f} s]")
-        if args.out:
-            print(f"wrote {args.out} and its manifest")
+        return 0
+    print(res.summary())
+    if out:
+        print(f"wrote {out} and its manifest")
     return 0
 
 
@@ -79,4 +79,5 @@ def add_arguments(sub):
     e.add_argument("--format", choices=FORMATS, default="hex",
                    help="hex: CSV of kitty hex tables (+ orbit_size, weights, bias); "
                    "npy: one structured array (default: hex)")
+    add_progress_argument(e)
     e.set_defaults(func=run)

@@ -5,9 +5,11 @@ import os
 
 from gates.boolean.families import FAMILIES
 from gates.boolean.symmetry import GROUPS
-from gates.cli.main import command_help
+from gates.cli.main import checked_output, command_help
 from gates.cli.protocol_options import HELP_ORDER, add_protocol_arguments, protocol_from
+from gates.cli.terminal import add_progress_argument, progress_bar
 from gates.errors import GatesError
+from gates.io.storage import check_output_dir
 from gates.learning.rules import FORMS
 from gates.studies.census import CENSUS_MODES
 
@@ -18,61 +20,66 @@ def run(args):
     """Run the command on parsed `args`; return the exit status."""
     from gates.studies.census import shallow_census
     from gates.studies.census_results import write_census
+    from gates.studies.enumeration import enumeration_units
 
     deep_opts = [f"--{k.replace('_', '-')}" for k in ("hidden", "hidden_rule", "order") if getattr(args, k) is not None]
     if args.literal_encoding and args.encoding == "pm1":
         raise GatesError("--literal-encoding changes only the 01 coding (the named rules are +-1 formulas): "
                          "add --encoding 01")
+    if args.layers not in (1, 2):
+        raise GatesError(f"--layers {args.layers} is not available: allowed 1 (one gate) or 2 (hidden layer + gate)")
     if args.layers == 2:
         for flag, bad in (("--exhaustive", args.exhaustive), ("--poly", args.poly is not None),
                           ("--form unsupervised", args.form == "unsupervised")):
             if bad:
                 raise GatesError(f"{flag} is for one gate (--layers 1); two layers train every function "
                                  "with a clamped output rule")
-        from gates.studies.deep_census import deep_census
+    elif deep_opts:
+        raise GatesError(f"{', '.join(deep_opts)} describe a hidden layer: add --layers 2")
+    # a bad --out fails before any work; folders it made are removed if the input is then refused
+    with checked_output(args.out, check_output_dir) as out:
+        if args.layers == 2:
+            from gates.studies.deep_census import deep_census, deep_census_units
 
-        res = deep_census(
-            args.family, args.n, args.rule, args.hidden_rule or "hebb", hidden=args.hidden,
-            order=args.order or "hidden-first", protocol=protocol_from(args), classes=args.classes,
-            workers=args.workers, seeds=args.seeds, members=args.members, mode=args.mode,
-        )
-    elif args.layers == 1:
-        if deep_opts:
-            raise GatesError(f"{', '.join(deep_opts)} describe a hidden layer: add --layers 2")
-        res = shallow_census(
-            args.family, args.n, args.rule, form=args.form, mode=args.mode, protocol=protocol_from(args),
-            classes=args.classes, exhaustive=args.exhaustive, workers=args.workers, poly=args.poly,
-            seeds=args.seeds, members=args.members,
-        )
-    else:
-        raise GatesError(f"--layers {args.layers} is not available: allowed 1 (one gate) or 2 (hidden layer + gate)")
-    summary = res.summary()
-    if args.out:
-        summary["out"] = [os.path.join(os.path.abspath(args.out), p) for p in
-                          write_census(res, args.out, args.command_line)]
+            kw = dict(hidden=args.hidden, order=args.order or "hidden-first", protocol=protocol_from(args),
+                      classes=args.classes, seeds=args.seeds, members=args.members, mode=args.mode)
+            study, units = deep_census, deep_census_units
+            pos = (args.family, args.n, args.rule, args.hidden_rule or "hebb")
+        else:
+            from gates.studies.census import census_units
+
+            kw = dict(form=args.form, mode=args.mode, protocol=protocol_from(args), classes=args.classes,
+                      exhaustive=args.exhaustive, poly=args.poly, seeds=args.seeds, members=args.members)
+            study, units = shallow_census, census_units
+            pos = (args.family, args.n, args.rule)
+        # listing the classes can take a while (all functions of 5 inputs, threshold classes of 8): a bar of its own
+        lt, lunit = (None, None) if args.classes in (None, "none") else enumeration_units(
+            "threshold" if args.layers == 1 else args.family, args.n, "np" if args.layers == 1 else args.classes)
+        lupdate, lclose = (progress_bar(lt, f"classes n={args.n}", lunit, enabled=args.progress) if lt
+                           else (None, lambda: None))
+        try:
+            total = units(*pos, **kw, progress=lupdate)
+        finally:
+            lclose()
+        # the bar counts the work in its own units: rows (functions or class members) x seeds, or, for two
+        # layers in exact mode, restarts x seeds (each restart decides every function at once)
+        unit = "restarts" if args.layers == 2 and args.mode == "exact" else (
+            "members" if args.classes not in (None, "none") and args.mode == "simulate" else "functions")
+        update, close = progress_bar(total, f"learn n={args.n}", unit, enabled=args.progress)
+        try:
+            res = study(*pos, **kw, workers=args.workers, progress=update)
+        finally:
+            close()
+    summary = res.to_dict()
+    if out:
+        # the only key the files add to the result's to_dict(): "out", the paths written
+        summary["out"] = [os.path.join(out, p) for p in write_census(res, out, args.command_line)]
     if args.json:
         print(json.dumps(summary))
         return 0
-    first = res.results[0]
-    what = f"{first.rule.name} ({first.rule.form}, {first.mode})"
-    if first.protocol.encoding != "pm1":
-        what += f" [{first.protocol.encoding}: {first.rule.formula()}, {first.rule.handling}]"
-    if first.net is not None:
-        what = (f"a {first.net.hidden}-{first.net.hidden_rule} hidden layer ({first.net.order}) under "
-                f"{first.rule.name} ({first.mode})")
-    print(f"{what}, {first.family} functions of n={first.n} ({first.functions:,} functions, "
-          f"{first.threshold:,} threshold)  [{first.reduction}; {summary['seconds']:.2f} s]")
-    print(f"estimator: {summary['estimator']}")
-    for q in ("learnable", "robust", "expected_per_restart"):
-        ci = summary.get(f"{q}_ci")
-        kind = "exact" if summary["exact"] else "estimate"
-        val = summary[q]
-        line = f"  {q:<22}{val:>16,.1f}" if isinstance(val, float) else f"  {q:<22}{val:>16,}"
-        print(line + (f"  95% CI [{ci[0]:,.1f}, {ci[1]:,.1f}]" if ci else "") + f"  ({kind})")
-    if len(res.results) > 1:
-        print("  per seed: " + "; ".join(f"seed {p['seed']}: {p['learnable']:,.0f}" for p in summary["seeds"]))
-    if "ties" in summary:
-        print(f"{summary['ties']:,} more have a zero asymptotic margin (ties)")
+    print(res.summary())
+    if out:
+        print(f"wrote {', '.join(summary['out'])}")
     return 0
 
 
@@ -124,5 +131,7 @@ def add_arguments(sub):
     lp.add_argument("--exhaustive", action="store_true", help="train every function, not only threshold ones")
     lp.add_argument("--workers", type=int, help="threads (default: all cores); results do not depend on it")
     lp.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
-    lp.add_argument("--out", metavar="DIR", help="write per-function results and the manifest here")
+    lp.add_argument("--out", metavar="DIR", help="write per-function results and the manifest here (checked "
+                    "before any work)")
+    add_progress_argument(lp)
     lp.set_defaults(func=run)

@@ -6,12 +6,14 @@ Errors a user can cause print one line on stderr and exit with status 2.
 
 import argparse
 import importlib
+import os
 import sys
+from contextlib import contextmanager
 
 from gates import __version__
 from gates.errors import GatesError
 
-__all__ = ["main", "build_parser", "COMMANDS", "command_help"]
+__all__ = ["main", "build_parser", "COMMANDS", "command_help", "checked_output"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,6 +55,33 @@ COMMANDS = (
 def command_help(name):
     """The one-line help of command `name` (the same in ``gates --help`` and ``gates NAME --help``)."""
     return next(h for n, _, h in COMMANDS if n == name)
+
+
+@contextmanager
+def checked_output(path, check):
+    """Check an output location before the work (``check(path)``, one of :mod:`gates.io.storage`'s checks)
+    and yield its absolute path; if the body then fails, remove the folders the check created.
+
+    A command that refuses its input after the check (a bad n, rule, ...) so leaves nothing behind.
+    `path` None yields None.
+    """
+    if path is None:
+        yield None
+        return
+    missing, p = [], os.path.abspath(path)
+    while not os.path.exists(p) and os.path.dirname(p) != p:
+        missing.append(p)
+        p = os.path.dirname(p)
+    checked = check(path)
+    try:
+        yield checked
+    except BaseException:
+        for d in missing:  # deepest first; a folder that is not empty is kept
+            try:
+                os.rmdir(d)
+            except OSError:
+                break
+        raise
 
 
 def build_parser(command=None):

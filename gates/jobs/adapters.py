@@ -44,11 +44,6 @@ class _Required:
 REQUIRED = _Required()
 
 
-def _as_dict(res):
-    """A study result's JSON summary: ``summary()`` where it is a dict, else ``to_dict()``."""
-    out = res.summary()
-    return dict(out) if isinstance(out, dict) else res.to_dict()
-
 def _protocol_keys():
     """The protocol's batch keys from its fields' metadata: key -> (types, default, help).
 
@@ -230,7 +225,7 @@ class LearnStudy:
                 status = np.concatenate([p["status"] for p in parts]) if "status" in parts[0] else None
                 runs.append(census_result(rows, spec["mode"], proto, successes, status))
         res = SeedRuns(runs)
-        summary = {"study": "learn", **_as_dict(res)}
+        summary = {"study": "learn", **res.to_dict()}
         summary.pop("protocol", None)
         summary["files"] = write_census(res if len(runs) > 1 else runs[0], out_dir, command)
         return summary
@@ -332,7 +327,7 @@ class EnumerateStudy:
             if res.tables is not None and cls is not None:
                 res.num_classes = int(len(res.tables))
             res.method = "batch job, one chunk"
-        summary = _as_dict(res)
+        summary = res.to_dict()
         summary.pop("seconds", None)
         os.makedirs(out_dir, exist_ok=True)
         if spec["count"] or res.tables is None:

@@ -8,7 +8,7 @@ and is judged by :func:`learnt` (the strict criterion with a relative margin);
 (asymptotic) clamped Hebb / Oja verdict is :func:`exact_many` /
 :func:`exact_many_coded`, read by :func:`margin_status`.
 
-This is a kernel module: every function is compiled with numba and expects
+This is a kernel module: every function but :func:`progress_chunks` is compiled with numba and expects
 checked, contiguous input (float64 rows, uint64 tables, int64 orders); the
 public studies (:mod:`gates.studies.census`, :mod:`gates.learning.two_layer`)
 validate and prepare it. The Examples below prepare it by hand from a
@@ -23,10 +23,12 @@ tolerance). :mod:`gates.boolean.truth` keeps its integer-weight margin rows
 (a lower room, which cannot import this one).
 """
 
+import time
+
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["target", "learnt", "step", "refresh", "train_gate", "simulate_many", "margin_status", "exact_many",
+__all__ = ["progress_chunks", "target", "learnt", "step", "refresh", "train_gate", "simulate_many", "margin_status", "exact_many",
            "exact_many_coded"]
 
 
@@ -449,3 +451,45 @@ def exact_many_coded(tables, xc, cpm1, x, saturate, status):
             for j in range(s):
                 c[j] = 1.0 if c[j] > 0 else (-1.0 if c[j] < 0 else 0.0)
         status[f] = margin_status(tables[f], x, c)
+
+
+def progress_chunks(count, progress=None, seconds=0.5, first=16, mixed=False):
+    """The rows of ``range(count)`` in chunks, for a kernel run chunk by chunk: slices, or index arrays.
+
+    Without `progress`: one slice, the whole of it (no overhead). With it:
+    chunks sized from the last one's wall time to take about `seconds` each,
+    and ``progress(size)`` called after the caller has processed each, so a
+    bar advances about twice a second and its increments sum to `count`.
+    With `mixed`, each chunk is a sorted index array drawn from one fixed
+    permutation of the rows, so every chunk is a fair sample of the rows and
+    the bar's rate (hence its time estimate) holds from the start even when
+    the cost of a row trends along the list (e.g. class representatives,
+    whose early ones are harder). A kernel whose rows are independent gives
+    the same results for any split and order: index the inputs with the
+    chunk, and write the outputs back with it.
+
+    Examples
+    --------
+    >>> done = []
+    >>> [r for r in progress_chunks(100, done.append, first=40)][:1], sum(done)
+    ([slice(0, 40, None)], 100)
+    >>> list(progress_chunks(100))
+    [slice(0, 100, None)]
+    >>> rows = list(progress_chunks(100, done.append, mixed=True))
+    >>> sorted(int(i) for r in rows for i in r) == list(range(100))
+    True
+    """
+    if progress is None:
+        yield slice(0, count)
+        return
+    order = np.random.default_rng(0).permutation(count) if mixed else None
+    start, size = 0, max(1, int(first))
+    while start < count:
+        stop = min(count, start + size)
+        t0 = time.perf_counter()
+        yield slice(start, stop) if order is None else np.sort(order[start:stop])
+        dt = time.perf_counter() - t0
+        progress(stop - start)
+        # at most 4x larger a step, so one slow chunk never follows a fast one by surprise
+        size = max(1, min(4 * size, int(size * seconds / dt))) if dt > 0 else 4 * size
+        start = stop

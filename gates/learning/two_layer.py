@@ -75,7 +75,7 @@ from gates.boolean.threshold import threshold_mask
 from gates.boolean.threshold_classes import threshold_functions
 from gates.errors import InputError, require_memory
 from gates.boolean.families import check_family, classes as family_classes, count_functions
-from gates.learning.gate import learnt, refresh, step, target, train_gate
+from gates.learning.gate import learnt, progress_chunks, refresh, step, target, train_gate
 from gates.learning.protocol import Protocol
 from gates.learning.rules import Rule, get_rule
 from gates.boolean.truth import as_tables, check_n, popcount
@@ -261,9 +261,7 @@ class DeepNet:
         return out
 
 
-# --------------------------------------------------------------------------
-# kernels
-# --------------------------------------------------------------------------
+# ---- kernels ----
 
 
 @njit(cache=True, inline="always")
@@ -454,9 +452,7 @@ def _backprop_many(tables, x, wh0, v0, lr, epochs, check, found):
                 break
 
 
-# --------------------------------------------------------------------------
-# public API
-# --------------------------------------------------------------------------
+# ---- public API ----
 
 
 @dataclass
@@ -564,7 +560,8 @@ def hidden_layer(n, net, protocol=None, hidden_weights=None):
     return HiddenLayer(np.ascontiguousarray(fcheck[:, -1]), fstep, fcheck, init, orders, w0, online)
 
 
-def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weights=None, workers=None, layer=None):
+def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weights=None, workers=None, layer=None,
+               progress=None):
     """Train the two-layer network on each table; learnt[f, k] per restart.
 
     Parameters
@@ -588,6 +585,8 @@ def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weigh
         Threads (default: all cores); results do not depend on it.
     layer : HiddenLayer, optional
         A hidden layer already computed for the same n, net and protocol.
+    progress : callable, optional
+        Called as ``progress(rows)`` after each chunk of tables (about 0.5 s each, in a mixed order).
 
     Returns
     -------
@@ -624,10 +623,14 @@ def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weigh
     if layer is None:
         layer = hidden_layer(n, net, protocol, hidden_weights)
     learnt = np.zeros((arr.shape[0], protocol.restarts), dtype=np.bool_)
+    args = (layer.online, layer.features, _fibre_reps(layer), layer.fstep, layer.fcheck, layer.orders,
+            protocol.encoding == "pm1", protocol.rule_table(r), r.saturate, r.uses_output, r.uses_weight,
+            layer.init, protocol.etas(), protocol.criterion == "any-epoch", protocol.tolerance)
     with numba_threads(_workers(workers)):
-        _deep_many(arr, layer.online, layer.features, _fibre_reps(layer), layer.fstep, layer.fcheck, layer.orders,
-                   protocol.encoding == "pm1", protocol.rule_table(r), r.saturate, r.uses_output, r.uses_weight,
-                   layer.init, protocol.etas(), protocol.criterion == "any-epoch", protocol.tolerance, learnt)
+        for rows in progress_chunks(arr.shape[0], progress, mixed=True):  # independent rows: same result
+            part = learnt[rows]  # a view for a slice, else a copy written back
+            _deep_many(np.ascontiguousarray(arr[rows]), *args, part)
+            learnt[rows] = part
     return learnt
 
 

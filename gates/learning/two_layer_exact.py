@@ -395,7 +395,7 @@ def feature_patterns(features_k):
     return np.ascontiguousarray(pat), inv.reshape(-1).astype(np.int64), mult.astype(np.int64)
 
 
-def output_sets(features, rule, encoding="pm1", max_patterns=None, recoded=False):
+def output_sets(features, rule, encoding="pm1", max_patterns=None, recoded=False, progress=None):
     """Exactly which functions the output gate learns on each restart's frozen features.
 
     Parameters
@@ -417,6 +417,8 @@ def output_sets(features, rule, encoding="pm1", max_patterns=None, recoded=False
         on the +-1 rows, c = sum_p T~(p) (2 Phi~(p) - 1) with T~ = +-1, while
         the gate reads the 0/1 rows. False: the +-1 formula literally (T = 1/0
         in c). No effect with pm1 coding or on gradient (the delta rule).
+    progress : callable, optional
+        Called as ``progress(1)`` when each restart is decided.
 
     Returns
     -------
@@ -496,6 +498,8 @@ def output_sets(features, rule, encoding="pm1", max_patterns=None, recoded=False
         with lock:
             found_bytes[0] += 2 * (res[0].nbytes + res[1].nbytes)
             require_memory(found_bytes[0], what, instead)
+            if progress is not None:
+                progress(1)
         return res
 
     if gradient or K == 1 or int(ms.max()) < 20:

@@ -48,7 +48,7 @@ from gates.boolean.threshold import threshold_mask
 from gates.boolean.threshold_classes import CLASSES_MAX_N, np_classes, npn_classes, threshold_functions
 from gates.errors import InputError
 from gates.boolean.families import check_family, list_functions, monotone_functions
-from gates.learning.gate import exact_many_coded, simulate_many
+from gates.learning.gate import exact_many_coded, progress_chunks, simulate_many
 from gates.learning.protocol import Protocol
 from gates.learning.rules import FORMS, Rule, get_rule, parse_poly
 from gates.boolean.truth import check_n
@@ -58,6 +58,7 @@ from gates.studies.census_results import MEMBERS, CensusResult, CensusRows, Seed
 __all__ = [
     "shallow_census",
     "census_rows",
+    "census_units",
     "shallow_successes",
     "census_result",
     "resolve_rule",
@@ -171,27 +172,41 @@ def shallow_census(
     poly=None,
     seeds=None,
     members=MEMBERS,
+    progress=None,
 ):
-    """Count the functions of a family that one threshold gate learns.
+    """Count the functions of a family that one threshold gate learns (Baldi & Sadowski 2016, section 2).
+
+    The single implementation behind ``gates learn --layers 1``, the one-gate
+    rows of ``gates tables`` and the batch jobs.
 
     Parameters
     ----------
     family : {"all", "monotone", "threshold"}
+        Which functions of `n` inputs to count over.
     n : int
-    rule : str or Rule
+        Number of inputs: n <= 6 by default (threshold-only), n <= 4 for an
+        exhaustive census of all functions (6 for monotone and threshold),
+        n <= 8 over classes.
+    rule : str or Rule, default "hebb"
         ``hebb``, ``oja``, ``gradient``, ``hebb-tanh``, or a Rule (used as
         given). A name is resolved for the protocol's coding: with 0/1 coding
         it is recoded from its +-1 formula unless ``protocol.recode`` is False
         (see :func:`resolve_rule`).
-    form : {None, "clamped", "unsupervised"}
-        None (default): clamped for a named rule, a polynomial as written.
-    mode : {"simulate", "exact"}
+    form : {None, "clamped", "unsupervised"}, default None
+        None: clamped for a named rule, a polynomial as written.
+    mode : {"simulate", "exact"}, default "simulate"
+        ``simulate`` trains with the protocol; ``exact`` decides from the
+        asymptotic direction (clamped hebb, oja, hebb-tanh) or the perceptron
+        convergence theorem (gradient), see the module doc.
     protocol : Protocol, optional
-    classes : {None, "p", "np", "npn"}
+        Coding, initialisation, presentation, epochs, restarts K, seed;
+        default ``Protocol()``.
+    classes : {None, "none", "p", "np", "npn"}, default None
         Run on threshold class representatives weighted by orbit size: NP or
-        NPN classes for all / threshold, P classes for monotone.
-    exhaustive : bool
-        Train every function of the family (n <= 4 for all).
+        NPN classes for all / threshold, P classes for monotone; when
+        simulating, `members` random members of each class (stratified sampling).
+    exhaustive : bool, default False
+        Train every function of the family, not only the threshold ones.
     workers : int, optional
         Threads (default: all cores); results do not depend on it.
     poly : str, optional
@@ -199,37 +214,113 @@ def shallow_census(
     seeds : int, optional
         Run S independent root seeds (protocol.seed, + 1, ...) and return a
         :class:`SeedRuns`; the rows are listed once.
-    members : int
-        Random members per class when simulating over classes (stratified
-        sampling, default 2).
+    members : int, default 2
+        Random members per class when simulating over classes.
+    progress : callable, optional
+        Called as ``progress(rows)`` as the rows are evaluated (chunks of about
+        half a second); the calls sum to :func:`census_units` of the same
+        arguments.
 
     Returns
     -------
-    CensusResult, or SeedRuns with `seeds`
+    CensusResult or SeedRuns
+        A :class:`CensusResult` (a :class:`SeedRuns` with `seeds`):
+        ``learnable``, ``tables``, ``weights`` (orbit sizes), ``successes``
+        (restarts that learn each row), ``quantities()``; ``to_dict()`` is what
+        ``gates learn --json`` prints (keys family, n, layers, rule, mode,
+        reduction, functions, threshold, evaluated_rows, exact, learnable,
+        robust, expected_per_restart, estimator, seed, protocol, seconds, ...)
+        and ``summary()`` the text it prints without ``--json``.
+
+    Raises
+    ------
+    InputError
+        An unknown family, mode, rule, form or class group; n out of range; a
+        class reduction the rule or protocol would break (:func:`check_reduction`);
+        exact mode asked of a rule it cannot decide.
 
     Examples
     --------
     >>> from gates.studies.census import shallow_census
-    >>> shallow_census("all", 3, "gradient", mode="exact").learnable
-    104
+    >>> shallow_census("all", 2, "gradient", mode="exact").learnable   # the 14 threshold functions of 2 inputs
+    14
+    >>> res = shallow_census("all", 3, "gradient", mode="exact")       # 104 of 256 (OEIS A000609)
+    >>> res.learnable, res.functions, res.to_dict()["exact"]
+    (104, 256, True)
+    >>> print(res.summary().splitlines()[2])
+      learnable                          104  (exact)
     """
     t0 = time.perf_counter()
     protocol = Protocol() if protocol is None else protocol
-    rows = census_rows(family, n, rule, form, mode, protocol, classes, exhaustive, poly)
+    rows = _rows(family, n, rule, form, mode, protocol, classes, exhaustive, poly)
     workers = None if workers is None else check_int(workers, "workers", 1)
     runs = []
     with numba_threads(workers):
         for seed in range(protocol.seed, protocol.seed + (1 if seeds is None else check_seeds(seeds))):
             proto = protocol.with_seed(seed)
             sub = stratify(rows, seed, members) if mode == "simulate" else rows
-            successes, status = shallow_successes(sub.tables, sub.n, sub.rule, proto, mode, sub.is_threshold)
+            successes, status = shallow_successes(sub.tables, sub.n, sub.rule, proto, mode, sub.is_threshold,
+                                                  progress)
             runs.append(census_result(sub, mode, proto, successes, status, time.perf_counter() - t0))
             t0 = time.perf_counter()
     return runs[0] if seeds is None else SeedRuns(runs)
 
 
+_LAST_ROWS = {}  # rows listed by census_units, taken by the next shallow_census with the same arguments
+
+
+def _rows(*args, keep=False, progress=None):
+    """:func:`census_rows` of `args`; with `keep`, held for the next call (a named rule only), else taken."""
+    key = args if isinstance(args[2], str) else None
+    rows = _LAST_ROWS.pop(key, None) if key is not None else None
+    _LAST_ROWS.clear()
+    if rows is None:
+        rows = census_rows(*args, progress=progress)
+    if keep and key is not None:
+        _LAST_ROWS[key] = rows
+    return rows
+
+
+def census_units(family, n, rule="hebb", form=None, mode="simulate", protocol=None, classes=None,
+                 exhaustive=False, poly=None, seeds=None, members=MEMBERS, progress=None):
+    """The work :func:`shallow_census` reports to its `progress` callable, for a bar's total.
+
+    Rows evaluated times seeds: functions, or class members drawn (`members`
+    per class when simulating over classes). The arguments are those of
+    :func:`shallow_census`; the rows listed here are kept for its next call.
+    `progress` follows the listing of the rows over classes (see :func:`census_rows`).
+
+    Parameters
+    ----------
+    family, n, rule, form, mode, protocol, classes, exhaustive, poly, seeds, members
+        As for :func:`shallow_census`.
+    progress : callable, optional
+        Called with increments of the listing of threshold classes (in the
+        units of :func:`gates.studies.enumeration.enumeration_units`).
+
+    Returns
+    -------
+    int
+        The total of the increments :func:`shallow_census` will report.
+
+    Raises
+    ------
+    InputError
+        As :func:`shallow_census` would, before any training.
+
+    Examples
+    --------
+    >>> census_units("all", 3, "gradient", mode="exact")   # the 104 threshold functions
+    104
+    """
+    protocol = Protocol() if protocol is None else protocol
+    rows = _rows(family, n, rule, form, mode, protocol, classes, exhaustive, poly, keep=True, progress=progress)
+    per_seed = len(rows.tables) * (members if rows.group is not None and mode == "simulate" else 1)
+    return per_seed * (1 if seeds is None else check_seeds(seeds))
+
+
 def census_rows(family, n, rule="hebb", form=None, mode="simulate", protocol=None, classes=None,
-                exhaustive=False, poly=None):
+                exhaustive=False, poly=None, progress=None):
     """Validate a shallow census and list its rows (the first half of :func:`shallow_census`).
 
     Batch jobs split ``tables`` into chunks, evaluate each with
@@ -259,7 +350,8 @@ def census_rows(family, n, rule="hebb", form=None, mode="simulate", protocol=Non
             )
         check_reduction(r, classes, protocol, mode)
         n = check_n(n, 0, CLASSES_MAX_N, "a census over threshold classes")
-        cls = npn_classes(n) if classes == "npn" else np_classes(n)
+        cls = np_classes(n, progress=progress)  # reported as gates.studies.enumeration.enumeration_units counts
+        cls = npn_classes(n) if classes == "npn" else cls
         tables, weights = cls.tables, cls.orbit_sizes
         if classes == "p":
             # positive ordered reps are the P classes of the positive (monotone)
@@ -275,13 +367,14 @@ def census_rows(family, n, rule="hebb", form=None, mode="simulate", protocol=Non
                       group=None if classes in (None, "none") else classes)
 
 
-def shallow_successes(tables, n, rule, protocol, mode="simulate", is_threshold=None):
+def shallow_successes(tables, n, rule, protocol, mode="simulate", is_threshold=None, progress=None):
     """Restarts (simulate) or asymptotic verdicts (exact) of one gate on each table.
 
     Returns (successes, status): ``status`` is the exact mode's per-row
     verdict (1 learnt, 0 tie, -1 not), None when simulating. A row's
     result depends only on the row, the rule and the protocol, so any
-    split of the rows gives the same results.
+    split of the rows gives the same results: with `progress` the rows run
+    in chunks of about half a second, each reported as ``progress(rows)``.
     """
     tables = np.ascontiguousarray(tables)
     x = protocol.inputs(n)
@@ -295,18 +388,23 @@ def shallow_successes(tables, n, rule, protocol, mode="simulate", is_threshold=N
     if coding == "threshold":
         # perceptron convergence theorem: learnable iff threshold (certified)
         successes[:] = threshold_mask(tables, n) if is_threshold is None else is_threshold
+        if progress is not None:
+            progress(len(tables))
     elif mode == "exact":
         status = np.empty(len(tables), dtype=np.int8)
         # c in the coding the weights move in (+-1 for a recoded rule), margins on the gate's inputs
         xc = replace(protocol, encoding=coding).inputs(n)
-        exact_many_coded(tables, xc, coding == "pm1", x, rule.saturate, status)
+        for rows in progress_chunks(len(tables), progress):
+            exact_many_coded(tables[rows], xc, coding == "pm1", x, rule.saturate, status[rows])
         successes[:] = status == 1
     else:
         init, orders = protocol.draws(x.shape[1], x.shape[0])
-        simulate_many(
-            tables, x, pm1, protocol.rule_table(rule), rule.saturate, rule.uses_output, rule.uses_weight,
-            init, orders, protocol.etas(), protocol.criterion == "any-epoch", protocol.tolerance, successes,
-        )
+        args = (protocol.rule_table(rule), rule.saturate, rule.uses_output, rule.uses_weight, init, orders,
+                protocol.etas(), protocol.criterion == "any-epoch", protocol.tolerance)
+        for rows in progress_chunks(len(tables), progress, mixed=True):  # rows in a fixed mixed order
+            part = successes[rows]  # a view for a slice; for an index array a copy, written back below
+            simulate_many(np.ascontiguousarray(tables[rows]), x, pm1, *args, part)
+            successes[rows] = part
     return successes, status
 
 

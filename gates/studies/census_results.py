@@ -9,6 +9,7 @@ census over independent root seeds; :func:`write_census` writes the rows and
 the manifest.
 """
 
+import json
 import os
 from dataclasses import dataclass, field, replace
 
@@ -19,12 +20,12 @@ from gates.boolean.orbits import random_members
 from gates.boolean.truth import to_hex
 from gates.errors import InputError
 from gates.estimate import Estimate, seed_mean, stratified_total
-from gates.io.storage import manifest, write_json, write_npy, write_text
+from gates.io.storage import jsonable, manifest, write_json, write_npy, write_text
 from gates.learning.protocol import Protocol
 from gates.learning.rules import Rule
 
 __all__ = ["CensusRows", "CensusResult", "SeedRuns", "QUANTITIES", "MEMBERS", "stratify", "check_seeds",
-           "write_census"]
+           "write_census", "census_text"]
 
 QUANTITIES = ("learnable", "robust", "expected_per_restart")
 MEMBERS = 2
@@ -73,8 +74,56 @@ def stratify(rows, seed, members=MEMBERS):
 
 @dataclass
 class CensusResult:
-    """Outcome of a census; ``learnable`` counts functions of the family
-    (orbit sizes included when classes were used)."""
+    """Outcome of one seed of a census (one gate or two layers).
+
+    Returned by :func:`gates.studies.census.shallow_census` and
+    :func:`gates.studies.deep_census.deep_census`; ``to_dict()`` is what
+    ``gates learn --json`` prints and ``summary()`` its text.
+
+    Parameters
+    ----------
+    family : str
+        ``all``, ``monotone`` or ``threshold``.
+    n : int
+        Number of inputs.
+    rule : Rule
+        The (output) rule as run.
+    mode : str
+        ``simulate`` or ``exact``.
+    protocol : Protocol
+        The protocol of this seed.
+    reduction : str
+        How the rows stand for the family (threshold-only, classes, sampling).
+    functions, threshold : int
+        Size of the family and its number of threshold functions.
+    learnable : int or float
+        Functions learnt by at least one restart (orbit sizes included; an
+        estimate with stratified sampling).
+    tables : ndarray of uint64, shape (R, W)
+        The rows evaluated (functions, class representatives or members).
+    weights : ndarray of int64, shape (R,)
+        Each row's weight (1, or its orbit size).
+    successes : ndarray of int64, shape (R,)
+        Restarts that learn each row (the exact one-gate verdict: 0 or 1).
+    is_threshold : ndarray of bool, shape (R,)
+    seconds : float
+        Wall time.
+    extra : dict
+        ``ties`` (exact), ``features_per_restart`` and ``features_mean`` (two layers).
+    net : DeepNet or None
+        The two-layer architecture; None for one gate.
+    members : int
+        Random members per class with stratified sampling; 0 when every row counts.
+
+    Examples
+    --------
+    >>> from gates.studies.census import shallow_census
+    >>> res = shallow_census("all", 3, "gradient", mode="exact")
+    >>> res.learnable, res.exact, res.quantities()["learnable"].value   # OEIS A000609
+    (104, True, 104)
+    >>> {k: res.to_dict()[k] for k in ("family", "n", "functions", "learnable")}
+    {'family': 'all', 'n': 3, 'functions': 256, 'learnable': 104}
+    """
 
     family: str
     n: int
@@ -131,7 +180,16 @@ class CensusResult:
                               method="every row evaluated" if not self.exact else "exact")
         return out
 
-    def summary(self):
+    def to_dict(self):
+        """The census as a new dict of plain JSON values: what ``gates learn --json`` prints.
+
+        Keys: family, n, layers, rule, net (two layers), mode, reduction,
+        functions, threshold, evaluated_rows, exact, each quantity
+        (learnable, robust, expected_per_restart; with ``_se`` and ``_ci``
+        when sampled; non_threshold for two layers), estimator, seed,
+        mean_success_fraction_learnable (simulate), protocol, seconds and
+        the extras (ties, features_per_restart, features_mean).
+        """
         w = self.weights.astype(np.float64)
         frac = self.success_fraction
         learnt = self.successes > 0
@@ -166,7 +224,11 @@ class CensusResult:
         }
         out["seconds"] = round(self.seconds, 4)
         out.update(self.extra)
-        return out
+        return _plain(out)
+
+    def summary(self):
+        """The text ``gates learn`` prints without ``--json``."""
+        return census_text(self)
 
 
 def check_seeds(seeds):
@@ -178,16 +240,34 @@ def check_seeds(seeds):
 
 @dataclass
 class SeedRuns:
-    """One census repeated over S independent root seeds (seed, seed + 1, ...)."""
+    """One census repeated over S independent root seeds (seed, seed + 1, ...).
+
+    Returned by the censuses when `seeds` is given (``gates learn`` always
+    passes ``--seeds``, default 1): ``to_dict()`` is what ``gates learn
+    --json`` prints, ``summary()`` its text.
+
+    Parameters
+    ----------
+    results : list of CensusResult
+        One per seed, in seed order.
+
+    Examples
+    --------
+    >>> from gates.learning.protocol import Protocol
+    >>> from gates.studies.census import shallow_census
+    >>> runs = shallow_census("all", 2, "hebb", protocol=Protocol(restarts=2), seeds=2)
+    >>> [r.protocol.seed for r in runs.results], [s["seed"] for s in runs.to_dict()["seeds"]]
+    ([0, 1], [0, 1])
+    """
 
     results: list
 
-    def summary(self):
-        """The first seed's summary, with each quantity replaced by its mean over the seeds, its
-        standard error and 95% t interval (``learnable``, ``learnable_se``, ``learnable_ci``, ...),
-        and ``seeds``: each seed's values."""
+    def to_dict(self):
+        """The first seed's :meth:`CensusResult.to_dict`, with each quantity replaced by its mean over
+        the seeds, its standard error and 95% t interval (``learnable``, ``learnable_se``,
+        ``learnable_ci``, ...), and ``seeds``: each seed's values. What ``gates learn --json`` prints."""
         first = self.results[0]
-        out = first.summary()
+        out = first.to_dict()
         per = []
         for r in self.results:
             row = {"seed": r.protocol.seed}
@@ -214,7 +294,44 @@ class SeedRuns:
         out["seconds"] = round(sum(r.seconds for r in self.results), 4)
         if "ties" in first.extra:
             out["ties"] = float(np.mean([r.extra["ties"] for r in self.results]))
-        return out
+        return _plain(out)
+
+    def summary(self):
+        """The text ``gates learn`` prints without ``--json``."""
+        return census_text(self)
+
+
+def _plain(out):
+    """`out` as plain JSON values (lists, not tuples; no numpy scalars): what ``json.loads`` of the printed
+    JSON gives back."""
+    return json.loads(json.dumps(out, default=jsonable))
+
+
+def census_text(res):
+    """The human summary of a :class:`CensusResult` or :class:`SeedRuns` (lines, as ``gates learn`` prints)."""
+    summary = res.to_dict()
+    runs = res.results if isinstance(res, SeedRuns) else [res]
+    first = runs[0]
+    what = f"{first.rule.name} ({first.rule.form}, {first.mode})"
+    if first.protocol.encoding != "pm1":
+        what += f" [{first.protocol.encoding}: {first.rule.formula()}, {first.rule.handling}]"
+    if first.net is not None:
+        what = (f"a {first.net.hidden}-{first.net.hidden_rule} hidden layer ({first.net.order}) under "
+                f"{first.rule.name} ({first.mode})")
+    lines = [f"{what}, {first.family} functions of n={first.n} ({first.functions:,} functions, "
+             f"{first.threshold:,} threshold)  [{first.reduction}; {summary['seconds']:.2f} s]",
+             f"estimator: {summary['estimator']}"]
+    for q in ("learnable", "robust", "expected_per_restart"):
+        ci = summary.get(f"{q}_ci")
+        kind = "exact" if summary["exact"] else "estimate"
+        val = summary[q]
+        line = f"  {q:<22}{val:>16,.1f}" if isinstance(val, float) else f"  {q:<22}{val:>16,}"
+        lines.append(line + (f"  95% CI [{ci[0]:,.1f}, {ci[1]:,.1f}]" if ci else "") + f"  ({kind})")
+    if len(runs) > 1:
+        lines.append("  per seed: " + "; ".join(f"seed {p['seed']}: {p['learnable']:,.0f}" for p in summary["seeds"]))
+    if "ties" in summary:
+        lines.append(f"{summary['ties']:,} more have a zero asymptotic margin (ties)")
+    return "\n".join(lines)
 
 
 def _write_rows(res, out_dir, stem):
@@ -257,7 +374,7 @@ def write_census(res, out_dir, command=None):
     runs = res.results if isinstance(res, SeedRuns) else [res]
     first = runs[0]
     names = [_write_rows(r, out_dir, "census" if len(runs) == 1 else f"census-seed{r.protocol.seed}") for r in runs]
-    summary = res.summary()
+    summary = res.to_dict()
     note = None
     if first.reduction == "threshold-only":
         note = "functions not listed are not threshold functions: no single gate computes them"

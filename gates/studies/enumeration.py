@@ -6,6 +6,7 @@ result atomically with a manifest; :func:`counts_table` regenerates the table
 of family sizes and class counts, each beside its OEIS value.
 """
 
+import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from gates.boolean.families import (
     threshold_functions,
 )
 from gates.io.storage import manifest, manifest_path, write_json, write_npy, write_table, write_text
+from gates.boolean.threshold_classes import CLASSES_MAX_N, np_class_parents
 from gates.boolean.truth import check_n, num_words, to_hex, to_int
 
 __all__ = [
@@ -57,11 +59,42 @@ OEIS = {
 
 @dataclass
 class Enumeration:
-    """Result of :func:`enumerate_family`.
+    """Result of :func:`enumerate_family`: ``to_dict()`` is what ``gates enumerate --json`` prints.
 
-    ``functions`` is the size of the family (the sum of orbit sizes when
-    classes were formed); ``tables`` holds the functions, or the class
-    representatives, unless only counts were asked for.
+    Parameters
+    ----------
+    family : str
+        ``all``, ``monotone`` or ``threshold``.
+    n : int
+        Number of inputs.
+    classes : str or None
+        The symmetry group (``p``, ``np``, ``npn``), or None.
+    functions : int
+        Size of the family (the sum of orbit sizes when classes were formed).
+    num_classes : int or None
+        Number of classes.
+    tables : ndarray of uint64, shape (F, W), or None
+        The functions or class representatives (kitty convention); None with
+        ``count_only``.
+    orbit_sizes : ndarray of int64 or None
+        Each class's orbit size.
+    weights, bias : ndarray of int32 or None
+        A verified realisation of each threshold table: f(x) = 1 iff
+        weights . x + bias > 0 (0/1 inputs), never = 0.
+    representative : str or None
+        ``orbit-min`` or ``positive-ordered``.
+    method : str
+        How the count was obtained.
+    seconds : float
+        Wall time.
+    extra : dict
+        Further JSON keys.
+
+    Examples
+    --------
+    >>> r = enumerate_family("threshold", 3, "npn")
+    >>> r.to_dict()["classes"], r.summary().split("  [")[0]
+    (6, 'threshold functions of n=3: 104 in 6 NPN classes (positive-ordered representatives)')
     """
 
     family: str
@@ -78,8 +111,12 @@ class Enumeration:
     seconds: float = 0.0
     extra: dict = field(default_factory=dict)
 
-    def summary(self):
-        """The JSON-ready summary printed by ``gates enumerate --json``."""
+    def to_dict(self):
+        """A new dict of plain JSON values: what ``gates enumerate --json`` prints.
+
+        Keys: family, n, functions; with classes also classes (their number),
+        group and representative; method, seconds, and any extras.
+        """
         out = {"family": self.family, "n": self.n, "functions": self.functions}
         if self.classes:
             out["classes"] = self.num_classes
@@ -88,34 +125,63 @@ class Enumeration:
         out["method"] = self.method
         out["seconds"] = round(self.seconds, 4)
         out.update(self.extra)
-        return out
+        return json.loads(json.dumps(out))
+
+    def summary(self):
+        """The line ``gates enumerate`` prints without ``--json``."""
+        line = f"{self.family} functions of n={self.n}: {self.functions:,}"
+        if self.classes:
+            line += f" in {self.num_classes:,} {self.classes.upper()} classes ({self.representative} representatives)"
+        return line + f"  [{self.method}; {self.seconds:.3f} s]"
 
 
 def enumerate_family(family, n, classes_=None, count_only=False, progress=None):
     """Count, list or classify the functions of a family.
 
+    The single implementation behind ``gates enumerate`` and the counts table.
+
     Parameters
     ----------
     family : {"all", "monotone", "threshold"}
+        Which functions.
     n : int
-    classes_ : {None, "p", "np", "npn"}
-        Form symmetry classes; the result lists representatives.
-    count_only : bool
+        Number of inputs: listing all functions n <= 4 (5 with ``count_only``
+        or classes), monotone n <= 6, threshold n <= 6 (8 over NP/NPN classes).
+    classes_ : {None, "none", "p", "np", "npn"}, default None
+        Form symmetry classes (input permutations, plus input negations, plus
+        output negation); the result lists one representative per class.
+    count_only : bool, default False
         Keep only the counts (no tables), e.g. for families too large to list.
     progress : callable, optional
-        Called with increments of work done (used for progress bars).
+        Called with increments of the work, summing to the total that
+        :func:`enumeration_units` declares (functions classified for classes of
+        all functions, parent classes extended for threshold NP/NPN classes).
+
+    Returns
+    -------
+    Enumeration
+        ``functions``, ``num_classes``, ``tables``, ``orbit_sizes``,
+        ``weights``, ``bias``, ``representative``, ``method``, ``seconds``;
+        ``to_dict()`` (keys family, n, functions, classes, group,
+        representative, method, seconds) is what ``gates enumerate --json``
+        prints, ``summary()`` its line of text.
 
     Raises
     ------
     InputError, ResourceError
-        Out-of-range n, unsupported reductions, or output over the memory cap.
+        An unknown family or group, n out of range, an unsupported reduction,
+        or output over the memory cap.
 
     Examples
     --------
     >>> from gates.studies.enumeration import enumerate_family
-    >>> r = enumerate_family("threshold", 4, "np")
+    >>> r = enumerate_family("threshold", 4, "npn")     # OEIS A000609, A001530 (cumulative)
     >>> r.functions, r.num_classes
-    (1882, 27)
+    (1882, 15)
+    >>> enumerate_family("threshold", 4, "np").num_classes    # OEIS A000617
+    27
+    >>> enumerate_family("all", 3, "npn").num_classes         # OEIS A000370
+    14
     """
     family = check_family(family)
     n = check_n(n, 0, 16, f"{family} functions")
@@ -152,19 +218,49 @@ def enumerate_family(family, n, classes_=None, count_only=False, progress=None):
 def describe_function(table, n, family="threshold", group=None):
     """Membership (with certificate) and class of one function, as a JSON-ready dict.
 
+    What ``gates enumerate FAMILY -n N --function HEX [--classes G] --json`` prints.
+
     Parameters
     ----------
     table : str or int
-        The function, e.g. a kitty hex string.
-    family : {"all", "monotone", "threshold"}
-    group : {None, "p", "np", "npn"}
+        The function, e.g. a kitty hex string (bit p is f(x), x_i = bit i of p).
+    n : int
+        Number of inputs (threshold: up to the exact test's limit).
+    family : {"all", "monotone", "threshold"}, default "threshold"
+        The family to test membership of.
+    group : {None, "none", "p", "np", "npn"}, default None
         Also report the class representative, orbit size and the transform
         reaching the representative (``rep == transform(f, perm, flips, negate)``).
+
+    Returns
+    -------
+    dict
+        ``family``, ``n``, ``function`` (hex), ``member``; for threshold
+        ``weights``, ``bias`` and ``realisation`` (a member) or ``witness``
+        (true and false points whose convex hulls meet); with `group`,
+        ``group``, ``representative``, ``representative_kind``,
+        ``orbit_size`` and ``transform``.
+
+    Raises
+    ------
+    InputError
+        An unknown family or group, n out of range, more than one function,
+        or classes asked of a function outside the family.
 
     Notes
     -----
     Threshold NP/NPN classes use the positive ordered representative, as
     the census does (n <= 12); other classes use the orbit minimum (n <= 6).
+
+    Examples
+    --------
+    >>> d = describe_function("e8", 3)      # majority of 3: 2 x0 + 2 x1 + 2 x2 - 3 > 0
+    >>> d["member"], d["weights"], d["bias"]
+    (True, [2, 2, 2], -3)
+    >>> describe_function("6", 2)["member"]             # XOR is not threshold
+    False
+    >>> describe_function("e8", 3, group="npn")["orbit_size"]   # 2^3 input negations; it is self-dual
+    8
     """
     from gates.boolean.symmetry import Transform, canonical_form, orbit_size
     from gates.boolean.threshold import TEST_MAX_N, is_threshold
@@ -278,7 +374,7 @@ def write_enumeration(res, path, fmt="hex", command=None):
         _protocol(res),
         [os.path.basename(path)],
         command=command,
-        results=res.summary(),
+        results=res.to_dict(),
     )
     write_json(manifest_path(path), meta)
 
@@ -376,18 +472,26 @@ FORMATS = ("hex", "npy")
 
 
 def enumeration_units(family, n, classes):
-    """Functions :func:`enumerate_family` visits (for a progress bar), or None when it does not walk them all.
+    """The work :func:`enumerate_family` reports to its `progress` callable: ``(total, unit)``, or ``(None, None)``.
 
-    With classes the whole family of n <= 5 inputs is walked: 2^(2^n) functions,
-    or half of them for NPN (a function and its complement share a class).
+    Classes of all functions (n <= 5) count the functions classified: each new
+    class reports its orbit size, and walking the orbits is the work, so the
+    bar's rate is steady and its total is 2^(2^n). NP (and NPN) classes of
+    threshold functions count the classes of n - 1 inputs extended (computed
+    here, a second at n = 8). Other requests finish in seconds and show no bar.
+
+    Examples
+    --------
+    >>> enumeration_units("all", 4, "npn")
+    (65536, 'functions')
+    >>> enumeration_units("threshold", 4, "np")    # the 15 NP classes of n = 3 (A000617)
+    (10, 'classes')
     """
-    if family != "all" or not 0 <= n <= 5:
-        return None
-    if classes == "npn":
-        return 1 << ((1 << n) - 1)
-    if classes in ("p", "np"):
-        return 1 << (1 << n)
-    return None
+    if family == "all" and 0 <= n <= 5 and classes in ("p", "np", "npn"):
+        return 1 << (1 << n), "functions"
+    if family == "threshold" and classes in ("np", "npn") and 1 <= n <= CLASSES_MAX_N:
+        return np_class_parents(n), "classes"
+    return None, None
 
 
 def counts_spec(quick=False):

@@ -167,7 +167,7 @@ def run_cell(cell, protocol, seeds=SEEDS, members=MEMBERS, memo=None):
         else:
             res = deep_census(cell.family, cell.n, cell.rule, cell.hidden_rule, hidden=cell.hidden,
                               protocol=protocol, classes=cell.classes, seeds=seeds, members=members, mode=cell.mode)
-        out = res.summary()
+        out = res.to_dict()
     except UndecidedError as exc:
         out = {"undecided": str(exc)}
     memo[key] = out
