@@ -53,7 +53,7 @@ _API = {
     "gates.learning.deep_targets": ("deep_targets", "DeepTargetsConfig"),
     "gates.studies.deep_targets_study": ("run_study",),
     # single-unit studies, expectations, rule discovery
-    "gates.linear_unit.expectations": ("expectation_table",),
+    "gates.linear_unit.expectations": ("expectation_table", "expected_terms"),
     "gates.studies.single_unit.experiments": ("run_experiment",),
     "gates.studies.discover": ("discover",),
     # the theorem checks
