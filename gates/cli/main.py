@@ -6,7 +6,6 @@ Errors a user can cause print one line on stderr and exit with status 2.
 
 import argparse
 import importlib
-import os
 import sys
 from contextlib import contextmanager
 
@@ -60,28 +59,11 @@ def command_help(name):
 @contextmanager
 def checked_output(path, check):
     """Check an output location before the work (``check(path)``, one of :mod:`gates.io.storage`'s checks)
-    and yield its absolute path; if the body then fails, remove the folders the check created.
+    and yield its absolute path (None when `path` is None).
 
-    A command that refuses its input after the check (a bad n, rule, ...) so leaves nothing behind.
-    `path` None yields None.
+    The checks create nothing, so a command that refuses its input after the check leaves nothing behind.
     """
-    if path is None:
-        yield None
-        return
-    missing, p = [], os.path.abspath(path)
-    while not os.path.exists(p) and os.path.dirname(p) != p:
-        missing.append(p)
-        p = os.path.dirname(p)
-    checked = check(path)
-    try:
-        yield checked
-    except BaseException:
-        for d in missing:  # deepest first; a folder that is not empty is kept
-            try:
-                os.rmdir(d)
-            except OSError:
-                break
-        raise
+    yield None if path is None else check(path)
 
 
 def build_parser(command=None):

@@ -1,10 +1,8 @@
 """``gates single-unit``: the paper's single-unit experiments."""
 
 import json
-import os
 
 from gates.cli.main import command_help
-from gates.errors import GatesError
 from gates.cli.terminal import add_progress_argument, print_written, progress_bar
 from gates.studies.single_unit.experiments import EXPERIMENTS, experiment_default as _default
 from gates.studies.single_unit.image_study import image_study
@@ -18,18 +16,12 @@ def run(args):
     from gates.io.storage import check_output_dir
     from gates.studies.single_unit.experiments import experiment_work, run_experiment, write_experiment
 
-    existed = args.out is not None and os.path.exists(args.out)
     out = check_output_dir(args.out) if args.out else None  # before any work
     total, unit = experiment_work(args.study, args.datasets)
     update, close = progress_bar(total, args.study, unit, enabled=args.progress)
     try:
         res = run_experiment(args.study, seed=args.seed, datasets=args.datasets, data=args.data, digit=args.digit,
                              rule=args.rule, progress=update)
-    except GatesError:
-        # bad settings or data are found as the study starts: leave no empty folder behind
-        if out and not existed and not os.listdir(out):
-            os.rmdir(out)
-        raise
     finally:
         close()
     summary = res.to_dict()

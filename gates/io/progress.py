@@ -32,7 +32,7 @@ def pace_share(x):
 
 
 @contextmanager
-def paced(progress, weight, seconds, lock=None):
+def paced(progress, weight, seconds, lock=None, finish=True):
     """Call ``progress(k)`` while the block runs; the calls add up to `weight` when it ends.
 
     Parameters
@@ -45,6 +45,9 @@ def paced(progress, weight, seconds, lock=None):
         The step's expected duration; 0 or less: no moves while it runs, `weight` at its end.
     lock : threading.Lock, optional
         Held around each call from the timer thread (when `progress` is shared with other callers).
+    finish : bool, default True
+        Add the rest of `weight` when the block ends. False: the caller adds it (a batch runner counts a
+        chunk done only once its result is stored).
 
     Examples
     --------
@@ -77,6 +80,7 @@ def paced(progress, weight, seconds, lock=None):
         stop.set()
         if thread is not None:
             thread.join()
-        with lock:
-            if weight > given[0]:
-                progress(weight - given[0])
+        if finish:
+            with lock:
+                if weight > given[0]:
+                    progress(weight - given[0])

@@ -87,10 +87,12 @@ def atomic_path(path):
 def check_output_dir(path, what="--out"):
     """Check, before any work, that files can be written into folder `path`; return its absolute path.
 
-    The folder is created when missing (with its parents); a probe file is
-    written and removed. A file where the folder should be, or a folder that
-    cannot be created or written, raises :class:`gates.errors.InputError` with
-    one line naming `what`.
+    Nothing is left behind: the check writes and removes a probe file in the
+    folder, or, when the folder does not exist yet, a probe folder in its
+    nearest existing ancestor (the writers create the folder later). So a
+    command that refuses its input after the check leaves no trace. A file
+    where a folder should be, or a place that cannot be written, raises
+    :class:`gates.errors.InputError` with one line naming `what`.
 
     Parameters
     ----------
@@ -111,8 +113,8 @@ def check_output_dir(path, what="--out"):
     --------
     >>> import tempfile, os
     >>> d = check_output_dir(os.path.join(tempfile.mkdtemp(), "tables"))
-    >>> os.path.isdir(d)
-    True
+    >>> os.path.basename(d), os.path.exists(d)            # writable, and not created yet
+    ('tables', False)
     >>> check_output_dir("/proc/version/x")
     Traceback (most recent call last):
     ...
@@ -125,10 +127,12 @@ def check_output_dir(path, what="--out"):
     if not os.path.isdir(probe):
         raise InputError(f"{what} {path}: cannot write there ({probe} is a file, not a folder)")
     try:
-        os.makedirs(path, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-probe-", dir=path)
-        os.close(fd)
-        os.unlink(tmp)
+        if probe == path:
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-probe-", dir=path)
+            os.close(fd)
+            os.unlink(tmp)
+        else:
+            os.rmdir(tempfile.mkdtemp(prefix=".tmp-probe-", dir=probe))
     except OSError as exc:
         raise InputError(f"{what} {path}: cannot write there ({exc.strerror or exc})") from None
     return path

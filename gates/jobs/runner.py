@@ -137,7 +137,7 @@ class _Progress:
         if (self.bar is None and self.callback is None) or expected <= 0:
             yield
             return
-        with paced(self._add, 1.0, expected, lock=self.lock):
+        with paced(self._add, 1.0, expected, lock=self.lock, finish=False):  # advance() adds the rest
             yield
 
     def advance(self, chunk, seconds=None):
