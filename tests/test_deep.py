@@ -319,7 +319,7 @@ def test_one_hidden_gate_represents_the_threshold_functions(n):
     assert r["representable"] == A000609[n] and r["exact"]
 
 
-@pytest.mark.parametrize("n", [2, 3])
+@pytest.mark.parametrize("n", [2, pytest.param(3, marks=pytest.mark.slow)])  # n = 3: 12 s of brute force
 def test_two_hidden_gates_by_brute_force(n):
     want = len(naive.two_gate_functions(n))
     r = representable("all", n, 2)

@@ -536,6 +536,7 @@ def test_hard_kill_at_random_points_then_resume(tmp_path, reference):
     assert merged_bytes(run, tmp_path / "m") == reference["csv"]
 
 
+@pytest.mark.slow  # 20 s; test_hard_kill_at_random_points_then_resume kills the runner by default
 @pytest.mark.skipif(not _learn_ready() or not _cli_ready(), reason="gates batch CLI / learn study not landed")
 def test_hard_kill_real_learn_study_through_cli(tmp_path):
     # every function of n = 4 trained (exhaustive), 3 restarts: 32 chunks of about 50 ms

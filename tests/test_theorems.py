@@ -73,6 +73,7 @@ def test_fast_registered_checks_hold():
     assert all(r["holds"] for r in res), res
 
 
+@pytest.mark.slow  # 35 s: the checks train n <= 6; test_every_mutant_is_caught keeps each check honest by default
 def test_perceptron_and_hebb_canonical_checks_hold():
     res = run_checks(["perceptron", "hebb-canonical"])["checks"]
     assert all(r["holds"] for r in res), res

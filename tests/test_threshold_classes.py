@@ -146,7 +146,7 @@ def test_threshold_functions_rejects():
         TC.threshold_functions(TC.MATERIALISE_MAX_N + 1)
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 4])
+@pytest.mark.parametrize("n", [1, 2, 3, pytest.param(4, marks=pytest.mark.slow)])  # n = 4: 35 s of naive orbits
 def test_positive_ordered_form_lands_on_the_census_rep(n):
     reps = {int(t[0]) for t in TC.np_classes(n).tables}
     for v in sorted(naive.threshold_functions_bruteforce(n)):
