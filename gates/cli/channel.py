@@ -1,11 +1,9 @@
 """``gates channel``: the learning channel's bits, operations, rate and improvement per algorithm."""
 
-import json
-import os
 import sys
 
 from gates.cli.main import command_help
-from gates.cli.terminal import add_progress_argument, print_written, progress_bar
+from gates.cli.terminal import add_progress_argument, progress_bar, report
 from gates.errors import GatesError
 
 __all__ = ["add_arguments", "run"]
@@ -42,19 +40,10 @@ def run(args):
         res = channel_study(progress=update, **kw)
     finally:
         close()
-    summary = res.to_dict()
-    written = None
-    if args.out:
-        written = write_channel(res, args.out, command=args.command_line)
-        summary.update(out=os.path.abspath(args.out), files=written["files"],
-                       **({"note": written["note"]} if written["note"] else {}))
-    if args.json:
-        print(json.dumps(summary))
-        return 0
-    print(res.summary())
-    if written is not None:
-        print_written(summary, args.out)
-    return 0
+    if not args.out:
+        return report(args, res)
+    written = write_channel(res, args.out, command=args.command_line)
+    return report(args, res, args.out, written["files"], written["note"])
 
 
 def add_arguments(sub):

@@ -1,14 +1,12 @@
 """``gates deep-targets``: sampling deep targets against compute-matched baselines."""
 
-import json
-import os
 import sys
 
 from gates._threads import numba_threads
 from gates._validate import check_int
 from gates.boolean.truth import ENCODINGS
 from gates.cli.main import command_help
-from gates.cli.terminal import add_progress_argument, print_written, progress_bar
+from gates.cli.terminal import add_progress_argument, progress_bar, report
 from gates.errors import GatesError
 from gates.learning import deep_targets as dt
 from gates.studies.deep_targets_study import DEFAULT_BUDGET, PRESETS, STUDY_SEEDS, TASKS
@@ -69,19 +67,10 @@ def run(args):
             res = run_study(tasks, seeds, run_budget, ablate, tune, update, options, layers, args.data, baselines)
     finally:
         close()
-    summary = res.to_dict()
-    written = None
-    if args.out:
-        written = write_study(res, args.out, args.command_line)
-        summary.update(out=os.path.abspath(args.out), files=written["files"],
-                       **({"note": written["note"]} if written["note"] else {}))
-    if args.json:
-        print(json.dumps(summary))
-        return 0
-    print(res.summary())
-    if written is not None:
-        print_written(summary, args.out)
-    return 0
+    if not args.out:
+        return report(args, res)
+    written = write_study(res, args.out, args.command_line)
+    return report(args, res, args.out, written["files"], written["note"])
 
 
 def add_arguments(sub):

@@ -1,9 +1,8 @@
 """``gates discover``: enumerate every small polynomial local rule and rank it."""
 
-import json
 
 from gates.cli.main import command_help
-from gates.cli.terminal import add_progress_argument, print_written, progress_bar
+from gates.cli.terminal import add_progress_argument, progress_bar, report
 from gates.errors import GatesError
 
 __all__ = ["add_arguments", "run"]
@@ -26,17 +25,7 @@ def run(args):
         res = discover(args.degree, coefs, args.max_terms, n4=args.n4, seed=args.seed, progress=update)
     finally:
         close()
-    summary = res.to_dict()
-    if out:
-        summary["files"] = write_discovery(res, out, command=args.command_line)
-        summary["out"] = out
-    if args.json:
-        print(json.dumps(summary))
-        return 0
-    print(res.summary())
-    if out:
-        print_written(summary, args.out)
-    return 0
+    return report(args, res, out, write_discovery(res, out, command=args.command_line) if out else None)
 
 
 def add_arguments(sub):

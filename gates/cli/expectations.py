@@ -1,9 +1,8 @@
 """``gates expectations``: the table of expected rule terms for a linear unit."""
 
-import json
 
 from gates.cli.main import command_help
-from gates.cli.terminal import print_written
+from gates.cli.terminal import report
 from gates.linear_unit.moments import MAX_DEGREE
 
 __all__ = ["add_arguments", "run"]
@@ -16,17 +15,9 @@ def run(args):
 
     out = check_output_dir(args.out) if args.out else None  # before any work
     res = expected_terms(args.degree)
-    summary = res.to_dict()
-    if out:
-        summary["files"] = write_expectation_tables(out, args.degree, command=args.command_line, rows=res.table)
-        summary["out"] = out
-    if args.json:
-        print(json.dumps(summary))
-        return 0
-    print(res.summary())
-    if out:
-        print_written(summary, args.out)
-    return 0
+    if out is None:
+        return report(args, res)
+    return report(args, res, out, write_expectation_tables(out, args.degree, command=args.command_line, rows=res.table))
 
 
 def add_arguments(sub):

@@ -1,9 +1,8 @@
 """``gates single-unit``: the paper's single-unit experiments."""
 
-import json
 
 from gates.cli.main import command_help
-from gates.cli.terminal import add_progress_argument, print_written, progress_bar
+from gates.cli.terminal import add_progress_argument, progress_bar, report
 from gates.studies.single_unit.experiments import EXPERIMENTS, experiment_default as _default
 from gates.studies.single_unit.image_study import image_study
 from gates.studies.single_unit.supervised_hebb import supervised_hebb_study
@@ -24,17 +23,10 @@ def run(args):
                              rule=args.rule, progress=update)
     finally:
         close()
-    summary = res.to_dict()
-    if out:
-        files, note = write_experiment(args.study, res, out, command=args.command_line)
-        summary.update(out=out, files=files, **({"note": note} if note else {}))
-    if args.json:
-        print(json.dumps(summary, default=float))
-        return 0
-    print(res.summary())
-    if out:
-        print_written(summary, args.out)
-    return 0
+    if out is None:
+        return report(args, res)
+    files, note = write_experiment(args.study, res, out, command=args.command_line)
+    return report(args, res, out, files, note)
 
 
 def add_arguments(sub):

@@ -5,9 +5,11 @@ command's ``--progress`` / ``--no-progress`` says otherwise.
 """
 
 import argparse
+import json
+import os
 import sys
 
-__all__ = ["progress_bar", "print_written", "add_progress_argument"]
+__all__ = ["progress_bar", "print_written", "add_progress_argument", "report"]
 
 
 def add_progress_argument(parser):
@@ -42,3 +44,21 @@ def print_written(summary, out):
     """The one line saying which files a command wrote into `out` (and the summary's note, if any)."""
     note = f" ({summary['note']})" if "note" in summary else ""
     print(f"wrote {', '.join(summary['files'])} into {out}{note}")
+
+
+def report(args, result, out=None, files=None, note=None):
+    """Print a study's `result` and return the exit status 0.
+
+    With ``--json``: one JSON object, ``result.to_dict()`` plus, when files were written into `out`, the
+    keys ``out``, ``files`` (and ``note``). Without: ``result.summary()`` and the line naming the files.
+    """
+    summary = result.to_dict()
+    if out is not None:
+        summary.update(out=os.path.abspath(out), files=list(files), **({"note": note} if note else {}))
+    if args.json:
+        print(json.dumps(summary, default=float))
+        return 0
+    print(result.summary())
+    if out is not None:
+        print_written(summary, out)
+    return 0

@@ -1,7 +1,6 @@
 """``gates verify``: run the theorem checks and say which pass."""
 
 import json
-import os
 
 from gates.cli.main import command_help
 from gates.cli.terminal import add_progress_argument, progress_bar
