@@ -4,7 +4,7 @@ import json
 
 from gates.boolean.families import FAMILIES
 from gates.boolean.symmetry import GROUPS
-from gates.cli.main import checked_output, command_help
+from gates.cli.main import command_help
 from gates.cli.terminal import add_progress_argument, progress_bar
 from gates.errors import GatesError
 from gates.io.storage import check_output_file
@@ -29,15 +29,15 @@ def run(args):
         return 0
     if args.count and args.out:
         raise GatesError("--count prints counts only; drop --count to write --out")
-    # a bad --out fails before any work; a folder it made is removed if the input is then refused
-    with checked_output(args.out, check_output_file) as out:
-        total, unit = enumeration_units(args.family, args.n, args.classes)
-        update, close = progress_bar(total, f"{args.family} n={args.n}", unit, enabled=args.progress) if total \
-            else (None, lambda: None)
-        try:
-            res = enumerate_family(args.family, args.n, args.classes, count_only=args.count, progress=update)
-        finally:
-            close()
+    # a bad --out fails before any work (the check creates nothing)
+    out = check_output_file(args.out) if args.out else None
+    total, unit = enumeration_units(args.family, args.n, args.classes)
+    update, close = progress_bar(total, f"{args.family} n={args.n}", unit, enabled=args.progress) if total \
+        else (None, lambda: None)
+    try:
+        res = enumerate_family(args.family, args.n, args.classes, count_only=args.count, progress=update)
+    finally:
+        close()
     summary = res.to_dict()
     if out:
         write_enumeration(res, out, args.format, command=args.command_line)

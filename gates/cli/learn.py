@@ -5,7 +5,7 @@ import os
 
 from gates.boolean.families import FAMILIES
 from gates.boolean.symmetry import GROUPS
-from gates.cli.main import checked_output, command_help
+from gates.cli.main import command_help
 from gates.cli.protocol_options import HELP_ORDER, add_protocol_arguments, protocol_from
 from gates.cli.terminal import add_progress_argument, progress_bar
 from gates.errors import GatesError
@@ -36,40 +36,40 @@ def run(args):
                                  "with a clamped output rule")
     elif deep_opts:
         raise GatesError(f"{', '.join(deep_opts)} describe a hidden layer: add --layers 2")
-    # a bad --out fails before any work; folders it made are removed if the input is then refused
-    with checked_output(args.out, check_output_dir) as out:
-        if args.layers == 2:
-            from gates.studies.deep_census import deep_census, deep_census_units
+    # a bad --out fails before any work (the check creates nothing)
+    out = check_output_dir(args.out) if args.out else None
+    if args.layers == 2:
+        from gates.studies.deep_census import deep_census, deep_census_units
 
-            kw = dict(hidden=args.hidden, order=args.order or "hidden-first", protocol=protocol_from(args),
-                      classes=args.classes, seeds=args.seeds, members=args.members, mode=args.mode)
-            study, units = deep_census, deep_census_units
-            pos = (args.family, args.n, args.rule, args.hidden_rule or "hebb")
-        else:
-            from gates.studies.census import census_units
+        kw = dict(hidden=args.hidden, order=args.order or "hidden-first", protocol=protocol_from(args),
+                  classes=args.classes, seeds=args.seeds, members=args.members, mode=args.mode)
+        study, units = deep_census, deep_census_units
+        pos = (args.family, args.n, args.rule, args.hidden_rule or "hebb")
+    else:
+        from gates.studies.census import census_units
 
-            kw = dict(form=args.form, mode=args.mode, protocol=protocol_from(args), classes=args.classes,
-                      exhaustive=args.exhaustive, poly=args.poly, seeds=args.seeds, members=args.members)
-            study, units = shallow_census, census_units
-            pos = (args.family, args.n, args.rule)
-        # listing the classes can take a while (all functions of 5 inputs, threshold classes of 8): a bar of its own
-        lt, lunit = (None, None) if args.classes in (None, "none") else enumeration_units(
-            "threshold" if args.layers == 1 else args.family, args.n, "np" if args.layers == 1 else args.classes)
-        lupdate, lclose = (progress_bar(lt, f"classes n={args.n}", lunit, enabled=args.progress) if lt
-                           else (None, lambda: None))
-        try:
-            total = units(*pos, **kw, progress=lupdate)
-        finally:
-            lclose()
-        # the bar counts the work in its own units: rows (functions or class members) x seeds, or, for two
-        # layers in exact mode, restarts x seeds (each restart decides every function at once)
-        unit = "restarts" if args.layers == 2 and args.mode == "exact" else (
-            "members" if args.classes not in (None, "none") and args.mode == "simulate" else "functions")
-        update, close = progress_bar(total, f"learn n={args.n}", unit, enabled=args.progress)
-        try:
-            res = study(*pos, **kw, workers=args.workers, progress=update)
-        finally:
-            close()
+        kw = dict(form=args.form, mode=args.mode, protocol=protocol_from(args), classes=args.classes,
+                  exhaustive=args.exhaustive, poly=args.poly, seeds=args.seeds, members=args.members)
+        study, units = shallow_census, census_units
+        pos = (args.family, args.n, args.rule)
+    # listing the classes can take a while (all functions of 5 inputs, threshold classes of 8): a bar of its own
+    lt, lunit = (None, None) if args.classes in (None, "none") else enumeration_units(
+        "threshold" if args.layers == 1 else args.family, args.n, "np" if args.layers == 1 else args.classes)
+    lupdate, lclose = (progress_bar(lt, f"classes n={args.n}", lunit, enabled=args.progress) if lt
+                       else (None, lambda: None))
+    try:
+        total = units(*pos, **kw, progress=lupdate)
+    finally:
+        lclose()
+    # the bar counts the work in its own units: rows (functions or class members) x seeds, or, for two
+    # layers in exact mode, restarts x seeds (each restart decides every function at once)
+    unit = "restarts" if args.layers == 2 and args.mode == "exact" else (
+        "members" if args.classes not in (None, "none") and args.mode == "simulate" else "functions")
+    update, close = progress_bar(total, f"learn n={args.n}", unit, enabled=args.progress)
+    try:
+        res = study(*pos, **kw, workers=args.workers, progress=update)
+    finally:
+        close()
     summary = res.to_dict()
     if out:
         # the only key the files add to the result's to_dict(): "out", the paths written

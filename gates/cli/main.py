@@ -7,12 +7,11 @@ Errors a user can cause print one line on stderr and exit with status 2.
 import argparse
 import importlib
 import sys
-from contextlib import contextmanager
 
 from gates import __version__
 from gates.errors import GatesError
 
-__all__ = ["main", "build_parser", "COMMANDS", "command_help", "checked_output"]
+__all__ = ["main", "build_parser", "COMMANDS", "command_help"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,16 +53,6 @@ COMMANDS = (
 def command_help(name):
     """The one-line help of command `name` (the same in ``gates --help`` and ``gates NAME --help``)."""
     return next(h for n, _, h in COMMANDS if n == name)
-
-
-@contextmanager
-def checked_output(path, check):
-    """Check an output location before the work (``check(path)``, one of :mod:`gates.io.storage`'s checks)
-    and yield its absolute path (None when `path` is None).
-
-    The checks create nothing, so a command that refuses its input after the check leaves nothing behind.
-    """
-    yield None if path is None else check(path)
 
 
 def build_parser(command=None):
