@@ -197,7 +197,7 @@ def _free_steps(u, c0, c1, c2, c3, wdeg, saturate, sp, se, start, stop):
 
 
 @njit(cache=True)
-def _output_steps(u, w, x, ti, table_k, t0, t1, wdeg, saturate, sp, se, start, stop, a, oi):
+def _output_steps(u, w, x, ti, table_k, wdeg, saturate, sp, se, start, stop, a, oi):
     """Steps start .. stop-1 of a rule that reads O: the block's outputs, then the update chosen by (O, T).
 
     The outputs of step r + 1 are summed in the pass that applies step r's update (each weight is loaded
@@ -211,6 +211,7 @@ def _output_steps(u, w, x, ti, table_k, t0, t1, wdeg, saturate, sp, se, start, s
         xv = x[p, j]
         for b in range(nb):
             a[b] += w[j * nb + b] * xv
+    ed = np.empty(2 * nb)  # ed[xi * nb + b]
     for r in range(start, stop):
         p = sp[r]
         eta = se[r]
@@ -219,27 +220,33 @@ def _output_steps(u, w, x, ti, table_k, t0, t1, wdeg, saturate, sp, se, start, s
             # (O, T) as 2 O + T: the row of the rule's table this target reads
             oi[b] = (2 if a[b] > 0.0 else 0) + (1 if ti[p, b] else 0)
             a[b] = 0.0
-        v0 = t0[p]
-        v1 = t1[p]
+        if wdeg == 0 and not saturate:
+            # eta * d for x off and on: per target, once per step; a synapse's x picks the half
+            f00, f01 = eta * table_k[0, 0, 0, 0], eta * table_k[0, 0, 1, 0]
+            f10, f11 = eta * table_k[1, 0, 0, 0], eta * table_k[1, 0, 1, 0]
+            g00, g01 = eta * table_k[0, 1, 0, 0], eta * table_k[0, 1, 1, 0]
+            g10, g11 = eta * table_k[1, 1, 0, 0], eta * table_k[1, 1, 1, 0]
+            for b in range(nb):
+                m = oi[b]
+                ed[b] = (f11 if m == 3 else f10) if m >= 2 else (f01 if m == 1 else f00)
+                ed[nb + b] = (g11 if m == 3 else g10) if m >= 2 else (g01 if m == 1 else g00)
+            for j in range(s):
+                xn = x[pn, j]
+                off = nb if x[p, j] > 0.0 else 0
+                base = j * nb
+                for b in range(nb):
+                    un = u[base + b] + ed[off + b]
+                    u[base + b] = un
+                    a[b] += un * xn
+            continue
         for j in range(s):
             xi = 1 if x[p, j] > 0.0 else 0
             xn = x[pn, j]
             base = j * nb
-            if wdeg == 0 and not saturate:
-                for b in range(nb):
-                    i = base + b
-                    c1 = v1[i]  # both loaded: a select, not a branch
-                    c0 = v0[i]
-                    un = u[i] + eta * (c1 if oi[b] >= 2 else c0)
-                    u[i] = un
-                    a[b] += un * xn
-                continue
             if wdeg == 0:
                 for b in range(nb):
-                    i = base + b
-                    c1 = v1[i]
-                    c0 = v0[i]
-                    u[i] += eta * (c1 if oi[b] >= 2 else c0)
+                    m = oi[b]
+                    u[base + b] += eta * table_k[m >> 1, xi, m & 1, 0]
             else:
                 for b in range(nb):
                     m = oi[b]
@@ -274,10 +281,7 @@ def _train_block(tables, rows, x, table_k, wdeg, saturate, uses_output, w0, sp, 
     ok = np.zeros(nb, dtype=np.bool_)
     a = np.empty(nb)
     oi = np.empty(nb, dtype=np.int64)
-    if uses_output:
-        t0 = _table(table_k, x, ti, 0, 0)
-        t1 = _table(table_k, x, ti, 0, 1)
-    else:
+    if not uses_output:
         c0 = _table(table_k, x, ti, 0)
         c1 = _table(table_k, x, ti, 1) if wdeg >= 1 else c0
         c2 = _table(table_k, x, ti, 2) if wdeg >= 2 else c0
@@ -286,7 +290,7 @@ def _train_block(tables, rows, x, table_k, wdeg, saturate, uses_output, w0, sp, 
     for e in range(epochs):
         start, stop = e * points, (e + 1) * points
         if uses_output:
-            _output_steps(u, w, x, ti, table_k, t0, t1, wdeg, saturate, sp, se, start, stop, a, oi)
+            _output_steps(u, w, x, ti, table_k, wdeg, saturate, sp, se, start, stop, a, oi)
         else:
             _free_steps(u, c0, c1, c2, c3, wdeg, saturate, sp, se, start, stop)
         if any_epoch:
@@ -341,8 +345,8 @@ def lockstep_many(tables, x, table_k, wdeg, saturate, uses_output, init, orders,
         The relative margin of the strict criterion.
     block : int
         Targets per block, >= 1 (the results do not depend on it).
-    rows : int64 array (K, R)
-        The rows of `tables` each restart trains.
+    rows : int64 array (K, R) or (1, R)
+        The rows of `tables` each restart trains (one list for all restarts when its first axis is 1).
     counts : int64 array (K,)
         How many of ``rows[k]`` are used.
     out : bool array (F, K)
@@ -386,7 +390,8 @@ def lockstep_many(tables, x, table_k, wdeg, saturate, uses_output, init, orders,
         lo = (i - first[k]) * block
         hi = min(counts[k], lo + block)
         xk = x[k] if x.shape[0] > 1 else x[0]
-        _train_block(tables, rows[k, lo:hi], xk, table_k, wdeg, saturate, uses_output, init[k],
+        rk = rows[k] if rows.shape[0] > 1 else rows[0]
+        _train_block(tables, rk[lo:hi], xk, table_k, wdeg, saturate, uses_output, init[k],
                      orders[k].ravel(), se, points, any_epoch, tol, out, k)
 
 
@@ -435,7 +440,7 @@ def learnt_matrix(tables, x, table_k, rule, init, orders, etas, any_epoch, tol, 
     kk = init.shape[0]
     x3 = x[None] if x.ndim == 2 else x
     if keep is None:
-        rows = np.broadcast_to(np.arange(nf, dtype=np.int64), (kk, nf))
+        rows = np.arange(nf, dtype=np.int64).reshape(1, nf)  # one row list for every restart
         counts = np.full(kk, nf, dtype=np.int64)
     else:
         counts = keep.sum(axis=0).astype(np.int64)

@@ -76,6 +76,7 @@ from gates.boolean.threshold_classes import threshold_functions
 from gates.errors import InputError, require_memory
 from gates.boolean.families import check_family, classes as family_classes, count_functions
 from gates.learning.gate import learnt, progress_chunks, refresh, step, target, train_gate
+from gates.learning.lockstep import learnt_matrix
 from gates.learning.protocol import Protocol
 from gates.learning.rules import Rule, get_rule
 from gates.boolean.truth import as_tables, check_n, popcount
@@ -378,6 +379,14 @@ def _fibre_constant(table, rep):
     return True
 
 
+@njit(cache=True, parallel=True)
+def _fibre_mask(tables, reps, keep):
+    """keep[f, k]: tables[f] is constant on restart k's fibres (:func:`_fibre_constant`). Compiled, threaded."""
+    for f in prange(tables.shape[0]):
+        for k in range(reps.shape[0]):
+            keep[f, k] = _fibre_constant(tables[f], reps[k])
+
+
 @njit(cache=True, inline="always")
 def _net_computes(table, x, wh, v, tol):
     """True if the thresholded net (hidden sign(wh x~), output sign(v [H, 1]))
@@ -623,14 +632,24 @@ def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weigh
     if layer is None:
         layer = hidden_layer(n, net, protocol, hidden_weights)
     learnt = np.zeros((arr.shape[0], protocol.restarts), dtype=np.bool_)
-    args = (layer.online, layer.features, _fibre_reps(layer), layer.fstep, layer.fcheck, layer.orders,
-            protocol.encoding == "pm1", protocol.rule_table(r), r.saturate, r.uses_output, r.uses_weight,
-            layer.init, protocol.etas(), protocol.criterion == "any-epoch", protocol.tolerance)
+    table_k, etas, any_epoch = protocol.rule_table(r), protocol.etas(), protocol.criterion == "any-epoch"
+    reps = _fibre_reps(layer)
+    args = (layer.online, layer.features, reps, layer.fstep, layer.fcheck, layer.orders,
+            protocol.encoding == "pm1", table_k, r.saturate, r.uses_output, r.uses_weight,
+            layer.init, etas, any_epoch, protocol.tolerance)
     with numba_threads(_workers(workers)):
         for rows in progress_chunks(arr.shape[0], progress, mixed=True):  # independent rows: same result
-            part = learnt[rows]  # a view for a slice, else a copy written back
-            _deep_many(np.ascontiguousarray(arr[rows]), *args, part)
-            learnt[rows] = part
+            part = np.ascontiguousarray(arr[rows])
+            if layer.online:
+                out = np.zeros((part.shape[0], protocol.restarts), dtype=np.bool_)
+                _deep_many(part, *args, out)
+            else:
+                # frozen features: the (target, restart) pairs whose fibres agree, trained in lockstep blocks
+                keep = np.empty((part.shape[0], protocol.restarts), dtype=np.bool_)
+                _fibre_mask(part, reps, keep)
+                out = learnt_matrix(part, layer.features, table_k, r, layer.init, layer.orders, etas, any_epoch,
+                                    protocol.tolerance, keep=keep)
+            learnt[rows] = out
     return learnt
 
 

@@ -48,7 +48,8 @@ from gates.boolean.threshold import threshold_mask
 from gates.boolean.threshold_classes import CLASSES_MAX_N, np_classes, npn_classes, threshold_functions
 from gates.errors import InputError
 from gates.boolean.families import check_family, list_functions, monotone_functions
-from gates.learning.gate import exact_many_coded, progress_chunks, simulate_many
+from gates.learning.gate import exact_many_coded, progress_chunks
+from gates.learning.lockstep import learnt_matrix
 from gates.learning.protocol import Protocol
 from gates.learning.rules import FORMS, Rule, get_rule, parse_poly
 from gates.boolean.truth import check_n
@@ -378,7 +379,6 @@ def shallow_successes(tables, n, rule, protocol, mode="simulate", is_threshold=N
     """
     tables = np.ascontiguousarray(tables)
     x = protocol.inputs(n)
-    pm1 = protocol.encoding == "pm1"
     successes = np.zeros(len(tables), dtype=np.int64)
     status = None
     coding = exact_coding(rule, protocol) if mode == "exact" else None
@@ -399,12 +399,11 @@ def shallow_successes(tables, n, rule, protocol, mode="simulate", is_threshold=N
         successes[:] = status == 1
     else:
         init, orders = protocol.draws(x.shape[1], x.shape[0])
-        args = (protocol.rule_table(rule), rule.saturate, rule.uses_output, rule.uses_weight, init, orders,
-                protocol.etas(), protocol.criterion == "any-epoch", protocol.tolerance)
+        args = (protocol.rule_table(rule), rule, init, orders, protocol.etas(), protocol.criterion == "any-epoch",
+                protocol.tolerance)
         for rows in progress_chunks(len(tables), progress, mixed=True):  # rows in a fixed mixed order
-            part = successes[rows]  # a view for a slice; for an index array a copy, written back below
-            simulate_many(np.ascontiguousarray(tables[rows]), x, pm1, *args, part)
-            successes[rows] = part
+            # every target of the chunk trained in lockstep blocks on each restart's shared draws
+            successes[rows] = learnt_matrix(np.ascontiguousarray(tables[rows]), x, *args).sum(axis=1)
     return successes, status
 
 
