@@ -377,10 +377,12 @@ def lockstep_many(tables, x, table_k, wdeg, saturate, uses_output, init, orders,
     array([10,  0, 10])
     """
     kk, epochs, points = orders.shape
+    # scalar loops on purpose: a slice assignment or np.zeros here would be a parallel region of its own
     se = np.empty(epochs * points)
-    for e in range(epochs):
-        se[e * points:(e + 1) * points] = etas[e]
-    first = np.zeros(kk + 1, dtype=np.int64)  # task ids of restart k: first[k] .. first[k + 1] - 1
+    for i in range(epochs * points):
+        se[i] = etas[i // points]
+    first = np.empty(kk + 1, dtype=np.int64)  # task ids of restart k: first[k] .. first[k + 1] - 1
+    first[0] = 0
     for k in range(kk):
         first[k + 1] = first[k] + (counts[k] + block - 1) // block
     for i in prange(first[kk]):
