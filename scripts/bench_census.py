@@ -55,6 +55,13 @@ timing (the machine is noisy), with BLAS's default thread count and with 1
 thread (threadpoolctl, or else a subprocess with OPENBLAS_NUM_THREADS=1 and
 OMP_NUM_THREADS=1). The kernel's GFLOP/s is reported as a fraction of it at
 the same thread count.
+
+The machine may be shared: the report gives the cores other processes kept
+busy (from /proc/stat, minus this process's own CPU time) over the run and
+while each rule's peak and lockstep kernel were timed. A kernel call that
+opens many parallel regions waits at every region's barrier for a thread
+the OS may have descheduled: on a shared machine its 2-thread time can be
+many times its 1-thread time (the threads table shows it).
 """
 
 import argparse
@@ -131,6 +138,43 @@ def matmul_gflops(a, b, repeat, threads=None):
                              capture_output=True, text=True, check=True)
         t = float(res.stdout.strip())
     return 2.0 * size**3 / t / 1e9
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+class OtherLoad:
+    """Cores kept busy by other processes while the benchmark ran (/proc/stat busy time minus ours), and stolen."""
+
+    def __init__(self):
+        self.start = self._sample()
+
+    @staticmethod
+    def _sample():
+        try:
+            with open("/proc/stat") as f:
+                v = [int(c) for c in f.readline().split()[1:9]]  # user nice system idle iowait irq softirq steal
+        except (OSError, ValueError):
+            return None
+        tick = os.sysconf("SC_CLK_TCK")
+        t = os.times()
+        return (v[0] + v[1] + v[2] + v[5] + v[6]) / tick, v[7] / tick, t.user + t.system, time.perf_counter()
+
+    def cores(self):
+        """(cores busy with other processes, cores stolen by the hypervisor), averaged over the run."""
+        end = self._sample()
+        if end is None or self.start is None:
+            return None, None
+        busy, steal, ours, wall = (b - a for a, b in zip(self.start, end))
+        return round(max(0.0, busy - ours) / wall, 2), round(steal / wall, 2)
 
 
 def blas_threads():
@@ -228,6 +272,7 @@ class Workload:
 
 def bench_rule(wl, name, cfg, mm):
     """Lockstep (default threads and 1, interleaved), old kernel, numpy baseline, matmul peaks, for one rule."""
+    others = OtherLoad()
     rule = wl.proto.named_rule(name)
     table_k = wl.proto.rule_table(rule)
     per_update = flops_per_update(table_k, rule.uses_output)
@@ -253,6 +298,7 @@ def bench_rule(wl, name, cfg, mm):
     finally:
         numba.set_num_threads(threads)
     t_lock, t_one = min(times[threads]), min(times[1])
+    busy = others.cores()[0]  # while the peak and the lockstep kernel were timed
 
     t_old, old = best(lambda: wl.old(rule, table_k), cfg["old_repeat"])
     counts = ref.sum(axis=1)
@@ -289,6 +335,7 @@ def bench_rule(wl, name, cfg, mm):
         "lockstep_1thread_vs_matmul_1thread": round(gf_one / mm_1, 4),
         "thread_scaling": round(t_one / t_lock, 2),
         "matmul_thread_scaling": round(mm_n / mm_1, 2),
+        "other_processes_cores": busy,
         "learnable": int(np.count_nonzero(counts)),
         "successes_total": int(counts.sum()),
     }, counts
@@ -358,6 +405,7 @@ def bench_exact(quick):
 def run(quick, baseline):
     cfg = {"functions": 4096 if quick else 1 << 16, "repeat": 2 if quick else 3, "old_repeat": 1,
            "matmul_repeat": 3 if quick else 5, "baseline": baseline if baseline else (16 if quick else 256)}
+    others = OtherLoad()  # other processes on the machine skew every timing below
     wl = Workload(cfg["functions"])
     rng = np.random.default_rng(2)
     mm = (rng.standard_normal((MATMUL, MATMUL)), rng.standard_normal((MATMUL, MATMUL)))
@@ -372,9 +420,10 @@ def run(quick, baseline):
     return {
         "workload": {"n": N, "functions": cfg["functions"], "exhaustive": not quick, "restarts": wl.proto.restarts,
                      "epochs": wl.proto.epochs, "form": "clamped", "protocol": "default", "block": BLOCK},
-        "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
-                    "numba_threads": numba.get_num_threads(), "blas_threads": blas_threads(),
-                    "numpy": np.__version__, "numba": numba.__version__},
+        "machine": {"cpus": os.cpu_count(), "processor": cpu_model(), "numba_threads": numba.get_num_threads(),
+                    "threading_layer": numba.threading_layer(), "blas_threads": blas_threads(),
+                    "numpy": np.__version__, "numba": numba.__version__,
+                    **dict(zip(("other_processes_cores", "stolen_cores"), others.cores()))},
         "flop_model": {
             "per": "target, synapse and step (S = n + 1 synapses, P = 2^n steps per epoch)",
             "update": "u += eta * d: 2 flops",
@@ -413,6 +462,10 @@ def show(res):
     print(f"One gate, n = {w['n']}, {scope}, K = {w['restarts']}, {w['epochs']} epochs, clamped, default Protocol")
     print(f"machine: {m['cpus']} CPUs ({m['processor']}), numba {m['numba']} with {m['numba_threads']} threads, "
           f"numpy {m['numpy']}, BLAS threads {m['blas_threads']}")
+    print(f"numba threading layer: {m['threading_layer']}; other processes kept {m['other_processes_cores']} "
+          f"cores busy on average during the run, the hypervisor stole {m['stolen_cores']}")
+    if (m["other_processes_cores"] or 0) > 0.25:
+        print("  warning: the machine was shared; the times, the multi-thread ones above all, are not the machine's")
     print(f"FLOP model, per {fm['per']}:")
     for k in ("update", "weight", "output"):
         print(f"  {fm[k]}")
@@ -438,7 +491,8 @@ def show(res):
                                ("scaling", "thread_scaling"), ("1-thr GFLOP/s", "lockstep_1thread_gflops"),
                                ("1-thr matmul GFLOP/s", "matmul_1thread_gflops"),
                                ("/ 1-thr matmul", "lockstep_1thread_vs_matmul_1thread"),
-                               ("matmul scaling", "matmul_thread_scaling")]))
+                               ("matmul scaling", "matmul_thread_scaling"),
+                               ("others' cores", "other_processes_cores")]))
     print()
     print(f"Block sweep [lockstep kernel, targets per block, best of {res['repeats']['blocks']}, interleaved; "
           f"identical learnt matrices asserted]")
