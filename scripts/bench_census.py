@@ -27,8 +27,9 @@ Which row times which kernel:
 * ``exact``: the exact mode at n = 4, 5, 6 against numpy's vectorised
   canonical-form condition (c = T X, margins T (X c)).
 * ``block sweep``: the lockstep kernel for hebb and gradient at 16, 32, 64,
-  128 targets per block (best of 3, interleaved); every block size must give
-  the same learnt matrix (asserted).
+  128 targets per block, at the default thread count and at 1 (best of 3,
+  interleaved); every block size must give the same learnt matrix
+  (asserted).
 
 FLOP model (the arithmetic of the per-target update as the lockstep kernel
 performs it), per target, per synapse, per step, with S = n + 1 synapses and
@@ -342,28 +343,36 @@ def bench_rule(wl, name, cfg, mm):
 
 
 def bench_blocks(wl, cfg):
-    """The lockstep kernel at BLOCKS targets per block, best of `repeat` (interleaved); identical results."""
+    """The lockstep kernel at BLOCKS targets per block, at the default thread count and at 1, best of `repeat`
+    (all interleaved); every block size and thread count must give the same learnt matrix."""
     rows = []
+    threads = numba.get_num_threads()
     for name in SWEEP_RULES:
         rule = wl.proto.named_rule(name)
         table_k = wl.proto.rule_table(rule)
         flops = total_flops(len(wl.tables), wl.proto, N, flops_per_update(table_k, rule.uses_output))
-        times = {b: [] for b in BLOCKS}
+        times = {(t, b): [] for t in (threads, 1) for b in BLOCKS}
         ref = None
-        for _ in range(cfg["repeat"]):
+        try:
+            for _ in range(cfg["repeat"]):
+                for t in (threads, 1):
+                    numba.set_num_threads(t)
+                    for b in BLOCKS:
+                        out, dt = timed(lambda: wl.lockstep(rule, table_k, block=b))
+                        times[t, b].append(dt)
+                        if ref is None:
+                            ref = out
+                        assert np.array_equal(out, ref), f"{name}: block {b}, {t} threads changes the learnt matrix"
+        finally:
+            numba.set_num_threads(threads)
+        for t in (threads, 1):
+            row = {"rule": name, "threads": t, "functions": len(wl.tables)}
             for b in BLOCKS:
-                out, dt = timed(lambda: wl.lockstep(rule, table_k, block=b))
-                times[b].append(dt)
-                if ref is None:
-                    ref = out
-                assert np.array_equal(out, ref), f"{name}: block {b} changes the learnt matrix"
-        row = {"rule": name, "functions": len(wl.tables)}
-        for b in BLOCKS:
-            row[f"block_{b}_s"] = round(min(times[b]), 4)
-        for b in BLOCKS:
-            row[f"block_{b}_gflops"] = round(flops / min(times[b]) / 1e9, 2)
-        row["fastest_block"] = min(BLOCKS, key=lambda b: min(times[b]))
-        rows.append(row)
+                row[f"block_{b}_s"] = round(min(times[t, b]), 4)
+            for b in BLOCKS:
+                row[f"block_{b}_gflops"] = round(flops / min(times[t, b]) / 1e9, 2)
+            row["fastest_block"] = min(BLOCKS, key=lambda b: min(times[t, b]))
+            rows.append(row)
     return rows
 
 
@@ -496,7 +505,7 @@ def show(res):
     print()
     print(f"Block sweep [lockstep kernel, targets per block, best of {res['repeats']['blocks']}, interleaved; "
           f"identical learnt matrices asserted]")
-    print(table(res["blocks"], [("rule", "rule")] + [(f"{b} s", f"block_{b}_s") for b in BLOCKS]
+    print(table(res["blocks"], [("rule", "rule"), ("threads", "threads")] + [(f"{b} s", f"block_{b}_s") for b in BLOCKS]
                 + [(f"{b} GFLOP/s", f"block_{b}_gflops") for b in BLOCKS] + [("fastest", "fastest_block")]))
     if res["census"]:
         print()
