@@ -13,36 +13,42 @@ Three paths, chosen by what the rule reads (:class:`~gates.learning.rules.Rule`)
 
 * neither O nor w (clamped ``hebb``, ``hebb-tanh``): the change of each
   synapse at step (e, q) is eta_e times a number fixed by the point and the
-  target, tabulated once per block; four steps are applied in one pass over
-  the weights, each element still summed in step order.
+  target, tabulated once per block; :data:`FUSED` steps are applied in one
+  pass over the weights, each weight still summed in step order.
 * w but not O (clamped ``oja``): every synapse still moves on its own, by
-  the rule's cubic in its own weight; four steps per pass as above.
+  the rule's cubic in its own weight; four steps per pass, as above.
 * O (``gradient``, unsupervised forms): per step, the block's outputs (one
-  matrix-vector product), then the update selected by (O, T) per target.
+  matrix-vector product), then the update chosen by (O, T) per target; the
+  outputs of the next step are summed in the same pass that applies the
+  update, so each weight is loaded once per step.
 
 Each target's arithmetic is that of :func:`gates.learning.gate.train_gate`:
 the same operations on the same numbers in the same order (dot products
-summed over synapses j = 0 .. S-1, the change eta * d with d read from the
-rule's table, the same margin test), so a target's verdict does not depend
-on the block it shares, the block size or the thread count, and equals the
-per-target kernel's. Two rewrites change nothing but the sign of a zero,
-which no comparison sees: a power of w whose coefficient is 0 for every
-(O, x, T) is not evaluated (0 * w^c is +-0 and w is finite or already
-non-finite for good), and ``eta * d`` is formed once per (step, synapse,
-O, T) instead of once per target. Early exits do not break the lockstep:
-with the any-epoch criterion a block stops once all its targets have passed
-a check, and the gradient rule's "no change when O = T" is an update by
-exactly 0, not a branch.
+summed over synapses j = 0 .. S-1 from 0.0, the change eta * d with d read
+from the rule's table, the same margin test), so a target's verdict does
+not depend on the block it shares, the block size or the thread count, and
+equals the per-target kernel's. Two rewrites change nothing but the sign
+of a zero, which no comparison sees: a power of w whose coefficient is 0
+for every (O, x, T) is not evaluated (0 * w^c is +-0 while w is finite, and
+a weight that is not finite stays so and fails the margin test), and the
+product eta * d is formed once per (step, target, x) instead of once per
+synapse. Early exits do not break the lockstep: with the any-epoch
+criterion a block stops once all its targets have passed a check, and the
+gradient rule's "no change when O = T" is an update by exactly 0, not a
+branch.
 
-This is a kernel module: the functions expect checked, contiguous input
-(float64 rows, uint64 tables, int64 orders); :mod:`gates.studies.census` and
-:mod:`gates.learning.two_layer` validate and prepare it.
+The compiled functions expect checked, contiguous input (float64 rows,
+uint64 tables, int64 orders); :func:`learnt_matrix`, the entry point of
+:mod:`gates.studies.census` and :mod:`gates.learning.two_layer`, checks it.
 """
 
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["BLOCK", "FUSED", "lockstep_many", "learnt_matrix", "weight_degree"]
+from gates._validate import check_array, check_int, check_matrix
+from gates.errors import InputError
+
+__all__ = ["BLOCK", "FUSED", "learnt_matrix", "weight_degree"]
 
 BLOCK = 64
 """Targets per lockstep block: with n <= 6, one block's weights and tabulated changes stay in the L1 cache."""
@@ -311,7 +317,7 @@ def _train_block(tables, rows, x, table_k, wdeg, saturate, uses_output, w0, sp, 
 
 
 @njit(cache=True, parallel=True)
-def lockstep_many(tables, x, table_k, wdeg, saturate, uses_output, init, orders, etas, any_epoch, tol, block,
+def _lockstep_many(tables, x, table_k, wdeg, saturate, uses_output, init, orders, etas, any_epoch, tol, block,
                   rows, counts, out):
     """out[f, k] = restart k learns tables[f], for f in rows[k, :counts[k]]; blocks of targets in lockstep.
 
@@ -355,26 +361,6 @@ def lockstep_many(tables, x, table_k, wdeg, saturate, uses_output, init, orders,
     Returns
     -------
     None
-
-    Examples
-    --------
-    Clamped Hebb, default protocol: AND (0x8) and OR (0xE) are learnt by
-    all 10 restarts, XOR (0x6) by none, as with the per-target kernel:
-
-    >>> import numpy as np
-    >>> from gates.learning.lockstep import lockstep_many, weight_degree
-    >>> from gates.learning.protocol import Protocol
-    >>> p = Protocol()
-    >>> hebb, x = p.named_rule("hebb"), p.inputs(2)
-    >>> init, orders = p.draws(3, 4)
-    >>> k = p.rule_table(hebb)
-    >>> rows, counts = np.tile(np.arange(3), (10, 1)), np.full(10, 3)
-    >>> out = np.zeros((3, 10), dtype=bool)
-    >>> lockstep_many(np.array([[0x8], [0x6], [0xE]], dtype=np.uint64), x[None], k, weight_degree(k),
-    ...               hebb.saturate, hebb.uses_output, init, orders, p.etas(), False, p.tolerance, 64,
-    ...               rows, counts, out)
-    >>> out.sum(axis=1)
-    array([10,  0, 10])
     """
     kk, epochs, points = orders.shape
     # scalar loops on purpose: a slice assignment or np.zeros here would be a parallel region of its own
@@ -414,7 +400,8 @@ def learnt_matrix(tables, x, table_k, rule, init, orders, etas, any_epoch, tol, 
     rule : Rule
         The rule (its ``saturate`` and ``uses_output`` flags are read).
     init, orders, etas, any_epoch, tol
-        As for :func:`lockstep_many`.
+        The restarts' initial weights (K, S), presentation orders (K, epochs, P), the learning rate per
+        epoch, the criterion (success after any epoch) and the relative margin.
     keep : bool array (F, K), optional
         The (target, restart) pairs to train; the others are reported not learnt.
     block : int, default BLOCK
@@ -424,6 +411,11 @@ def learnt_matrix(tables, x, table_k, rule, init, orders, etas, any_epoch, tol, 
     -------
     numpy.ndarray
         bool (F, K).
+
+    Raises
+    ------
+    InputError
+        For arrays whose shapes do not agree (inputs, synapses, restarts, epochs) or a block below 1.
 
     Examples
     --------
@@ -438,9 +430,27 @@ def learnt_matrix(tables, x, table_k, rule, init, orders, etas, any_epoch, tol, 
     >>> m.sum(axis=1)
     array([10,  0])
     """
-    nf = tables.shape[0]
-    kk = init.shape[0]
-    x3 = x[None] if x.ndim == 2 else x
+    tables = check_array(tables, "tables", np.uint64, shape=(None, None))
+    x3 = check_array(x, "x")
+    x3 = x3[None] if x3.ndim == 2 else x3
+    init = check_matrix(init, "init")
+    orders = np.ascontiguousarray(orders, dtype=np.int64)
+    etas = check_array(etas, "etas")
+    table_k = check_array(table_k, "table_k", shape=(2, 2, 2, 4))
+    nf, kk = tables.shape[0], init.shape[0]
+    if x3.ndim != 3 or x3.shape[0] not in (1, kk) or x3.shape[2] != init.shape[1]:
+        raise InputError(f"x has shape {np.shape(x)}: expected (P, S) or (K, P, S) with S = {init.shape[1]} synapses")
+    points = x3.shape[1]
+    if orders.shape != (kk, etas.shape[0], points) or orders.min(initial=0) < 0 or orders.max(initial=0) >= points:
+        raise InputError(f"orders has shape {orders.shape}: expected (K, epochs, P) = ({kk}, {etas.shape[0]}, "
+                         f"{x3.shape[1]}) with entries in 0 .. P-1")
+    if x3.shape[1] > 64 * tables.shape[1]:
+        raise InputError(f"tables have {64 * tables.shape[1]} bits: fewer than the {x3.shape[1]} inputs")
+    block = check_int(block, "block", lo=1)
+    if keep is not None:
+        keep = np.asarray(keep, dtype=np.bool_)
+        if keep.shape != (nf, kk):
+            raise InputError(f"keep has shape {keep.shape}: expected (F, K) = ({nf}, {kk})")
     if keep is None:
         rows = np.arange(nf, dtype=np.int64).reshape(1, nf)  # one row list for every restart
         counts = np.full(kk, nf, dtype=np.int64)
@@ -451,7 +461,7 @@ def learnt_matrix(tables, x, table_k, rule, init, orders, etas, any_epoch, tol, 
             idx = np.flatnonzero(keep[:, k])
             rows[k, : idx.size] = idx
     out = np.zeros((nf, kk), dtype=np.bool_)
-    lockstep_many(tables, np.ascontiguousarray(x3), table_k, weight_degree(table_k), rule.saturate,
-                  rule.uses_output, init, orders, etas, any_epoch, tol, int(block), np.ascontiguousarray(rows),
+    _lockstep_many(tables, np.ascontiguousarray(x3), table_k, weight_degree(table_k), rule.saturate,
+                  rule.uses_output, init, orders, etas, bool(any_epoch), float(tol), block, np.ascontiguousarray(rows),
                   counts, out)
     return out

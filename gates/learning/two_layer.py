@@ -70,7 +70,7 @@ import numpy as np
 from numba import njit, prange
 
 from gates._threads import numba_threads
-from gates._validate import check_int
+from gates._validate import check_choice, check_int
 from gates.boolean.threshold import threshold_mask
 from gates.boolean.threshold_classes import threshold_functions
 from gates.errors import InputError, require_memory
@@ -86,6 +86,7 @@ __all__ = [
     "HIDDEN_RULES",
     "TOP_RULES",
     "ORDERS",
+    "KERNELS",
     "default_hidden",
     "hidden_layer",
     "deep_train",
@@ -111,6 +112,9 @@ is the delta rule dw = eta (T - O) x. See :func:`top_rule`."""
 ORDERS = ("hidden-first", "simultaneous")
 """When the two layers learn: the hidden layer first, then the output gate on
 the frozen features (``hidden-first``), or both on every presented input."""
+KERNELS = ("lockstep", "per-target")
+"""The two ways :func:`deep_train` trains the output gates: blocks of targets in lockstep, or one target at a
+time (the reference; both give the same verdicts bit for bit)."""
 MAX_HIDDEN = 64
 
 
@@ -570,7 +574,7 @@ def hidden_layer(n, net, protocol=None, hidden_weights=None):
 
 
 def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weights=None, workers=None, layer=None,
-               progress=None):
+               progress=None, kernel="lockstep"):
     """Train the two-layer network on each table; learnt[f, k] per restart.
 
     Parameters
@@ -596,6 +600,12 @@ def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weigh
         A hidden layer already computed for the same n, net and protocol.
     progress : callable, optional
         Called as ``progress(rows)`` after each chunk of tables (about 0.5 s each, in a mixed order).
+    kernel : {"lockstep", "per-target"}, default "lockstep"
+        ``lockstep`` trains the output gates of a block of targets side by
+        side on each restart's frozen features (:mod:`gates.learning.lockstep`);
+        ``per-target`` one target at a time, the reference it equals bit for
+        bit. The simultaneous order always trains per target (its features
+        change at every step).
 
     Returns
     -------
@@ -626,6 +636,7 @@ def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weigh
     n = check_n(n, 1, 8, "a two-layer network")
     net = DeepNet(default_hidden(n)) if net is None else net
     r = top_rule(rule, protocol)
+    check_choice(kernel, "kernel", KERNELS)
     if isinstance(tables, np.ndarray) and tables.ndim == 1 and n <= 6:
         tables = tables.reshape(-1, 1)  # a 1-D array of one-word tables is a batch
     arr = np.ascontiguousarray(as_tables(tables, n)[0])
@@ -640,7 +651,7 @@ def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weigh
     with numba_threads(_workers(workers)):
         for rows in progress_chunks(arr.shape[0], progress, mixed=True):  # independent rows: same result
             part = np.ascontiguousarray(arr[rows])
-            if layer.online:
+            if layer.online or kernel == "per-target":
                 out = np.zeros((part.shape[0], protocol.restarts), dtype=np.bool_)
                 _deep_many(part, *args, out)
             else:
