@@ -48,12 +48,45 @@ from numba import njit, prange
 from gates._validate import check_array, check_int, check_matrix
 from gates.errors import InputError
 
-__all__ = ["BLOCK", "FUSED", "learnt_matrix", "weight_degree"]
+__all__ = ["MAX_BLOCK", "TABLE_BYTES", "FUSED", "block_size", "learnt_matrix", "weight_degree"]
 
-BLOCK = 64
-"""Targets per lockstep block: with n <= 6, one block's weights and tabulated changes stay in the L1 cache."""
+MAX_BLOCK = 256
+"""Most targets per lockstep block. Larger blocks spread each step's fixed cost (the scalars of the rule's
+table, loop set-up) over more targets; the rule that reads O gains most (gradient at n = 4: 0.9 s with 256
+against 1.9 s with 64, ``scripts/bench_census.py``)."""
+TABLE_BYTES = 1 << 18
+"""Bytes a block's tabulated changes may take (P x S x B float64 per power of w), so they stay in the L2
+cache: at n = 5 with 17 features this gives 56 targets per block, where 256 ran twice as slow."""
 FUSED = 8
 """Steps applied per pass over a block's weights when the rule reads neither O nor w (4 when it reads w)."""
+
+
+def block_size(points, synapses, uses_output, wdeg):
+    """Targets per block: :data:`MAX_BLOCK`, or fewer when the rule's tabulated changes would pass :data:`TABLE_BYTES`.
+
+    Parameters
+    ----------
+    points, synapses : int
+        P inputs and S synapses per gate.
+    uses_output : bool
+        Whether the rule reads O (then nothing is tabulated).
+    wdeg : int
+        :func:`weight_degree` of the rule's table.
+
+    Returns
+    -------
+    int
+        A multiple of 8 from 8 to :data:`MAX_BLOCK`.
+
+    Examples
+    --------
+    >>> block_size(16, 5, False, 0), block_size(32, 17, False, 0), block_size(16, 5, True, 0)
+    (256, 56, 256)
+    """
+    if uses_output:
+        return MAX_BLOCK
+    fit = TABLE_BYTES // (8 * points * synapses * (wdeg + 1))
+    return int(min(MAX_BLOCK, max(8, fit - fit % 8)))
 
 
 def weight_degree(table_k):
@@ -383,7 +416,7 @@ def _lockstep_many(tables, x, table_k, wdeg, saturate, uses_output, init, orders
                      orders[k].ravel(), se, points, any_epoch, tol, out, k)
 
 
-def learnt_matrix(tables, x, table_k, rule, init, orders, etas, any_epoch, tol, keep=None, block=BLOCK):
+def learnt_matrix(tables, x, table_k, rule, init, orders, etas, any_epoch, tol, keep=None, block=None):
     """learnt[f, k]: restart k's gate learns tables[f] (False where `keep` is False), trained in lockstep.
 
     The census entry point (:mod:`gates.studies.census`, :mod:`gates.learning.two_layer`): the arrays
@@ -404,8 +437,8 @@ def learnt_matrix(tables, x, table_k, rule, init, orders, etas, any_epoch, tol, 
         epoch, the criterion (success after any epoch) and the relative margin.
     keep : bool array (F, K), optional
         The (target, restart) pairs to train; the others are reported not learnt.
-    block : int, default BLOCK
-        Targets per block.
+    block : int, optional
+        Targets per block (default :func:`block_size`); the results do not depend on it.
 
     Returns
     -------
@@ -446,6 +479,9 @@ def learnt_matrix(tables, x, table_k, rule, init, orders, etas, any_epoch, tol, 
                          f"{x3.shape[1]}) with entries in 0 .. P-1")
     if x3.shape[1] > 64 * tables.shape[1]:
         raise InputError(f"tables have {64 * tables.shape[1]} bits: fewer than the {x3.shape[1]} inputs")
+    wdeg = weight_degree(table_k)
+    if block is None:
+        block = block_size(points, x3.shape[2], rule.uses_output, wdeg)
     block = check_int(block, "block", lo=1)
     if keep is not None:
         keep = np.asarray(keep, dtype=np.bool_)
@@ -461,7 +497,7 @@ def learnt_matrix(tables, x, table_k, rule, init, orders, etas, any_epoch, tol, 
             idx = np.flatnonzero(keep[:, k])
             rows[k, : idx.size] = idx
     out = np.zeros((nf, kk), dtype=np.bool_)
-    _lockstep_many(tables, np.ascontiguousarray(x3), table_k, weight_degree(table_k), rule.saturate,
+    _lockstep_many(tables, np.ascontiguousarray(x3), table_k, wdeg, rule.saturate,
                   rule.uses_output, init, orders, etas, bool(any_epoch), float(tol), block, np.ascontiguousarray(rows),
                   counts, out)
     return out
