@@ -72,7 +72,8 @@ def add_arguments(sub):
                    help="--extended: start no new deep_extended cell after this many seconds; the rest are "
                    "written as 'not run' and resume on the next run (default: no limit)")
     t.add_argument("--seeds", type=int, default=None, metavar="S",
-                   help="seeds per simulated or two-layer cell (default: 5; deep_extended always uses 3); "
+                   help="seeds per simulated or two-layer cell (default: 5; twice that for the two-layer cells at "
+                   "n = 4; deep_extended always uses 3); "
                    "each cell shows the mean and its 95%% t interval")
     t.add_argument("--json", action="store_true", help="print one JSON object summarising the result")
     add_progress_argument(t)

@@ -160,6 +160,7 @@ def cell_seconds(cell, protocol=None, seeds=SEEDS, members=MEMBERS):
     True
     """
     protocol = Protocol() if protocol is None else protocol
+    seeds *= cell.seed_factor
     if cell.layers == 2 and cell.mode == "exact":
         units = seeds * protocol.restarts * 8 ** cell.n * (cell.hidden + 1)
         units *= 1.0 if cell.rule == "gradient" else _NOT_GRADIENT_EXACT
