@@ -93,14 +93,12 @@ while each rule's peak and lockstep kernel were timed.
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
-import time
 
 import numba
 import numpy as np
-from benchlib import best
+from benchlib import OtherLoad, best, blas_threads, cpu_model, matmul_gflops, one_thread_via, table, timed
 
 import gates.studies.census as census_module
 from gates.boolean.threshold_classes import threshold_functions
@@ -119,11 +117,6 @@ N5_COMMAND = ("learn", "-n", "5", "--layers", "2", "--classes", "npn", "--rule",
               "--json")
 SWEEP_RULES = ("hebb", "gradient")
 MATMUL = 2000
-
-try:
-    from threadpoolctl import threadpool_info, threadpool_limits
-except ImportError:  # pragma: no cover - the subprocess fallback below
-    threadpool_info = threadpool_limits = None
 
 
 # --- the model ------------------------------------------------------------------------------------------
@@ -154,83 +147,6 @@ def fibre_pairs(tables, features):
         p, q = np.nonzero(np.triu(same, 1))
         keep[:, k] = np.all(bits[:, p] == bits[:, q], axis=1)
     return keep
-
-
-# --- the practical peak: numpy's matrix product -----------------------------------------------------------
-
-_MATMUL_SNIPPET = """
-import sys, time, numpy as np
-size, repeat = int(sys.argv[1]), int(sys.argv[2])
-a = np.random.default_rng(0).standard_normal((size, size)); b = np.random.default_rng(1).standard_normal((size, size))
-a @ b
-ts = []
-for _ in range(repeat):
-    t0 = time.perf_counter(); a @ b; ts.append(time.perf_counter() - t0)
-print(min(ts))
-"""
-
-
-def matmul_gflops(a, b, repeat, threads=None):
-    """GFLOP/s of a @ b (float64, best of `repeat`, 2 n^3 flops); threads=1 limits BLAS to one thread."""
-    size = a.shape[0]
-    if threads is None or threadpool_limits is not None:
-        if threads is None:
-            t, _ = best(lambda: a @ b, repeat)
-        else:
-            with threadpool_limits(limits=threads, user_api="blas"):
-                t, _ = best(lambda: a @ b, repeat)
-    else:
-        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
-                   MKL_NUM_THREADS=str(threads))
-        res = subprocess.run([sys.executable, "-c", _MATMUL_SNIPPET, str(size), str(repeat)], env=env,
-                             capture_output=True, text=True, check=True)
-        t = float(res.stdout.strip())
-    return 2.0 * size**3 / t / 1e9
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-class OtherLoad:
-    """Cores kept busy by other processes while the benchmark ran (/proc/stat busy time minus ours), and stolen."""
-
-    def __init__(self):
-        self.start = self._sample()
-
-    @staticmethod
-    def _sample():
-        try:
-            with open("/proc/stat") as f:
-                v = [int(c) for c in f.readline().split()[1:9]]  # user nice system idle iowait irq softirq steal
-        except (OSError, ValueError):
-            return None
-        tick = os.sysconf("SC_CLK_TCK")
-        t = os.times()
-        ours = t.user + t.system + t.children_user + t.children_system  # with the subprocesses waited for
-        return (v[0] + v[1] + v[2] + v[5] + v[6]) / tick, v[7] / tick, ours, time.perf_counter()
-
-    def cores(self):
-        """(cores busy with other processes, cores stolen by the hypervisor), averaged over the run."""
-        end = self._sample()
-        if end is None or self.start is None:
-            return None, None
-        busy, steal, ours, wall = (b - a for a, b in zip(self.start, end))
-        return round(max(0.0, busy - ours) / wall, 2), round(steal / wall, 2)
-
-
-def blas_threads():
-    if threadpool_info is None:
-        return None
-    info = [i for i in threadpool_info() if i.get("user_api") == "blas"]
-    return info[0]["num_threads"] if info else None
 
 
 # --- the straightforward numpy baselines --------------------------------------------------------------------
@@ -278,12 +194,6 @@ def numpy_exact(tables, n, saturate, batch=1 << 18):
             c = np.sign(c)
         out.append(np.all((c @ x.T) * t > 0, axis=1))
     return np.concatenate(out)
-
-
-def timed(fn):
-    t0 = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t0
 
 
 def census_kernel():
@@ -538,7 +448,8 @@ def bench_n5():
     out = json.loads(res.stdout)
     return {"command": "gates " + " ".join(N5_COMMAND), "wall_s": round(wall, 1),
             "reported_seconds": out.get("seconds"), "learnable": out.get("learnable"),
-            "functions": out.get("functions"), "evaluated_rows": out.get("evaluated_rows"), "other_processes_cores": others.cores()[0]}
+            "functions": out.get("functions"), "evaluated_rows": out.get("evaluated_rows"),
+            "other_processes_cores": others.cores()[0]}
 
 
 def bench_exact(quick):
@@ -595,7 +506,7 @@ def run(quick, baseline, n5=False):
                      "the only ones trained (S = h + 1)",
         },
         "matmul": {"size": MATMUL, "repeat": cfg["matmul_repeat"], "flops": "2 n^3",
-                   "one_thread_via": "threadpoolctl" if threadpool_limits is not None else "subprocess"},
+                   "one_thread_via": one_thread_via()},
         "repeats": {"lockstep": cfg["repeat"], "old": cfg["old_repeat"], "blocks": cfg["repeat"]},
         "rules": rules,
         "two_layer": deep,
@@ -608,21 +519,10 @@ def run(quick, baseline, n5=False):
 
 # --- the report ------------------------------------------------------------------------------------------------
 
-def table(rows, cols):
-    """Rows (dicts) as an aligned text table; cols: (header, key)."""
-    cells = [[h for h, _ in cols]] + [["" if r.get(k) is None else str(r[k]) for _, k in cols] for r in rows]
-    widths = [max(len(c[i]) for c in cells) for i in range(len(cols))]
-    lines = []
-    for j, c in enumerate(cells):
-        lines.append("  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(c, widths))))
-        if j == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
 def show(res):
     w, m, fm = res["workload"], res["machine"], res["flop_model"]
-    scope = "all 65,536 functions (exhaustive)" if w["exhaustive"] else f"a sample of {w['functions']:,} functions (--quick)"
+    scope = ("all 65,536 functions (exhaustive)" if w["exhaustive"]
+             else f"a sample of {w['functions']:,} functions (--quick)")
     print(f"n = {w['n']}, {scope}, K = {w['restarts']}, {w['epochs']} epochs, clamped, default Protocol")
     print(f"machine: {m['cpus']} CPUs ({m['processor']}), numba {m['numba']} with {m['numba_threads']} threads, "
           f"numpy {m['numpy']}, BLAS threads {m['blas_threads']}")
