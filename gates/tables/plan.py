@@ -97,15 +97,16 @@ _PER_UNIT = {(1, "simulate"): 1.4e-9, (1, "exact"): 1e-8, (2, "simulate"): 6.7e-
 _PER_CELL = 0.05  # seconds of set-up a cell costs whatever its size
 _NOT_GRADIENT_EXACT = 0.015  # an exact two-layer cell whose output rule is not gradient, relative to gradient
 # a simulated cell's cost by its (output) rule, relative to hebb: oja's decay term and gradient's error term
-_RULE_FACTOR = {1: {"hebb": 1.0, "hebb-tanh": 1.0, "oja": 1.9, "gradient": 1.8},
-                2: {"hebb": 1.0, "hebb-tanh": 1.0, "oja": 3.0, "gradient": 1.2}}
+# (the lockstep kernels, scripts/bench_census.py, 2026-12-01: one gate at n = 4, two layers at h = 8)
+_RULE_FACTOR = {1: {"hebb": 1.0, "hebb-tanh": 0.8, "oja": 2.3, "gradient": 3.2},
+                2: {"hebb": 1.0, "hebb-tanh": 1.2, "oja": 2.4, "gradient": 2.5}}
 _REPRESENTABLE = 1.2e-5  # seconds per function of the family: a two-layer table's count of representable ones
-TABLE_SECONDS = {"counts": 413.77, "shallow_boolean": 63.45, "shallow_monotone": 42.51, "deep_boolean": 32.25,
-                 "deep_width": 26.52, "deep_monotone": 19.44, "shallow_extended": 10.03}
+TABLE_SECONDS = {"counts": 413.77, "shallow_boolean": 5.64, "shallow_monotone": 5.76, "deep_boolean": 28.61,
+                 "deep_width": 6.98, "deep_monotone": 14.49, "shallow_extended": 10.03}
 """Seconds of each table in a full run on two cores with a warm numba cache: ``results.seconds`` of
-enumerations/<table>.manifest.json (2026-11-30), except the headline's three tables, whose committed
-total (122.2 s) is split as the CPU seconds of a timed headline run split (2026-12-01: shallow_boolean
-66.5, deep_boolean 33.8, deep_width 27.6; wall seconds on a shared machine follow its load)."""
+enumerations/<table>.manifest.json. The five tables that train gates were regenerated with the lockstep
+kernels on a quiet machine (2026-12-01; deep_boolean and deep_width with twice the seeds at n = 4);
+counts and shallow_extended train nothing (2026-11-30)."""
 _MONOTONE_THRESHOLD = (2, 3, 6, 20, 150, 3287, 244158)  # monotone threshold functions (the tables' column)
 _EXTENDED_SECONDS = 3600.0  # deep_extended: about an hour on two cores (the batch runs of the committed table)
 # each counts step (family, classes, n) in seconds; unlisted steps cost _PER_CELL
