@@ -40,6 +40,9 @@ Which row times which kernel:
   default threshold-only reduction (the 1,882 threshold functions). Its
   exhaustive census is not timed: it trains through ``learnt_matrix``, the
   kernel of the lockstep rows.
+* ``early exits``: the any-epoch criterion (a target may stop after any
+  epoch) for hebb and gradient, lockstep against the per-target kernel,
+  beside the lockstep time under the final criterion.
 * ``exact``: the exact mode at n = 4, 5, 6 against numpy's vectorised
   canonical-form condition (c = T X, margins T (X c)).
 * ``block sweep``: the one-gate lockstep kernel for hebb and gradient at 32,
@@ -223,16 +226,17 @@ class Workload:
         """The block learnt_matrix picks by default for this rule (block=None)."""
         return block_size(self.x.shape[0], self.x.shape[1], rule.uses_output, weight_degree(table_k))
 
-    def lockstep(self, rule, table_k, tables=None, block=None):
+    def lockstep(self, rule, table_k, tables=None, block=None, any_epoch=False):
         tables = self.tables if tables is None else tables
-        return learnt_matrix(tables, self.x, table_k, rule, self.init, self.orders, self.etas, False,
+        return learnt_matrix(tables, self.x, table_k, rule, self.init, self.orders, self.etas, any_epoch,
                              self.proto.tolerance, block=block)
 
-    def old(self, rule, table_k, tables=None):
+    def old(self, rule, table_k, tables=None, any_epoch=False):
         tables = self.tables if tables is None else tables
         successes = np.zeros(len(tables), dtype=np.int64)
         simulate_many(tables, self.x, self.proto.encoding == "pm1", table_k, rule.saturate, rule.uses_output,
-                      rule.uses_weight, self.init, self.orders, self.etas, False, self.proto.tolerance, successes)
+                      rule.uses_weight, self.init, self.orders, self.etas, any_epoch, self.proto.tolerance,
+                      successes)
         return successes
 
 
@@ -438,6 +442,29 @@ def bench_census_rows(wl, lockstep_counts):
     return rows
 
 
+def bench_early_exits(wl, cfg, final_times):
+    """The any-epoch criterion (a target may stop after any epoch): lockstep against the per-target kernel.
+
+    The per-target kernel returns at a target's first successful check; a lockstep block checks all its
+    targets after every epoch and stops only when all have passed. Measured, not assumed: the lockstep
+    time here against its final-criterion time (``final_times``) and against the per-target kernel.
+    """
+    rows = []
+    for name in ("hebb", "gradient"):
+        rule = Protocol().named_rule(name)
+        table_k = Protocol().rule_table(rule)
+        wl.lockstep(rule, table_k, wl.tables[:64], any_epoch=True)  # warm
+        wl.old(rule, table_k, wl.tables[:2], any_epoch=True)
+        t_lock = min(timed(lambda: wl.lockstep(rule, table_k, any_epoch=True))[1] for _ in range(cfg["repeat"]))
+        m = wl.lockstep(rule, table_k, any_epoch=True)
+        old, t_old = timed(lambda: wl.old(rule, table_k, any_epoch=True))
+        assert np.array_equal(m.sum(axis=1), old), f"{name}: any-epoch counts differ"
+        rows.append({"rule": name, "any_epoch_lockstep_s": round(t_lock, 4), "final_lockstep_s": final_times[name],
+                     "any_epoch_old_s": round(t_old, 3), "speedup_vs_old": round(t_old / t_lock, 1),
+                     "learnable": int((old > 0).sum())})
+    return rows
+
+
 def bench_n5():
     """The issue's n = 5 workload end to end: `gates learn ...` (N5_COMMAND) as a subprocess."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -485,6 +512,7 @@ def run(quick, baseline, n5=False):
     deep = bench_deep(wl, cfg, mm)
     blocks = bench_blocks(wl, cfg, matrices)
     census = bench_census_rows(wl, {k: m.sum(axis=1) for k, m in matrices.items()})
+    early = bench_early_exits(wl, cfg, {r["rule"]: r["lockstep_s"] for r in rules})
     exact = bench_exact(quick)
     return {
         "workload": {"n": N, "functions": cfg["functions"], "exhaustive": not quick, "restarts": wl.proto.restarts,
@@ -512,6 +540,7 @@ def run(quick, baseline, n5=False):
         "two_layer": deep,
         "blocks": blocks,
         "census": census,
+        "early_exits": early,
         "exact": exact,
         "n5": bench_n5() if n5 else None,
     }
@@ -597,6 +626,12 @@ def show(res):
     print(table(c, [("rule", "rule"), ("functions", "functions"), ("threshold-only s", "threshold_only_s")]
                 + ([("exhaustive s", "exhaustive_s")] if "exhaustive_s" in c[0] else [])
                 + [("checked vs lockstep", "checked_against_lockstep"), ("learnable", "learnable")]))
+    print()
+    print("Early exits [criterion any-epoch: a target may stop after any epoch; lockstep blocks check every "
+          "target after each epoch and stop when all have passed; same success counts asserted]")
+    print(table(res["early_exits"], [("rule", "rule"), ("any-epoch lockstep s", "any_epoch_lockstep_s"),
+                                     ("final lockstep s", "final_lockstep_s"), ("any-epoch old s", "any_epoch_old_s"),
+                                     ("vs old", "speedup_vs_old"), ("learnable", "learnable")]))
     print()
     print("Exact mode [shallow_census(mode='exact') against numpy's vectorised canonical-form condition]")
     print(table(res["exact"], [("workload", "workload"), ("gates s", "gates_s"), ("numpy s", "numpy_s"),
