@@ -45,7 +45,7 @@ uint64 tables, int64 orders); :func:`learnt_matrix`, the entry point of
 import numpy as np
 from numba import njit, prange
 
-from gates._validate import check_array, check_int, check_matrix
+from gates._validate import check_array, check_int
 from gates.errors import InputError
 
 __all__ = ["MAX_BLOCK", "TABLE_BYTES", "FUSED", "block_size", "learnt_matrix", "weight_degree"]
@@ -85,7 +85,7 @@ def block_size(points, synapses, uses_output, wdeg):
     """
     if uses_output:
         return MAX_BLOCK
-    fit = TABLE_BYTES // (8 * points * synapses * (wdeg + 1))
+    fit = TABLE_BYTES // (8 * max(1, points * synapses) * (wdeg + 1))
     return int(min(MAX_BLOCK, max(8, fit - fit % 8)))
 
 
@@ -466,7 +466,7 @@ def learnt_matrix(tables, x, table_k, rule, init, orders, etas, any_epoch, tol, 
     tables = check_array(tables, "tables", np.uint64, shape=(None, None))
     x3 = check_array(x, "x")
     x3 = x3[None] if x3.ndim == 2 else x3
-    init = check_matrix(init, "init")
+    init = check_array(init, "init", shape=(None, None))  # S = 0 synapses: n = 0 without bias
     orders = np.ascontiguousarray(orders, dtype=np.int64)
     etas = check_array(etas, "etas")
     table_k = check_array(table_k, "table_k", shape=(2, 2, 2, 4))
