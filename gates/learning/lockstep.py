@@ -125,16 +125,16 @@ def _targets(tables, rows, points):
 
 
 @njit(cache=True)
-def _table(table_k, x, ti, c, o=0):
-    """tab[p, j * B + b] = table_k[o, x_j of p, T_b(p), c]: the coefficient of w^c for output index o."""
+def _table(table_k, x, ti, c):
+    """tab[p, j * B + b] = table_k[0, x_j of p, T_b(p), c]: the coefficient of w^c when O is not read."""
     points, nb = ti.shape
     s = x.shape[1]
     tab = np.empty((points, s * nb))
     for p in range(points):
         for j in range(s):
             xi = 1 if x[p, j] > 0.0 else 0
-            v0 = table_k[o, xi, 0, c]
-            v1 = table_k[o, xi, 1, c]
+            v0 = table_k[0, xi, 0, c]
+            v1 = table_k[0, xi, 1, c]
             for b in range(nb):
                 tab[p, j * nb + b] = v1 if ti[p, b] else v0
     return tab
