@@ -4,7 +4,9 @@ Every gate of the package learns through :func:`step` (one update of the
 rule's cubic in w, tabulated by :meth:`gates.learning.protocol.Protocol.rule_table`)
 and is judged by :func:`learnt` (the strict criterion with a relative margin);
 :func:`train_gate` is the one training loop over the presented rows and
-:func:`simulate_many` runs it over many functions and restarts. The exact
+:func:`simulate_many` runs it over many functions and restarts, one target
+at a time: the reference the census's lockstep kernels
+(:mod:`gates.learning.lockstep`) equal bit for bit. The exact
 (asymptotic) clamped Hebb / Oja verdict is :func:`exact_many` /
 :func:`exact_many_coded`, read by :func:`margin_status`.
 
@@ -279,8 +281,10 @@ def simulate_many(tables, x, pm1, table_k, saturate, uses_output, uses_weight, i
     """successes[f] = number of restarts that learn tables[f]. Compiled, threaded over f.
 
     :func:`train_gate` for every table and every restart k (from ``init[k]``
-    with ``orders[k]``); the one-gate census (:mod:`gates.studies.census`)
-    calls it after checking and preparing the arrays.
+    with ``orders[k]``), one target at a time. The one-gate census
+    (:mod:`gates.studies.census`) trains through the lockstep kernels of
+    :mod:`gates.learning.lockstep` instead, which give the same verdicts
+    bit for bit; this kernel is their reference (``tests/test_lockstep.py``).
 
     Parameters
     ----------

@@ -353,7 +353,8 @@ def _deep_many(tables, online, feats, reps, fstep, fcheck, orders, pm1, table_k,
     """learnt[f, k]: restart k's output gate learns tables[f] on its hidden
     features. reps[k, p]: the first input with p's feature row (p itself
     when the features change during training). Compiled, threaded over
-    functions.
+    functions, one target at a time: the simultaneous order's kernel, and the
+    reference of the hidden-first lockstep path (``deep_train(kernel="per-target")``).
     """
     s = init.shape[1]
     for f in prange(tables.shape[0]):
