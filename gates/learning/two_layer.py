@@ -652,14 +652,13 @@ def deep_train(tables, n, rule="gradient", net=None, protocol=None, hidden_weigh
     with numba_threads(_workers(workers)):
         for rows in progress_chunks(arr.shape[0], progress, mixed=True):  # independent rows: same result
             part = np.ascontiguousarray(arr[rows])
+            out = np.zeros((part.shape[0], protocol.restarts), dtype=np.bool_)
             if layer.online or kernel == "per-target":
-                out = np.zeros((part.shape[0], protocol.restarts), dtype=np.bool_)
                 _deep_many(part, *args, out)
             else:
                 # frozen features: the (target, restart) pairs whose fibres agree, trained in lockstep blocks
                 keep = np.empty((part.shape[0], layer.init.shape[0]), dtype=np.bool_)
                 _fibre_mask(part, reps, keep)
-                out = np.zeros((part.shape[0], protocol.restarts), dtype=np.bool_)
                 out[:, : keep.shape[1]] = learnt_matrix(part, layer.features, table_k, r, layer.init, layer.orders,
                                                         etas, any_epoch, protocol.tolerance, keep=keep)
             learnt[rows] = out
